@@ -1,0 +1,101 @@
+"""studiocomp — cut people out of photos and composite them onto new backgrounds.
+
+Quick start::
+
+    import studiocomp
+    pipe = studiocomp.Pipeline.preset("studio")
+    result = pipe("shot.jpg", background="pink-white-1")
+    studiocomp.save_image("out.png", result.composite)
+
+Public arrays follow one convention (see :mod:`studiocomp.types`): images are
+H×W×3 float32 sRGB in [0, 1], alpha H×W float32 in [0, 1], masks H×W bool.
+
+Importing this package is cheap: NumPy only. OpenCV and the backends load on
+first use; torch and onnxruntime are never imported here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import (
+    BackendUnavailableError,
+    InputError,
+    StudiocompError,
+    UnknownBackendError,
+    WeightsUnavailableError,
+)
+from .types import Alpha, Compositor, Image, Mask, Matte, Matter, Relighter, Segmenter, ShadowCaster
+
+__all__ = [
+    "__version__",
+    # errors
+    "StudiocompError",
+    "InputError",
+    "UnknownBackendError",
+    "BackendUnavailableError",
+    "WeightsUnavailableError",
+    # types and protocols
+    "Image",
+    "Alpha",
+    "Mask",
+    "Matte",
+    "Segmenter",
+    "Matter",
+    "Relighter",
+    "ShadowCaster",
+    "Compositor",
+    # images
+    "as_image",
+    "as_alpha",
+    "as_mask",
+    "from_bgr",
+    "load_image",
+    "save_image",
+    # backends and pipelines
+    "create",
+    "list_backends",
+    "register",
+    "Pipeline",
+    "PipelineResult",
+    # submodules
+    "backgrounds",
+    "synthetic",
+]
+
+_LAZY = {
+    "as_image": "image",
+    "as_alpha": "image",
+    "as_mask": "image",
+    "from_bgr": "image",
+    "load_image": "image",
+    "save_image": "image",
+    "create": "registry",
+    "list_backends": "registry",
+    "register": "registry",
+    "Pipeline": "pipeline",
+    "PipelineResult": "pipeline",
+}
+_SUBMODULES = {"backgrounds", "synthetic", "color", "registry", "pipeline", "image", "types", "errors"}
+
+if TYPE_CHECKING:
+    from . import backgrounds, synthetic
+    from .image import as_alpha, as_image, as_mask, from_bgr, load_image, save_image
+    from .pipeline import Pipeline, PipelineResult
+    from .registry import create, list_backends, register
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'studiocomp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

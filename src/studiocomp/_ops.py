@@ -1,0 +1,48 @@
+"""Small numeric helpers shared by backends (internal)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def working_size(h: int, w: int, long_side: int) -> tuple[int, int]:
+    """(h, w) scaled so the longer side is at most ``long_side`` (never upscaled)."""
+    s = min(1.0, long_side / max(h, w))
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+def resize(a: np.ndarray, hw: tuple[int, int], interp: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """cv2.resize with (h, w) order; returns ``a`` unchanged when the size already matches."""
+    if a.shape[:2] == tuple(hw):
+        return a
+    return cv2.resize(a, (hw[1], hw[0]), interpolation=interp)
+
+
+def fill_from(img: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Normalized convolution: the weighted local mean of ``img`` everywhere.
+
+    Used to carry the colour of known pixels (backdrop, subject) into pixels
+    where it is unknown. Returns the filled image and the local weight density;
+    where the density is ~0 the fill is meaningless.
+    """
+    w = weight.astype(np.float32)
+    num = cv2.GaussianBlur(img * w[..., None], (0, 0), sigma)
+    den = cv2.GaussianBlur(w, (0, 0), sigma)
+    return num / np.maximum(den, 1e-6)[..., None], den
+
+
+def disk(radius: int) -> np.ndarray:
+    r = max(1, int(radius))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def remove_small(mask: np.ndarray, rel_area: float) -> np.ndarray:
+    """Drop 8-connected components smaller than ``rel_area`` × the largest one."""
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask.astype(bool)
+    areas = st[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, bool)
+    keep[1:] = areas >= rel_area * areas.max()
+    return keep[lab]

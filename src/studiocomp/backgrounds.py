@@ -1,0 +1,147 @@
+"""Backgrounds: procedural presets, image files, and fitting them to a size."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, Union
+
+import cv2
+import numpy as np
+from typing_extensions import TypeAlias
+
+from .errors import InputError
+from .image import as_image
+from .types import Image
+
+__all__ = ["PRESETS", "Fit", "make_preset", "fit_background", "resolve_background"]
+
+Fit: TypeAlias = Union[str, tuple[int, int, int, int]]
+"""``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
+image's edge colour), ``"stretch"``, or ``(x, y, w, h)``: the region of the
+background image to use, scaled to the output size."""
+
+_SMALL = 64  # gradients are drawn small and upscaled bilinearly: smooth and fast at any size
+
+
+def _solid(rgb: tuple[float, float, float]) -> Callable[[int, int], Image]:
+    def make(h: int, w: int) -> Image:
+        return np.broadcast_to(np.asarray(rgb, np.float32), (h, w, 3)).copy()
+
+    return make
+
+
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    sh, sw = (_SMALL, max(2, round(_SMALL * w / h))) if h >= w else (max(2, round(_SMALL * h / w)), _SMALL)
+    y, x = np.mgrid[0:sh, 0:sw].astype(np.float32)
+    return y / (sh - 1), x / (sw - 1)
+
+
+def _upscale(small: np.ndarray, h: int, w: int) -> Image:
+    return np.ascontiguousarray(cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
+
+
+def _mix(c0: tuple[float, ...], c1: tuple[float, ...], t: np.ndarray) -> np.ndarray:
+    a, b = np.asarray(c0, np.float32), np.asarray(c1, np.float32)
+    return a + (b - a) * np.clip(t, 0, 1)[..., None]
+
+
+def _spotlight(h: int, w: int) -> Image:
+    """Studio grey with a soft light spot above centre, darker towards the corners."""
+    y, x = _grid(h, w)
+    r = np.sqrt(((x - 0.5) * 1.2) ** 2 + (y - 0.42) ** 2)
+    return _upscale(_mix((0.78, 0.78, 0.79), (0.33, 0.34, 0.36), r / 0.75), h, w)
+
+
+def _pink_white_1(h: int, w: int) -> Image:
+    """Soft pink at the top fading to white at the floor."""
+    y, _ = _grid(h, w)
+    return _upscale(_mix((0.96, 0.78, 0.82), (1.0, 1.0, 1.0), y ** 1.3), h, w)
+
+
+def _pink_white_2(h: int, w: int) -> Image:
+    """White glow behind the subject, pink towards the edges."""
+    y, x = _grid(h, w)
+    r = np.sqrt((x - 0.5) ** 2 + (y - 0.45) ** 2)
+    return _upscale(_mix((1.0, 0.98, 0.98), (0.93, 0.66, 0.74), r / 0.7), h, w)
+
+
+PRESETS: dict[str, Callable[[int, int], Image]] = {
+    "white": _solid((1.0, 1.0, 1.0)),
+    "grey": _solid((0.5, 0.5, 0.5)),
+    "blue": _solid((0.13, 0.30, 0.62)),
+    "green": _solid((0.0, 0.69, 0.25)),
+    "gradient": _spotlight,
+    "pink-white-1": _pink_white_1,
+    "pink-white-2": _pink_white_2,
+}
+"""Procedural background presets by name."""
+
+
+def make_preset(name: str, height: int, width: int) -> Image:
+    """Render the preset ``name`` at ``height``×``width``."""
+    if name not in PRESETS:
+        raise InputError("background", f"a preset name ({', '.join(PRESETS)}), an image path or an array", repr(name))
+    if height <= 0 or width <= 0:
+        raise InputError("size", "positive height and width", f"{height}×{width}")
+    return PRESETS[name](int(height), int(width))
+
+
+def fit_background(background: Image, height: int, width: int, fit: Fit = "cover") -> Image:
+    """Scale/crop ``background`` to ``height``×``width`` according to ``fit``."""
+    bg = as_image(background, name="background")
+    bh, bw = bg.shape[:2]
+    if isinstance(fit, tuple):
+        if len(fit) != 4:
+            raise InputError("fit", "'cover', 'contain', 'stretch' or a box (x, y, w, h)", repr(fit))
+        x, y, w, h = (int(v) for v in fit)
+        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > bw or y + h > bh:
+            raise InputError("fit", f"a box inside the {bw}×{bh} background", repr(fit))
+        bg, fit = bg[y : y + h, x : x + w], "stretch"
+        bh, bw = h, w
+    interp = lambda s: cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR  # noqa: E731
+    if fit == "stretch":
+        return np.ascontiguousarray(cv2.resize(bg, (width, height), interpolation=interp(min(width / bw, height / bh))))
+    if fit == "cover":
+        s = max(width / bw, height / bh)
+        nw, nh = max(width, round(bw * s)), max(height, round(bh * s))
+        scaled = cv2.resize(bg, (nw, nh), interpolation=interp(s))
+        x0, y0 = (nw - width) // 2, (nh - height) // 2
+        return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
+    if fit == "contain":
+        s = min(width / bw, height / bh)
+        nw, nh = min(width, max(1, round(bw * s))), min(height, max(1, round(bh * s)))
+        scaled = cv2.resize(bg, (nw, nh), interpolation=interp(s))
+        edge = np.concatenate([scaled[0], scaled[-1], scaled[:, 0], scaled[:, -1]]).mean(0)
+        out = np.empty((height, width, 3), np.float32)
+        out[...] = edge
+        x0, y0 = (width - nw) // 2, (height - nh) // 2
+        out[y0 : y0 + nh, x0 : x0 + nw] = scaled
+        return out
+    raise InputError("fit", "'cover', 'contain', 'stretch' or a box (x, y, w, h)", repr(fit))
+
+
+def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -> Image:
+    """Turn a background spec into an H×W×3 image.
+
+    ``spec`` is a preset name (see :data:`PRESETS`), an ``"#rrggbb"`` colour, an
+    RGB tuple of floats in [0, 1], an image path, or anything :func:`as_image`
+    takes (arrays and files are fitted with ``fit``).
+    """
+    if isinstance(spec, str) and spec in PRESETS:
+        return make_preset(spec, height, width)
+    if isinstance(spec, str) and spec.startswith("#") and len(spec) == 7:
+        try:
+            rgb = tuple(int(spec[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        except ValueError:
+            raise InputError("background", "a colour '#rrggbb'", repr(spec)) from None
+        return _solid(rgb)(height, width)  # type: ignore[arg-type]
+    if isinstance(spec, tuple) and len(spec) == 3 and all(isinstance(v, (int, float)) for v in spec):
+        if not all(0.0 <= float(v) <= 1.0 for v in spec):
+            raise InputError("background", "an RGB tuple of floats in [0, 1]", repr(spec))
+        return _solid(tuple(float(v) for v in spec))(height, width)  # type: ignore[arg-type]
+    if isinstance(spec, str) and not os.path.exists(spec):
+        raise InputError(
+            "background", f"a preset name ({', '.join(PRESETS)}), '#rrggbb', or an existing image file", repr(spec)
+        )
+    return fit_background(as_image(spec, name="background"), height, width, fit)

@@ -1,0 +1,128 @@
+"""Backend registry: built-ins as lazy ``"module:Class"`` strings, plus plug-ins.
+
+Third-party packages add backends through the entry-point group
+``studiocomp.backends``; an entry point's name is ``"<kind>.<name>"`` and its
+value ``"package.module:Class"``::
+
+    [project.entry-points."studiocomp.backends"]
+    "segmenter.my-model" = "my_package.seg:MySegmenter"
+
+Nothing is imported until a backend is created, so listing backends is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, overload
+
+from .errors import StudiocompError, UnknownBackendError
+from .types import STAGE_PROTOCOLS
+
+__all__ = ["KINDS", "register", "create", "list_backends"]
+
+KINDS: tuple[str, ...] = tuple(STAGE_PROTOCOLS)
+ENTRY_POINT_GROUP = "studiocomp.backends"
+
+_BUILTIN: dict[str, dict[str, str]] = {
+    "segmenter": {"backdrop": "studiocomp.backends.segment.backdrop:BackdropKeyer"},
+    "matter": {"unmix": "studiocomp.backends.matte.unmix:UnmixMatter"},
+    "relighter": {},
+    "shadow_caster": {},
+    "compositor": {"alpha-over": "studiocomp.backends.composite.alpha_over:AlphaOverCompositor"},
+}
+_registry: dict[str, dict[str, str | Callable[..., Any]]] = {k: dict(v) for k, v in _BUILTIN.items()}
+_entry_points_loaded = False
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise UnknownBackendError("backend kind", kind, list(KINDS))
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        kind, _, name = ep.name.partition(".")
+        if kind in KINDS and name and name not in _registry[kind]:
+            _registry[kind][name] = ep.value
+
+
+def register(kind: str, name: str, factory: str | Callable[..., Any], *, overwrite: bool = False) -> None:
+    """Register a backend under ``kind``/``name``.
+
+    ``factory`` is a class or callable, or a lazy ``"module:attr"`` string.
+    Re-registering an existing name needs ``overwrite=True``.
+    """
+    _check_kind(kind)
+    _load_entry_points()
+    if name in _registry[kind] and not overwrite:
+        raise StudiocompError(f"{kind} {name!r} is already registered (pass overwrite=True to replace it)")
+    _registry[kind][name] = factory
+
+
+def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    if not isinstance(target, str):
+        return target
+    module, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+def create(kind: str, name: str, **options: Any) -> Any:
+    """Create the backend ``name`` of ``kind`` with ``options``.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``"segmenter"``, ``"matter"``, ``"relighter"``, ``"shadow_caster"``,
+        ``"compositor"``.
+    name : str
+        A registered name (see :func:`list_backends`).
+    **options
+        Passed to the backend's constructor.
+
+    Raises
+    ------
+    UnknownBackendError
+        Unknown kind or name; the message lists the valid ones.
+    StudiocompError
+        The object created does not satisfy the kind's protocol.
+
+    Examples
+    --------
+    >>> import studiocomp
+    >>> studiocomp.create("segmenter", "backdrop", working_size=320)
+    BackdropKeyer(working_size=320, shadow_depth=0.42, plate=no)
+    """
+    _check_kind(kind)
+    _load_entry_points()
+    if name not in _registry[kind]:
+        raise UnknownBackendError(kind, name, sorted(_registry[kind]))
+    backend = _resolve(_registry[kind][name])(**options)
+    protocol = STAGE_PROTOCOLS[kind]
+    if not isinstance(backend, protocol):
+        raise StudiocompError(f"{kind} {name!r} created {type(backend).__name__}, which lacks the {protocol.__name__} methods")
+    return backend
+
+
+@overload
+def list_backends(kind: None = None) -> dict[str, list[str]]: ...
+@overload
+def list_backends(kind: str) -> list[str]: ...
+
+
+def list_backends(kind: str | None = None) -> dict[str, list[str]] | list[str]:
+    """Registered backend names: a sorted list for ``kind``, or a dict of every kind."""
+    _load_entry_points()
+    if kind is not None:
+        _check_kind(kind)
+        return sorted(_registry[kind])
+    return {k: sorted(v) for k, v in _registry.items()}

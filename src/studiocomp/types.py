@@ -1,0 +1,123 @@
+"""Array conventions and the five stage protocols.
+
+Arrays at the public boundary
+-----------------------------
+=========  ==========  =========  ======================================
+name       shape       dtype      values
+=========  ==========  =========  ======================================
+Image      H×W×3       float32    RGB, sRGB-encoded, in [0, 1]
+Alpha      H×W         float32    coverage in [0, 1] (1 = subject)
+Mask       H×W         bool       True = subject
+=========  ==========  =========  ======================================
+
+Every public function converts what it is given with :func:`studiocomp.as_image`,
+:func:`studiocomp.as_alpha` or :func:`studiocomp.as_mask` and never returns an
+alias of an input. Colours are straight (not premultiplied) in every layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+from typing_extensions import TypeAlias
+
+__all__ = [
+    "Image",
+    "Alpha",
+    "Mask",
+    "Matte",
+    "Segmenter",
+    "Matter",
+    "Relighter",
+    "ShadowCaster",
+    "Compositor",
+    "STAGE_PROTOCOLS",
+]
+
+Image: TypeAlias = npt.NDArray[np.float32]
+"""H×W×3 float32 sRGB in [0, 1]."""
+Alpha: TypeAlias = npt.NDArray[np.float32]
+"""H×W float32 in [0, 1]."""
+Mask: TypeAlias = npt.NDArray[np.bool_]
+"""H×W bool, True where the subject is."""
+
+
+@dataclass(frozen=True)
+class Matte:
+    """What a :class:`Matter` returns.
+
+    Attributes
+    ----------
+    alpha : Alpha
+        H×W float32 coverage of the subject.
+    foreground : Image
+        H×W×3 float32 colour of the subject alone, with the backdrop's colour
+        removed from mixed (edge) pixels. Meaningless where ``alpha == 0``.
+    """
+
+    alpha: Alpha
+    foreground: Image
+
+
+@runtime_checkable
+class Segmenter(Protocol):
+    """Finds the subject: image → binary mask."""
+
+    def segment(self, image: Image) -> Mask:
+        """Return the H×W bool mask of the subject in an H×W×3 image."""
+        ...
+
+
+@runtime_checkable
+class Matter(Protocol):
+    """Turns an image (and, optionally, a coarse mask) into alpha + clean foreground."""
+
+    def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        """Return the :class:`Matte` of ``image``; ``mask`` is a coarse hint."""
+        ...
+
+
+@runtime_checkable
+class Relighter(Protocol):
+    """Adapts the subject's colour and light to a new background."""
+
+    def relight(self, foreground: Image, alpha: Alpha, background: Image) -> Image:
+        """Return the relit H×W×3 foreground."""
+        ...
+
+
+@runtime_checkable
+class ShadowCaster(Protocol):
+    """Produces the subject's shadow on the background as an opacity layer."""
+
+    def cast(self, alpha: Alpha, background: Image) -> Alpha:
+        """Return the H×W float32 shadow opacity in [0, 1]."""
+        ...
+
+
+@runtime_checkable
+class Compositor(Protocol):
+    """Lays the subject (and its shadow) over a background of the same size."""
+
+    def composite(
+        self,
+        foreground: Image,
+        alpha: Alpha,
+        background: Image,
+        shadow: Alpha | None = None,
+    ) -> Image:
+        """Return the H×W×3 composite."""
+        ...
+
+
+STAGE_PROTOCOLS: dict[str, type] = {
+    "segmenter": Segmenter,
+    "matter": Matter,
+    "relighter": Relighter,
+    "shadow_caster": ShadowCaster,
+    "compositor": Compositor,
+}
+"""Stage kind → the protocol its backends satisfy; the keys are the valid kinds."""
