@@ -46,3 +46,24 @@ def remove_small(mask: np.ndarray, rel_area: float) -> np.ndarray:
     keep = np.zeros(n, bool)
     keep[1:] = areas >= rel_area * areas.max()
     return keep[lab]
+
+
+def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    """Bilinearly sample a small H'×W'×C image at full-resolution pixel centres.
+
+    ``ys``/``xs`` are integer pixel coordinates of the full-resolution image and
+    ``scale`` is (H'/H, W'/W). Used to upsample slowly varying estimates only
+    where they are needed instead of over the whole frame.
+    """
+    h, w = img.shape[:2]
+    fy = np.clip((ys + 0.5) * scale[0] - 0.5, 0, h - 1).astype(np.float32)
+    fx = np.clip((xs + 0.5) * scale[1] - 0.5, 0, w - 1).astype(np.float32)
+    y0 = np.minimum(fy.astype(np.int32), h - 2) if h > 1 else np.zeros(fy.shape, np.int32)
+    x0 = np.minimum(fx.astype(np.int32), w - 2) if w > 1 else np.zeros(fx.shape, np.int32)
+    wy = (fy - y0)[:, None] if h > 1 else np.zeros((len(fy), 1), np.float32)
+    wx = (fx - x0)[:, None] if w > 1 else np.zeros((len(fx), 1), np.float32)
+    y1 = np.minimum(y0 + 1, h - 1)
+    x1 = np.minimum(x0 + 1, w - 1)
+    top = img[y0, x0] * (1 - wx) + img[y0, x1] * wx
+    bottom = img[y1, x0] * (1 - wx) + img[y1, x1] * wx
+    return (top * (1 - wy) + bottom * wy).astype(np.float32)

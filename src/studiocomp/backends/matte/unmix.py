@@ -20,7 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import disk, fill_from, resize, working_size
+from ..._ops import disk, fill_from, resize, sample_bilinear, working_size
 from ...errors import InputError
 from ...image import as_image, as_mask
 from ...types import Image, Mask, Matte
@@ -89,11 +89,9 @@ class UnmixMatter:
         if len(ys) == 0:
             return Matte(alpha=alpha, foreground=foreground)
         # F and B vary slowly: upsample only the band pixels (bilinear at the band coordinates)
-        sy, sx = (hw[0] / h), (hw[1] / w)
-        map_y = ((ys + 0.5) * sy - 0.5).astype(np.float32)
-        map_x = ((xs + 0.5) * sx - 0.5).astype(np.float32)
-        f_col = cv2.remap(f_small, map_x[None], map_y[None], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
-        b_col = cv2.remap(b_small, map_x[None], map_y[None], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
+        scale = (hw[0] / h, hw[1] / w)
+        f_col = sample_bilinear(f_small, ys, xs, scale)
+        b_col = sample_bilinear(b_small, ys, xs, scale)
         pix = image[ys, xs]
         d = f_col - b_col
         n2 = (d * d).sum(1)
