@@ -53,17 +53,18 @@ def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tupl
 
     ``ys``/``xs`` are integer pixel coordinates of the full-resolution image and
     ``scale`` is (H'/H, W'/W). Used to upsample slowly varying estimates only
-    where they are needed instead of over the whole frame.
+    where they are needed instead of over the whole frame. Returns N×C float32.
     """
-    h, w = img.shape[:2]
-    fy = np.clip((ys + 0.5) * scale[0] - 0.5, 0, h - 1).astype(np.float32)
-    fx = np.clip((xs + 0.5) * scale[1] - 0.5, 0, w - 1).astype(np.float32)
-    y0 = np.minimum(fy.astype(np.int32), h - 2) if h > 1 else np.zeros(fy.shape, np.int32)
-    x0 = np.minimum(fx.astype(np.int32), w - 2) if w > 1 else np.zeros(fx.shape, np.int32)
-    wy = (fy - y0)[:, None] if h > 1 else np.zeros((len(fy), 1), np.float32)
-    wx = (fx - x0)[:, None] if w > 1 else np.zeros((len(fx), 1), np.float32)
-    y1 = np.minimum(y0 + 1, h - 1)
-    x1 = np.minimum(x0 + 1, w - 1)
-    top = img[y0, x0] * (1 - wx) + img[y0, x1] * wx
-    bottom = img[y1, x0] * (1 - wx) + img[y1, x1] * wx
-    return (top * (1 - wy) + bottom * wy).astype(np.float32)
+    n = len(ys)
+    channels = 1 if img.ndim == 2 else img.shape[2]
+    if n == 0:
+        return np.zeros((0, channels), np.float32)
+    # cv2.remap caps each side of the map at 32767: lay the N points out as rows of 4096
+    cols = 4096
+    rows = -(-n // cols)
+    map_y = np.zeros(rows * cols, np.float32)
+    map_x = np.zeros(rows * cols, np.float32)
+    map_y[:n] = (ys + 0.5) * scale[0] - 0.5
+    map_x[:n] = (xs + 0.5) * scale[1] - 0.5
+    out = cv2.remap(img, map_x.reshape(rows, cols), map_y.reshape(rows, cols), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(out.reshape(rows * cols, channels)[:n], dtype=np.float32)

@@ -56,18 +56,51 @@ def _scale_to_float(arr: np.ndarray, name: str) -> np.ndarray:
         return arr.astype(np.float32) * np.float32(1 / 65535)
     if arr.dtype.kind == "f":
         out = arr.astype(np.float32, copy=True)
-        if not np.isfinite(out).all():
-            raise InputError(name, "finite values (no NaN or inf)", "an array containing NaN or inf")
-        lo, hi = float(out.min()), float(out.max())
-        if lo < -_RANGE_TOL or hi > 1 + _RANGE_TOL:
-            raise InputError(
-                name,
-                "float values in [0, 1] (divide 8-bit data by 255, or pass uint8)",
-                f"values in [{lo:.4g}, {hi:.4g}]",
-            )
-        np.clip(out, 0.0, 1.0, out=out)
+        if _float_range_ok(out, name):
+            np.clip(out, 0.0, 1.0, out=out)
         return out
     raise InputError(name, "dtype uint8, uint16 or float", f"dtype {arr.dtype}")
+
+
+def _float_range_ok(arr: np.ndarray, name: str) -> bool:
+    """Raise on NaN/inf or values outside [0, 1] (± rounding); True if clipping is needed.
+
+    min and max propagate NaN and expose ±inf, so two passes check everything.
+    """
+    lo, hi = float(arr.min()), float(arr.max())
+    if np.isnan(lo) or np.isnan(hi) or np.isinf(lo) or np.isinf(hi):
+        raise InputError(name, "finite values (no NaN or inf)", "an array containing NaN or inf")
+    if lo < -_RANGE_TOL or hi > 1 + _RANGE_TOL:
+        raise InputError(
+            name,
+            "float values in [0, 1] (divide 8-bit data by 255, or pass uint8)",
+            f"values in [{lo:.4g}, {hi:.4g}]",
+        )
+    return lo < 0.0 or hi > 1.0
+
+
+def checked_image(x: Any, *, name: str = "image") -> Image:
+    """Like :func:`as_image`, but returns ``x`` itself when it already follows the convention.
+
+    For backends, which only read their inputs: a float32 C-contiguous H×W×3
+    array in [0, 1] is validated (two passes) and passed through without a copy.
+    """
+    if isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim == 3 and x.shape[2] == 3 and x.flags.c_contiguous:
+        _check_size(x.shape, name, None)
+        if not _float_range_ok(x, name):
+            return x
+    return as_image(x, name=name)
+
+
+def checked_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = None) -> Alpha:
+    """Like :func:`as_alpha`, without a copy for a valid float32 C-contiguous H×W array."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim == 2 and x.flags.c_contiguous:
+        _check_size(x.shape, name, None)
+        if shape is not None and tuple(x.shape) != tuple(shape):
+            raise InputError(name, f"shape {tuple(shape)} (same as the image)", f"shape {x.shape}")
+        if not _float_range_ok(x, name):
+            return x
+    return as_alpha(x, name=name, shape=shape)
 
 
 def _check_size(shape: tuple[int, ...], name: str, max_pixels: int | None) -> None:

@@ -184,7 +184,7 @@ class Pipeline:
             matte: Matte = timed("matter", self._stages["matter"].matte, img, mask)
             alpha, foreground = matte.alpha, matte.foreground
         elif mask is not None:  # __init__ guarantees a segmenter when there is no matter
-            alpha, foreground = mask.astype(np.float32), img
+            alpha, foreground = mask.astype(np.float32), img.copy()
         else:  # pragma: no cover
             raise StudiocompError("pipeline has neither segmenter nor matter")
         if mask is None:

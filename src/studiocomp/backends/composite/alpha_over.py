@@ -6,7 +6,7 @@ import numpy as np
 
 from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
-from ...image import as_alpha, as_image
+from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image
 
 __all__ = ["AlphaOverCompositor"]
@@ -43,14 +43,14 @@ class AlphaOverCompositor:
         shadow: Alpha | None = None,
     ) -> Image:
         """Return the H×W×3 composite of ``foreground`` over ``background``."""
-        fg = as_image(foreground, name="foreground")
+        fg = checked_image(foreground, name="foreground")
         hw = fg.shape[:2]
-        a = as_alpha(alpha, shape=hw)
-        bg = as_image(background, name="background")
+        a = checked_alpha(alpha, shape=hw)
+        bg = checked_image(background, name="background")
         if bg.shape[:2] != hw:
             raise InputError("background", f"shape {hw + (3,)} (same as foreground)", f"shape {bg.shape}")
         if shadow is not None:
-            s = as_alpha(shadow, name="shadow", shape=hw)
+            s = checked_alpha(shadow, name="shadow", shape=hw)
             bg = linear_to_srgb(srgb_to_linear(bg) * (1.0 - s)[..., None])
         # sRGB blend everywhere (exact where α is 0 or 1) ...
         out = fg - bg

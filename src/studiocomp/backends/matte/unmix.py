@@ -22,7 +22,7 @@ import numpy as np
 
 from ..._ops import disk, fill_from, resize, sample_bilinear, working_size
 from ...errors import InputError
-from ...image import as_image, as_mask
+from ...image import as_mask, checked_image
 from ...types import Image, Mask, Matte
 
 __all__ = ["UnmixMatter"]
@@ -66,7 +66,7 @@ class UnmixMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         """Return alpha and foreground; ``mask`` is required (this matter refines one)."""
-        image = as_image(image)
+        image = checked_image(image)
         h, w = image.shape[:2]
         if mask is None:
             raise InputError("mask", "a coarse H×W bool mask (UnmixMatter refines a segmenter's mask)", "None")
@@ -90,8 +90,8 @@ class UnmixMatter:
             return Matte(alpha=alpha, foreground=foreground)
         # F and B vary slowly: upsample only the band pixels (bilinear at the band coordinates)
         scale = (hw[0] / h, hw[1] / w)
-        f_col = sample_bilinear(f_small, ys, xs, scale)
-        b_col = sample_bilinear(b_small, ys, xs, scale)
+        both = sample_bilinear(np.concatenate([f_small, b_small], axis=2), ys, xs, scale)
+        f_col, b_col = both[:, :3], both[:, 3:]
         pix = image[ys, xs]
         d = f_col - b_col
         n2 = (d * d).sum(1)

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..._ops import fill_from, remove_small, resize, working_size
 from ...errors import InputError
-from ...image import as_image
+from ...image import as_image, checked_image
 from ...types import Image, Mask
 
 __all__ = ["BackdropKeyer"]
@@ -166,7 +166,7 @@ class BackdropKeyer:
 
     def segment(self, image: Image) -> Mask:
         """Return the subject's H×W bool mask."""
-        image = as_image(image)
+        image = checked_image(image)
         h, w = image.shape[:2]
         mask_small = self.segment_small(image)
         up = resize(mask_small.astype(np.uint8) * 255, (h, w), cv2.INTER_LINEAR)

@@ -1,0 +1,205 @@
+"""The ``studiocomp`` command line.
+
+    studiocomp composite photos/ --output out/ --background pink-white-1
+    studiocomp cutout shot.jpg --output out/
+    studiocomp demo --output out/
+    studiocomp backends
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .errors import StudiocompError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _collect(inputs: Sequence[str], recursive: bool) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to process, and (input, reason) for inputs that do not exist.
+
+    Every regular file in a folder is taken (a non-image file is reported as a
+    failure, not silently ignored); hidden files (``.name``) are skipped.
+    """
+    files: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            pattern = "**/*" if recursive else "*"
+            files.extend(sorted(f for f in p.glob(pattern) if f.is_file() and not f.name.startswith(".")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append((raw, "no such file or folder"))
+    return files, missing
+
+
+def _output_paths(files: list[Path], out_dir: Path, suffix: str) -> dict[Path, Path]:
+    """One output per input, named after its stem; stems shared by several inputs keep their extension."""
+    stems: dict[str, int] = {}
+    for f in files:
+        stems[f.stem] = stems.get(f.stem, 0) + 1
+    out: dict[Path, Path] = {}
+    for f in files:
+        stem = f.stem if stems[f.stem] == 1 else f"{f.stem}-{f.suffix.lstrip('.')}"
+        out[f] = out_dir / f"{stem}{suffix}"
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _run_batch(args: argparse.Namespace, kind: str) -> int:
+    from . import save_image
+    from .pipeline import Pipeline
+    from .progress import Progress
+    from .registry import create
+
+    out_dir = Path(args.output)
+    files, failures = _collect(args.inputs, args.recursive)
+    if not files and not failures:
+        print("studiocomp: no input files found", file=sys.stderr)
+        return EXIT_USAGE
+    suffix = ".png" if kind == "cutout" else f".{args.format}"
+    targets = _output_paths(files, out_dir, suffix)
+    stages: dict[str, Any] = {}
+    if getattr(args, "plate", None):
+        stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
+    pipe = Pipeline.preset(args.preset, **stages)
+    background = args.background if kind == "composite" else "white"
+    done = skipped = 0
+    started = time.perf_counter()
+    show = None if args.progress == "auto" else args.progress == "on"
+    interrupted = False
+    with Progress(len(files), kind, enabled=show) as bar:
+        try:
+            for src in files:
+                dst = targets[src]
+                try:
+                    if _same_file(src, dst) or any(_same_file(f, dst) for f in files):
+                        raise StudiocompError(f"output {dst} would overwrite an input; choose another --output folder")
+                    if dst.exists() and args.skip_existing:
+                        skipped += 1
+                        continue
+                    result = pipe(src, background=background, fit=args.fit)
+                    if kind == "cutout":
+                        save_image(dst, result.foreground, result.alpha)
+                    else:
+                        save_image(dst, result.composite, quality=args.quality)
+                    done += 1
+                except StudiocompError as exc:
+                    failures.append((str(src), str(exc)))
+                    if bar.enabled:
+                        sys.stderr.write("\n")
+                    print(f"studiocomp: skipped {src}: {exc}", file=sys.stderr)
+                finally:
+                    bar.advance(src.name)
+        except KeyboardInterrupt:
+            interrupted = True
+    elapsed = time.perf_counter() - started
+    print(
+        f"{kind}: {done} written, {len(failures)} failed, {skipped} skipped (already there) "
+        f"in {elapsed:.1f} s → {out_dir}",
+        file=sys.stderr,
+    )
+    for name, reason in failures:
+        print(f"  failed: {name}: {reason}", file=sys.stderr)
+    if interrupted:
+        print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    paths = run_demo(Path(args.output), size=(args.height, args.width))
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from .pipeline import PRESETS
+    from .registry import list_backends
+
+    for kind, names in list_backends().items():
+        print(f"{kind:<14} {', '.join(names) if names else '(none yet)'}")
+    print(f"{'presets':<14} {', '.join(sorted(PRESETS))}")
+    return EXIT_OK
+
+
+def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
+    from .backgrounds import PRESETS as BG
+    from .pipeline import PRESETS
+
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results (created if missing); inputs are never overwritten")
+    p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="ready-made pipeline (default: %(default)s, the offline backdrop keyer)")
+    p.add_argument("--plate", metavar="PATH", help="photo of the empty backdrop from the same position (clean plate); improves the cut-out")
+    if composite:
+        p.add_argument(
+            "--background",
+            default="white",
+            metavar="PRESET|PATH",
+            help=f"new background: a preset ({', '.join(BG)}), '#rrggbb', or an image file (default: %(default)s)",
+        )
+        p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
+        p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1–100 (default: %(default)s)")
+    p.add_argument("--fit", default="cover", choices=["cover", "contain", "stretch"], help="how an image background is fitted: cover crops, contain pads (default: %(default)s)")
+    p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
+    p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
+    p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studiocomp",
+        description="Cut subjects out of studio photos and composite them onto new backgrounds. Works offline.",
+        epilog="Exit status: 0 all done, 1 some inputs failed (listed at the end), 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"studiocomp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("composite", help="put the subject of each photo on a new background", description="Cut out the subject of each photo and composite it onto a new background.")
+    _add_batch_options(p, composite=True)
+    p.set_defaults(func=lambda a: _run_batch(a, "composite"))
+    p = sub.add_parser("cutout", help="write the subject as a PNG with transparency", description="Cut out the subject of each photo: RGBA PNG with cleaned edge colours.")
+    _add_batch_options(p, composite=False)
+    p.set_defaults(func=lambda a: _run_batch(a, "cutout"))
+    p = sub.add_parser("demo", help="make an example studio shot and run the studio preset on it", description="Generate a studio shot, cut it out and composite it on every background preset; writes a contact sheet.")
+    p.add_argument("-o", "--output", default="out", metavar="DIR", help="folder for the demo files (default: %(default)s)")
+    p.add_argument("--height", type=int, default=1200, help="height of the generated shot (default: %(default)s)")
+    p.add_argument("--width", type=int, default=900, help="width of the generated shot (default: %(default)s)")
+    p.set_defaults(func=_cmd_demo)
+    p = sub.add_parser("backends", help="list registered backends and presets")
+    p.set_defaults(func=_cmd_backends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except StudiocompError as exc:
+        print(f"studiocomp: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""``studiocomp demo``: a generated studio shot, cut out and composited everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .backgrounds import PRESETS
+from .image import save_image
+from .pipeline import Pipeline
+from .synthetic import studio_shot
+
+__all__ = ["run_demo"]
+
+
+def _label(tile: np.ndarray, text: str) -> np.ndarray:
+    out = tile.copy()
+    scale = max(0.4, tile.shape[1] / 500)
+    cv2.rectangle(out, (0, 0), (tile.shape[1], int(28 * scale)), (0.0, 0.0, 0.0), -1)
+    cv2.putText(out, text, (6, int(20 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (1.0, 1.0, 1.0), 1, cv2.LINE_AA)
+    return out
+
+
+def run_demo(output: Path, size: tuple[int, int] = (1200, 900), seed: int = 7) -> list[Path]:
+    """Write ``input.png``, ``cutout.png``, one composite per background preset and ``sheet.png``.
+
+    The sheet shows input, alpha and every composite side by side, for a look
+    at the result without opening each file.
+    """
+    image, _ = studio_shot(size, seed=seed)
+    pipe = Pipeline.preset("studio")
+    written = [save_image(output / "input.png", image)]
+    tiles = [_label(image, "input"), None]
+    first = None
+    for name in PRESETS:
+        result = pipe(image, background=name)
+        if first is None:
+            first = result
+            written.append(save_image(output / "cutout.png", result.foreground, result.alpha))
+            tiles[1] = _label(np.repeat(result.alpha[..., None], 3, axis=2), "alpha")
+        written.append(save_image(output / f"composite-{name}.png", result.composite))
+        tiles.append(_label(result.composite, name))
+    small = [cv2.resize(t, (300, round(300 * size[0] / size[1])), interpolation=cv2.INTER_AREA) for t in tiles if t is not None]
+    while len(small) % 3:
+        small.append(np.ones_like(small[0]))
+    rows = [np.hstack(small[i : i + 3]) for i in range(0, len(small), 3)]
+    written.append(save_image(output / "sheet.png", np.vstack(rows)))
+    return written

@@ -1,0 +1,51 @@
+"""A dependency-free progress bar for long runs (writes to stderr)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """``with Progress(total, "composite") as bar: bar.advance(name)``.
+
+    Draws a one-line bar with count, rate and ETA when the stream is a
+    terminal (or ``enabled=True``); stays silent otherwise, so logs and pipes get
+    only the final summary.
+    """
+
+    def __init__(self, total: int, label: str = "", *, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+        self.total = max(0, int(total))
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.done = 0
+        self._start = time.perf_counter()
+
+    def __enter__(self) -> Progress:
+        self._draw("")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def advance(self, item: str = "") -> None:
+        self.done += 1
+        self._draw(item)
+
+    def _draw(self, item: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self._start
+        frac = self.done / self.total if self.total else 1.0
+        width = 24
+        filled = round(width * frac)
+        eta = (elapsed / self.done) * (self.total - self.done) if self.done else 0.0
+        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {elapsed:5.1f}s  eta {eta:5.1f}s  {item[:40]:<40}"
+        self.stream.write(line)
+        self.stream.flush()
