@@ -1,0 +1,96 @@
+"""The command line: folder runs that skip bad files, exit codes, no overwritten inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import studiocomp
+from studiocomp.cli import main
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        image, _ = studiocomp.synthetic.studio_shot((160, 120), seed=i)
+        studiocomp.save_image(src / f"good{i}.jpg", image)
+    (src / "empty.png").write_bytes(b"")
+    (src / "notes.txt").write_text("not an image")
+    full = (src / "good0.jpg").read_bytes()
+    (src / "truncated.jpg").write_bytes(full[: len(full) // 2])
+    (src / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    (src / ".DS_Store").write_bytes(b"\x00\x01")
+    return src
+
+
+def test_folder_run_skips_bad_files(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = main(["composite", str(folder), "--output", str(out), "--background", "pink-white-2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["good0.png", "good1.png"]
+    for bad in ("empty.png", "notes.txt", "truncated.jpg", "corrupt.png"):
+        assert f"failed: {folder / bad}" in err
+    assert ".DS_Store" not in err
+    assert "2 written, 4 failed" in err
+    # outputs are complete images
+    assert studiocomp.load_image(out / "good0.png").shape == (160, 120, 3)
+
+
+def test_all_good_exits_zero_and_cutout_has_alpha(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cut"
+    assert main(["cutout", str(folder / "good0.jpg"), str(folder / "good1.jpg"), "-o", str(out), "--progress", "on"]) == 0
+    _, alpha = studiocomp.load_image(out / "good0.png", with_alpha=True)
+    assert alpha is not None and 0.05 < alpha.mean() < 0.95
+
+
+def test_never_overwrites_an_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image, _ = studiocomp.synthetic.studio_shot((96, 96), seed=1)
+    src = studiocomp.save_image(tmp_path / "shot.png", image)
+    before = src.read_bytes()
+    assert main(["composite", str(src), "-o", str(tmp_path)]) == 1
+    assert src.read_bytes() == before
+    assert "would overwrite an input" in capsys.readouterr().err
+
+
+def test_same_stem_inputs_get_distinct_outputs(tmp_path: Path) -> None:
+    image, _ = studiocomp.synthetic.studio_shot((96, 96), seed=2)
+    studiocomp.save_image(tmp_path / "a.png", image)
+    studiocomp.save_image(tmp_path / "a.jpg", image)
+    out = tmp_path / "out"
+    assert main(["composite", str(tmp_path / "a.png"), str(tmp_path / "a.jpg"), "-o", str(out), "--format", "jpg"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a-jpg.jpg", "a-png.jpg"]
+
+
+def test_skip_existing_and_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image, _ = studiocomp.synthetic.studio_shot((96, 96), seed=3)
+    src = studiocomp.save_image(tmp_path / "s.png", image)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "s.png").write_bytes(b"keep me")
+    assert main(["composite", str(src), "-o", str(out), "--skip-existing"]) == 0
+    assert (out / "s.png").read_bytes() == b"keep me"
+    assert main(["composite", str(tmp_path / "missing.png"), "-o", str(out)]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_bad_background_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image, _ = studiocomp.synthetic.studio_shot((96, 96), seed=3)
+    src = studiocomp.save_image(tmp_path / "s.png", image)
+    assert main(["composite", str(src), "-o", str(tmp_path / "o"), "--background", "plaid"]) == 1
+    assert "preset name" in capsys.readouterr().err
+
+
+def test_demo_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "-o", str(tmp_path), "--height", "240", "--width", "180"]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"input.png", "cutout.png", "sheet.png", "composite-pink-white-1.png"} <= names
+    with pytest.raises(SystemExit) as exc:
+        main(["composite", "--help"])
+    assert exc.value.code == 0
+    assert "--background" in capsys.readouterr().out

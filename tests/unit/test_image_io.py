@@ -1,0 +1,152 @@
+"""Reading and writing files: formats, bit depths, alpha, EXIF, bad files, atomicity."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import studiocomp
+from studiocomp import InputError
+
+
+def _rgb(h: int = 20, w: int = 30) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".bmp", ".webp"])
+def test_8bit_roundtrip_lossless(tmp_path: Path, suffix: str) -> None:
+    arr = _rgb()
+    path = tmp_path / f"a{suffix}"
+    if suffix == ".webp":
+        PILImage.fromarray(arr).save(path, lossless=True)
+    else:
+        studiocomp.save_image(path, arr)
+    back = studiocomp.load_image(path)
+    assert back.dtype == np.float32 and back.shape == (20, 30, 3)
+    np.testing.assert_array_equal(np.rint(back * 255).astype(np.uint8), arr)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_16bit_roundtrip_with_alpha(tmp_path: Path, suffix: str) -> None:
+    rng = np.random.default_rng(1)
+    img = rng.random((16, 12, 3), dtype=np.float32)
+    alpha = rng.random((16, 12), dtype=np.float32)
+    path = studiocomp.save_image(tmp_path / f"a{suffix}", img, alpha, bit_depth=16)
+    back, back_alpha = studiocomp.load_image(path, with_alpha=True)
+    assert back_alpha is not None
+    assert np.abs(back - img).max() < 1 / 65535 + 1e-6
+    assert np.abs(back_alpha - alpha).max() < 1 / 65535 + 1e-6
+
+
+def test_jpeg_and_grey_and_rgba(tmp_path: Path) -> None:
+    smooth = np.dstack([np.tile(np.linspace(0, 255, 30), (20, 1))] * 3).astype(np.uint8)
+    PILImage.fromarray(smooth).save(tmp_path / "a.jpg", quality=95)
+    assert np.abs(studiocomp.load_image(tmp_path / "a.jpg") * 255 - smooth).mean() < 2
+    arr = _rgb()
+    PILImage.fromarray(arr[..., 0]).save(tmp_path / "g.png")
+    grey = studiocomp.load_image(tmp_path / "g.png")
+    assert grey.shape == (20, 30, 3) and np.array_equal(grey[..., 0], grey[..., 2])
+    rgba = np.dstack([arr, np.full((20, 30), 128, np.uint8)])
+    PILImage.fromarray(rgba).save(tmp_path / "a.png")
+    img, alpha = studiocomp.load_image(tmp_path / "a.png", with_alpha=True)
+    assert alpha is not None and abs(float(alpha.mean()) - 128 / 255) < 1e-6
+    assert studiocomp.load_image(tmp_path / "g.png", with_alpha=True)[1] is None
+
+
+def test_grey_16bit_png(tmp_path: Path) -> None:
+    arr = (np.arange(40 * 50).reshape(40, 50) * 30).astype(np.uint16)
+    PILImage.fromarray(arr).save(tmp_path / "g16.png")
+    back = studiocomp.load_image(tmp_path / "g16.png")
+    np.testing.assert_allclose(back[..., 1], arr / 65535, atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation", [1, 2, 3, 4, 5, 6, 7, 8])
+def test_exif_orientation_applied(tmp_path: Path, orientation: int) -> None:
+    # a 2×3 image with distinct corners; PIL's exif_transpose is the reference
+    arr = np.zeros((20, 30, 3), np.uint8)
+    arr[:10, :15] = (255, 0, 0)
+    arr[:10, 15:] = (0, 255, 0)
+    arr[10:, :15] = (0, 0, 255)
+    im = PILImage.fromarray(arr)
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    path = tmp_path / "o.jpg"
+    im.save(path, exif=exif, quality=100)
+    from PIL import ImageOps
+
+    with PILImage.open(path) as ref_im:
+        ref = np.asarray(ImageOps.exif_transpose(ref_im).convert("RGB"))
+    got = np.rint(studiocomp.load_image(path) * 255)
+    assert got.shape == ref.shape
+    assert np.abs(got - ref).mean() < 3
+
+
+def test_pixel_limit_checked_before_decoding(tmp_path: Path) -> None:
+    PILImage.fromarray(_rgb(100, 100)).save(tmp_path / "big.png")
+    with pytest.raises(InputError, match="at most 5,000 pixels"):
+        studiocomp.load_image(tmp_path / "big.png", max_pixels=5000)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "empty file"),
+        (b"this is not an image at all", "no decoder recognises"),
+    ],
+)
+def test_bad_files(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=match):
+        studiocomp.load_image(path)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_truncated_files(tmp_path: Path, suffix: str) -> None:
+    full = tmp_path / f"full{suffix}"
+    PILImage.fromarray(_rgb(200, 200)).save(full)
+    data = full.read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError):
+        studiocomp.load_image(cut)
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        studiocomp.load_image(tmp_path / "nope.png")
+    with pytest.raises(InputError, match="not a regular file"):
+        studiocomp.load_image(tmp_path)
+
+
+def test_save_refuses_bad_requests(tmp_path: Path) -> None:
+    img = np.zeros((4, 4, 3), np.float32)
+    with pytest.raises(InputError, match="alpha"):
+        studiocomp.save_image(tmp_path / "a.jpg", img, np.ones((4, 4), np.float32))
+    with pytest.raises(InputError, match="bit_depth"):
+        studiocomp.save_image(tmp_path / "a.jpg", img, bit_depth=16)
+    with pytest.raises(InputError, match="path"):
+        studiocomp.save_image(tmp_path / "a.xyz", img)
+    with pytest.raises(InputError, match="alpha"):
+        studiocomp.save_image(tmp_path / "a.png", img, np.ones((5, 4), np.float32))
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_is_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "keep.png"
+    studiocomp.save_image(target, np.zeros((4, 4, 3), np.float32))
+    before = target.read_bytes()
+
+    def boom(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        studiocomp.save_image(target, np.ones((4, 4, 3), np.float32))
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]  # no temporary left behind

@@ -1,0 +1,129 @@
+"""Registry, Pipeline composition, presets, backgrounds, compositor maths, import cost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import studiocomp
+from studiocomp import InputError, UnknownBackendError
+from studiocomp.backgrounds import PRESETS as BG_PRESETS
+from studiocomp.backgrounds import fit_background, resolve_background
+
+
+def test_import_is_light() -> None:
+    code = "import sys, studiocomp; print(sorted(m for m in ('torch', 'onnxruntime', 'cv2') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_public_api_surface() -> None:
+    # fails when a public name disappears
+    for name in studiocomp.__all__:
+        assert getattr(studiocomp, name) is not None, name
+
+
+def test_list_and_create() -> None:
+    names = studiocomp.list_backends()
+    assert set(names) == {"segmenter", "matter", "relighter", "shadow_caster", "compositor"}
+    assert "backdrop" in studiocomp.list_backends("segmenter")
+    with pytest.raises(UnknownBackendError, match="valid names: 'backdrop'"):
+        studiocomp.create("segmenter", "nope")
+    with pytest.raises(UnknownBackendError, match="valid names: 'segmenter'"):
+        studiocomp.create("segmentr", "backdrop")
+    with pytest.raises(InputError, match="working_size"):
+        studiocomp.create("segmenter", "backdrop", working_size=5)
+
+
+def test_register_custom_backend() -> None:
+    class Everything:
+        def segment(self, image: np.ndarray) -> np.ndarray:
+            return np.ones(image.shape[:2], bool)
+
+    studiocomp.register("segmenter", "test-everything", Everything, overwrite=True)
+    pipe = studiocomp.Pipeline(segmenter="test-everything")
+    result = pipe(np.zeros((8, 8, 3), np.float32), background="grey")
+    assert result.alpha.min() == 1 and np.allclose(result.composite, 0)
+    with pytest.raises(studiocomp.StudiocompError, match="already registered"):
+        studiocomp.register("segmenter", "test-everything", Everything)
+
+    class NotASegmenter:
+        pass
+
+    studiocomp.register("segmenter", "test-bad", NotASegmenter, overwrite=True)
+    with pytest.raises(studiocomp.StudiocompError, match="lacks the Segmenter methods"):
+        studiocomp.create("segmenter", "test-bad")
+
+
+def test_pipeline_needs_a_cutting_stage() -> None:
+    with pytest.raises(InputError, match="segmenter/matter"):
+        studiocomp.Pipeline(compositor="alpha-over")
+    with pytest.raises(InputError, match="Segmenter methods"):
+        studiocomp.Pipeline(segmenter=object())
+    with pytest.raises(UnknownBackendError, match="valid names: 'studio'"):
+        studiocomp.Pipeline.preset("nope")
+    with pytest.raises(InputError, match="keywords"):
+        studiocomp.Pipeline.preset("studio", segmentr=None)
+
+
+def test_preset_overrides_and_iterable(shot: tuple[np.ndarray, np.ndarray]) -> None:
+    image, truth = shot
+    pipe = studiocomp.Pipeline.preset("studio", matter=None)
+    assert "matter" not in pipe.components
+    result = pipe(image, background="blue")
+    assert result.alpha.dtype == np.float32 and set(np.unique(result.alpha)) <= {0.0, 1.0}
+    results = list(studiocomp.Pipeline.preset("studio")(iter([image, image[::2, ::2]])))
+    assert [r.composite.shape for r in results] == [image.shape, image[::2, ::2].shape]
+    assert list(results[0].timings) == ["load", "segmenter", "matter", "background", "compositor"]
+    assert results[0].cutout().shape == image.shape[:2] + (4,)
+
+
+def test_pipeline_does_not_alias_or_modify_input(shot: tuple[np.ndarray, np.ndarray]) -> None:
+    image, _ = shot
+    before = image.copy()
+    result = studiocomp.Pipeline.preset("studio", matter=None)(image)
+    assert np.array_equal(image, before)
+    for layer in (result.foreground, result.composite, result.background):
+        assert not np.shares_memory(layer, image)
+
+
+@pytest.mark.parametrize("name", list(BG_PRESETS))
+def test_background_presets(name: str) -> None:
+    bg = resolve_background(name, 30, 40)
+    assert bg.shape == (30, 40, 3) and bg.dtype == np.float32 and 0 <= bg.min() and bg.max() <= 1
+
+
+def test_background_specs_and_fit() -> None:
+    assert resolve_background("#ff0000", 2, 2)[0, 0].tolist() == [1.0, 0.0, 0.0]
+    assert resolve_background((0.0, 0.5, 1.0), 2, 2)[1, 1].tolist() == [0.0, 0.5, 1.0]
+    with pytest.raises(InputError, match="preset name"):
+        resolve_background("no-such-preset", 2, 2)
+    src = np.zeros((10, 40, 3), np.float32)
+    src[:, :20] = 1.0  # left half white
+    assert fit_background(src, 10, 10, "cover").shape == (10, 10, 3)
+    contained = fit_background(src, 40, 40, "contain")
+    assert contained.shape == (40, 40, 3)
+    box = fit_background(src, 5, 5, (0, 0, 10, 10))
+    assert box.min() == 1.0
+    with pytest.raises(InputError, match="box"):
+        fit_background(src, 5, 5, (30, 0, 20, 5))
+    with pytest.raises(InputError, match="fit"):
+        fit_background(src, 5, 5, "zoom")
+
+
+def test_alpha_over_is_linear_light() -> None:
+    comp = studiocomp.create("compositor", "alpha-over")
+    fg = np.ones((1, 3, 3), np.float32)
+    bg = np.zeros((1, 3, 3), np.float32)
+    alpha = np.array([[0.0, 0.5, 1.0]], np.float32)
+    out = comp.composite(fg, alpha, bg)
+    assert out[0, 0, 0] == 0.0 and out[0, 2, 0] == 1.0
+    # 50 % of white over black is 0.5 in linear light = 0.7354 in sRGB (not 0.5)
+    assert abs(out[0, 1, 0] - 0.7354) < 1e-3
+    shadowed = comp.composite(fg, np.zeros((1, 3), np.float32), np.full((1, 3, 3), 0.8, np.float32), np.full((1, 3), 0.5, np.float32))
+    assert np.all(shadowed < 0.8)  # a shadow only darkens
+    with pytest.raises(InputError, match="background"):
+        comp.composite(fg, alpha, np.zeros((2, 3, 3), np.float32))
