@@ -12,7 +12,7 @@ import numpy as np
 
 from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
-from .image import as_image
+from .image import checked_image
 from .registry import create
 from .types import STAGE_PROTOCOLS, Alpha, Image, Mask, Matte
 
@@ -175,7 +175,8 @@ class Pipeline:
             timings[stage] = time.perf_counter() - t0
             return out
 
-        img = timed("load", as_image, image)
+        # no copy: stages only read the image, and every layer returned is a new array
+        img = timed("load", checked_image, image)
         h, w = img.shape[:2]
         mask: Mask | None = None
         if "segmenter" in self._stages:

@@ -1,0 +1,70 @@
+"""End-to-end speed of the ``studio`` preset at 1, 6, 12 and 24 megapixels.
+
+Run:  pytest benchmarks --benchmark-enable --benchmark-json=benchmarks/results.json
+
+Each case records image size, pixel count and thread counts in ``extra_info``;
+the memory case runs in a fresh process and records its peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import studiocomp
+
+SIZES_MP = [1, 6, 12, 24]
+
+
+def _shape(mp: float) -> tuple[int, int]:
+    h = int((mp * 1e6 * 4 / 3) ** 0.5)  # 3:4 portrait frame
+    return h, int(h * 0.75)
+
+
+@pytest.mark.parametrize("mp", SIZES_MP)
+def test_studio_end_to_end(benchmark: pytest.FixtureRequest, mp: int) -> None:
+    import cv2
+
+    h, w = _shape(mp)
+    image, _ = studiocomp.synthetic.studio_shot((h, w), seed=0)
+    pipe = studiocomp.Pipeline.preset("studio")
+    pipe(image, background="gradient")  # warm-up
+    benchmark.extra_info.update(
+        {"megapixels": h * w / 1e6, "height": h, "width": w, "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()}
+    )
+    result = benchmark.pedantic(pipe, args=(image,), kwargs={"background": "gradient"}, rounds=3, iterations=1)
+    assert result.composite.shape == (h, w, 3)
+
+
+_PEAK = """
+import resource, sys, numpy as np, studiocomp
+h, w = int(sys.argv[1]), int(sys.argv[2])
+image = np.load(sys.argv[3])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+studiocomp.Pipeline.preset("studio")(image, background="gradient")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def test_studio_peak_memory_24mp(benchmark: pytest.FixtureRequest, tmp_path: pytest.TempPathFactory) -> None:
+    """Peak RSS (MB) of a process that holds a 24 MP float image and runs the preset once."""
+    import numpy as np
+
+    h, w = _shape(24)
+    image, _ = studiocomp.synthetic.studio_shot((h, w), seed=0)
+    path = f"{tmp_path}/shot.npy"
+    np.save(path, image)
+    del image
+
+    def run() -> float:
+        out = subprocess.run([sys.executable, "-c", _PEAK, str(h), str(w), path], capture_output=True, text=True, check=True)
+        return float(out.stdout.strip())
+
+    peak_mb = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update({"peak_rss_mb": peak_mb, "megapixels": h * w / 1e6})
+    print(json.dumps({"peak_rss_mb": peak_mb}))
+    assert peak_mb < 2500
