@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import cv2
 import numpy as np
-from typing_extensions import TypeAlias
 
 from .errors import InputError
 from .image import as_image
@@ -16,7 +15,7 @@ from .types import Image
 
 __all__ = ["PRESETS", "Fit", "make_preset", "fit_background", "resolve_background"]
 
-Fit: TypeAlias = Union[str, tuple[int, int, int, int]]
+Fit: TypeAlias = str | tuple[int, int, int, int]
 """``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
 image's edge colour), ``"stretch"``, or ``(x, y, w, h)``: the region of the
 background image to use, scaled to the output size."""

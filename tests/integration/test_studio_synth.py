@@ -10,9 +10,9 @@ import json
 
 import numpy as np
 import pytest
+from tests.conftest import shared_path
 
 import studiocomp
-from tests.conftest import shared_path
 
 pytestmark = [pytest.mark.data]
 
