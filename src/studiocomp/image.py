@@ -331,7 +331,7 @@ def load_image(
         raise InputError(str(p), "an existing image file", "no such file" if not p.exists() else "not a regular file")
     if p.stat().st_size == 0:
         raise InputError(str(p), "an image file", "an empty file")
-    h, w, orientation = _read_header(p, max_pixels)
+    _, _, orientation = _read_header(p, max_pixels)  # size checked there, before decoding
     arr = _decode(p, p.read_bytes())
     _check_size(arr.shape, str(p), max_pixels)
     arr = _apply_orientation(arr, orientation)
