@@ -1,0 +1,54 @@
+"""Metrics on the library's arrays: segmentation, matting, realism and video.
+
+Plain functions, vectorised (distance transforms and connected-component
+labelling, no pixel loops), validated like the rest of the public API::
+
+    from studiocomp import metrics
+    metrics.iou(pred_alpha, gt_mask)
+    metrics.boundary_f1(pred_alpha, gt_mask, tolerance=2)
+    metrics.sad(pred_alpha, gt_alpha, trimap=trimap) / 1000   # as papers report it
+
+See ``docs/evaluation.md`` for the definitions and scaling conventions, and
+:func:`studiocomp.evaluate.evaluate` for running them over a data set.
+"""
+
+from __future__ import annotations
+
+from .matting import connectivity_error, gradient_error, mse, sad
+from .realism import boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
+from .report import MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
+from .segmentation import HAUSDORFF_GRADES, boundary, boundary_f1, dice, hausdorff, hausdorff95, hausdorff_grade, iou, precision, recall
+from .video import dtssd, temporal_iou
+
+__all__ = [
+    # segmentation
+    "iou",
+    "dice",
+    "precision",
+    "recall",
+    "boundary",
+    "boundary_f1",
+    "hausdorff",
+    "hausdorff95",
+    "hausdorff_grade",
+    "HAUSDORFF_GRADES",
+    # matting
+    "sad",
+    "mse",
+    "gradient_error",
+    "connectivity_error",
+    # realism
+    "noise_level",
+    "noise_mismatch",
+    "boundary_sharpness",
+    "illumination_consistency",
+    "lab_color_distance",
+    # video
+    "temporal_iou",
+    "dtssd",
+    # all at once
+    "score",
+    "SEGMENTATION_KEYS",
+    "MATTING_KEYS",
+    "REALISM_KEYS",
+]

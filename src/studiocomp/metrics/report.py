@@ -1,0 +1,65 @@
+"""All metrics of one prediction at once, sharing the work they have in common."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..image import checked_image
+from ._inputs import alpha_pair, unknown_region
+from .matting import _connectivity, _gradient, _mse, _sad
+from .realism import _illumination, _lab, _lab_distance, _noise_mismatch, _regions, _sharpness
+from .segmentation import _bf1, _check_tolerance, _counts, _distances, _hd
+
+__all__ = ["score", "SEGMENTATION_KEYS", "MATTING_KEYS", "REALISM_KEYS"]
+
+SEGMENTATION_KEYS = ("iou", "dice", "precision", "recall", "boundary_f1", "hausdorff", "hausdorff95")
+MATTING_KEYS = ("sad", "mse", "gradient_error", "connectivity_error")
+REALISM_KEYS = ("noise_mismatch", "boundary_sharpness", "illumination_consistency", "lab_color_distance")
+
+
+def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True) -> dict[str, float]:
+    """Every metric of ``pred`` against ``gt`` in one pass: a dict keyed by the metric functions' names.
+
+    Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
+    one (masks are the alphas cut at 0.5), but validates the inputs once and
+    shares boundaries and colour conversions, which makes it several times faster.
+
+    ``matting=False`` leaves out SAD, MSE, gradient and connectivity errors (for
+    binary ground truth they add little). ``trimap`` restricts the matting
+    errors to its unknown region. ``image``, the composite the subject was placed
+    in (H×W×3), adds the realism metrics, measured with ``pred`` as the
+    subject's alpha. Matting errors are unscaled, as the functions return them.
+    """
+    _check_tolerance(tolerance)
+    p, g = alpha_pair(pred, gt)
+    pm, gm = p > 0.5, g > 0.5
+    tp, fp, fn = _counts(pm, gm)
+    d_p, d_g, edge = _distances(pm, gm)
+    out = {
+        "iou": 1.0 if tp + fp + fn == 0 else tp / (tp + fp + fn),
+        "dice": 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn),
+        "precision": (1.0 if fn == 0 else 0.0) if tp + fp == 0 else tp / (tp + fp),
+        "recall": 1.0 if tp + fn == 0 else tp / (tp + fn),
+        "boundary_f1": _bf1(d_p, d_g, tolerance),
+        "hausdorff": _hd(d_p, d_g, None),
+        "hausdorff95": _hd(d_p, d_g, 95.0),
+    }
+    if matting:
+        region = unknown_region(trimap, p.shape)
+        out.update(sad=_sad(p, g, region), mse=_mse(p, g, region), gradient_error=_gradient(p, g, region), connectivity_error=_connectivity(p, g, region))
+    if image is not None:
+        img = checked_image(image)
+        if img.shape[:2] != p.shape:
+            raise InputError("image", f"an image of {p.shape[0]}×{p.shape[1]} pixels (the alphas' size)", f"{img.shape[0]}×{img.shape[1]}")
+        subject, background = _regions(p)
+        lab = _lab(img)
+        out.update(
+            noise_mismatch=_noise_mismatch(img, subject, background),
+            boundary_sharpness=_sharpness(img, edge[:, 0], edge[:, 1]),
+            illumination_consistency=_illumination(lab, subject, background),
+            lab_color_distance=_lab_distance(lab, subject, background),
+        )
+    return out

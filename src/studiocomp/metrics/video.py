@@ -1,0 +1,59 @@
+"""Temporal metrics for image sequences (video frames in order).
+
+Sequences are lists (or T×H×W arrays) of masks or alphas of one shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ._inputs import alpha, binary
+
+__all__ = ["temporal_iou", "dtssd"]
+
+
+def _frames(seq: Any, name: str, reader: Any, shape: tuple[int, int] | None = None) -> list[np.ndarray]:
+    if isinstance(seq, np.ndarray) and seq.ndim == 3:
+        seq = list(seq)
+    if not isinstance(seq, Sequence) or isinstance(seq, (str, bytes)):
+        raise InputError(name, "a list of H×W frames or a T×H×W array", type(seq).__name__)
+    if len(seq) < 2:
+        raise InputError(name, "at least 2 frames", f"{len(seq)}")
+    first = reader(seq[0], f"{name}[0]", shape)
+    return [first] + [reader(f, f"{name}[{i}]", first.shape) for i, f in enumerate(seq[1:], 1)]
+
+
+def temporal_iou(masks: Any) -> float:
+    """Mean IoU of each frame's mask with the previous frame's: 1.0 for a perfectly still mask.
+
+    Needs no ground truth. It mixes true motion with flicker, so compare it
+    between methods on the same clip, or against the ground truth's own value.
+    """
+    frames = _frames(masks, "masks", binary)
+    scores = []
+    for prev, cur in zip(frames[:-1], frames[1:]):
+        union = np.count_nonzero(prev | cur)
+        scores.append(1.0 if union == 0 else np.count_nonzero(prev & cur) / union)
+    return float(np.mean(scores))
+
+
+def dtssd(pred: Any, gt: Any) -> float:
+    """Temporal coherence error dtSSD (Erofeev et al. 2015), unscaled: lower is steadier.
+
+    For each pair of consecutive frames, sqrt(mean((Δpred − Δgt)²)) with
+    Δ the frame-to-frame change of alpha; the result is the mean over pairs.
+    Robust Video Matting's tables report it multiplied by 100.
+    """
+    p = _frames(pred, "pred", alpha)
+    g = _frames(gt, "gt", alpha, p[0].shape)
+    if len(p) != len(g):
+        raise InputError("gt", f"{len(p)} frames (as many as pred)", f"{len(g)}")
+    errs = []
+    for t in range(1, len(p)):
+        d = (p[t] - p[t - 1]) - (g[t] - g[t - 1])
+        errs.append(np.sqrt(np.mean(d.astype(np.float64) ** 2)))
+    return float(np.mean(errs))
