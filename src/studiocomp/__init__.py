@@ -63,6 +63,8 @@ __all__ = [
     # submodules
     "backgrounds",
     "synthetic",
+    "metrics",
+    "evaluate",
 ]
 
 _LAZY = {
@@ -78,10 +80,10 @@ _LAZY = {
     "Pipeline": "pipeline",
     "PipelineResult": "pipeline",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "color", "registry", "pipeline", "image", "types", "errors"}
+_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "color", "registry", "pipeline", "image", "types", "errors"}
 
 if TYPE_CHECKING:
-    from . import backgrounds, synthetic
+    from . import backgrounds, evaluate, metrics, synthetic
     from .image import as_alpha, as_image, as_mask, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult
     from .registry import create, list_backends, register

@@ -68,3 +68,12 @@ def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tupl
     map_x[:n] = (xs + 0.5) * scale[1] - 0.5
     out = cv2.remap(img, map_x.reshape(rows, cols), map_y.reshape(rows, cols), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return np.ascontiguousarray(out.reshape(rows * cols, channels)[:n], dtype=np.float32)
+
+
+def label_tile(tile: np.ndarray, text: str) -> np.ndarray:
+    """A copy of an H×W×3 float tile with ``text`` on a black band at the top (for contact sheets)."""
+    out = tile.copy()
+    scale = max(0.4, tile.shape[1] / 500)
+    cv2.rectangle(out, (0, 0), (tile.shape[1], int(28 * scale)), (0.0, 0.0, 0.0), -1)
+    cv2.putText(out, text, (6, int(20 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (1.0, 1.0, 1.0), 1, cv2.LINE_AA)
+    return out

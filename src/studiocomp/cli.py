@@ -3,6 +3,7 @@
     studiocomp composite photos/ --output out/ --background pink-white-1
     studiocomp cutout shot.jpg --output out/
     studiocomp demo --output out/
+    studiocomp eval --data data/studio_synth --preset studio --output eval/
     studiocomp backends
 """
 
@@ -141,6 +142,19 @@ def _cmd_backends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+
+    progress = {"auto": None, "on": True, "off": False}[args.progress]
+    report = evaluate(
+        args.data, args.preset, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress
+    )
+    print(report.table(), end="")
+    for f in report.files:
+        print(f)
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
 def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     from .backgrounds import PRESETS as BG
     from .pipeline import PRESETS
@@ -178,11 +192,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cutout", help="write the subject as a PNG with transparency", description="Cut out the subject of each photo: RGBA PNG with cleaned edge colours.")
     _add_batch_options(p, composite=False)
     p.set_defaults(func=lambda a: _run_batch(a, "cutout"))
-    p = sub.add_parser("demo", help="make an example studio shot and run the studio preset on it", description="Generate a studio shot, cut it out and composite it on every background preset; writes a contact sheet.")
+    p = sub.add_parser(
+        "demo",
+        help="make an example studio shot and run the studio preset on it",
+        description="Generate a studio shot, cut it out and composite it on every background preset; writes a contact sheet.",
+    )
     p.add_argument("-o", "--output", default="out", metavar="DIR", help="folder for the demo files (default: %(default)s)")
     p.add_argument("--height", type=int, default=1200, help="height of the generated shot (default: %(default)s)")
     p.add_argument("--width", type=int, default=900, help="width of the generated shot (default: %(default)s)")
     p.set_defaults(func=_cmd_demo)
+    from .pipeline import PRESETS
+
+    p = sub.add_parser(
+        "eval",
+        help="measure a preset on a labelled folder (image/ + alpha/ or mask/)",
+        description=(
+            "Run a preset over image/ of a data folder, score it against alpha/ or mask/, "
+            "and write per_image.csv, summaries by attribute and a gallery of the worst cases."
+        ),
+    )
+    p.add_argument("--data", required=True, metavar="DIR", help="folder with image/, alpha/ or mask/, and optionally attributes.json")
+    p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="pipeline to measure (default: %(default)s)")
+    p.add_argument("-o", "--output", default="eval", metavar="DIR", help="folder for the report (default: %(default)s)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N images")
+    p.add_argument("--tolerance", type=float, default=2.0, help="boundary F1 tolerance in pixels (default: %(default)s)")
+    p.add_argument("--trimap", metavar="SUBDIR", help="sub-folder of trimaps: matting errors in their unknown region only")
+    p.add_argument("--background", default="white", metavar="PRESET|PATH", help="background for the realism metrics (default: %(default)s)")
+    p.add_argument("--gallery", type=int, default=8, metavar="N", help="worst images shown in gallery.png (default: %(default)s; 0 for none)")
+    p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
+    p.set_defaults(func=_cmd_eval)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
     return parser

@@ -7,20 +7,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ._ops import label_tile as _label
 from .backgrounds import PRESETS
 from .image import save_image
 from .pipeline import Pipeline
 from .synthetic import studio_shot
 
 __all__ = ["run_demo"]
-
-
-def _label(tile: np.ndarray, text: str) -> np.ndarray:
-    out = tile.copy()
-    scale = max(0.4, tile.shape[1] / 500)
-    cv2.rectangle(out, (0, 0), (tile.shape[1], int(28 * scale)), (0.0, 0.0, 0.0), -1)
-    cv2.putText(out, text, (6, int(20 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (1.0, 1.0, 1.0), 1, cv2.LINE_AA)
-    return out
 
 
 def run_demo(output: Path, size: tuple[int, int] = (1200, 900), seed: int = 7) -> list[Path]:

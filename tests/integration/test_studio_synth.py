@@ -1,12 +1,14 @@
 """The studio preset on ../shared/data/studio_synth (80 real subjects, exact alpha).
 
-Measured 2026-11-22: mean IoU 0.978, median 0.991; mean SAD (÷1000) portrait 5.5,
-object 12.1. The bounds below leave a small margin under those figures.
+Measured 2026-11-22 with the evaluation harness: mean IoU 0.978, median 0.991;
+mean SAD (÷1000) portrait 5.5, object 12.1. The bounds below leave a small
+margin under those figures.
 """
 
 from __future__ import annotations
 
-import json
+import csv
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,35 +20,41 @@ pytestmark = [pytest.mark.data]
 
 
 @pytest.fixture(scope="module")
-def scores() -> dict[str, tuple[float, float, str]]:
+def report(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One run of the evaluation harness (``studiocomp eval``) over the whole set."""
+    from studiocomp.evaluate import evaluate
+
     root = shared_path("data", "studio_synth")
-    attrs = json.loads((root / "attributes.json").read_text())
-    pipe = studiocomp.Pipeline.preset("studio")
-    out = {}
-    for name, meta in sorted(attrs.items()):
-        result = pipe(root / "image" / f"{name}.jpg")
-        truth = studiocomp.load_image(root / "alpha" / f"{name}.png")[..., 0]
-        pred, gt = result.alpha > 0.5, truth > 0.5
-        iou = float((pred & gt).sum() / max(1, (pred | gt).sum()))
-        sad = float(np.abs(result.alpha - truth).sum() / 1000)
-        out[name] = (iou, sad, meta["subject"])
-    return out
+    return evaluate(root, "studio", output=tmp_path_factory.mktemp("eval"), gallery=6)
 
 
-def test_iou_bounds(scores: dict[str, tuple[float, float, str]]) -> None:
-    ious = np.array([s[0] for s in scores.values()])
-    assert len(ious) == 80
+def test_iou_bounds(report: Any) -> None:
+    ious = np.array([r["iou"] for r in report.rows])
+    assert len(ious) == 80 and not report.failures
     assert ious.mean() >= 0.975, ious.mean()
     assert np.median(ious) >= 0.988, np.median(ious)
+    assert report.summary["iou"]["mean"] == pytest.approx(ious.mean())
 
 
-def test_sad_per_subject_type(scores: dict[str, tuple[float, float, str]]) -> None:
-    by_type: dict[str, list[float]] = {}
-    for _, sad, subject in scores.values():
-        by_type.setdefault(subject, []).append(sad)
-    assert set(by_type) == {"portrait", "object"}
-    assert np.mean(by_type["portrait"]) < 7.0
-    assert np.mean(by_type["object"]) < 14.0
+def test_sad_per_subject_type(report: Any) -> None:
+    by_subject = report.by_attribute["subject"]
+    assert set(by_subject) == {"portrait", "object"}
+    assert by_subject["portrait"]["sad_thousands"] < 7.0
+    assert by_subject["object"]["sad_thousands"] < 14.0
+
+
+def test_harness_writes_its_report(report: Any) -> None:
+    names = {p.name for p in report.files}
+    assert names == {"per_image.csv", "by_attribute.csv", "summary.json", "summary.md", "gallery.png"}
+    folder = report.files[0].parent
+    with open(folder / "per_image.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 80 and {"subject", "backdrop", "iou", "boundary_f1", "hausdorff95_px", "sad_thousands", "t_segmenter"} <= set(rows[0])
+    assert set(report.by_attribute) >= {"subject", "backdrop"}
+    assert sum(int(g["n"]) for g in report.by_attribute["backdrop"].values()) == 80
+    gallery = studiocomp.load_image(folder / "gallery.png")
+    assert gallery.shape[0] > 6 * 200  # six rows of tiles
+    assert "By backdrop" in (folder / "summary.md").read_text()
 
 
 def test_clean_plate_capture() -> None:

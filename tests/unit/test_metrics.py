@@ -28,8 +28,8 @@ def ref_boundary(m: np.ndarray) -> np.ndarray:
 
 
 def ref_directed(a: np.ndarray, b: np.ndarray) -> list[float]:
-    pb = list(zip(*np.nonzero(b)))
-    return [min(math.hypot(y - v, x - u) for v, u in pb) for y, x in zip(*np.nonzero(a))]
+    pb = list(zip(*np.nonzero(b), strict=False))
+    return [min(math.hypot(y - v, x - u) for v, u in pb) for y, x in zip(*np.nonzero(a), strict=False)]
 
 
 def ref_components(m: np.ndarray) -> list[list[tuple[int, int]]]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..errors import InputError
 from ..image import checked_image
 from ._inputs import alpha_pair, unknown_region

@@ -35,7 +35,7 @@ def temporal_iou(masks: Any) -> float:
     """
     frames = _frames(masks, "masks", binary)
     scores = []
-    for prev, cur in zip(frames[:-1], frames[1:]):
+    for prev, cur in zip(frames[:-1], frames[1:], strict=False):
         union = np.count_nonzero(prev | cur)
         scores.append(1.0 if union == 0 else np.count_nonzero(prev & cur) / union)
     return float(np.mean(scores))
