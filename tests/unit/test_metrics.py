@@ -437,3 +437,10 @@ def test_dtssd_matches_loop_reference() -> None:
         metrics.dtssd(p[:1], g[:1])
     with pytest.raises(InputError):
         metrics.dtssd(p, g[:3])
+
+
+def test_score_realism_is_nan_without_background() -> None:
+    full = np.ones((20, 20), np.float32)
+    s = metrics.score(full, full, image=np.full((20, 20, 3), 0.5, np.float32))
+    assert s["iou"] == 1.0
+    assert all(math.isnan(s[k]) for k in metrics.REALISM_KEYS)

@@ -29,7 +29,9 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
     binary ground truth they add little). ``trimap`` restricts the matting
     errors to its unknown region. ``image``, the composite the subject was placed
     in (H×W×3), adds the realism metrics, measured with ``pred`` as the
-    subject's alpha. Matting errors are unscaled, as the functions return them.
+    subject's alpha; they are NaN when ``pred`` has no subject or no background
+(where the functions themselves raise). Matting errors are unscaled, as the
+functions return them.
     """
     _check_tolerance(tolerance)
     p, g = alpha_pair(pred, gt)
@@ -52,12 +54,15 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
         img = checked_image(image)
         if img.shape[:2] != p.shape:
             raise InputError("image", f"an image of {p.shape[0]}×{p.shape[1]} pixels (the alphas' size)", f"{img.shape[0]}×{img.shape[1]}")
-        subject, background = _regions(p)
-        lab = _lab(img)
-        out.update(
-            noise_mismatch=_noise_mismatch(img, subject, background),
-            boundary_sharpness=_sharpness(img, edge[:, 0], edge[:, 1]),
-            illumination_consistency=_illumination(lab, subject, background),
-            lab_color_distance=_lab_distance(lab, subject, background),
-        )
+        try:
+            subject, background = _regions(p)
+            lab = _lab(img)
+            out.update(
+                noise_mismatch=_noise_mismatch(img, subject, background),
+                boundary_sharpness=_sharpness(img, edge[:, 0], edge[:, 1]),
+                illumination_consistency=_illumination(lab, subject, background),
+                lab_color_distance=_lab_distance(lab, subject, background),
+            )
+        except InputError:  # no subject or no background: realism is undefined, the rest still counts
+            out.update(dict.fromkeys(REALISM_KEYS, float("nan")))
     return out
