@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before anything could import huggingface_hub
+# Before anything could import huggingface_hub: never the network, never the user's own hub cache.
+os.environ["HF_HUB_OFFLINE"] = "1"
+HUB_CACHE = Path(tempfile.mkdtemp(prefix="studiocomp-test-hub-"))
+os.environ["HF_HUB_CACHE"] = str(HUB_CACHE)
 
-import numpy as np
-import pytest
+import numpy as np  # noqa: E402  (after the environment is set)
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("STUDIOCOMP_SHARED", REPO.parent / "shared"))
@@ -27,3 +31,40 @@ def shot() -> tuple[np.ndarray, np.ndarray]:
     from studiocomp.synthetic import studio_shot
 
     return studio_shot((320, 240), seed=11)
+
+
+#: Hub model name → file in ../shared/weights that is that model's weight file.
+SHARED_WEIGHTS = {
+    "modnet": "modnet/modnet.onnx",
+    "rvm-mobilenetv3": "rvm/rvm_mobilenetv3_fp32.onnx",
+    "u2netp": "u2netp/u2netp.onnx",
+    "selfie": "mediapipe_selfie/selfie_segmentation.onnx",
+}
+FAKE_COMMIT = "5eed" * 10  # the seeded snapshot's "commit"; refs/main points at it
+
+
+def seed_hub_cache(cache: Path, names: list[str] | None = None) -> None:
+    """Lay out ``cache`` as the hub's own cache would hold these models (links to ../shared, no copies).
+
+    hf_hub_download with HF_HUB_OFFLINE=1 then resolves refs/main → snapshot →
+    file exactly as on a user's machine after a first download.
+    """
+    from studiocomp.hub import MODELS
+
+    for name in names or list(SHARED_WEIGHTS):
+        spec = MODELS[name]
+        src = shared_path("weights", SHARED_WEIGHTS[name])
+        repo = cache / ("models--" + spec.repo_id.replace("/", "--"))
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / spec.revision).write_text(FAKE_COMMIT)
+        target = repo / "snapshots" / FAKE_COMMIT / spec.filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.symlink_to(src)
+
+
+@pytest.fixture(scope="session")
+def hub_cache() -> Path:
+    """The test hub cache, seeded with every model in ../shared/weights (skips when absent)."""
+    seed_hub_cache(HUB_CACHE)
+    return HUB_CACHE

@@ -77,3 +77,119 @@ def label_tile(tile: np.ndarray, text: str) -> np.ndarray:
     cv2.rectangle(out, (0, 0), (tile.shape[1], int(28 * scale)), (0.0, 0.0, 0.0), -1)
     cv2.putText(out, text, (6, int(20 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (1.0, 1.0, 1.0), 1, cv2.LINE_AA)
     return out
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    return cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: float = 1e-4) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Bring a low-resolution alpha to ``image``'s size along the image's edges (fast colour guided filter).
+
+    The guided filter's linear coefficients (He et al. 2013, colour guide) are
+    fitted between the alpha and the image shrunk to the alpha's size, then
+    interpolated bilinearly and applied to the full-resolution image (He & Sun
+    2015), so edges follow the photo, not the model's coarse grid. Returns the
+    float32 alpha in [0, 1] and the (rows, cols) of the pixels it was free to
+    make fractional (every other pixel is exactly 0 or 1).
+    """
+    h, w = image.shape[:2]
+    lh, lw = alpha.shape
+    if (lh, lw) == (h, w):
+        out = np.clip(alpha, 0.0, 1.0).astype(np.float32)
+        return out, np.nonzero((out > 0.0) & (out < 1.0))
+    # Where the model is sure (alpha within `snap` of 0 or 1, `radius` pixels around included),
+    # the output is exactly 0 or 1: the guided filter would add faint texture there, and every
+    # fractional pixel costs foreground estimation and compositing work later.
+    snap = 0.05
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    sure_bg = cv2.erode((alpha <= snap).view(np.uint8), k)
+    sure_fg = cv2.erode((alpha >= 1 - snap).view(np.uint8), k)
+    guide = cv2.resize(image, (lw, lh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    p = alpha.astype(np.float32)
+    mean_i = _box(guide, radius)
+    mean_p = _box(p, radius)
+    mean_ip = _box(guide * p[..., None], radius)
+    cov_ip = mean_ip - mean_i * mean_p[..., None]
+    # covariance of the guide: 6 distinct entries of a symmetric 3×3
+    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    var = {}
+    for a, b in pairs:
+        var[a, b] = _box(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
+    s00, s01, s02 = var[0, 0] + eps, var[0, 1], var[0, 2]
+    s11, s12, s22 = var[1, 1] + eps, var[1, 2], var[2, 2] + eps
+    # closed-form inverse of the symmetric 3×3 matrix
+    i00 = s11 * s22 - s12 * s12
+    i01 = s02 * s12 - s01 * s22
+    i02 = s01 * s12 - s02 * s11
+    i11 = s00 * s22 - s02 * s02
+    i12 = s01 * s02 - s00 * s12
+    i22 = s00 * s11 - s01 * s01
+    det = s00 * i00 + s01 * i01 + s02 * i02
+    c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
+    coef = np.empty((lh, lw, 4), np.float32)
+    coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det
+    coef[..., 1] = (i01 * c0 + i11 * c1 + i12 * c2) / det
+    coef[..., 2] = (i02 * c0 + i12 * c1 + i22 * c2) / det
+    coef[..., 3] = mean_p - np.einsum("hwc,hwc->hw", coef[..., :3], mean_i)
+    coef = _box(coef, radius)
+    # Full-size output: exactly 0 or 1 where the model is sure (nearest lookup, no blending across),
+    # the guided-filter model — coefficients interpolated bilinearly — only in between.
+    sure = cv2.resize(sure_fg * np.uint8(2) + sure_bg, (w, h), interpolation=cv2.INTER_NEAREST)
+    out = (sure == 2).astype(np.float32)
+    rows, cols = np.nonzero(sure == 0)
+    if rows.size:
+        c = sample_bilinear(coef, rows, cols, (lh / h, lw / w))
+        px = image[rows, cols]
+        val = c[:, 3] + c[:, 0] * px[:, 0] + c[:, 1] * px[:, 1] + c[:, 2] * px[:, 2]
+        out[rows, cols] = np.clip(val, 0.0, 1.0)
+    return out, (rows, cols)
+
+
+def estimate_foreground(
+    image: np.ndarray, alpha: np.ndarray, radius: int = 45, work_side: int = 512, band: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Subject colours with the old background taken out of the soft edge (blur-fusion estimate).
+
+    Following Germer et al. (2021): local means of the subject's and the
+    background's colours, F̄ = blur(αI)/blur(α) and B̄ = blur((1−α)I)/blur(1−α),
+    computed at about ``work_side`` pixels (they are smooth), then per pixel
+    F = F̄ + α(I − αF̄ − (1−α)B̄). Only pixels with 0 < α < 1 change; elsewhere F = I.
+    ``band``, (rows, cols) of a superset of those pixels, saves finding them.
+    """
+    h, w = alpha.shape
+    out = image.copy()
+    rows, cols = np.nonzero((alpha > 0.0) & (alpha < 1.0)) if band is None else band
+    a = alpha[rows, cols]
+    partial = (a > 0.0) & (a < 1.0)
+    rows, cols, a = rows[partial], cols[partial], a[partial][:, None]
+    if rows.size == 0:
+        return out
+    sh, sw = working_size(h, w, work_side)
+    small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_a = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA)[..., None]
+    r = max(1, round(radius * max(sh, sw) / 1024))
+    k = (2 * r + 1, 2 * r + 1)
+    fg = cv2.blur(small_i * small_a, k) / np.maximum(cv2.blur(small_a, k), 1e-4)[..., None]
+    bg = cv2.blur(small_i * (1 - small_a), k) / np.maximum(cv2.blur(1 - small_a, k), 1e-4)[..., None]
+    scale = (sh / h, sw / w)
+    f = sample_bilinear(fg.astype(np.float32), rows, cols, scale)
+    b = sample_bilinear(bg.astype(np.float32), rows, cols, scale)
+    est = f + a * (image[rows, cols] - a * f - (1 - a) * b)
+    out[rows, cols] = np.clip(est, 0.0, 1.0)
+    return out
+
+
+def mask_gate(mask: np.ndarray, margin: float, work_side: int = 512) -> np.ndarray:
+    """A soft H×W float32 gate: 1 on and near ``mask``, falling to 0 at ``margin`` × the long side away.
+
+    Used by the matters to drop alpha that a segmenter says is far from any
+    subject. Computed at about ``work_side`` pixels and upsampled (it is smooth).
+    """
+    h, w = mask.shape
+    sh, sw = working_size(h, w, work_side)
+    small = cv2.resize(mask.view(np.uint8) * np.uint8(255), (sw, sh), interpolation=cv2.INTER_AREA) > 0
+    r = max(1, round(margin * max(sh, sw)))
+    dist = cv2.distanceTransform((~small).view(np.uint8), cv2.DIST_L2, 3)
+    gate = np.clip((r - dist) / (0.5 * r), 0.0, 1.0).astype(np.float32)  # 1 within r/2, 0 beyond r
+    return cv2.resize(gate, (w, h), interpolation=cv2.INTER_LINEAR)

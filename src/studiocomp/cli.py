@@ -1,10 +1,10 @@
 """The ``studiocomp`` command line.
 
-    studiocomp composite photos/ --output out/ --background pink-white-1
-    studiocomp cutout shot.jpg --output out/
-    studiocomp demo --output out/
-    studiocomp eval --data data/studio_synth --preset studio --output eval/
-    studiocomp backends
+studiocomp composite photos/ --output out/ --background pink-white-1
+studiocomp cutout shot.jpg --output out/
+studiocomp demo --output out/
+studiocomp eval --data data/studio_synth --preset studio --output eval/
+studiocomp backends
 """
 
 from __future__ import annotations
@@ -111,8 +111,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             interrupted = True
     elapsed = time.perf_counter() - started
     print(
-        f"{kind}: {done} written, {len(failures)} failed, {skipped} skipped (already there) "
-        f"in {elapsed:.1f} s → {out_dir}",
+        f"{kind}: {done} written, {len(failures)} failed, {skipped} skipped (already there) in {elapsed:.1f} s → {out_dir}",
         file=sys.stderr,
     )
     for name, reason in failures:
@@ -146,13 +145,40 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
 
     progress = {"auto": None, "on": True, "off": False}[args.progress]
-    report = evaluate(
-        args.data, args.preset, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress
-    )
+    report = evaluate(args.data, args.preset, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress)
     print(report.table(), end="")
     for f in report.files:
         print(f)
     return EXIT_FAILED if report.failures else EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from . import hub
+
+    action = args.action or "list"
+    if action == "list":
+        print(f"{'name':<30} {'framework':<9} {'license':<13} {'size':>9}  task")
+        for spec in hub.list_models():
+            size = f"{spec.size / 1e6:.1f} MB" if spec.size else "?"
+            flag = "  (copyleft: may require your software to be GPL)" if spec.copyleft else ""
+            print(f"{spec.name:<30} {spec.framework:<9} {spec.license:<13} {size:>9}  {spec.task}{flag}")
+        print("\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only.")
+        return EXIT_OK
+    specs = [hub.get_spec(n) for n in args.names]  # unknown names: usage error before any download
+    if not specs:
+        print("studiocomp: error: name at least one model (see: studiocomp models)", file=sys.stderr)
+        return EXIT_USAGE
+    failed = 0
+    for spec in specs:
+        try:
+            path = hub.fetch(spec, local_only=action == "verify")
+        except StudiocompError as exc:
+            failed += 1
+            print(f"{spec.name}: FAILED: {exc}", file=sys.stderr)
+            continue
+        check = "sha256 ok" if spec.sha256 else "sha256 not pinned (no reference file was available)"
+        print(f"{spec.name}: {path} ({check}; license {spec.license})")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
@@ -206,10 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval",
         help="measure a preset on a labelled folder (image/ + alpha/ or mask/)",
-        description=(
-            "Run a preset over image/ of a data folder, score it against alpha/ or mask/, "
-            "and write per_image.csv, summaries by attribute and a gallery of the worst cases."
-        ),
+        description=("Run a preset over image/ of a data folder, score it against alpha/ or mask/, and write per_image.csv, summaries by attribute and a gallery of the worst cases."),
     )
     p.add_argument("--data", required=True, metavar="DIR", help="folder with image/, alpha/ or mask/, and optionally attributes.json")
     p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="pipeline to measure (default: %(default)s)")
@@ -221,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gallery", type=int, default=8, metavar="N", help="worst images shown in gallery.png (default: %(default)s; 0 for none)")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
     p.set_defaults(func=_cmd_eval)
+    p = sub.add_parser(
+        "models", help="list model weights (with licenses), fetch or verify them", description="List the model weight files, download them into the Hugging Face cache, or check the cached copies."
+    )
+    p.add_argument("action", nargs="?", choices=["list", "fetch", "verify"], help="list (default), fetch (download if needed, check sha256) or verify (cache only)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify")
+    p.set_defaults(func=_cmd_models)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
     return parser

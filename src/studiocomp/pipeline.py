@@ -26,6 +26,11 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
         "matter": ("unmix", {}),
         "compositor": ("alpha-over", {}),
     },
+    "portrait": {
+        "segmenter": ("selfie", {}),
+        "matter": ("modnet", {}),
+        "compositor": ("alpha-over", {}),
+    },
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
 

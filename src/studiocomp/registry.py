@@ -25,8 +25,16 @@ KINDS: tuple[str, ...] = tuple(STAGE_PROTOCOLS)
 ENTRY_POINT_GROUP = "studiocomp.backends"
 
 _BUILTIN: dict[str, dict[str, str]] = {
-    "segmenter": {"backdrop": "studiocomp.backends.segment.backdrop:BackdropKeyer"},
-    "matter": {"unmix": "studiocomp.backends.matte.unmix:UnmixMatter"},
+    "segmenter": {
+        "backdrop": "studiocomp.backends.segment.backdrop:BackdropKeyer",
+        "selfie": "studiocomp.backends.segment.selfie:SelfieSegmenter",
+        "u2netp": "studiocomp.backends.segment.u2netp:U2NetPSegmenter",
+    },
+    "matter": {
+        "unmix": "studiocomp.backends.matte.unmix:UnmixMatter",
+        "modnet": "studiocomp.backends.matte.modnet:MODNetMatter",
+        "rvm": "studiocomp.backends.matte.rvm:RVMMatter",
+    },
     "relighter": {},
     "shadow_caster": {},
     "compositor": {"alpha-over": "studiocomp.backends.composite.alpha_over:AlphaOverCompositor"},

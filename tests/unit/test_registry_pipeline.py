@@ -63,7 +63,7 @@ def test_pipeline_needs_a_cutting_stage() -> None:
         studiocomp.Pipeline(compositor="alpha-over")
     with pytest.raises(InputError, match="Segmenter methods"):
         studiocomp.Pipeline(segmenter=object())
-    with pytest.raises(UnknownBackendError, match="valid names: 'studio'"):
+    with pytest.raises(UnknownBackendError, match="valid names: 'portrait', 'studio'"):
         studiocomp.Pipeline.preset("nope")
     with pytest.raises(InputError, match="keywords"):
         studiocomp.Pipeline.preset("studio", segmentr=None)

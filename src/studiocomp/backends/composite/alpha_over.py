@@ -52,10 +52,12 @@ class AlphaOverCompositor:
         if shadow is not None:
             s = checked_alpha(shadow, name="shadow", shape=hw)
             bg = linear_to_srgb(srgb_to_linear(bg) * (1.0 - s)[..., None])
+        import cv2
+
         # sRGB blend everywhere (exact where α is 0 or 1) ...
-        out = fg - bg
-        out *= a[..., None]
-        out += bg
+        out = cv2.subtract(fg, bg)
+        np.multiply(out, a[..., None], out=out)
+        cv2.add(out, bg, dst=out)
         # ... then the linear-light blend where the subject is partial
         idx = np.flatnonzero((a > 0.0) & (a < 1.0))
         if idx.size:

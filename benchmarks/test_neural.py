@@ -1,0 +1,63 @@
+"""Speed of the neural backends and of the ``portrait`` preset.
+
+Run:  pytest benchmarks/test_neural.py --benchmark-enable
+
+Needs the weights in ../shared/weights (seeded into a temporary hub cache, as
+the tests do); skipped without them. Inputs: a real portrait from
+``pfcn_portrait_test`` (600×800) upscaled to 12 MP (3000×4000) with bicubic
+interpolation, and the same photo at 512 px on its long side.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from tests.conftest import seed_hub_cache, shared_path
+
+import studiocomp
+
+BACKENDS = [("segmenter", "selfie"), ("segmenter", "u2netp"), ("matter", "modnet"), ("matter", "rvm")]
+
+
+@pytest.fixture(scope="module")
+def photos() -> dict[str, np.ndarray]:
+    import cv2
+    from tests.conftest import HUB_CACHE
+
+    seed_hub_cache(HUB_CACHE)
+    folder = shared_path("data", "pfcn_portrait_test", "image")
+    image = studiocomp.load_image(sorted(folder.iterdir())[5])
+    return {
+        "512px": cv2.resize(image, (384, 512), interpolation=cv2.INTER_AREA),
+        "12MP": np.clip(cv2.resize(image, (3000, 4000), interpolation=cv2.INTER_CUBIC), 0, 1),
+    }
+
+
+def _info(benchmark: pytest.FixtureRequest, image: np.ndarray) -> None:
+    import cv2
+
+    h, w = image.shape[:2]
+    benchmark.extra_info.update({"height": h, "width": w, "megapixels": round(h * w / 1e6, 2), "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()})
+
+
+@pytest.mark.parametrize("size", ["512px", "12MP"])
+@pytest.mark.parametrize(("kind", "name"), BACKENDS)
+def test_backend(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray], kind: str, name: str, size: str) -> None:
+    backend = studiocomp.create(kind, name)
+    image = photos[size]
+    run = backend.segment if kind == "segmenter" else backend.matte
+    run(image)  # warm-up: session creation, first-run allocations
+    _info(benchmark, image)
+    benchmark.pedantic(run, args=(image,), rounds=5 if size == "12MP" else 10, iterations=1)
+
+
+def test_portrait_preset_12mp(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray]) -> None:
+    """The issue's target: ≤ 1.5 s end to end on a 12 MP portrait (white background)."""
+    pipe = studiocomp.Pipeline.preset("portrait")
+    image = photos["12MP"]
+    pipe(image)
+    _info(benchmark, image)
+    result = benchmark.pedantic(pipe, args=(image,), rounds=9, iterations=1)
+    assert result.composite.shape == image.shape

@@ -1,0 +1,72 @@
+"""MODNet portrait matting (Ke et al., AAAI 2022), official ONNX export."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..._ops import estimate_foreground, guided_upsample, mask_gate
+from ...image import checked_image
+from ...types import Image, Mask, Matte
+from .._neural import check_margin, check_positive_int, checked_mask, model_size, onnx_session, shrink
+
+__all__ = ["MODNetMatter"]
+
+
+class MODNetMatter:
+    """Trimap-free portrait matting with MODNet (Apache-2.0 weights, ~26 MB, fetched on first use).
+
+    The photo is resized so that its long side is ``resolution`` pixels (sides
+    rounded to multiples of 32, as the network needs), normalised to [−1, 1] as
+    MODNet was trained, and the predicted alpha is brought back to full size by a
+    colour guided-filter upsampler that follows the photo's edges.
+
+    A mask from a segmenter, when given, gates the alpha: whatever lies farther
+    than ``mask_margin`` × the long side from the mask is background (on
+    ``pfcn_portrait_test`` this removes stray background blobs: +0.005 IoU with
+    the ``selfie`` mask). ``mask_margin=None`` ignores masks.
+
+    Parameters
+    ----------
+    resolution : int
+        Long side of the network input (default 512, the model's reference).
+    device : "auto" | "cpu" | "cuda"
+        Where ONNX Runtime runs; "cuda" without a CUDA provider is an error.
+    threads : int, optional
+        Intra-op threads (default: all cores, or ``STUDIOCOMP_THREADS``).
+    weights : path, optional
+        A local copy of the weight file (sha256-checked) instead of the hub.
+    """
+
+    model = "modnet"
+
+    def __init__(
+        self,
+        resolution: int = 512,
+        mask_margin: float | None = 0.03,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        weights: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.resolution = check_positive_int("resolution", resolution, 32)
+        self.mask_margin = check_margin(mask_margin)
+        self._session: Any = onnx_session(self.model, weights, device, threads)
+        self._input = self._session.get_inputs()[0].name
+
+    def predict_alpha(self, image: Image) -> np.ndarray:
+        """The network's alpha at the network's resolution (H'×W' float32)."""
+        h, w = image.shape[:2]
+        hw = model_size(h, w, self.resolution, 32)
+        x = shrink(image, hw) * np.float32(2.0) - np.float32(1.0)
+        out = self._session.run(None, {self._input: np.ascontiguousarray(x.transpose(2, 0, 1)[None])})[0]
+        return np.asarray(out[0, 0], np.float32)
+
+    def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        img = checked_image(image)
+        alpha, band = guided_upsample(np.clip(self.predict_alpha(img), 0.0, 1.0), img)
+        if mask is not None and self.mask_margin is not None:
+            alpha *= mask_gate(checked_mask(mask, img.shape[:2]), self.mask_margin)
+        return Matte(alpha=alpha, foreground=estimate_foreground(img, alpha, band=band))

@@ -1,0 +1,121 @@
+"""Robust Video Matting (Lin et al., WACV 2022), MobileNetV3 ONNX. The weights are GPL-3.0."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..._ops import estimate_foreground, guided_upsample, mask_gate
+from ...errors import InputError
+from ...image import checked_image
+from ...types import Image, Mask, Matte
+from .._neural import check_margin, check_positive_int, checked_mask, model_size, onnx_session, shrink
+
+__all__ = ["RVMMatter", "auto_downsample_ratio"]
+
+_STATE_NAMES = ("r1i", "r2i", "r3i", "r4i")
+
+
+def auto_downsample_ratio(h: int, w: int, target: int = 512) -> float:
+    """RVM's ``downsample_ratio`` for an H×W input: its coarse pass sees a long side of about ``target`` px.
+
+    This is the rule behind the RVM authors' table (1280×720 → 0.375,
+    1920×1080 → 0.25 for portraits, i.e. ~480 px), never above 1.
+    """
+    return float(min(1.0, target / max(h, w)))
+
+
+class RVMMatter:
+    """Human matting with a recurrent network, for single photos and for video frames.
+
+    **License: the RVM weights are GPL-3.0.** Software that distributes them may
+    have to be GPL-3.0 too; MODNet (``modnet``) is the Apache-2.0 alternative.
+
+    The frame is resized so that its long side is at most ``max_side`` (sides
+    multiples of 16), the network runs with ``downsample_ratio`` (default: chosen
+    from that size by :func:`auto_downsample_ratio`), and the alpha is brought
+    back to full size by an edge-aware guided upsampler.
+
+    Sequences: with ``sequence=True`` the recurrent state is carried from one
+    :meth:`matte` call to the next (frames of one clip, in order); call
+    :meth:`reset` between clips.
+
+    A segmenter's mask, when given, gates the alpha as in
+    :class:`~studiocomp.backends.matte.modnet.MODNetMatter` (``mask_margin``). It is also reset when the frame size changes.
+    With ``sequence=False`` (default) every call starts from a blank state, as
+    unrelated photos should. :meth:`matte_sequence` runs a whole clip.
+    """
+
+    model = "rvm-mobilenetv3"
+    license = "GPL-3.0"
+
+    def __init__(
+        self,
+        max_side: int = 1024,
+        downsample_ratio: float | None = None,
+        mask_margin: float | None = 0.03,
+        *,
+        sequence: bool = False,
+        device: str = "auto",
+        threads: int | None = None,
+        weights: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.max_side = check_positive_int("max_side", max_side, 64)
+        if downsample_ratio is not None and not (0 < downsample_ratio <= 1):
+            raise InputError("downsample_ratio", "a number in (0, 1], or None for automatic", repr(downsample_ratio))
+        self.downsample_ratio = downsample_ratio
+        self.sequence = bool(sequence)
+        self.mask_margin = check_margin(mask_margin)
+        self._session: Any = onnx_session(self.model, weights, device, threads)
+        self._state: tuple[np.ndarray, ...] | None = None
+        self._state_size: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> tuple[np.ndarray, ...] | None:
+        """The recurrent state after the last frame (r1..r4), or None at the start of a clip."""
+        return self._state
+
+    def reset(self) -> None:
+        """Forget the recurrent state: the next frame starts a new clip."""
+        with self._lock:
+            self._state, self._state_size = None, None
+
+    def _run(self, img: np.ndarray) -> np.ndarray:
+        h, w = img.shape[:2]
+        hw = model_size(h, w, min(self.max_side, max(h, w)), 16)
+        ratio = self.downsample_ratio if self.downsample_ratio is not None else auto_downsample_ratio(*hw)
+        src = np.ascontiguousarray(shrink(img, hw).transpose(2, 0, 1)[None])
+        with self._lock:
+            if not self.sequence or self._state_size != hw:
+                self._state = None
+            zero = np.zeros((1, 1, 1, 1), np.float32)
+            state = self._state or (zero,) * 4
+            feeds = {"src": src, "downsample_ratio": np.array([ratio], np.float32), **dict(zip(_STATE_NAMES, state, strict=True))}
+            _fgr, pha, *rec = self._session.run(None, feeds)
+            if self.sequence:
+                self._state, self._state_size = tuple(rec), hw
+        return np.asarray(pha[0, 0], np.float32)
+
+    def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        img = checked_image(image)
+        alpha, band = guided_upsample(np.clip(self._run(img), 0.0, 1.0), img)
+        if mask is not None and self.mask_margin is not None:
+            alpha *= mask_gate(checked_mask(mask, img.shape[:2]), self.mask_margin)
+        return Matte(alpha=alpha, foreground=estimate_foreground(img, alpha, band=band))
+
+    def matte_sequence(self, frames: Iterable[Any]) -> Iterator[Matte]:
+        """Matte the frames of one clip in order, carrying the state; the state is reset first and after."""
+        previous = self.sequence
+        self.reset()
+        self.sequence = True
+        try:
+            for frame in frames:
+                yield self.matte(frame)
+        finally:
+            self.sequence = previous
+            self.reset()
