@@ -143,9 +143,17 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
+    from .pipeline import Pipeline
+    from .registry import create
 
     progress = {"auto": None, "on": True, "off": False}[args.progress]
-    report = evaluate(args.data, args.preset, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress)
+    stages: dict[str, Any] = {}
+    for stage in ("segmenter", "matter"):
+        choice = getattr(args, stage)
+        if choice is not None:
+            stages[stage] = None if choice == "none" else create(stage, choice)
+    pipeline = Pipeline.preset(args.preset, **stages)
+    report = evaluate(args.data, pipeline, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress)
     print(report.table(), end="")
     for f in report.files:
         print(f)
@@ -236,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", required=True, metavar="DIR", help="folder with image/, alpha/ or mask/, and optionally attributes.json")
     p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="pipeline to measure (default: %(default)s)")
+    p.add_argument("--segmenter", metavar="NAME", help="replace the preset's segmenter (a backend name, or 'none' to drop it)")
+    p.add_argument("--matter", metavar="NAME", help="replace the preset's matter (a backend name, or 'none' to drop it)")
     p.add_argument("-o", "--output", default="eval", metavar="DIR", help="folder for the report (default: %(default)s)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N images")
     p.add_argument("--tolerance", type=float, default=2.0, help="boundary F1 tolerance in pixels (default: %(default)s)")

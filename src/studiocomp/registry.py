@@ -29,6 +29,8 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "backdrop": "studiocomp.backends.segment.backdrop:BackdropKeyer",
         "selfie": "studiocomp.backends.segment.selfie:SelfieSegmenter",
         "u2netp": "studiocomp.backends.segment.u2netp:U2NetPSegmenter",
+        "deeplab": "studiocomp.backends.segment.deeplab:DeepLabSegmenter",
+        "sam": "studiocomp.backends.segment.sam:SAMSegmenter",
     },
     "matter": {
         "unmix": "studiocomp.backends.matte.unmix:UnmixMatter",

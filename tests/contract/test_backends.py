@@ -15,8 +15,25 @@ BACKENDS = [(kind, name) for kind, names in studiocomp.list_backends().items() f
 
 #: Backends whose weights come from the hub: the tests seed the local hub cache from ../shared first.
 FROM_HUB = {"selfie", "u2netp", "modnet", "rvm"}
-#: Backends with no weights here: tiny randomly initialised networks of the real architecture.
-TINY: dict[tuple[str, str], Callable[[], Any]] = {}
+#: Backends with no weights here: randomly initialised networks of the real architecture
+#: (SAM and MobileSAM at a tiny size; DeepLabV3-MobileNetV3 at its real size, 11 M parameters).
+_TINY_OPTIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("segmenter", "sam"): {"model": "mobile_sam", "config": "tiny_mobile_sam", "pretrained": False},
+    ("segmenter", "deeplab"): {"variant": "mobilenet_v3_large", "resolution": 128, "pretrained": False},
+}
+_tiny_cache: dict[tuple[str, str], Any] = {}
+
+
+def _tiny(kind: str, name: str) -> Any:
+    if (kind, name) not in _tiny_cache:
+        import torch
+
+        torch.manual_seed(0)
+        _tiny_cache[kind, name] = studiocomp.create(kind, name, **_TINY_OPTIONS[kind, name])
+    return _tiny_cache[kind, name]
+
+
+TINY: dict[tuple[str, str], Callable[[], Any]] = {key: (lambda key=key: _tiny(*key)) for key in _TINY_OPTIONS}
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""torch devices for the torch backends: ``"auto"`` (CUDA when torch has it), ``"cpu"`` or ``"cuda"``.
+
+Asking for ``"cuda"`` where torch has no usable CUDA device is an error, never a
+silent CPU run. ``threads`` sets torch's intra-op thread count — a process-wide
+setting in torch, so it is only changed when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import BackendUnavailableError, InputError, WeightsUnavailableError
+
+__all__ = ["resolve_device", "load_checkpoint"]
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
+    """The ``torch.device`` for ``device``; raises when ``"cuda"`` cannot be had."""
+    if device not in DEVICES:
+        raise InputError("device", f"one of {DEVICES}", repr(device))
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise InputError("threads", "a positive int or None", repr(threads))
+    try:
+        import torch
+    except ImportError as exc:
+        raise BackendUnavailableError("this backend needs torch: pip install torch") from exc
+    if threads is not None:
+        torch.set_num_threads(threads)
+    has_cuda = bool(torch.cuda.is_available())
+    if device == "cuda" and not has_cuda:
+        raise BackendUnavailableError("device='cuda' was asked for, but torch sees no CUDA device (CPU-only build, or no GPU). Pass device='cpu'.")
+    return torch.device("cuda" if device == "cuda" or (device == "auto" and has_cuda) else "cpu")
+
+
+def load_checkpoint(model: str, weights: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The state dict of hub model ``model`` (or of the local file ``weights``), loaded on the CPU.
+
+    ``torch.load`` runs with ``weights_only=True``: a checkpoint cannot execute
+    code. A ``{"model": state_dict}`` wrapper is unwrapped.
+    """
+    import torch
+
+    from ..hub import fetch
+
+    path = fetch(model, weights=weights)
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt or foreign file
+        raise WeightsUnavailableError(f"could not read {path} as a torch checkpoint: {exc}") from exc
+    if isinstance(state, dict) and isinstance(state.get("model"), dict):
+        state = state["model"]
+    if not isinstance(state, dict):
+        raise WeightsUnavailableError(f"{path} holds a {type(state).__name__}, not a state dict")
+    return dict(state)
