@@ -18,7 +18,21 @@ from tests.conftest import seed_hub_cache, shared_path
 
 import studiocomp
 
-BACKENDS = [("segmenter", "selfie"), ("segmenter", "u2netp"), ("matter", "modnet"), ("matter", "rvm")]
+BACKENDS = [
+    ("segmenter", "backdrop", {}),
+    ("matter", "unmix", {}),
+    ("segmenter", "selfie", {}),
+    ("segmenter", "u2netp", {}),
+    ("matter", "modnet", {}),
+    ("matter", "rvm", {}),
+    # No weights for these here: latency measured with random weights of the real architecture
+    # (the cost of a forward pass does not depend on the weight values).
+    ("segmenter", "deeplab", {"variant": "mobilenet_v3_large", "pretrained": False}),
+    ("segmenter", "deeplab", {"variant": "resnet50", "pretrained": False}),
+    ("segmenter", "sam", {"model": "mobile_sam", "pretrained": False}),
+    ("segmenter", "sam", {"model": "vit_b", "pretrained": False}),
+]
+IDS = [f"{name}-{opts.get('variant') or opts.get('model') or 'default'}" for _, name, opts in BACKENDS]
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +57,16 @@ def _info(benchmark: pytest.FixtureRequest, image: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("size", ["512px", "12MP"])
-@pytest.mark.parametrize(("kind", "name"), BACKENDS)
-def test_backend(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray], kind: str, name: str, size: str) -> None:
-    backend = studiocomp.create(kind, name)
+@pytest.mark.parametrize(("kind", "name", "options"), BACKENDS, ids=IDS)
+def test_backend(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray], kind: str, name: str, options: dict[str, object], size: str) -> None:
+    backend = studiocomp.create(kind, name, **options)
     image = photos[size]
     run = backend.segment if kind == "segmenter" else backend.matte
     run(image)  # warm-up: session creation, first-run allocations
     _info(benchmark, image)
-    benchmark.pedantic(run, args=(image,), rounds=5 if size == "12MP" else 10, iterations=1)
+    benchmark.extra_info["random_weights"] = options.get("pretrained") is False
+    heavy = name == "sam" and options.get("model") == "vit_b"
+    benchmark.pedantic(run, args=(image,), rounds=2 if heavy else 5 if size == "12MP" else 10, iterations=1)
 
 
 def test_portrait_preset_12mp(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray]) -> None:
