@@ -58,6 +58,7 @@ __all__ = [
     "create",
     "list_backends",
     "register",
+    "list_models",
     "Pipeline",
     "PipelineResult",
     # submodules
@@ -65,6 +66,7 @@ __all__ = [
     "synthetic",
     "metrics",
     "evaluate",
+    "hub",
 ]
 
 _LAZY = {
@@ -77,13 +79,15 @@ _LAZY = {
     "create": "registry",
     "list_backends": "registry",
     "register": "registry",
+    "list_models": "hub",
     "Pipeline": "pipeline",
     "PipelineResult": "pipeline",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "color", "registry", "pipeline", "image", "types", "errors"}
+_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "color", "registry", "pipeline", "image", "types", "errors"}
 
 if TYPE_CHECKING:
-    from . import backgrounds, evaluate, metrics, synthetic
+    from . import backgrounds, evaluate, hub, metrics, synthetic
+    from .hub import list_models
     from .image import as_alpha, as_image, as_mask, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult
     from .registry import create, list_backends, register

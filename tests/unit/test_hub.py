@@ -15,6 +15,9 @@ from studiocomp.cli import main
 
 
 def test_specs_are_complete() -> None:
+    import studiocomp
+
+    assert studiocomp.list_models() == hub.list_models()
     names = [s.name for s in hub.list_models()]
     assert names == sorted(names) and {"modnet", "rvm-mobilenetv3", "u2netp", "selfie", "sam-vit-b", "mobile-sam"} <= set(names)
     for spec in hub.list_models():

@@ -61,7 +61,8 @@ class SAMSegmenter:
 
     Modes of :meth:`segment` (the :class:`~studiocomp.Segmenter` protocol):
 
-    - ``"auto"``: a grid of ``points_per_side``² point prompts; the masks SAM is
+    - ``"auto"``: a grid of ``points_per_side``² point prompts (default 4×4; each
+      prompt costs ~0.13 s of decoding on 2 CPU cores); the masks SAM is
       confident about (predicted IoU ≥ ``min_iou``) are candidates, the largest
       is taken as the background, and the subject is everything else.
     - ``"boxes"`` (two-stage): a ``detector`` segmenter (default ``selfie``)
@@ -83,7 +84,7 @@ class SAMSegmenter:
         mode: str = "auto",
         *,
         detector: str | Segmenter | None = "selfie",
-        points_per_side: int = 8,
+        points_per_side: int = 4,
         min_iou: float = 0.8,
         weights: str | os.PathLike[str] | None = None,
         state_dict: dict[str, Any] | None = None,
