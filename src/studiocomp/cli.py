@@ -132,11 +132,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    from .pipeline import PRESETS
-    from .registry import list_backends
+    import importlib
 
+    from .hub import MODELS
+    from .pipeline import PRESETS
+    from .registry import _BUILTIN, list_backends
+
+    # a backend that offers copyleft weights says so here too (its class names its hub model)
+    notes: dict[str, str] = {}
     for kind, names in list_backends().items():
-        print(f"{kind:<14} {', '.join(names) if names else '(none yet)'}")
+        for name in names:
+            target = _BUILTIN.get(kind, {}).get(name)
+            if isinstance(target, str):
+                module, _, cls = target.partition(":")
+                spec = MODELS.get(getattr(getattr(importlib.import_module(module), cls), "model", ""), None)
+                if spec is not None and spec.copyleft:
+                    notes[f"{kind}.{name}"] = f" ({spec.license} weights)"
+    for kind, names in list_backends().items():
+        shown = [name + notes.get(f"{kind}.{name}", "") for name in names]
+        print(f"{kind:<14} {', '.join(shown) if shown else '(none yet)'}")
     print(f"{'presets':<14} {', '.join(sorted(PRESETS))}")
     return EXIT_OK
 

@@ -92,3 +92,11 @@ def test_demo_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         main(["composite", "--help"])
     assert exc.value.code == 0
     assert "--background" in capsys.readouterr().out
+
+
+def test_backends_lists_everything_and_flags_copyleft(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    for name in ("backdrop", "selfie", "u2netp", "deeplab", "sam", "modnet", "unmix", "alpha-over", "portrait", "studio"):
+        assert name in out
+    assert "rvm (GPL-3.0 weights)" in out
