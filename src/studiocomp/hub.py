@@ -51,6 +51,7 @@ class ModelSpec:
     sha256_verified: bool = False  # the sha256 was checked against the real file
     location_verified: bool = False  # repo and file name were confirmed to hold that file
     notes: str = ""
+    source_url: str | None = None  # where the authors publish the file, when that is not the hub
 
     @property
     def copyleft(self) -> bool:
@@ -144,25 +145,27 @@ MODELS: dict[str, ModelSpec] = {
             name="deeplabv3-mobilenet-v3-large",
             repo_id="timm/deeplabv3_mobilenet_v3_large.tv_in1k",
             filename="deeplabv3_mobilenet_v3_large-fc3c493d.pth",
+            source_url="https://download.pytorch.org/models/deeplabv3_mobilenet_v3_large-fc3c493d.pth",
             sha256=None,
             size=None,
             license="BSD-3-Clause",
             framework="torch",
             task="semantic segmentation (COCO subset with VOC classes; person = 15)",
             preprocessing={"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "short_side": 520},
-            notes="torchvision's published checkpoint (download.pytorch.org); the hub location is a placeholder that was not checked. Pass weights=PATH.",
+            notes="torchvision's published checkpoint (see source_url); the hub location is unconfirmed. Download it and pass weights=PATH.",
         ),
         ModelSpec(
             name="deeplabv3-resnet50",
             repo_id="timm/deeplabv3_resnet50.tv_in1k",
             filename="deeplabv3_resnet50_coco-cd0a2569.pth",
+            source_url="https://download.pytorch.org/models/deeplabv3_resnet50_coco-cd0a2569.pth",
             sha256=None,
             size=None,
             license="BSD-3-Clause",
             framework="torch",
             task="semantic segmentation (COCO subset with VOC classes; person = 15)",
             preprocessing={"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "short_side": 520},
-            notes="torchvision's published checkpoint (download.pytorch.org); the hub location is a placeholder that was not checked. Pass weights=PATH.",
+            notes="torchvision's published checkpoint (see source_url); the hub location is unconfirmed. Download it and pass weights=PATH.",
         ),
     )
 }
@@ -206,9 +209,10 @@ def _verify(spec: ModelSpec, path: Path, where: str) -> Path:
 
 
 def _how_to_get(spec: ModelSpec) -> str:
+    where = spec.source_url or spec.url
     return (
         f"Fetch it once with internet access: `studiocomp models fetch {spec.name}` (or unset HF_HUB_OFFLINE), "
-        f"or download {spec.url} yourself and pass weights=PATH."
+        f"or download {where} yourself and pass weights=PATH."
     )
 
 
