@@ -37,8 +37,14 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "modnet": "studiocomp.backends.matte.modnet:MODNetMatter",
         "rvm": "studiocomp.backends.matte.rvm:RVMMatter",
     },
-    "relighter": {},
-    "shadow_caster": {},
+    "relighter": {
+        "reinhard": "studiocomp.backends.relight.match:ReinhardRelighter",
+        "histogram": "studiocomp.backends.relight.match:HistogramRelighter",
+    },
+    "shadow_caster": {
+        "contact": "studiocomp.backends.shadow.floor:ContactShadow",
+        "cast": "studiocomp.backends.shadow.floor:CastShadow",
+    },
     "compositor": {"alpha-over": "studiocomp.backends.composite.alpha_over:AlphaOverCompositor"},
 }
 _registry: dict[str, dict[str, str | Callable[..., Any]]] = {k: dict(v) for k, v in _BUILTIN.items()}

@@ -99,7 +99,8 @@ class TestContract:
 
     def test_rejects_bad_image(self, kind: str, name: str, inputs: dict[str, np.ndarray], make: Callable[[], Any]) -> None:
         bad = dict(inputs)
-        bad["image"] = np.full((160, 120, 3), np.nan, np.float32)
+        key = "background" if kind == "shadow_caster" else "image"  # the colour input each kind reads
+        bad[key] = np.full((160, 120, 3), np.nan, np.float32)
         with pytest.raises(studiocomp.InputError, match="NaN"):
             _run(make(), kind, bad)
 

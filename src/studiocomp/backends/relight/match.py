@@ -1,0 +1,131 @@
+"""Colour and light matching of the subject to its new background (deterministic, no weights).
+
+Both relighters work in CIE L*a*b*. They compare the subject (alpha ≥ 0.5) with
+the *reference*: the background around where the subject stands — its
+bounding box grown by half its size, weighted towards the bottom where the
+subject meets the scene — and move the subject part of the way (``strength``)
+towards it:
+
+- exposure: the subject's mean lightness towards the reference's;
+- white balance: the subject's mean a*, b* towards the reference's, by at most
+  ``max_chroma_shift`` units, so skin stays skin on a green or blue background;
+- contrast (``reinhard``): the lightness spread by a bounded ratio, as in
+  Reinhard et al. (2001); or (``histogram``) the lightness histogram matched to
+  the reference's.
+
+Statistics come from a ~512 px copy; the correction is applied to the
+full-resolution subject pixels only (alpha > 0).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..._ops import working_size
+from ...errors import InputError
+from ...image import checked_alpha, checked_image
+from ...types import Alpha, Image
+
+__all__ = ["ReinhardRelighter", "HistogramRelighter", "reference_region"]
+
+
+def reference_region(alpha: np.ndarray, grow: float = 0.5) -> np.ndarray:
+    """The background around the subject: its bounding box grown by ``grow``, minus the subject itself."""
+    h, w = alpha.shape
+    subject = alpha >= 0.5
+    rows, cols = np.flatnonzero(subject.any(axis=1)), np.flatnonzero(subject.any(axis=0))
+    region = np.zeros((h, w), bool)
+    if rows.size == 0:
+        region[:] = True
+        return region
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    gy, gx = round((y1 - y0) * grow), round((x1 - x0) * grow)
+    region[max(0, y0 - gy) : min(h, y1 + gy), max(0, x0 - gx) : min(w, x1 + gx)] = True
+    region &= alpha <= 0.05
+    if not region.any():
+        region = alpha <= 0.05
+    return region
+
+
+class _LabRelighter:
+    def __init__(self, strength: float = 0.6, max_chroma_shift: float = 6.0, work_side: int = 512) -> None:
+        if not (isinstance(strength, (int, float)) and 0.0 <= strength <= 1.0):
+            raise InputError("strength", "a number in [0, 1]", repr(strength))
+        if not (isinstance(max_chroma_shift, (int, float)) and max_chroma_shift >= 0):
+            raise InputError("max_chroma_shift", "a number ≥ 0 (L*a*b* units)", repr(max_chroma_shift))
+        self.strength, self.max_chroma_shift, self.work_side = float(strength), float(max_chroma_shift), int(work_side)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(strength={self.strength}, max_chroma_shift={self.max_chroma_shift})"
+
+    def _stats(self, fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Small-copy L*a*b* samples of the subject (alpha ≥ 0.5) and of the reference region."""
+        h, w = alpha.shape
+        sh, sw = working_size(h, w, self.work_side)
+        small_a = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA)
+        fg_lab = cv2.cvtColor(cv2.resize(fg, (sw, sh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab)
+        bg_lab = cv2.cvtColor(cv2.resize(bg, (sw, sh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab)
+        subject = fg_lab[small_a >= 0.5]
+        ref_mask = reference_region(small_a)
+        # the background is the new scene: the reference may lie under the subject too (it is not in the photo)
+        ref = bg_lab[ref_mask | (small_a >= 0.5)]
+        return subject, ref
+
+    def _correct_lightness(self, light: np.ndarray, subject: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def relight(self, foreground: Image, alpha: Alpha, background: Image) -> Image:
+        fg = checked_image(foreground, name="foreground")
+        a = checked_alpha(alpha, shape=fg.shape[:2])
+        bg = checked_image(background, name="background")
+        if bg.shape != fg.shape:
+            raise InputError("background", f"shape {fg.shape} (same as foreground)", f"shape {bg.shape}")
+        out = fg.copy()
+        subject, ref = self._stats(fg, a, bg)
+        if self.strength == 0.0 or len(subject) < 16 or len(ref) < 16:
+            return out
+        rows, cols = np.nonzero(a > 0.0)
+        lab = cv2.cvtColor(fg[rows, cols][None], cv2.COLOR_RGB2Lab)[0]
+        lab[:, 0] = self._correct_lightness(lab[:, 0], subject[:, 0], ref[:, 0])
+        shift = (ref[:, 1:].mean(axis=0) - subject[:, 1:].mean(axis=0)) * self.strength
+        norm = float(np.hypot(*shift))
+        if norm > self.max_chroma_shift:
+            shift *= self.max_chroma_shift / norm
+        lab[:, 1:] += shift.astype(np.float32)
+        lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
+        out[rows, cols] = np.clip(cv2.cvtColor(lab[None], cv2.COLOR_Lab2RGB)[0], 0.0, 1.0)
+        return out
+
+
+class ReinhardRelighter(_LabRelighter):
+    """Lab statistics transfer (Reinhard et al. 2001), partial and bounded: exposure, contrast, white balance.
+
+    Lightness: L' = μ_s + (L − μ_s)·r + k·(μ_r − μ_s), with the spread ratio
+    r = (σ_r/σ_s)^k clamped to [0.8, 1.25] and k = ``strength``. Chroma: the
+    mean a*, b* shift k·(μ_r − μ_s), at most ``max_chroma_shift`` long.
+    """
+
+    def _correct_lightness(self, light: np.ndarray, subject: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        k = self.strength
+        mu_s, mu_r = float(subject.mean()), float(ref.mean())
+        ratio = float(np.clip((max(ref.std(), 1e-3) / max(subject.std(), 1e-3)) ** k, 0.8, 1.25))
+        return ((light - mu_s) * ratio + mu_s + k * (mu_r - mu_s)).astype(np.float32)
+
+
+class HistogramRelighter(_LabRelighter):
+    """Masked histogram matching of the subject's lightness to the reference's, blended by ``strength``.
+
+    Each subject lightness is mapped to the reference lightness at the same
+    quantile (256 quantiles); the result is mixed with the original by
+    ``strength``. Chroma as in :class:`ReinhardRelighter` (bounded mean shift).
+    """
+
+    def _correct_lightness(self, light: np.ndarray, subject: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        q = np.linspace(0.0, 1.0, 257)
+        src_q, ref_q = np.quantile(subject, q), np.quantile(ref, q)
+        src_q = np.maximum.accumulate(src_q + np.arange(257) * 1e-6)  # strictly increasing for interp
+        mapped = np.interp(light, src_q, ref_q).astype(np.float32)
+        return (light + self.strength * (mapped - light)).astype(np.float32)
+
+

@@ -1,0 +1,205 @@
+"""Shadows on the floor: a contact shadow where the subject meets it, and a cast shadow from a light.
+
+Both return the shadow's **opacity** (H×W float32 in [0, 1]); the compositor
+applies it to the background in linear light, B' = B·(1 − S), which darkens and
+never brightens or recolours. The floor is taken to be the plane the subject
+stands on, its contact line the lowest row of the subject (alpha ≥ 0.5).
+
+Light direction, as seen from the camera: ``azimuth`` in degrees, 0 = light
+from the camera's side (the shadow falls behind the subject), 90 = from the
+right of the picture (shadow to the left), 180 = from behind the subject
+(shadow towards the camera), 270 = from the left; ``elevation`` in degrees
+above the horizon (a low sun throws long shadows). With ``azimuth=None`` the
+direction is estimated from the background's brightness gradient (the bright
+side is where the light comes from) — a heuristic, documented as such.
+
+Work is done on a copy of about ``work_side`` pixels and the (smooth) result is
+upsampled, so the cost barely depends on the image size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ..._ops import working_size
+from ...errors import InputError
+from ...image import checked_alpha, checked_image
+from ...types import Alpha, Image
+
+__all__ = ["ContactShadow", "CastShadow", "estimate_light"]
+
+
+def _check(name: str, value: float, lo: float, hi: float) -> float:
+    if not (isinstance(value, (int, float)) and lo <= value <= hi):
+        raise InputError(name, f"a number in [{lo}, {hi}]", repr(value))
+    return float(value)
+
+
+def estimate_light(background: np.ndarray, work_side: int = 256) -> tuple[float, float]:
+    """(azimuth, elevation) in degrees from a background's brightness gradient.
+
+    A plane is fitted to the luma of a small copy; its left–right slope gives
+    the azimuth (±90° for a slope of 0.1 or more across the frame, 0° — light
+    from the camera — for a flat one). Elevation is not observable this way and
+    is returned as 45°.
+    """
+    h, w = background.shape[:2]
+    sh, sw = working_size(h, w, work_side)
+    small = cv2.resize(background, (sw, sh), interpolation=cv2.INTER_AREA)
+    luma = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    yy, xx = np.mgrid[0:sh, 0:sw]
+    design = np.stack([np.ones(sh * sw), xx.ravel() / sw, yy.ravel() / sh], axis=1)
+    coef, *_ = np.linalg.lstsq(design, luma.ravel().astype(np.float64), rcond=None)
+    slope = float(coef[1])  # brightness change from the left edge to the right edge
+    azimuth = math.degrees(math.atan2(slope, 0.1)) if abs(slope) > 0.01 else 0.0
+    return azimuth % 360.0, 45.0
+
+
+def _small_alpha(alpha: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
+    h, w = alpha.shape
+    sh, sw = working_size(h, w, work_side)
+    return cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA), sh / h
+
+
+def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
+    """(top row, contact row, height) of the subject (alpha ≥ 0.5), or None when there is none."""
+    rows = np.flatnonzero((a >= 0.5).any(axis=1))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1]), int(rows[-1] - rows[0] + 1)
+
+
+def _upsample(s: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    out = cv2.resize(s, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR)
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+class ContactShadow:
+    """A soft dark pad where the subject touches the floor (ambient occlusion).
+
+    The bottom ``band`` of the silhouette (a fraction of the subject's height) is
+    squashed onto the contact line and blurred by ``softness`` × the subject's
+    height; ``opacity`` is the darkest it gets.
+    """
+
+    def __init__(self, opacity: float = 0.55, band: float = 0.06, softness: float = 0.015, work_side: int = 512) -> None:
+        self.opacity = _check("opacity", opacity, 0.0, 1.0)
+        self.band = _check("band", band, 0.0, 1.0)
+        self.softness = _check("softness", softness, 0.0, 1.0)
+        self.work_side = int(work_side)
+
+    def __repr__(self) -> str:
+        return f"ContactShadow(opacity={self.opacity}, band={self.band}, softness={self.softness})"
+
+    def _small(self, a: np.ndarray) -> np.ndarray:
+        line = _contact_line(a)
+        out = np.zeros_like(a)
+        if line is None or self.opacity == 0.0:
+            return out
+        _, yc, height = line
+        band = max(1, round(self.band * height))
+        foot = np.zeros_like(a)
+        foot[yc - band + 1 : yc + 1] = a[yc - band + 1 : yc + 1]
+        # squash the feet 4× towards the contact line, a little below it
+        m = np.float32([[1.0, 0.0, 0.0], [0.0, 0.25, 0.75 * yc + 0.01 * height]])
+        pad = cv2.warpAffine(foot, m, (a.shape[1], a.shape[0]), flags=cv2.INTER_LINEAR)
+        sigma = max(0.5, self.softness * height)
+        pad = cv2.GaussianBlur(pad, (0, 0), sigma)
+        peak = float(pad.max())
+        return pad * (self.opacity / peak) if peak > 0 else out
+
+    def cast(self, alpha: Alpha, background: Image) -> Alpha:
+        a = checked_alpha(alpha)
+        checked_image(background, name="background")
+        small, _ = _small_alpha(a, self.work_side)
+        return _upsample(self._small(small), a.shape)
+
+
+class CastShadow:
+    """The subject's silhouette thrown onto the floor by a light, plus a contact shadow.
+
+    Each point of the subject at height t above the contact line lands on the
+    floor t·cot(elevation) away, opposite the light (foreshortened by
+    ``depth`` when it falls towards or away from the camera). The shadow is
+    sharp and dark at the contact point and softer and lighter with distance:
+    blurred from ``softness`` to 8× that (× the subject's height) and faded by
+    ``fade`` at its far end.
+    """
+
+    def __init__(
+        self,
+        azimuth: float | None = None,
+        elevation: float | None = None,
+        opacity: float = 0.45,
+        softness: float = 0.004,
+        fade: float = 0.7,
+        depth: float = 0.35,
+        contact: bool = True,
+        work_side: int = 512,
+    ) -> None:
+        self.azimuth = None if azimuth is None else _check("azimuth", azimuth, -360.0, 360.0) % 360.0
+        self.elevation = None if elevation is None else _check("elevation", elevation, 5.0, 89.0)
+        self.opacity = _check("opacity", opacity, 0.0, 1.0)
+        self.softness = _check("softness", softness, 0.0, 1.0)
+        self.fade = _check("fade", fade, 0.0, 1.0)
+        self.depth = _check("depth", depth, 0.05, 1.0)
+        self.contact = ContactShadow(work_side=work_side) if contact else None
+        self.work_side = int(work_side)
+
+    def __repr__(self) -> str:
+        return f"CastShadow(azimuth={self.azimuth}, elevation={self.elevation}, opacity={self.opacity})"
+
+    def light(self, background: np.ndarray) -> tuple[float, float]:
+        """The (azimuth, elevation) used for this background: the given ones, or estimated."""
+        est_az, est_el = estimate_light(background) if self.azimuth is None or self.elevation is None else (0.0, 45.0)
+        return (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
+
+    def cast(self, alpha: Alpha, background: Image) -> Alpha:
+        a = checked_alpha(alpha)
+        bg = checked_image(background, name="background")
+        if bg.shape[:2] != a.shape:
+            raise InputError("background", f"shape {a.shape + (3,)} (same as alpha)", f"shape {bg.shape}")
+        azimuth, elevation = self.light(bg)
+        small, _ = _small_alpha(a, self.work_side)
+        shadow = self._cast_small(small, azimuth, elevation)
+        if self.contact is not None:
+            c = self.contact._small(small)
+            shadow = 1.0 - (1.0 - shadow) * (1.0 - c)  # two occluders: opacities combine
+        return _upsample(shadow.astype(np.float32), a.shape)
+
+    def _cast_small(self, a: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
+        h, w = a.shape
+        line = _contact_line(a)
+        out = np.zeros((h, w), np.float32)
+        if line is None or self.opacity == 0.0:
+            return out
+        _, yc, height = line
+        az = math.radians(azimuth)
+        length = 1.0 / math.tan(math.radians(elevation))
+        dx = -math.sin(az)
+        dy = -math.cos(az) * self.depth
+        if abs(dy) < 0.25 * self.depth:  # a light from the side still gives the shadow some depth on the floor
+            dy = math.copysign(0.25 * self.depth, dy) if dy else -0.25 * self.depth
+        cdx, cdy = length * dx, length * dy
+        # (x, y) at height t = yc − y  →  (x + t·cdx, yc + t·cdy): an affine map
+        m = np.float32([[1.0, -cdx, cdx * yc], [0.0, -cdy, (1.0 + cdy) * yc]])
+        solid = a * (np.arange(h, dtype=np.float32)[:, None] <= yc)
+        heights = np.clip(yc - np.arange(h, dtype=np.float32), 0, None)[:, None] * solid
+        warp = cv2.warpAffine(solid, m, (w, h), flags=cv2.INTER_LINEAR)
+        t_warp = cv2.warpAffine(heights, m, (w, h), flags=cv2.INTER_LINEAR)
+        # how far (as a fraction of the subject's height) each shadow pixel is from the contact point
+        big = max(1.0, 8 * self.softness * height)
+        dist = cv2.GaussianBlur(t_warp, (0, 0), big) / np.maximum(cv2.GaussianBlur(warp, (0, 0), big), 1e-4) / max(height, 1)
+        dist = np.clip(dist, 0.0, 1.0)
+        levels = [max(0.5, self.softness * height * 2**k) for k in range(4)]  # sharp near the feet, 8× softer far away
+        blurred = [cv2.GaussianBlur(warp, (0, 0), s) for s in levels]
+        pos = dist * (len(levels) - 1)
+        result = np.zeros((h, w), np.float32)
+        for k, layer in enumerate(blurred):
+            weight = np.clip(1.0 - np.abs(pos - k), 0.0, 1.0)
+            result += weight * layer
+        result *= self.opacity * (1.0 - self.fade * dist)
+        return np.clip(result, 0.0, 1.0)

@@ -1,0 +1,137 @@
+"""Relighters and shadow casters: direction, softness, darkening only, bounded colour shifts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import studiocomp
+from studiocomp import InputError, metrics
+from studiocomp.color import srgb_to_linear
+
+
+def figure(h: int = 300, w: int = 400) -> np.ndarray:
+    """A standing figure whose feet are at row 0.85·h, centred."""
+    yy, xx = np.mgrid[:h, :w]
+    body = ((xx - w / 2) / (0.08 * w)) ** 2 + ((yy - 0.55 * h) / (0.3 * h)) ** 2 < 1
+    head = ((xx - w / 2) / (0.05 * w)) ** 2 + ((yy - 0.2 * h) / (0.07 * h)) ** 2 < 1
+    return (body | head).astype(np.float32)
+
+
+def centroid(s: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(s > 0.02)
+    wgt = s[ys, xs]
+    return float((xs * wgt).sum() / wgt.sum()), float((ys * wgt).sum() / wgt.sum())
+
+
+@pytest.mark.parametrize(("azimuth", "side"), [(90, "left"), (270, "right"), (0, "behind"), (180, "front")])
+def test_cast_shadow_falls_opposite_the_light(azimuth: float, side: str) -> None:
+    a = figure()
+    bg = np.full((300, 400, 3), 0.8, np.float32)
+    shadow = studiocomp.create("shadow_caster", "cast", azimuth=azimuth, elevation=30, contact=False).cast(a, bg)
+    cx, cy = centroid(shadow)
+    feet_y = np.flatnonzero((a >= 0.5).any(axis=1))[-1]
+    if side == "left":
+        assert cx < 200 - 20
+    elif side == "right":
+        assert cx > 200 + 20
+    elif side == "behind":
+        assert cy < feet_y - 10  # up the image: away from the camera
+    else:
+        assert cy > feet_y  # towards the camera
+
+
+def test_cast_shadow_softens_with_distance() -> None:
+    a = figure(400, 600)
+    bg = np.full((400, 600, 3), 0.8, np.float32)
+    s = studiocomp.create("shadow_caster", "cast", azimuth=90, elevation=25, contact=False, fade=0.0).cast(a, bg)
+    # the shadow runs to the left from the feet (x ≈ 300); compare its cross-section near and far
+    near, far = s[:, 270], s[:, 120]
+    assert near.max() > 0.2 and far.max() > 0.05
+
+    def width(profile: np.ndarray) -> int:  # pixels above a tenth of the peak
+        return int(np.count_nonzero(profile > 0.1 * profile.max()))
+
+    def steepness(profile: np.ndarray) -> float:
+        return float(np.abs(np.diff(profile)).max() / profile.max())
+
+    assert steepness(near) > 1.5 * steepness(far)  # a sharp edge near the contact point, a soft one far away
+    assert width(far) > width(near)
+
+
+def test_shadow_only_darkens_and_keeps_hue() -> None:
+    rng = np.random.default_rng(1)
+    bg = rng.random((300, 400, 3)).astype(np.float32) * 0.9 + 0.05
+    a = figure()
+    shadow = studiocomp.create("shadow_caster", "cast", azimuth=120, elevation=35).cast(a, bg)
+    assert shadow.dtype == np.float32 and 0 <= shadow.min() and shadow.max() <= 1 and shadow.max() > 0.2
+    comp = studiocomp.create("compositor", "alpha-over")
+    fg = np.zeros_like(bg)
+    none = np.zeros_like(a)
+    out = comp.composite(fg, none, bg, shadow)  # no subject: only the shadow on the background
+    assert (out <= bg + 1e-6).all()
+    lin_out, lin_bg = srgb_to_linear(out), srgb_to_linear(bg)
+    m = shadow > 0.1
+    ratio = lin_out[m] / lin_bg[m]  # every channel scaled by the same factor: hue unchanged
+    assert np.allclose(ratio, ratio[:, :1], atol=2e-3)
+
+
+def test_contact_shadow_sits_under_the_feet() -> None:
+    a = figure()
+    s = studiocomp.create("shadow_caster", "contact").cast(a, np.full((300, 400, 3), 0.8, np.float32))
+    cx, cy = centroid(s)
+    feet_y = np.flatnonzero((a >= 0.5).any(axis=1))[-1]
+    assert abs(cx - 200) < 5 and abs(cy - feet_y) < 10
+    assert s.max() == pytest.approx(0.55, abs=0.02)
+
+
+def test_light_estimated_from_the_background() -> None:
+    from studiocomp.backends.shadow.floor import estimate_light
+
+    ramp = np.repeat(np.linspace(0.2, 0.9, 400, dtype=np.float32)[None, :, None], 300, axis=0).repeat(3, axis=2)
+    az, el = estimate_light(ramp)
+    assert 60 < az < 100 and el == 45.0  # brighter on the right: light from the right
+    az, _ = estimate_light(ramp[:, ::-1].copy())
+    assert 260 < az < 300
+    assert estimate_light(np.full((300, 400, 3), 0.5, np.float32))[0] == 0.0
+    caster = studiocomp.create("shadow_caster", "cast")  # no light given: estimated
+    s = caster.cast(figure(), ramp)
+    assert centroid(s)[0] < 200  # light from the right, shadow to the left
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InputError, match="elevation"):
+        studiocomp.create("shadow_caster", "cast", elevation=0)
+    with pytest.raises(InputError, match="strength"):
+        studiocomp.create("relighter", "reinhard", strength=2)
+
+
+@pytest.mark.parametrize("name", ["reinhard", "histogram"])
+def test_relighters_move_the_subject_towards_the_background(name: str, shot: tuple[np.ndarray, np.ndarray]) -> None:
+    image, alpha = shot
+    h, w = alpha.shape
+    warm = np.empty((h, w, 3), np.float32)
+    warm[...] = (0.85, 0.55, 0.25)  # an orange, darker scene
+    relit = studiocomp.create("relighter", name).relight(image, alpha, warm)
+    comp = studiocomp.create("compositor", "alpha-over")
+    before = comp.composite(image, alpha, warm)
+    after = comp.composite(relit, alpha, warm)
+    assert metrics.lab_color_distance(after, alpha) < metrics.lab_color_distance(before, alpha)
+    assert np.array_equal(relit[alpha == 0], image[alpha == 0])  # only the subject changes
+    assert np.array_equal(studiocomp.create("relighter", name, strength=0).relight(image, alpha, warm), image)
+
+
+def test_chroma_shift_is_bounded(shot: tuple[np.ndarray, np.ndarray]) -> None:
+    import cv2
+
+    image, alpha = shot
+    image = 0.3 + 0.4 * image  # mid-tones: a ±5 a*b* shift stays inside the sRGB gamut
+    m = alpha >= 0.99
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2Lab)
+    # a strongly green scene of the subject's own lightness and spread: only the chroma pull remains
+    scene = lab.copy()
+    scene[..., 1] -= 40.0
+    green = np.clip(cv2.cvtColor(scene, cv2.COLOR_Lab2RGB), 0, 1)
+    relit = studiocomp.create("relighter", "reinhard", strength=1.0, max_chroma_shift=5.0).relight(image, alpha, green)
+    shift = cv2.cvtColor(relit, cv2.COLOR_RGB2Lab)[m][:, 1:].mean(0) - lab[m][:, 1:].mean(0)
+    assert 3.0 < np.hypot(*shift) <= 5.0 + 0.5  # pulled towards green, but no more than 5 (clipping adds a little)
