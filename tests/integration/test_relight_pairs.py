@@ -1,0 +1,53 @@
+"""Relighting on real subjects and real backgrounds: every studio_synth subject on every composite_assets background.
+
+Issue 5's check: after relighting, the subject-vs-background Lab colour
+distance and the illumination-consistency score must beat a plain paste in at
+least 80 % of the pairs. Measured 2026-11-22 (640 pairs, long side 400 px):
+reinhard 639/640 and 524/640 (81.9 %); histogram 638/640 and 627/640 (98.0 %).
+"""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+import studiocomp
+from studiocomp import metrics
+from tests.conftest import shared_path
+
+pytestmark = [pytest.mark.data, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    root = shared_path("data", "studio_synth")
+    folder = shared_path("data", "composite_assets", "backgrounds")
+    backgrounds = [studiocomp.load_image(p) for p in sorted(folder.iterdir())]
+    out = []
+    for name in sorted(json.loads((root / "attributes.json").read_text())):
+        image = studiocomp.load_image(root / "image" / f"{name}.jpg")
+        alpha = studiocomp.load_image(root / "alpha" / f"{name}.png")[..., 0]
+        h, w = alpha.shape
+        size = (round(w * 400 / max(h, w)), round(h * 400 / max(h, w)))
+        image, alpha = cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+        for bg in backgrounds:
+            out.append((image, alpha, studiocomp.backgrounds.fit_background(bg, alpha.shape[0], alpha.shape[1], "cover")))
+    return out
+
+
+@pytest.mark.parametrize(("name", "illumination_share"), [("reinhard", 0.80), ("histogram", 0.95)])
+def test_relighting_beats_a_plain_paste(pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], name: str, illumination_share: float) -> None:
+    comp = studiocomp.create("compositor", "alpha-over")
+    relighter = studiocomp.create("relighter", name)
+    closer = more_consistent = 0
+    for image, alpha, bg in pairs:
+        plain = comp.composite(image, alpha, bg)
+        relit = comp.composite(relighter.relight(image, alpha, bg), alpha, bg)
+        closer += metrics.lab_color_distance(relit, alpha) < metrics.lab_color_distance(plain, alpha)
+        more_consistent += metrics.illumination_consistency(relit, alpha) > metrics.illumination_consistency(plain, alpha)
+    assert len(pairs) == 640
+    assert closer / len(pairs) >= 0.95
+    assert more_consistent / len(pairs) >= illumination_share
