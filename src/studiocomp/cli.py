@@ -78,6 +78,18 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     stages: dict[str, Any] = {}
     if getattr(args, "plate", None):
         stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
+    if getattr(args, "relight", "none") != "none":
+        stages["relighter"] = create("relighter", args.relight)
+    if getattr(args, "shadow", "none") != "none":
+        light: dict[str, float] = {}
+        if args.light:
+            try:
+                azimuth, elevation = (float(v) for v in args.light.split(","))
+            except ValueError:
+                print(f"studiocomp: error: --light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}", file=sys.stderr)
+                return EXIT_USAGE
+            light = {"azimuth": azimuth, "elevation": elevation}
+        stages["shadow_caster"] = create("shadow_caster", args.shadow, **light) if args.shadow == "cast" else create("shadow_caster", args.shadow)
     pipe = Pipeline.preset(args.preset, **stages)
     background = args.background if kind == "composite" else "white"
     done = skipped = 0
@@ -218,6 +230,9 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             metavar="PRESET|PATH",
             help=f"new background: a preset ({', '.join(BG)}), '#rrggbb', or an image file (default: %(default)s)",
         )
+        p.add_argument("--relight", default="none", choices=["none", "histogram", "reinhard"], help="match the subject's light and colour to the new background (default: %(default)s)")
+        p.add_argument("--shadow", default="none", choices=["none", "contact", "cast"], help="add a floor shadow when the feet are in the frame (default: %(default)s)")
+        p.add_argument("--light", metavar="AZ,EL", help="light direction for --shadow cast, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated")
         p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
         p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1–100 (default: %(default)s)")
     p.add_argument("--fit", default="cover", choices=["cover", "contain", "stretch"], help="how an image background is fitted: cover crops, contain pads (default: %(default)s)")

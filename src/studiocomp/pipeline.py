@@ -52,7 +52,8 @@ class PipelineResult:
     composite : Image
         H×W×3 final picture.
     shadow : Alpha or None
-        H×W shadow opacity, when a shadow caster ran.
+        H×W shadow opacity in [0, 1], when a shadow caster ran (zeros when the
+        subject's feet are not in the frame).
     timings : dict[str, float]
         Seconds spent in each stage, in run order.
     """
@@ -64,6 +65,15 @@ class PipelineResult:
     composite: Image
     shadow: Alpha | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def placed_alpha(self) -> Alpha:
+        """The subject's alpha in the composite's coordinates.
+
+        The subject is composited where it stands in the photo (no placement
+        stage yet), so this is :attr:`alpha`.
+        """
+        return self.alpha
 
     def cutout(self) -> np.ndarray:
         """H×W×4 float32 RGBA: cleaned foreground with alpha (straight)."""

@@ -100,3 +100,14 @@ def test_backends_lists_everything_and_flags_copyleft(capsys: pytest.CaptureFixt
     for name in ("backdrop", "selfie", "u2netp", "deeplab", "sam", "modnet", "unmix", "alpha-over", "portrait", "studio"):
         assert name in out
     assert "rvm (GPL-3.0 weights)" in out
+
+
+def test_composite_with_relight_and_shadow(tmp_path: Path) -> None:
+    import numpy as np
+
+    image, alpha = studiocomp.synthetic.studio_shot((200, 150), seed=4)
+    studiocomp.save_image(tmp_path / "in.png", image)
+    code = main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out"), "--relight", "histogram", "--shadow", "cast", "--light", "90,30"])
+    assert code == 0 and (tmp_path / "out" / "in.png").exists()
+    assert main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out2"), "--shadow", "cast", "--light", "east"]) == 2
+    assert np.isfinite(studiocomp.load_image(tmp_path / "out" / "in.png")).all()

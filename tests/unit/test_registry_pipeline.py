@@ -79,6 +79,9 @@ def test_preset_overrides_and_iterable(shot: tuple[np.ndarray, np.ndarray]) -> N
     assert [r.composite.shape for r in results] == [image.shape, image[::2, ::2].shape]
     assert list(results[0].timings) == ["load", "segmenter", "matter", "background", "compositor"]
     assert results[0].cutout().shape == image.shape[:2] + (4,)
+    assert results[0].shadow is None and results[0].placed_alpha is results[0].alpha
+    lit = studiocomp.Pipeline.preset("studio", relighter="histogram", shadow_caster="cast")(image)
+    assert lit.shadow is not None and list(lit.timings) == ["load", "segmenter", "matter", "background", "relighter", "shadow_caster", "compositor"]
 
 
 def test_pipeline_does_not_alias_or_modify_input(shot: tuple[np.ndarray, np.ndarray]) -> None:

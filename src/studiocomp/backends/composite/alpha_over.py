@@ -51,7 +51,11 @@ class AlphaOverCompositor:
             raise InputError("background", f"shape {hw + (3,)} (same as foreground)", f"shape {bg.shape}")
         if shadow is not None:
             s = checked_alpha(shadow, name="shadow", shape=hw)
-            bg = linear_to_srgb(srgb_to_linear(bg) * (1.0 - s)[..., None])
+            dark = np.flatnonzero(s > 0.0)  # shadows cover a small part of the frame: touch only that
+            if dark.size:
+                bg = bg.copy()
+                flat = bg.reshape(-1, 3)
+                flat[dark] = linear_to_srgb(srgb_to_linear(flat[dark]) * (1.0 - s.reshape(-1)[dark])[:, None])
         import cv2
 
         # sRGB blend everywhere (exact where α is 0 or 1) ...

@@ -6,7 +6,9 @@ bounding box grown by half its size, weighted towards the bottom where the
 subject meets the scene — and move the subject part of the way (``strength``)
 towards it:
 
-- exposure: the subject's mean lightness towards the reference's;
+- exposure: the subject's mean lightness towards the reference's (each pixel's
+  lightness moves by at most ``max_lightness_shift`` units, so a subject on a
+  plain white or black backdrop is nudged, not washed out);
 - white balance: the subject's mean a*, b* towards the reference's, by at most
   ``max_chroma_shift`` units, so skin stays skin on a green or blue background;
 - contrast (``reinhard``): the lightness spread by a bounded ratio, as in
@@ -49,12 +51,15 @@ def reference_region(alpha: np.ndarray, grow: float = 0.5) -> np.ndarray:
 
 
 class _LabRelighter:
-    def __init__(self, strength: float = 0.6, max_chroma_shift: float = 6.0, work_side: int = 512) -> None:
+    def __init__(self, strength: float = 0.6, max_chroma_shift: float = 6.0, max_lightness_shift: float = 12.0, work_side: int = 512) -> None:
         if not (isinstance(strength, (int, float)) and 0.0 <= strength <= 1.0):
             raise InputError("strength", "a number in [0, 1]", repr(strength))
         if not (isinstance(max_chroma_shift, (int, float)) and max_chroma_shift >= 0):
             raise InputError("max_chroma_shift", "a number ≥ 0 (L*a*b* units)", repr(max_chroma_shift))
+        if not (isinstance(max_lightness_shift, (int, float)) and max_lightness_shift >= 0):
+            raise InputError("max_lightness_shift", "a number ≥ 0 (L* units)", repr(max_lightness_shift))
         self.strength, self.max_chroma_shift, self.work_side = float(strength), float(max_chroma_shift), int(work_side)
+        self.max_lightness_shift = float(max_lightness_shift)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(strength={self.strength}, max_chroma_shift={self.max_chroma_shift})"
@@ -87,7 +92,8 @@ class _LabRelighter:
             return out
         rows, cols = np.nonzero(a > 0.0)
         lab = cv2.cvtColor(fg[rows, cols][None], cv2.COLOR_RGB2Lab)[0]
-        lab[:, 0] = self._correct_lightness(lab[:, 0], subject[:, 0], ref[:, 0])
+        light = lab[:, 0].copy()
+        lab[:, 0] = light + np.clip(self._correct_lightness(light, subject[:, 0], ref[:, 0]) - light, -self.max_lightness_shift, self.max_lightness_shift)
         shift = (ref[:, 1:].mean(axis=0) - subject[:, 1:].mean(axis=0)) * self.strength
         norm = float(np.hypot(*shift))
         if norm > self.max_chroma_shift:

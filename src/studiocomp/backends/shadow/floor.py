@@ -3,7 +3,9 @@
 Both return the shadow's **opacity** (H×W float32 in [0, 1]); the compositor
 applies it to the background in linear light, B' = B·(1 − S), which darkens and
 never brightens or recolours. The floor is taken to be the plane the subject
-stands on, its contact line the lowest row of the subject (alpha ≥ 0.5).
+stands on, its contact line the lowest row of the subject (alpha ≥ 0.5). A
+subject cut by the bottom of the frame (a head-and-shoulders portrait) shows no
+floor: then there is no floor shadow and the layer is all zeros.
 
 Light direction, as seen from the camera: ``azimuth`` in degrees, 0 = light
 from the camera's side (the shadow falls behind the subject), 90 = from the
@@ -65,9 +67,9 @@ def _small_alpha(alpha: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
 
 
 def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
-    """(top row, contact row, height) of the subject (alpha ≥ 0.5), or None when there is none."""
+    """(top row, contact row, height) of the subject (alpha ≥ 0.5); None when there is none or it is cut by the frame's bottom."""
     rows = np.flatnonzero((a >= 0.5).any(axis=1))
-    if rows.size == 0:
+    if rows.size == 0 or rows[-1] >= a.shape[0] - 2:
         return None
     return int(rows[0]), int(rows[-1]), int(rows[-1] - rows[0] + 1)
 
