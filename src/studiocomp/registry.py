@@ -45,7 +45,10 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "contact": "studiocomp.backends.shadow.floor:ContactShadow",
         "cast": "studiocomp.backends.shadow.floor:CastShadow",
     },
-    "compositor": {"alpha-over": "studiocomp.backends.composite.alpha_over:AlphaOverCompositor"},
+    "compositor": {
+        "alpha-over": "studiocomp.backends.composite.alpha_over:AlphaOverCompositor",
+        "matched": "studiocomp.backends.composite.matched:MatchedCompositor",
+    },
 }
 _registry: dict[str, dict[str, str | Callable[..., Any]]] = {k: dict(v) for k, v in _BUILTIN.items()}
 _entry_points_loaded = False

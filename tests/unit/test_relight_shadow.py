@@ -135,3 +135,36 @@ def test_chroma_shift_is_bounded(shot: tuple[np.ndarray, np.ndarray]) -> None:
     relit = studiocomp.create("relighter", "reinhard", strength=1.0, max_chroma_shift=5.0).relight(image, alpha, green)
     shift = cv2.cvtColor(relit, cv2.COLOR_RGB2Lab)[m][:, 1:].mean(0) - lab[m][:, 1:].mean(0)
     assert 3.0 < np.hypot(*shift) <= 5.0 + 0.5  # pulled towards green, but no more than 5 (clipping adds a little)
+
+
+def test_matched_compositor_grain_both_ways() -> None:
+    rng = np.random.default_rng(0)
+    h, w = 300, 240
+    bg = np.clip(0.5 + rng.normal(0, 0.04, (h, w, 3)), 0, 1).astype(np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    alpha[60:260, 60:180] = 1.0
+    comp = studiocomp.create("compositor", "matched", light_wrap=0.0)
+    clean = np.full((h, w, 3), 0.45, np.float32)
+    grainy = np.clip(clean + rng.normal(0, 0.09, clean.shape), 0, 1).astype(np.float32)
+    for fg in (clean, grainy):
+        out = comp.composite(fg, alpha, bg)
+        assert metrics.noise_level(out, region=alpha >= 0.95) == pytest.approx(metrics.noise_level(bg), rel=0.2)
+        assert np.array_equal(out[alpha == 0], comp.composite(fg, alpha, bg)[alpha == 0])  # repeatable
+    off = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.0).composite(clean, alpha, bg)
+    assert np.array_equal(off, studiocomp.create("compositor", "alpha-over").composite(clean, alpha, bg))
+
+
+def test_light_wrap_brightens_the_edge_only() -> None:
+    h, w = 300, 240
+    bg = np.full((h, w, 3), 0.95, np.float32)  # a bright scene
+    alpha = np.zeros((h, w), np.float32)
+    alpha[60:260, 60:180] = 1.0
+    fg = np.full((h, w, 3), 0.2, np.float32)
+    plain = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.0).composite(fg, alpha, bg)
+    wrapped = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.5).composite(fg, alpha, bg)
+    assert (wrapped >= plain - 1e-6).all()
+    assert wrapped[160, 61, 0] > plain[160, 61, 0] + 0.02  # at the subject's edge
+    assert wrapped[160, 120, 0] == pytest.approx(plain[160, 120, 0], abs=1e-3)  # not in its middle
+    assert np.array_equal(wrapped[alpha == 0], plain[alpha == 0])  # the background is untouched
+    with pytest.raises(InputError, match="light_wrap"):
+        studiocomp.create("compositor", "matched", light_wrap=3)
