@@ -15,8 +15,9 @@ towards it:
   Reinhard et al. (2001); or (``histogram``) the lightness histogram matched to
   the reference's.
 
-Statistics come from a ~512 px copy; the correction is applied to the
-full-resolution subject pixels only (alpha > 0).
+Statistics come from a ~512 px copy; the correction (a tabulated lightness
+curve and a constant chroma shift) is applied to the full-resolution subject
+pixels only (alpha > 0).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image
 
 __all__ = ["ReinhardRelighter", "HistogramRelighter", "reference_region"]
+
+_LUT_SIZE = 1001  # lightness curve samples: one per 0.1 L*
 
 
 def reference_region(alpha: np.ndarray, grow: float = 0.5) -> np.ndarray:
@@ -90,6 +93,27 @@ class _LabRelighter:
         subject, ref = self._stats(fg, a, bg)
         if self.strength == 0.0 or len(subject) < 16 or len(ref) < 16:
             return out
+        rows, cols = np.flatnonzero((a > 0.0).any(axis=1)), np.flatnonzero((a > 0.0).any(axis=0))
+        win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        # The correction is a fixed function of the pixel's colour: a lightness curve (tabulated every
+        # 0.1 L*, which is invisible) and a constant a*, b* shift — applied to the subject's bounding box
+        # with contiguous, multi-threaded OpenCV passes, then kept only where the subject is.
+        grid = np.linspace(0.0, 100.0, _LUT_SIZE, dtype=np.float32)
+        curve = grid + np.clip(self._correct_lightness(grid, subject[:, 0], ref[:, 0]) - grid, -self.max_lightness_shift, self.max_lightness_shift)
+        curve = np.clip(curve, 0.0, 100.0).astype(np.float32)
+        shift = (ref[:, 1:].mean(axis=0) - subject[:, 1:].mean(axis=0)) * self.strength
+        norm = float(np.hypot(*shift))
+        if norm > self.max_chroma_shift:
+            shift *= self.max_chroma_shift / norm
+        light, chroma_a, chroma_b = cv2.split(cv2.cvtColor(np.ascontiguousarray(fg[win]), cv2.COLOR_RGB2Lab))
+        # the curve as a 1×N image, read with bilinear interpolation at x = L*·(N−1)/100: a multi-threaded table lookup
+        xs = cv2.multiply(light, float((_LUT_SIZE - 1) / 100.0))
+        light = cv2.remap(curve.reshape(1, -1), xs, np.zeros_like(xs), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        lab = cv2.merge([light, cv2.add(chroma_a, float(shift[0])), cv2.add(chroma_b, float(shift[1]))])
+        relit = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+        np.clip(relit, 0.0, 1.0, out=relit)
+        cv2.copyTo(relit, (a[win] > 0.0).view(np.uint8), out[win])
+        return out
         rows, cols = np.nonzero(a > 0.0)
         lab = cv2.cvtColor(fg[rows, cols][None], cv2.COLOR_RGB2Lab)[0]
         light = lab[:, 0].copy()
