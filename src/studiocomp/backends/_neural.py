@@ -1,4 +1,4 @@
-"""Helpers shared by the neural backends: weights + session, and model input sizes."""
+"""Helpers shared by the neural backends: weights + session, model input sizes, and the common ends of the ONNX backends."""
 
 from __future__ import annotations
 
@@ -54,3 +54,48 @@ def checked_mask(mask: Any, shape: tuple[int, int]) -> np.ndarray:
     from ..image import as_mask
 
     return as_mask(mask, shape=shape)
+
+
+class OnnxSegmenter:
+    """Base of the ONNX segmenters: loads the shared session; subclasses predict a small probability map.
+
+    :meth:`probability` brings that map back to the photo's size (bilinear) and
+    :meth:`segment` cuts it at ``threshold``.
+    """
+
+    model: str
+
+    def __init__(self, threshold: float = 0.5, *, device: str = "auto", threads: int | None = None, weights: str | os.PathLike[str] | None = None) -> None:
+        self.threshold = float(threshold)
+        self._session: Any = onnx_session(self.model, weights, device, threads)
+        self._input = self._session.get_inputs()[0].name
+
+    def _predict(self, image: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def probability(self, image: Any) -> np.ndarray:
+        """The subject probability at full size (H×W float32 in [0, 1])."""
+        from ..image import checked_image
+
+        img = checked_image(image)
+        h, w = img.shape[:2]
+        small = self._predict(img).astype(np.float32)
+        return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+
+    def segment(self, image: Any) -> np.ndarray:
+        return self.probability(image) > self.threshold
+
+
+def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None) -> Any:
+    """A model's low-resolution alpha → full-size :class:`~studiocomp.Matte`.
+
+    Guided upsampling, the optional mask gate (``margin`` × the long side
+    around a segmenter's mask) and blur-fusion foreground estimation.
+    """
+    from .._ops import estimate_foreground, guided_upsample, mask_gate
+    from ..types import Matte
+
+    alpha, band = guided_upsample(np.clip(low_alpha, 0.0, 1.0), image)
+    if mask is not None and margin is not None:
+        alpha *= mask_gate(checked_mask(mask, image.shape[:2]), margin)
+    return Matte(alpha=alpha, foreground=estimate_foreground(image, alpha, band=band))

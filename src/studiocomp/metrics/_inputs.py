@@ -7,13 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..image import checked_alpha, checked_image
-
-
-def _describe(x: Any) -> str:
-    if isinstance(x, np.ndarray):
-        return f"array of shape {x.shape}, dtype {x.dtype}"
-    return type(x).__name__
+from ..image import _describe, checked_alpha, checked_image
 
 
 def binary(x: Any, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..._ops import estimate_foreground, guided_upsample, mask_gate
 from ...image import checked_image
 from ...types import Image, Mask, Matte
-from .._neural import check_margin, check_positive_int, checked_mask, model_size, onnx_session, shrink
+from .._neural import check_margin, check_positive_int, finish_matte, model_size, onnx_session, shrink
 
 __all__ = ["MODNetMatter"]
 
@@ -25,8 +24,8 @@ class MODNetMatter:
 
     A mask from a segmenter, when given, gates the alpha: whatever lies farther
     than ``mask_margin`` × the long side from the mask is background (on
-    ``pfcn_portrait_test`` this removes stray background blobs: +0.005 IoU with
-    the ``selfie`` mask). ``mask_margin=None`` ignores masks.
+    ``pfcn_portrait_test`` this removes stray background blobs: mean IoU 0.968 →
+    0.970 with the ``selfie`` mask). ``mask_margin=None`` ignores masks.
 
     Parameters
     ----------
@@ -66,7 +65,4 @@ class MODNetMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         img = checked_image(image)
-        alpha, band = guided_upsample(np.clip(self.predict_alpha(img), 0.0, 1.0), img)
-        if mask is not None and self.mask_margin is not None:
-            alpha *= mask_gate(checked_mask(mask, img.shape[:2]), self.mask_margin)
-        return Matte(alpha=alpha, foreground=estimate_foreground(img, alpha, band=band))
+        return finish_matte(img, self.predict_alpha(img), mask, self.mask_margin)

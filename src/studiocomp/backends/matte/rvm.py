@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..._ops import estimate_foreground, guided_upsample, mask_gate
 from ...errors import InputError
 from ...image import checked_image
 from ...types import Image, Mask, Matte
-from .._neural import check_margin, check_positive_int, checked_mask, model_size, onnx_session, shrink
+from .._neural import check_margin, check_positive_int, finish_matte, model_size, onnx_session, shrink
 
 __all__ = ["RVMMatter", "auto_downsample_ratio"]
 
@@ -103,10 +102,7 @@ class RVMMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         img = checked_image(image)
-        alpha, band = guided_upsample(np.clip(self._run(img), 0.0, 1.0), img)
-        if mask is not None and self.mask_margin is not None:
-            alpha *= mask_gate(checked_mask(mask, img.shape[:2]), self.mask_margin)
-        return Matte(alpha=alpha, foreground=estimate_foreground(img, alpha, band=band))
+        return finish_matte(img, self._run(img), mask, self.mask_margin)
 
     def matte_sequence(self, frames: Iterable[Any]) -> Iterator[Matte]:
         """Matte the frames of one clip in order, carrying the state; the state is reset first and after."""
