@@ -61,6 +61,7 @@ __all__ = [
     "list_models",
     "Pipeline",
     "PipelineResult",
+    "Placement",
     # submodules
     "backgrounds",
     "synthetic",
@@ -82,8 +83,9 @@ _LAZY = {
     "list_models": "hub",
     "Pipeline": "pipeline",
     "PipelineResult": "pipeline",
+    "Placement": "placement",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "color", "registry", "pipeline", "image", "types", "errors"}
+_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
 
 if TYPE_CHECKING:
     from . import backgrounds, evaluate, hub, metrics, synthetic

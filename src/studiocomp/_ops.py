@@ -19,6 +19,46 @@ def resize(a: np.ndarray, hw: tuple[int, int], interp: int = cv2.INTER_LINEAR) -
     return cv2.resize(a, (hw[1], hw[0]), interpolation=interp)
 
 
+def shrink_area(a: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """A small (h, w) copy of a large image for statistics and smooth estimates.
+
+    Nearest-neighbour sampling to twice the size, then area averaging: each
+    output pixel averages 4 evenly spread input pixels. At 24 MP this costs
+    3 ms where area averaging of every pixel costs about 45 ms.
+    """
+    h, w = a.shape[:2]
+    if h <= 2 * hw[0] or w <= 2 * hw[1]:
+        return resize(a, hw, cv2.INTER_AREA)
+    return cv2.resize(cv2.resize(a, (2 * hw[1], 2 * hw[0]), interpolation=cv2.INTER_NEAREST), (hw[1], hw[0]), interpolation=cv2.INTER_AREA)
+
+
+def bounding_window(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
+    """(rows, cols) slices of the bounding box of a 2-D mask grown by ``pad`` pixels; None when it is empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
+    h, w = mask.shape
+    return slice(max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)), slice(max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad))
+
+
+def upsample_into(dst: np.ndarray, small: np.ndarray, hw: tuple[int, int], win: tuple[slice, slice]) -> None:
+    """Write the window ``win`` of ``small`` bilinearly upsampled to the frame size ``hw`` into ``dst``.
+
+    ``dst`` has the window's shape (a view into a full-size array, or its own).
+    Same values as resizing ``small`` to ``hw`` (pixel-centre aligned) and
+    cropping, up to OpenCV's 1/32-pixel sampling grid, without computing the
+    rest of the frame.
+    """
+    h, w = hw
+    sh, sw = small.shape[:2]
+    y0, x0 = win[0].start, win[1].start
+    sy, sx = sh / h, sw / w
+    # full-resolution pixel (x, y) of the window reads small at ((x + x0 + 0.5)·sx − 0.5, …)
+    m = np.float64([[sx, 0.0, (x0 + 0.5) * sx - 0.5], [0.0, sy, (y0 + 0.5) * sy - 0.5]])
+    cv2.warpAffine(small, m, (dst.shape[1], dst.shape[0]), dst=dst, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+
+
 def fill_from(img: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """Normalized convolution: the weighted local mean of ``img`` everywhere.
 
@@ -146,9 +186,7 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     return out, (rows, cols)
 
 
-def estimate_foreground(
-    image: np.ndarray, alpha: np.ndarray, radius: int = 45, work_side: int = 512, band: tuple[np.ndarray, np.ndarray] | None = None
-) -> np.ndarray:
+def estimate_foreground(image: np.ndarray, alpha: np.ndarray, radius: int = 45, work_side: int = 512, band: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Subject colours with the old background taken out of the soft edge (blur-fusion estimate).
 
     Following Germer et al. (2021): local means of the subject's and the

@@ -17,8 +17,9 @@ __all__ = ["PRESETS", "Fit", "make_preset", "fit_background", "resolve_backgroun
 
 Fit: TypeAlias = str | tuple[int, int, int, int]
 """``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
-image's edge colour), ``"stretch"``, or ``(x, y, w, h)``: the region of the
-background image to use, scaled to the output size."""
+image's edge colour), ``"stretch"``, ``"none"`` (the background image's own
+size; the default when the subject is placed), or ``(x, y, w, h)``: the region
+of the background image to use, scaled to the output size."""
 
 _SMALL = 64  # gradients are drawn small and upscaled bilinearly: smooth and fast at any size
 
@@ -55,7 +56,7 @@ def _spotlight(h: int, w: int) -> Image:
 def _pink_white_1(h: int, w: int) -> Image:
     """Soft pink at the top fading to white at the floor."""
     y, _ = _grid(h, w)
-    return _upscale(_mix((0.96, 0.78, 0.82), (1.0, 1.0, 1.0), y ** 1.3), h, w)
+    return _upscale(_mix((0.96, 0.78, 0.82), (1.0, 1.0, 1.0), y**1.3), h, w)
 
 
 def _pink_white_2(h: int, w: int) -> Image:
@@ -90,9 +91,11 @@ def fit_background(background: Image, height: int, width: int, fit: Fit = "cover
     """Scale/crop ``background`` to ``height``×``width`` according to ``fit``."""
     bg = as_image(background, name="background")
     bh, bw = bg.shape[:2]
+    if fit == "none":
+        return bg
     if isinstance(fit, tuple):
         if len(fit) != 4:
-            raise InputError("fit", "'cover', 'contain', 'stretch' or a box (x, y, w, h)", repr(fit))
+            raise InputError("fit", "'cover', 'contain', 'stretch', 'none' or a box (x, y, w, h)", repr(fit))
         x, y, w, h = (int(v) for v in fit)
         if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > bw or y + h > bh:
             raise InputError("fit", f"a box inside the {bw}×{bh} background", repr(fit))
@@ -117,7 +120,7 @@ def fit_background(background: Image, height: int, width: int, fit: Fit = "cover
         x0, y0 = (width - nw) // 2, (height - nh) // 2
         out[y0 : y0 + nh, x0 : x0 + nw] = scaled
         return out
-    raise InputError("fit", "'cover', 'contain', 'stretch' or a box (x, y, w, h)", repr(fit))
+    raise InputError("fit", "'cover', 'contain', 'stretch', 'none' or a box (x, y, w, h)", repr(fit))
 
 
 def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -> Image:
@@ -125,7 +128,8 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
 
     ``spec`` is a preset name (see :data:`PRESETS`), an ``"#rrggbb"`` colour, an
     RGB tuple of floats in [0, 1], an image path, or anything :func:`as_image`
-    takes (arrays and files are fitted with ``fit``).
+    takes (arrays and files are fitted with ``fit``; ``fit="none"`` keeps
+    their own size, and then ``height``×``width`` only sizes presets and colours).
     """
     if isinstance(spec, str) and spec in PRESETS:
         return make_preset(spec, height, width)
@@ -140,7 +144,5 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
             raise InputError("background", "an RGB tuple of floats in [0, 1]", repr(spec))
         return _solid(tuple(float(v) for v in spec))(height, width)  # type: ignore[arg-type]
     if isinstance(spec, str) and not os.path.exists(spec):
-        raise InputError(
-            "background", f"a preset name ({', '.join(PRESETS)}), '#rrggbb', or an existing image file", repr(spec)
-        )
+        raise InputError("background", f"a preset name ({', '.join(PRESETS)}), '#rrggbb', or an existing image file", repr(spec))
     return fit_background(as_image(spec, name="background"), height, width, fit)

@@ -210,10 +210,7 @@ def _verify(spec: ModelSpec, path: Path, where: str) -> Path:
 
 def _how_to_get(spec: ModelSpec) -> str:
     where = spec.source_url or spec.url
-    return (
-        f"Fetch it once with internet access: `studiocomp models fetch {spec.name}` (or unset HF_HUB_OFFLINE), "
-        f"or download {where} yourself and pass weights=PATH."
-    )
+    return f"Fetch it once with internet access: `studiocomp models fetch {spec.name}` (or unset HF_HUB_OFFLINE), or download {where} yourself and pass weights=PATH."
 
 
 def fetch(
@@ -243,14 +240,11 @@ def fetch(
     except ImportError as exc:  # pragma: no cover - huggingface-hub is a dependency
         raise WeightsUnavailableError(f"huggingface-hub is needed to fetch {spec.name}: pip install huggingface-hub") from exc
     try:
-        local = hf_hub_download(
-            spec.repo_id, spec.filename, revision=spec.revision, cache_dir=cache_dir, local_files_only=local_only, library_name="studiocomp"
-        )
+        local = hf_hub_download(spec.repo_id, spec.filename, revision=spec.revision, cache_dir=cache_dir, local_files_only=local_only, library_name="studiocomp")
     except LocalEntryNotFoundError as exc:
         mode = "offline (HF_HUB_OFFLINE=1)" if is_offline() else "not asked (local only)" if local_only else "unreachable"
         raise WeightsUnavailableError(
-            f"{spec.name} weights are not in the local hub cache and the hub is {mode}: repo {spec.repo_id}, file {spec.filename}, revision {spec.revision}. "
-            + _how_to_get(spec)
+            f"{spec.name} weights are not in the local hub cache and the hub is {mode}: repo {spec.repo_id}, file {spec.filename}, revision {spec.revision}. " + _how_to_get(spec)
         ) from exc
     except (HfHubHTTPError, OSError) as exc:
         raise WeightsUnavailableError(f"could not download {spec.name} ({spec.repo_id}/{spec.filename}): {exc}. " + _how_to_get(spec)) from exc

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image
+from .placement import Placement
 from .registry import create
 from .types import STAGE_PROTOCOLS, Alpha, Image, Mask, Matte
 
@@ -24,12 +26,16 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
     "studio": {
         "segmenter": ("backdrop", {}),
         "matter": ("unmix", {}),
-        "compositor": ("alpha-over", {}),
+        "relighter": ("histogram", {}),
+        "shadow_caster": ("cast", {}),
+        "compositor": ("matched", {}),
     },
     "portrait": {
         "segmenter": ("selfie", {}),
         "matter": ("modnet", {}),
-        "compositor": ("alpha-over", {}),
+        "relighter": ("histogram", {}),
+        "shadow_caster": ("cast", {}),
+        "compositor": ("matched", {}),
     },
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
@@ -37,23 +43,31 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
 
 @dataclass
 class PipelineResult:
-    """Every layer a pipeline run produces, in the input image's coordinates.
+    """Every layer a pipeline run produces.
+
+    The first three are in the photo's coordinates; the rest in the
+    composite's (the same, unless the subject was placed into a background of
+    another size).
 
     Attributes
     ----------
     mask : Mask
-        H×W bool subject mask (from the segmenter, or ``alpha > 0.5``).
+        Photo: H×W bool subject mask (from the segmenter, or ``alpha > 0.5``).
     alpha : Alpha
-        H×W float32 alpha.
+        Photo: H×W float32 alpha.
     foreground : Image
-        H×W×3 subject colours, edges cleaned of backdrop colour.
+        Photo: H×W×3 subject colours, edges cleaned of backdrop colour.
     background : Image
-        H×W×3 fitted background, before subject and shadow are added.
+        Composite: the fitted background, before subject and shadow are added.
     composite : Image
-        H×W×3 final picture.
-    shadow : Alpha or None
-        H×W shadow opacity in [0, 1], when a shadow caster ran (zeros when the
-        subject's feet are not in the frame).
+        Composite: the final picture.
+    placed_alpha : Alpha
+        Composite: the subject's alpha after placement (``alpha`` when it was not placed).
+    placed_foreground : Image
+        Composite: the subject's colours after placement and relighting.
+    shadow : Alpha
+        Composite: the shadow's opacity in [0, 1] (zeros without a shadow
+        caster, or when the subject's feet are not in the frame).
     timings : dict[str, float]
         Seconds spent in each stage, in run order.
     """
@@ -63,21 +77,48 @@ class PipelineResult:
     foreground: Image
     background: Image
     composite: Image
-    shadow: Alpha | None = None
+    placed_alpha: Alpha
+    placed_foreground: Image
+    shadow: Alpha
     timings: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def placed_alpha(self) -> Alpha:
-        """The subject's alpha in the composite's coordinates.
-
-        The subject is composited where it stands in the photo (no placement
-        stage yet), so this is :attr:`alpha`.
-        """
-        return self.alpha
-
     def cutout(self) -> np.ndarray:
-        """H×W×4 float32 RGBA: cleaned foreground with alpha (straight)."""
+        """H×W×4 float32 RGBA in the photo's coordinates: cleaned foreground with alpha (straight)."""
         return np.concatenate([self.foreground, self.alpha[..., None]], axis=2)
+
+    def layers(self) -> dict[str, np.ndarray]:
+        """The layers a retoucher stacks, in the composite's coordinates, bottom to top.
+
+        ``background`` (RGB), ``shadow`` (RGBA: black with the shadow's opacity
+        as alpha; applied in linear light it gives the composite's darkening),
+        ``subject`` (RGBA: placed, relit colours with their alpha) and
+        ``composite`` (RGB). New arrays, float32 in [0, 1].
+        """
+        shadow = np.zeros(self.shadow.shape + (4,), np.float32)
+        shadow[..., 3] = self.shadow
+        subject = np.concatenate([self.placed_foreground, self.placed_alpha[..., None]], axis=2)
+        return {"background": self.background.copy(), "shadow": shadow, "subject": subject, "composite": self.composite.copy()}
+
+    def save_layers(self, folder: str | os.PathLike[str], *, format: str = "png", depth: int = 16) -> dict[str, Path]:
+        """Write :meth:`layers` as ``background``, ``shadow``, ``subject``, ``composite`` files in ``folder``.
+
+        ``format`` is ``"png"`` or ``"tiff"``; ``depth`` 8 or 16 bits per
+        channel. Each file is written atomically; the folder is created. Returns
+        the paths by layer name.
+        """
+        from .image import save_image
+
+        if format not in ("png", "tiff"):
+            raise InputError("format", "'png' or 'tiff'", repr(format))
+        if depth not in (8, 16):
+            raise InputError("depth", "8 or 16", repr(depth))
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, Path] = {}
+        for name, layer in self.layers().items():
+            rgb, alpha = (layer[..., :3], layer[..., 3]) if layer.shape[2] == 4 else (layer, None)
+            paths[name] = save_image(out / f"{name}.{'tif' if format == 'tiff' else 'png'}", rgb, alpha, bit_depth=depth)  # type: ignore[arg-type]
+        return paths
 
 
 def _is_single(x: Any) -> bool:
@@ -158,11 +199,11 @@ class Pipeline:
         return f"Pipeline({inner})"
 
     @overload
-    def __call__(self, image: Any, *, background: Any = ..., fit: Fit = ...) -> PipelineResult: ...
+    def __call__(self, image: Any, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ...) -> PipelineResult: ...
     @overload
-    def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit = ...) -> Iterator[PipelineResult]: ...
+    def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ...) -> Iterator[PipelineResult]: ...
 
-    def __call__(self, image: Any, *, background: Any = "white", fit: Fit = "cover") -> PipelineResult | Iterator[PipelineResult]:
+    def __call__(self, image: Any, *, background: Any = "white", fit: Fit | None = None, place: Placement | str | None = None) -> PipelineResult | Iterator[PipelineResult]:
         """Run on one image, or lazily on an iterable of images.
 
         Parameters
@@ -172,16 +213,29 @@ class Pipeline:
             generator …) returns an iterator that yields one result per image.
         background : preset name, '#rrggbb', RGB tuple, path or array
             See :func:`studiocomp.backgrounds.resolve_background`.
-        fit : str or (x, y, w, h)
-            How an image background is fitted to the photo's size.
+        fit : str or (x, y, w, h), optional
+            How an image background is fitted: to the photo's size (``"cover"``,
+            the default without ``place``), or ``"none"`` (the background's own
+            size, the default with ``place``).
+        place : Placement, "auto" or None
+            Lay the subject into the background's frame: where its feet stand and
+            how tall it is (see :class:`studiocomp.Placement`; ``"auto"`` =
+            ``Placement()``: centred, on the floor line). ``None`` keeps the
+            subject where it is in the photo.
         """
+        if isinstance(place, str):
+            place = Placement.parse(place)
+        elif place is not None and not isinstance(place, Placement):
+            raise InputError("place", "a Placement, 'auto' or None", type(place).__name__)
+        if fit is None:
+            fit = "cover" if place is None else "none"
         if _is_single(image):
-            return self._run(image, background, fit)
+            return self._run(image, background, fit, place)
         if isinstance(image, Iterable):
-            return (self._run(item, background, fit) for item in image)
+            return (self._run(item, background, fit, place) for item in image)
         raise InputError("image", "a path, PIL image, array, or an iterable of those", type(image).__name__)
 
-    def _run(self, image: Any, background: Any, fit: Fit) -> PipelineResult:
+    def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None) -> PipelineResult:
         timings: dict[str, float] = {}
 
         def timed(stage: str, fn: Any, *args: Any) -> Any:
@@ -205,14 +259,36 @@ class Pipeline:
             raise StudiocompError("pipeline has neither segmenter nor matter")
         if mask is None:
             mask = alpha > 0.5
-        bg = timed("background", resolve_background, background, h, w, fit)
-        if "relighter" in self._stages:
-            foreground = timed("relighter", self._stages["relighter"].relight, foreground, alpha, bg)
-        shadow = None
-        if "shadow_caster" in self._stages:
-            shadow = timed("shadow_caster", self._stages["shadow_caster"].cast, alpha, bg)
-        composite = timed("compositor", self._stages["compositor"].composite, foreground, alpha, bg, shadow)
-        for name, arr in (("alpha", alpha), ("foreground", foreground), ("composite", composite)):
+        for name, arr in (("alpha", alpha), ("foreground", foreground)):
             if arr.shape[:2] != (h, w):
                 raise StudiocompError(f"a stage returned {name} of shape {arr.shape}, expected {(h, w)}")
-        return PipelineResult(mask=mask, alpha=alpha, foreground=foreground, background=bg, composite=composite, shadow=shadow, timings=timings)
+        bg = timed("background", resolve_background, background, h, w, fit)
+        size = bg.shape[:2]
+        if place is not None:
+            placed = timed("placement", place.apply, foreground, alpha, size)
+            subject, subject_alpha = placed.foreground, placed.alpha
+        elif size != (h, w):
+            raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
+        else:
+            subject, subject_alpha = foreground, alpha
+        if "relighter" in self._stages:
+            subject = timed("relighter", self._stages["relighter"].relight, subject, subject_alpha, bg)
+        if "shadow_caster" in self._stages:
+            shadow = timed("shadow_caster", self._stages["shadow_caster"].cast, subject_alpha, bg)
+        else:
+            shadow = np.zeros(size, np.float32)
+        composite = timed("compositor", self._stages["compositor"].composite, subject, subject_alpha, bg, shadow)
+        for name, arr in (("relit foreground", subject), ("shadow", shadow), ("composite", composite)):
+            if arr.shape[:2] != size:
+                raise StudiocompError(f"a stage returned {name} of shape {arr.shape}, expected {size}")
+        return PipelineResult(
+            mask=mask,
+            alpha=alpha,
+            foreground=foreground,
+            background=bg,
+            composite=composite,
+            placed_alpha=subject_alpha,
+            placed_foreground=subject,
+            shadow=shadow,
+            timings=timings,
+        )

@@ -40,9 +40,7 @@ def _silhouette(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, n
     body = np.zeros((h, w), np.uint8)
     neck = np.array([[cx - s * 0.07, h * 0.5], [cx + s * 0.07, h * 0.5], [cx + s * 0.08, h * 0.62], [cx - s * 0.08, h * 0.62]])
     cv2.fillPoly(body, [np.round(neck).astype(np.int32)], 255, cv2.LINE_AA)
-    shoulders = np.array(
-        [[cx - s * 0.12, h * 0.6], [cx + s * 0.12, h * 0.6], [cx + s * 0.38, h * 0.72], [cx + s * 0.44, h * 1.01], [cx - s * 0.44, h * 1.01], [cx - s * 0.38, h * 0.72]]
-    )
+    shoulders = np.array([[cx - s * 0.12, h * 0.6], [cx + s * 0.12, h * 0.6], [cx + s * 0.38, h * 0.72], [cx + s * 0.44, h * 1.01], [cx - s * 0.44, h * 1.01], [cx - s * 0.38, h * 0.72]])
     cv2.fillPoly(body, [np.round(shoulders).astype(np.int32)], 255, cv2.LINE_AA)
     hair = np.zeros((h, w), np.uint8)
     thickness = max(1, round(s / 900))

@@ -77,11 +77,13 @@ def test_preset_overrides_and_iterable(shot: tuple[np.ndarray, np.ndarray]) -> N
     assert result.alpha.dtype == np.float32 and set(np.unique(result.alpha)) <= {0.0, 1.0}
     results = list(studiocomp.Pipeline.preset("studio")(iter([image, image[::2, ::2]])))
     assert [r.composite.shape for r in results] == [image.shape, image[::2, ::2].shape]
-    assert list(results[0].timings) == ["load", "segmenter", "matter", "background", "compositor"]
+    assert list(results[0].timings) == ["load", "segmenter", "matter", "background", "relighter", "shadow_caster", "compositor"]
     assert results[0].cutout().shape == image.shape[:2] + (4,)
-    assert results[0].shadow is None and results[0].placed_alpha is results[0].alpha
-    lit = studiocomp.Pipeline.preset("studio", relighter="histogram", shadow_caster="cast")(image)
-    assert lit.shadow is not None and list(lit.timings) == ["load", "segmenter", "matter", "background", "relighter", "shadow_caster", "compositor"]
+    assert results[0].placed_alpha is results[0].alpha  # not placed: the photo's own coordinates
+    plain = studiocomp.Pipeline.preset("studio", relighter=None, shadow_caster=None, compositor="alpha-over")(image)
+    assert list(plain.timings) == ["load", "segmenter", "matter", "background", "compositor"]
+    assert plain.shadow.shape == image.shape[:2] and not plain.shadow.any()  # no caster: an empty shadow layer
+    assert plain.placed_foreground is plain.foreground
 
 
 def test_pipeline_does_not_alias_or_modify_input(shot: tuple[np.ndarray, np.ndarray]) -> None:

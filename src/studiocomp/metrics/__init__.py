@@ -15,7 +15,7 @@ See ``docs/evaluation.md`` for the definitions and scaling conventions, and
 from __future__ import annotations
 
 from .matting import connectivity_error, gradient_error, mse, sad
-from .realism import boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
+from .realism import blur_level, blur_mismatch, boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
 from .report import MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
 from .segmentation import HAUSDORFF_GRADES, boundary, boundary_f1, dice, hausdorff, hausdorff95, hausdorff_grade, iou, precision, recall
 from .video import dtssd, temporal_iou
@@ -40,6 +40,8 @@ __all__ = [
     # realism
     "noise_level",
     "noise_mismatch",
+    "blur_level",
+    "blur_mismatch",
     "boundary_sharpness",
     "illumination_consistency",
     "lab_color_distance",

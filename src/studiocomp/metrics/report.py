@@ -21,17 +21,17 @@ REALISM_KEYS = ("noise_mismatch", "boundary_sharpness", "illumination_consistenc
 def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True) -> dict[str, float]:
     """Every metric of ``pred`` against ``gt`` in one pass: a dict keyed by the metric functions' names.
 
-    Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
-    one (masks are the alphas cut at 0.5), but validates the inputs once and
-    shares boundaries and colour conversions, which makes it several times faster.
+        Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
+        one (masks are the alphas cut at 0.5), but validates the inputs once and
+        shares boundaries and colour conversions, which makes it several times faster.
 
-    ``matting=False`` leaves out SAD, MSE, gradient and connectivity errors (for
-    binary ground truth they add little). ``trimap`` restricts the matting
-    errors to its unknown region. ``image``, the composite the subject was placed
-    in (H×W×3), adds the realism metrics, measured with ``pred`` as the
-    subject's alpha; they are NaN when ``pred`` has no subject or no background
-(where the functions themselves raise). Matting errors are unscaled, as the
-functions return them.
+        ``matting=False`` leaves out SAD, MSE, gradient and connectivity errors (for
+        binary ground truth they add little). ``trimap`` restricts the matting
+        errors to its unknown region. ``image``, the composite the subject was placed
+        in (H×W×3), adds the realism metrics, measured with ``pred`` as the
+        subject's alpha; they are NaN when ``pred`` has no subject or no background
+    (where the functions themselves raise). Matting errors are unscaled, as the
+    functions return them.
     """
     _check_tolerance(tolerance)
     p, g = alpha_pair(pred, gt)

@@ -53,8 +53,7 @@ def providers_for(device: str) -> list[str]:
     has_cuda = "CUDAExecutionProvider" in available
     if device == "cuda" and not has_cuda:
         raise BackendUnavailableError(
-            f"device='cuda' was asked for, but this onnxruntime has no CUDA provider (it has {', '.join(available)}). "
-            "Install onnxruntime-gpu with a matching CUDA, or pass device='cpu'."
+            f"device='cuda' was asked for, but this onnxruntime has no CUDA provider (it has {', '.join(available)}). Install onnxruntime-gpu with a matching CUDA, or pass device='cpu'."
         )
     return ["CUDAExecutionProvider", "CPUExecutionProvider"] if has_cuda else ["CPUExecutionProvider"]
 

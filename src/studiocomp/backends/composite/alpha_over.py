@@ -2,14 +2,67 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
+from ..._ops import bounding_window
 from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
 from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image
 
-__all__ = ["AlphaOverCompositor"]
+__all__ = ["AlphaOverCompositor", "darken_in_place", "blend_in_place"]
+
+
+def checked_layers(foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The compositor's inputs validated (same size, the convention's types)."""
+    fg = checked_image(foreground, name="foreground")
+    hw = fg.shape[:2]
+    a = checked_alpha(alpha, shape=hw)
+    bg = checked_image(background, name="background")
+    if bg.shape[:2] != hw:
+        raise InputError("background", f"shape {hw + (3,)} (same as foreground)", f"shape {bg.shape}")
+    s = None if shadow is None else checked_alpha(shadow, name="shadow", shape=hw)
+    return fg, a, bg, s
+
+
+def darken_in_place(out: np.ndarray, shadow: np.ndarray) -> None:
+    """``out = out·(1 − shadow)`` in linear light, computed over the shadow's bounding box only.
+
+    On the power-law part of the sRGB curve, encode(decode(b)·k) is exactly
+    (b + 0.055)·k^(1/2.4) − 0.055: one power per pixel of the (one-channel)
+    shadow instead of two per colour value. Values near black, where the curve
+    is linear, are recomputed with the full formulas.
+    """
+    win = bounding_window(shadow > 0.0)
+    if win is None:
+        return
+    o_w = out[win]
+    gain = cv2.pow(cv2.subtract(1.0, shadow[win]), 1 / 2.4)
+    dark = cv2.add(o_w, (0.055, 0.055, 0.055, 0.0))
+    np.multiply(dark, gain[..., None], out=dark)
+    cv2.subtract(dark, (0.055, 0.055, 0.055, 0.0), dst=dark)
+    # darkening never brightens, so a value that started in the linear part ends there too
+    low = np.unique(np.flatnonzero(dark.reshape(-1) <= 0.04045) // 3)
+    if low.size:
+        r, c = np.divmod(low, dark.shape[1])
+        dark[r, c] = linear_to_srgb(srgb_to_linear(o_w[r, c]) * (1.0 - shadow[win][r, c])[:, None])
+    np.clip(dark, 0.0, 1.0, out=o_w)
+
+
+def blend_in_place(out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, win: tuple[slice, slice]) -> None:
+    """``out[win] = fg·α + out[win]·(1 − α)`` in linear light; ``fg`` and ``alpha`` are the window's."""
+    b_w = out[win]
+    # sRGB blend (exact where α is 0 or 1) ...
+    mix = cv2.subtract(fg, b_w)
+    np.multiply(mix, alpha[..., None], out=mix)
+    cv2.add(mix, b_w, dst=mix)
+    # ... then the linear-light blend where the subject is partial
+    r, c = np.nonzero((alpha > 0.0) & (alpha < 1.0))
+    if r.size:
+        a_p = alpha[r, c][:, None]
+        mix[r, c] = linear_to_srgb(srgb_to_linear(fg[r, c]) * a_p + srgb_to_linear(b_w[r, c]) * (1.0 - a_p))
+    np.clip(mix, 0.0, 1.0, out=b_w)
 
 
 class AlphaOverCompositor:
@@ -18,7 +71,8 @@ class AlphaOverCompositor:
     Mixing sRGB values directly darkens soft edges (a 50 % hair pixel between
     white and black comes out too dark); the blend is therefore done on linear
     values. Only pixels with 0 < α < 1 differ between the two, so only those are
-    linearised: full-resolution cost stays a few passes over memory.
+    linearised, and only the subject's and the shadow's bounding boxes are
+    computed: the rest of the result is a copy of the background.
 
     A shadow layer (opacity S) darkens the background first, also in linear
     light: ``B' = B·(1 − S)`` — it never brightens nor recolours it.
@@ -43,31 +97,12 @@ class AlphaOverCompositor:
         shadow: Alpha | None = None,
     ) -> Image:
         """Return the H×W×3 composite of ``foreground`` over ``background``."""
-        fg = checked_image(foreground, name="foreground")
-        hw = fg.shape[:2]
-        a = checked_alpha(alpha, shape=hw)
-        bg = checked_image(background, name="background")
-        if bg.shape[:2] != hw:
-            raise InputError("background", f"shape {hw + (3,)} (same as foreground)", f"shape {bg.shape}")
-        if shadow is not None:
-            s = checked_alpha(shadow, name="shadow", shape=hw)
-            dark = np.flatnonzero(s > 0.0)  # shadows cover a small part of the frame: touch only that
-            if dark.size:
-                bg = bg.copy()
-                flat = bg.reshape(-1, 3)
-                flat[dark] = linear_to_srgb(srgb_to_linear(flat[dark]) * (1.0 - s.reshape(-1)[dark])[:, None])
-        import cv2
-
-        # sRGB blend everywhere (exact where α is 0 or 1) ...
-        out = cv2.subtract(fg, bg)
-        np.multiply(out, a[..., None], out=out)
-        cv2.add(out, bg, dst=out)
-        # ... then the linear-light blend where the subject is partial
-        idx = np.flatnonzero((a > 0.0) & (a < 1.0))
-        if idx.size:
-            a_p = a.reshape(-1)[idx][:, None]
-            f_p = srgb_to_linear(fg.reshape(-1, 3)[idx])
-            b_p = srgb_to_linear(bg.reshape(-1, 3)[idx])
-            out.reshape(-1, 3)[idx] = linear_to_srgb(f_p * a_p + b_p * (1.0 - a_p))
-        np.clip(out, 0.0, 1.0, out=out)
+        fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
+        # one new full-size array (NumPy's, so the kernel can back it with huge pages)
+        out = bg.copy()
+        if s is not None:
+            darken_in_place(out, s)
+        win = bounding_window(a > 0.0)
+        if win is not None:
+            blend_in_place(out, fg[win], a[win], win)
         return out

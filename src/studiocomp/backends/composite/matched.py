@@ -1,25 +1,40 @@
-"""Alpha-over with the finishing a retoucher does by hand: matched grain and light wrap."""
+"""Alpha-over with the finishing a retoucher does by hand: matched sharpness, matched grain and light wrap."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from ..._ops import sample_bilinear, working_size
+from ..._ops import bounding_window, sample_bilinear, shrink_area, upsample_into, working_size
+from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
-from ...image import checked_alpha, checked_image
-from ...metrics.realism import _sigma
+from ...metrics.realism import _blur_sigma, _sigma
 from ...types import Alpha, Image
-from .alpha_over import AlphaOverCompositor
+from .alpha_over import blend_in_place, checked_layers, darken_in_place
 
 __all__ = ["MatchedCompositor"]
 
 _TILE = 509  # the noise texture's side: prime, so its repetition does not line up with pixel grids
+_NOISE_BLOCKS = 1 << 18  # Haar blocks read per noise estimate: the median's standard error stays near 0.2 %
+_SHARPNESS_GAP = 0.25  # blur σ difference (px) below which nothing is done
+
+
+def _grow(win: tuple[slice, slice], hw: tuple[int, int], by: float) -> tuple[slice, slice]:
+    (r, c), (h, w) = win, hw
+    gy, gx = round((r.stop - r.start) * by), round((c.stop - c.start) * by)
+    return slice(max(0, r.start - gy), min(h, r.stop + gy)), slice(max(0, c.start - gx), min(w, c.stop + gx))
 
 
 class MatchedCompositor:
-    """Linear-light alpha-over (see ``alpha-over``), after two corrections to the subject.
+    """Linear-light alpha-over (see ``alpha-over``), after three corrections to the subject.
 
+    - **Sharpness**: the blur of subject and background (the part around the
+      subject) is estimated by :func:`studiocomp.metrics.blur_level` (edge
+      gradients at two smoothing scales). A subject sharper than its new
+      background is blurred by σ = sqrt(σ_bg² − σ_fg²); a softer one gets an
+      unsharp mask of that radius (``sharpen`` is its amount; a lost detail
+      cannot be brought back, only the edge contrast). ``sharpness=False``
+      leaves it alone.
     - **Grain**: the noise level of subject and background is measured with the
       wavelet estimator of :func:`studiocomp.metrics.noise_level` (as
       ``skimage.restoration.estimate_sigma`` does). A cleaner subject gets
@@ -32,80 +47,115 @@ class MatchedCompositor:
       ``wrap_radius`` × the subject's height, spills over the subject's edge
       (added in linear light where the subject is near the background), as
       light does around a backlit subject. 0 turns it off.
+
+    Everything is computed in the subject's bounding box; the rest of the
+    result is the (shadowed) background.
     """
 
-    def __init__(self, grain: bool = True, light_wrap: float = 0.25, wrap_radius: float = 0.02, seed: int = 0) -> None:
+    def __init__(
+        self,
+        grain: bool = True,
+        sharpness: bool = True,
+        sharpen: float = 0.8,
+        light_wrap: float = 0.25,
+        wrap_radius: float = 0.02,
+        seed: int = 0,
+    ) -> None:
         if not (isinstance(light_wrap, (int, float)) and 0.0 <= light_wrap <= 1.0):
             raise InputError("light_wrap", "a number in [0, 1]", repr(light_wrap))
         if not (isinstance(wrap_radius, (int, float)) and 0.0 < wrap_radius <= 0.5):
             raise InputError("wrap_radius", "a fraction of the subject's height in (0, 0.5]", repr(wrap_radius))
-        self.grain, self.light_wrap, self.wrap_radius, self.seed = bool(grain), float(light_wrap), float(wrap_radius), int(seed)
-        self._over = AlphaOverCompositor()
+        if not (isinstance(sharpen, (int, float)) and 0.0 <= sharpen <= 2.0):
+            raise InputError("sharpen", "an unsharp-mask amount in [0, 2]", repr(sharpen))
+        self.grain, self.sharpness, self.sharpen = bool(grain), bool(sharpness), float(sharpen)
+        self.light_wrap, self.wrap_radius, self.seed = float(light_wrap), float(wrap_radius), int(seed)
         self._noise = np.random.default_rng(self.seed).standard_normal((_TILE, _TILE, 3)).astype(np.float32)
 
     def __repr__(self) -> str:
-        return f"MatchedCompositor(grain={self.grain}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius})"
+        return f"MatchedCompositor(grain={self.grain}, sharpness={self.sharpness}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius})"
 
-    def match_grain(self, foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """The foreground with its noise level brought to the background's (a new array)."""
-        subject, scene = alpha >= 0.95, np.ones(alpha.shape, bool)
-        out = foreground.copy()
+    # --- the corrections, on the subject's window (fg and alpha cropped to it); each returns a new array
+
+    def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray) -> np.ndarray:
+        """``fg`` blurred or sharpened so that its blur estimate approaches the ``scene``'s."""
+        inner = cv2.erode((alpha >= 0.99).view(np.uint8), np.ones((9, 9), np.uint8)).view(bool)  # away from the cut edge
+        s_fg, s_bg = _blur_sigma(fg, inner), _blur_sigma(scene, None)
+        if not (np.isfinite(s_fg) and np.isfinite(s_bg)) or abs(s_fg - s_bg) <= _SHARPNESS_GAP:
+            return fg.copy()
+        radius = float(min(8.0, np.sqrt(abs(s_bg**2 - s_fg**2))))
+        soft = cv2.GaussianBlur(fg, (0, 0), radius)
+        if s_bg > s_fg:
+            return soft
+        if self.sharpen == 0.0:
+            return fg.copy()
+        # unsharp mask: fg + k·(fg − blur)
+        out = cv2.addWeighted(fg, 1.0 + self.sharpen, soft, -self.sharpen, 0.0)
+        return np.clip(out, 0.0, 1.0, out=out)
+
+    def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
+        """``fg`` with its noise level brought to the ``background``'s (a new array)."""
+        out = fg.copy()
         try:
-            s_fg, s_bg = _sigma(foreground, subject), _sigma(background, scene)
+            s_fg, s_bg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS), _sigma(background, None, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
             return out
-        rows, cols = np.nonzero(alpha > 0.0)
-        if rows.size == 0 or abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4):
+        if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4):
             return out
         if s_bg > s_fg:
             add = np.float32(np.sqrt(s_bg**2 - s_fg**2))
-            out[rows, cols] = np.clip(foreground[rows, cols] + add * self._noise[rows % _TILE, cols % _TILE], 0.0, 1.0)
-        else:
-            # smooth just enough: the softest blur that gets below the background's level, blended back by
-            # linear interpolation of the measured noise levels (photo noise is not white: measure, not model)
-            for sigma in (0.7, 1.0, 1.5, 2.2, 3.2):
-                smooth = cv2.GaussianBlur(foreground, (0, 0), sigma)
-                s_sm = _sigma(smooth, subject)
-                if s_sm <= s_bg:
-                    break
-            keep = np.float32(np.clip((s_bg - s_sm) / max(s_fg - s_sm, 1e-6), 0.0, 1.0))
-            out[rows, cols] = keep * foreground[rows, cols] + (1 - keep) * smooth[rows, cols]
-        return out
+            h, w = fg.shape[:2]
+            for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
+                for x in range(0, w, _TILE):
+                    block = out[y : y + _TILE, x : x + _TILE]
+                    block += add * self._noise[: block.shape[0], : block.shape[1]]
+            return np.clip(out, 0.0, 1.0, out=out)
+        # smooth just enough: the softest blur that gets below the background's level, blended back by
+        # linear interpolation of the measured noise levels (photo noise is not white: measure, not model)
+        for sigma in (0.7, 1.0, 1.5, 2.2, 3.2):
+            smooth = cv2.GaussianBlur(fg, (0, 0), sigma)
+            s_sm = _sigma(smooth, alpha >= 0.95, _NOISE_BLOCKS)
+            if s_sm <= s_bg:
+                break
+        keep = float(np.clip((s_bg - s_sm) / max(s_fg - s_sm, 1e-6), 0.0, 1.0))
+        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0)
 
-    def _wrap(self, composite: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
-        from ...color import linear_to_srgb, srgb_to_linear
-
+    def _wrap_in_place(self, out: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> None:
         h, w = alpha.shape
-        rows = np.flatnonzero((alpha >= 0.5).any(axis=1))
+        rows = np.flatnonzero((alpha[win] >= 0.5).any(axis=1))
         if rows.size == 0 or self.light_wrap == 0.0:
-            return composite
+            return
         sh, sw = working_size(h, w, 512)
-        scale = sh / h
-        radius = max(1.0, self.wrap_radius * (rows[-1] - rows[0] + 1) * scale)
-        small_a = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA)
-        small_bg = srgb_to_linear(cv2.resize(background, (sw, sh), interpolation=cv2.INTER_AREA))
+        radius = max(1.0, self.wrap_radius * (rows[-1] - rows[0] + 1) * sh / h)
+        small_a = shrink_area(alpha, (sh, sw))
+        small_bg = srgb_to_linear(shrink_area(background, (sh, sw)))
         outside = 1.0 - small_a
         light = cv2.GaussianBlur(small_bg * outside[..., None], (0, 0), radius)
         reach = cv2.GaussianBlur(outside, (0, 0), radius)
         # where the subject is, how much background light reaches it (normalised background colour × coverage)
         spill = light / np.maximum(reach, 1e-4)[..., None] * reach[..., None]
-        band_small = (reach > 0.02) & (small_a > 0.0)
-        band_full = cv2.resize(band_small.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).view(bool) & (alpha > 0.0)
-        r, c = np.nonzero(band_full)
+        a_w = alpha[win]
+        reach_w = np.empty(a_w.shape, np.float32)
+        upsample_into(reach_w, reach, (h, w), win)
+        r, c = np.nonzero((reach_w > 0.02) & (a_w > 0.0))
         if r.size == 0:
-            return composite
-        add = sample_bilinear(spill.astype(np.float32), r, c, (sh / h, sw / w)) * (alpha[r, c] * self.light_wrap)[:, None]
-        out = composite.copy()
-        out[r, c] = linear_to_srgb(srgb_to_linear(composite[r, c]) + add)
-        return out
+            return
+        add = sample_bilinear(spill.astype(np.float32), r + win[0].start, c + win[1].start, (sh / h, sw / w)) * (a_w[r, c] * self.light_wrap)[:, None]
+        o_w = out[win]
+        o_w[r, c] = linear_to_srgb(srgb_to_linear(o_w[r, c]) + add)
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
-        fg = checked_image(foreground, name="foreground")
-        a = checked_alpha(alpha, shape=fg.shape[:2])
-        bg = checked_image(background, name="background")
-        if bg.shape != fg.shape:
-            raise InputError("background", f"shape {fg.shape} (same as foreground)", f"shape {bg.shape}")
+        fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
+        out = bg.copy()
+        if s is not None:
+            darken_in_place(out, s)
+        win = bounding_window(a > 0.0)
+        if win is None:
+            return out
+        f_w, a_w = fg[win], a[win]
+        if self.sharpness:
+            f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)])
         if self.grain:
-            fg = self.match_grain(fg, a, bg)
-        out = self._over.composite(fg, a, bg, shadow)
-        return self._wrap(out, a, bg)
+            f_w = self.match_grain(f_w, a_w, bg)
+        blend_in_place(out, f_w, a_w, win)
+        self._wrap_in_place(out, a, bg, win)
+        return out

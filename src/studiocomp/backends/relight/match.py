@@ -25,7 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import working_size
+from ..._ops import bounding_window, shrink_area, working_size
 from ...errors import InputError
 from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image
@@ -71,9 +71,9 @@ class _LabRelighter:
         """Small-copy L*a*b* samples of the subject (alpha ≥ 0.5) and of the reference region."""
         h, w = alpha.shape
         sh, sw = working_size(h, w, self.work_side)
-        small_a = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA)
-        fg_lab = cv2.cvtColor(cv2.resize(fg, (sw, sh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab)
-        bg_lab = cv2.cvtColor(cv2.resize(bg, (sw, sh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2Lab)
+        small_a = shrink_area(alpha, (sh, sw))
+        fg_lab = cv2.cvtColor(shrink_area(fg, (sh, sw)), cv2.COLOR_RGB2Lab)
+        bg_lab = cv2.cvtColor(shrink_area(bg, (sh, sw)), cv2.COLOR_RGB2Lab)
         subject = fg_lab[small_a >= 0.5]
         ref_mask = reference_region(small_a)
         # the background is the new scene: the reference may lie under the subject too (it is not in the photo)
@@ -93,8 +93,9 @@ class _LabRelighter:
         subject, ref = self._stats(fg, a, bg)
         if self.strength == 0.0 or len(subject) < 16 or len(ref) < 16:
             return out
-        rows, cols = np.flatnonzero((a > 0.0).any(axis=1)), np.flatnonzero((a > 0.0).any(axis=0))
-        win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        win = bounding_window(a > 0.0)
+        if win is None:
+            return out
         # The correction is a fixed function of the pixel's colour: a lightness curve (tabulated every
         # 0.1 L*, which is invisible) and a constant a*, b* shift — applied to the subject's bounding box
         # with contiguous, multi-threaded OpenCV passes, then kept only where the subject is.
@@ -105,26 +106,14 @@ class _LabRelighter:
         norm = float(np.hypot(*shift))
         if norm > self.max_chroma_shift:
             shift *= self.max_chroma_shift / norm
-        light, chroma_a, chroma_b = cv2.split(cv2.cvtColor(np.ascontiguousarray(fg[win]), cv2.COLOR_RGB2Lab))
+        lab = cv2.cvtColor(fg[win], cv2.COLOR_RGB2Lab)
         # the curve as a 1×N image, read with bilinear interpolation at x = L*·(N−1)/100: a multi-threaded table lookup
-        xs = cv2.multiply(light, float((_LUT_SIZE - 1) / 100.0))
-        light = cv2.remap(curve.reshape(1, -1), xs, np.zeros_like(xs), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        lab = cv2.merge([light, cv2.add(chroma_a, float(shift[0])), cv2.add(chroma_b, float(shift[1]))])
+        xs = lab[..., 0] * np.float32((_LUT_SIZE - 1) / 100.0)
+        lab[..., 0] = cv2.remap(curve.reshape(1, -1), xs, np.zeros_like(xs), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cv2.add(lab, (0.0, float(shift[0]), float(shift[1]), 0.0), dst=lab)
         relit = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
         np.clip(relit, 0.0, 1.0, out=relit)
         cv2.copyTo(relit, (a[win] > 0.0).view(np.uint8), out[win])
-        return out
-        rows, cols = np.nonzero(a > 0.0)
-        lab = cv2.cvtColor(fg[rows, cols][None], cv2.COLOR_RGB2Lab)[0]
-        light = lab[:, 0].copy()
-        lab[:, 0] = light + np.clip(self._correct_lightness(light, subject[:, 0], ref[:, 0]) - light, -self.max_lightness_shift, self.max_lightness_shift)
-        shift = (ref[:, 1:].mean(axis=0) - subject[:, 1:].mean(axis=0)) * self.strength
-        norm = float(np.hypot(*shift))
-        if norm > self.max_chroma_shift:
-            shift *= self.max_chroma_shift / norm
-        lab[:, 1:] += shift.astype(np.float32)
-        lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
-        out[rows, cols] = np.clip(cv2.cvtColor(lab[None], cv2.COLOR_Lab2RGB)[0], 0.0, 1.0)
         return out
 
 
@@ -157,5 +146,3 @@ class HistogramRelighter(_LabRelighter):
         src_q = np.maximum.accumulate(src_q + np.arange(257) * 1e-6)  # strictly increasing for interp
         mapped = np.interp(light, src_q, ref_q).astype(np.float32)
         return (light + self.strength * (mapped - light)).astype(np.float32)
-
-

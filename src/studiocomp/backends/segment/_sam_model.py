@@ -371,9 +371,7 @@ class PromptEncoder(nn.Module):
         self.pe_layer = PositionEmbeddingRandom(dim // 2)
         self.point_embeddings = nn.ModuleList(nn.Embedding(1, dim) for _ in range(4))
         self.not_a_point_embed = nn.Embedding(1, dim)
-        self.mask_downscaling = nn.Sequential(
-            nn.Conv2d(1, 4, 2, 2), LayerNorm2d(4), nn.GELU(), nn.Conv2d(4, 16, 2, 2), LayerNorm2d(16), nn.GELU(), nn.Conv2d(16, dim, 1)
-        )
+        self.mask_downscaling = nn.Sequential(nn.Conv2d(1, 4, 2, 2), LayerNorm2d(4), nn.GELU(), nn.Conv2d(4, 16, 2, 2), LayerNorm2d(16), nn.GELU(), nn.Conv2d(16, dim, 1))
         self.no_mask_embed = nn.Embedding(1, dim)
 
     def forward(self, points: tuple[torch.Tensor, torch.Tensor] | None, boxes: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -229,9 +229,7 @@ class BackdropKeyer:
         return grown.astype(bool) | bg
 
     @staticmethod
-    def _enclosed_backdrop(
-        bg: np.ndarray, score: np.ndarray, grad: np.ndarray, grad_limit: float, img: np.ndarray, model: np.ndarray
-    ) -> np.ndarray:
+    def _enclosed_backdrop(bg: np.ndarray, score: np.ndarray, grad: np.ndarray, grad_limit: float, img: np.ndarray, model: np.ndarray) -> np.ndarray:
         cand = ((~bg) & (score < -0.3) & (grad < grad_limit)).astype(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=4)
         out = np.zeros(bg.shape, bool)

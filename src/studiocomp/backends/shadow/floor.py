@@ -26,7 +26,7 @@ import math
 import cv2
 import numpy as np
 
-from ..._ops import working_size
+from ..._ops import bounding_window, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image
@@ -50,7 +50,7 @@ def estimate_light(background: np.ndarray, work_side: int = 256) -> tuple[float,
     """
     h, w = background.shape[:2]
     sh, sw = working_size(h, w, work_side)
-    small = cv2.resize(background, (sw, sh), interpolation=cv2.INTER_AREA)
+    small = shrink_area(background, (sh, sw))
     luma = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     yy, xx = np.mgrid[0:sh, 0:sw]
     design = np.stack([np.ones(sh * sw), xx.ravel() / sw, yy.ravel() / sh], axis=1)
@@ -63,7 +63,7 @@ def estimate_light(background: np.ndarray, work_side: int = 256) -> tuple[float,
 def _small_alpha(alpha: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
     h, w = alpha.shape
     sh, sw = working_size(h, w, work_side)
-    return cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA), sh / h
+    return shrink_area(alpha, (sh, sw)), sh / h
 
 
 def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
@@ -75,8 +75,15 @@ def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
 
 
 def _upsample(s: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    out = cv2.resize(s, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR)
-    return np.clip(out, 0.0, 1.0, out=out)
+    """The small shadow at full size; computed only in its (grown) bounding box, zeros elsewhere."""
+    out = np.zeros(hw, np.float32)
+    win = bounding_window(s > 0.0, pad=1)
+    if win is None:
+        return out
+    scale = (hw[0] / s.shape[0], hw[1] / s.shape[1])
+    full = (slice(int(win[0].start * scale[0]), min(hw[0], int(np.ceil(win[0].stop * scale[0])))), slice(int(win[1].start * scale[1]), min(hw[1], int(np.ceil(win[1].stop * scale[1])))))
+    upsample_into(out[full], np.clip(s, 0.0, 1.0), hw, full)
+    return out
 
 
 class ContactShadow:

@@ -1,0 +1,207 @@
+"""Placement: where the subject stands in the new background, and how tall it is.
+
+Coordinates are the background's pixels: ``x`` to the right, ``y`` down, the
+subject's *feet* being the middle of the lowest part of its silhouette
+(alpha ≥ 0.5). Perspective follows the rule a photographer uses on set: the
+horizon line is at the camera's height, so for a camera ``camera_height`` above
+the floor a person of real height ``subject_height`` whose feet are at row
+``y`` is ``(y − horizon) · subject_height / camera_height`` pixels tall — nearer
+(lower) means taller, and the horizon crosses every standing person at the same
+real height.
+
+A subject cut by the bottom edge of its photo (a head-and-shoulders portrait)
+has no feet: it is placed with that cut on the background's bottom edge, keeping
+its share of the frame's height unless ``height`` is given.
+
+Examples
+--------
+>>> import numpy as np
+>>> from studiocomp import Placement
+>>> alpha = np.zeros((100, 60), np.float32); alpha[20:90, 20:40] = 1
+>>> fg = np.full((100, 60, 3), 0.5, np.float32)
+>>> p = Placement(feet=(300, 380), height=200).apply(fg, alpha, (400, 600))
+>>> p.alpha.shape, p.box  # the subject now spans rows 180-379 around x = 300
+((400, 600), (180, 380, 271, 328))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+from .image import checked_alpha, checked_image
+from .types import Alpha, Image
+
+__all__ = ["Placement", "Placed", "subject_extent"]
+
+_AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height
+_AUTO_TOP = 0.12  # default top of a standing subject (no horizon): this fraction of the feet row from the top
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A subject laid into the background's frame.
+
+    Attributes
+    ----------
+    foreground : Image
+        H×W×3 subject colours in the background's coordinates (0 outside it).
+    alpha : Alpha
+        H×W subject alpha in the background's coordinates.
+    box : (top, bottom, left, right)
+        Rows and columns (end exclusive) of the placed subject, clipped to the frame.
+    scale : float
+        The subject's scale factor from its photo.
+    """
+
+    foreground: Image
+    alpha: Alpha
+    box: tuple[int, int, int, int]
+    scale: float
+
+
+def subject_extent(alpha: np.ndarray) -> tuple[int, int, float, bool] | None:
+    """(top row, bottom row, feet x, cut) of the solid subject (alpha ≥ 0.5); None if there is none.
+
+    The feet x is the middle of the silhouette over its lowest 3 % of rows;
+    ``cut`` is True when the subject reaches the bottom edge of the frame.
+    """
+    solid = alpha >= 0.5
+    rows = np.flatnonzero(solid.any(axis=1))
+    if rows.size == 0:
+        return None
+    top, bottom = int(rows[0]), int(rows[-1])
+    low = max(top, bottom - max(1, round(0.03 * (bottom - top + 1))))
+    cols = np.flatnonzero(solid[low : bottom + 1].any(axis=0))
+    return top, bottom, (float(cols[0]) + float(cols[-1])) / 2.0, bottom >= alpha.shape[0] - 2
+
+
+def _number(name: str, value: float | None, lo: float = 0.0) -> float | None:
+    if value is None:
+        return None
+    if not (isinstance(value, (int, float)) and np.isfinite(value) and value > lo):
+        raise InputError(name, f"a number > {lo:g}", repr(value))
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the subject's feet stand in the background and how tall the subject is (pixels).
+
+    Parameters
+    ----------
+    feet : (x, y) or None
+        The point between the feet, in background pixels. ``None``: centred,
+        on the floor line — ``horizon`` + 1/3 of the space below it when a
+        horizon is given, else 92 % down the frame; a cut subject (no feet)
+        stands on the bottom edge.
+    height : float or None
+        The subject's height in pixels (top of the head to the feet).
+        ``None``: from ``horizon`` and the real heights when a horizon is
+        given, else from the feet row (the head 12 % of it below the frame's
+        top); a cut subject keeps its share of its photo's height.
+    horizon : float or None
+        The horizon's row in the background (its vanishing line: where the
+        floor would meet the sky). Makes the height follow perspective.
+    subject_height, camera_height : float
+        Real heights (any unit, e.g. metres) of the subject and of the
+        camera above the floor, for the horizon rule. 1.7 and 1.5 by default.
+    """
+
+    feet: tuple[float, float] | None = None
+    height: float | None = None
+    horizon: float | None = None
+    subject_height: float = 1.7
+    camera_height: float = 1.5
+
+    def __post_init__(self) -> None:
+        if self.feet is not None:
+            if not (isinstance(self.feet, (tuple, list)) and len(self.feet) == 2 and all(isinstance(v, (int, float)) and np.isfinite(v) for v in self.feet)):
+                raise InputError("feet", "(x, y) in background pixels", repr(self.feet))
+            object.__setattr__(self, "feet", (float(self.feet[0]), float(self.feet[1])))
+        _number("height", self.height)
+        if self.horizon is not None and not (isinstance(self.horizon, (int, float)) and np.isfinite(self.horizon)):
+            raise InputError("horizon", "a row of the background (pixels)", repr(self.horizon))
+        _number("subject_height", self.subject_height)
+        _number("camera_height", self.camera_height)
+
+    @classmethod
+    def parse(cls, text: str) -> Placement:
+        """From the command line: ``auto``, ``X,Y`` (feet) or ``X,Y,HEIGHT`` (pixels)."""
+        if text.strip().lower() == "auto":
+            return cls()
+        try:
+            values = [float(v) for v in text.split(",")]
+        except ValueError:
+            values = []
+        if len(values) not in (2, 3):
+            raise InputError("place", "'auto', 'X,Y' or 'X,Y,HEIGHT' (background pixels)", repr(text))
+        return cls(feet=(values[0], values[1]), height=values[2] if len(values) == 3 else None)
+
+    def target(self, extent: tuple[int, int, float, bool], photo_height: int, size: tuple[int, int]) -> tuple[float, float, float]:
+        """(feet x, feet y, height) in background pixels for a subject of this ``extent``."""
+        h, w = size
+        top, bottom, _, cut = extent
+        if cut:
+            x, y = (w / 2.0, float(h)) if self.feet is None else self.feet
+            height = self.height if self.height is not None else (bottom - top + 1) / photo_height * h
+            return x, y, height
+        if self.feet is not None:
+            x, y = self.feet
+        elif self.horizon is not None and self.horizon < h:
+            x, y = w / 2.0, self.horizon + (h - self.horizon) / 3.0
+        else:
+            x, y = w / 2.0, _AUTO_FLOOR * h
+        if self.height is not None:
+            return x, y, self.height
+        if self.horizon is not None:
+            if y <= self.horizon:
+                raise InputError("feet", f"a row below the horizon ({self.horizon:g}) for a standing subject", f"row {y:g}")
+            return x, y, (y - self.horizon) * self.subject_height / self.camera_height
+        return x, y, (1.0 - _AUTO_TOP) * y
+
+    def apply(self, foreground: Image, alpha: Alpha, size: tuple[int, int]) -> Placed:
+        """Lay the subject (its photo's ``foreground`` and ``alpha``) into a background of ``size`` = (H, W).
+
+        The subject is resampled with premultiplied alpha (area averaging when
+        it shrinks, bicubic when it grows), so no colour from outside it leaks
+        into its edge.
+        """
+        fg = checked_image(foreground, name="foreground")
+        a = checked_alpha(alpha, shape=fg.shape[:2])
+        if not (isinstance(size, tuple) and len(size) == 2 and all(isinstance(v, (int, np.integer)) and v > 0 for v in size)):
+            raise InputError("size", "(height, width) in pixels", repr(size))
+        h, w = int(size[0]), int(size[1])
+        out_fg, out_a = np.zeros((h, w, 3), np.float32), np.zeros((h, w), np.float32)
+        extent = subject_extent(a)
+        if extent is None:
+            return Placed(out_fg, out_a, (0, 0, 0, 0), 1.0)
+        top, bottom, feet_x, _ = extent
+        x, y, height = self.target(extent, a.shape[0], (h, w))
+        scale = height / (bottom - top + 1)
+        # the source window: everything with alpha > 0 (wisps above the solid part included)
+        rows, cols = np.flatnonzero((a > 0).any(axis=1)), np.flatnonzero((a > 0).any(axis=0))
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        # destination of the window's corners: (feet_x, bottom + 1) of the photo lands on (x, y)
+        d_top = round(y - (bottom + 1 - r0) * scale)
+        d_left = round(x - (feet_x + 0.5 - c0) * scale)
+        d_h, d_w = max(1, round((r1 - r0) * scale)), max(1, round((c1 - c0) * scale))
+        # the part of the scaled window that falls inside the frame
+        t, b, left, right = max(0, d_top), min(h, d_top + d_h), max(0, d_left), min(w, d_left + d_w)
+        if t >= b or left >= right:
+            return Placed(out_fg, out_a, (0, 0, 0, 0), scale)
+        interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC
+        win_a = np.ascontiguousarray(a[r0:r1, c0:c1])
+        pre = fg[r0:r1, c0:c1] * win_a[..., None]
+        small_a = np.clip(cv2.resize(win_a, (d_w, d_h), interpolation=interp), 0.0, 1.0)
+        small_pre = cv2.resize(pre, (d_w, d_h), interpolation=interp)
+        crop = (slice(t - d_top, b - d_top), slice(left - d_left, right - d_left))
+        small_a, small_pre = small_a[crop], small_pre[crop]
+        small_a[small_a < 1e-4] = 0.0
+        colour = small_pre / np.maximum(small_a, 1e-4)[..., None]
+        out_a[t:b, left:right] = small_a
+        out_fg[t:b, left:right] = np.clip(colour, 0.0, 1.0)
+        return Placed(out_fg, out_a, (t, b, left, right), float(scale))
