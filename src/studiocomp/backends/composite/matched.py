@@ -31,10 +31,11 @@ class MatchedCompositor:
     - **Sharpness**: the blur of subject and background (the part around the
       subject) is estimated by :func:`studiocomp.metrics.blur_level` (edge
       gradients at two smoothing scales). A subject sharper than its new
-      background is blurred by σ = sqrt(σ_bg² − σ_fg²); a softer one gets an
-      unsharp mask of that radius (``sharpen`` is its amount; a lost detail
-      cannot be brought back, only the edge contrast). ``sharpness=False``
-      leaves it alone.
+      background is blurred by σ = sqrt(σ_bg² − σ_fg²); a softer one is
+      deblurred by ``deblur_iterations`` steps of Van Cittert deconvolution
+      with a Gaussian of that σ (f ← f + (g − G∗f)); this narrows the gap
+      (by about half in the tests) but cannot bring back detail that was
+      never recorded. ``sharpness=False`` leaves it alone.
     - **Grain**: the noise level of subject and background is measured with the
       wavelet estimator of :func:`studiocomp.metrics.noise_level` (as
       ``skimage.restoration.estimate_sigma`` does). A cleaner subject gets
@@ -56,7 +57,7 @@ class MatchedCompositor:
         self,
         grain: bool = True,
         sharpness: bool = True,
-        sharpen: float = 0.8,
+        deblur_iterations: int = 4,
         light_wrap: float = 0.25,
         wrap_radius: float = 0.02,
         seed: int = 0,
@@ -65,9 +66,9 @@ class MatchedCompositor:
             raise InputError("light_wrap", "a number in [0, 1]", repr(light_wrap))
         if not (isinstance(wrap_radius, (int, float)) and 0.0 < wrap_radius <= 0.5):
             raise InputError("wrap_radius", "a fraction of the subject's height in (0, 0.5]", repr(wrap_radius))
-        if not (isinstance(sharpen, (int, float)) and 0.0 <= sharpen <= 2.0):
-            raise InputError("sharpen", "an unsharp-mask amount in [0, 2]", repr(sharpen))
-        self.grain, self.sharpness, self.sharpen = bool(grain), bool(sharpness), float(sharpen)
+        if not (isinstance(deblur_iterations, int) and 0 <= deblur_iterations <= 20):
+            raise InputError("deblur_iterations", "an int in [0, 20]", repr(deblur_iterations))
+        self.grain, self.sharpness, self.deblur_iterations = bool(grain), bool(sharpness), deblur_iterations
         self.light_wrap, self.wrap_radius, self.seed = float(light_wrap), float(wrap_radius), int(seed)
         self._noise = np.random.default_rng(self.seed).standard_normal((_TILE, _TILE, 3)).astype(np.float32)
 
@@ -83,13 +84,11 @@ class MatchedCompositor:
         if not (np.isfinite(s_fg) and np.isfinite(s_bg)) or abs(s_fg - s_bg) <= _SHARPNESS_GAP:
             return fg.copy()
         radius = float(min(8.0, np.sqrt(abs(s_bg**2 - s_fg**2))))
-        soft = cv2.GaussianBlur(fg, (0, 0), radius)
         if s_bg > s_fg:
-            return soft
-        if self.sharpen == 0.0:
-            return fg.copy()
-        # unsharp mask: fg + k·(fg − blur)
-        out = cv2.addWeighted(fg, 1.0 + self.sharpen, soft, -self.sharpen, 0.0)
+            return cv2.GaussianBlur(fg, (0, 0), radius)
+        out = fg.copy()
+        for _ in range(self.deblur_iterations):  # Van Cittert: out += fg − G∗out
+            cv2.add(out, cv2.subtract(fg, cv2.GaussianBlur(out, (0, 0), radius)), dst=out)
         return np.clip(out, 0.0, 1.0, out=out)
 
     def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:

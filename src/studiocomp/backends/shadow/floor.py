@@ -12,8 +12,9 @@ from the camera's side (the shadow falls behind the subject), 90 = from the
 right of the picture (shadow to the left), 180 = from behind the subject
 (shadow towards the camera), 270 = from the left; ``elevation`` in degrees
 above the horizon (a low sun throws long shadows). With ``azimuth=None`` the
-direction is estimated from the background's brightness gradient (the bright
-side is where the light comes from) — a heuristic, documented as such.
+direction is estimated from the background (:func:`estimate_light`): from the
+shadows already on its floor, or else from its brightness gradient (the bright
+side is where the light comes from) — heuristics, documented as such.
 
 Work is done on a copy of about ``work_side`` pixels and the (smooth) result is
 upsampled, so the cost barely depends on the image size.
@@ -40,18 +41,60 @@ def _check(name: str, value: float, lo: float, hi: float) -> float:
     return float(value)
 
 
-def estimate_light(background: np.ndarray, work_side: int = 256) -> tuple[float, float]:
-    """(azimuth, elevation) in degrees from a background's brightness gradient.
+def _shadow_direction(luma: np.ndarray, depth: float) -> float | None:
+    """Azimuth (degrees) from the shadows already on the floor of a small luma image; None when there are none.
 
-    A plane is fitted to the luma of a small copy; its left–right slope gives
+    Shadows are the parts of the lower half clearly darker (< 70 %) than their
+    surroundings (a 1/8-frame blur), elongated (principal axes ≥ 2:1) and of at
+    least 0.2 % of the frame. Their axes are averaged, weighted by area. A cast
+    shadow is darkest at its contact point and fades with distance, so the
+    direction is from the darker half of each blob to the lighter half.
+    """
+    h, w = luma.shape
+    surround = cv2.GaussianBlur(luma, (0, 0), max(h, w) / 8.0)
+    dark = (luma < 0.7 * surround) & (np.arange(h)[:, None] >= h // 2)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark.view(np.uint8), connectivity=8)
+    vx = vy = 0.0
+    for k in range(1, n):
+        area = int(stats[k, cv2.CC_STAT_AREA])
+        if area < 0.002 * h * w:
+            continue
+        ys, xs = np.nonzero(labels == k)
+        pts = np.stack([xs - xs.mean(), ys - ys.mean()], axis=1).astype(np.float64)
+        evals, evecs = np.linalg.eigh(pts.T @ pts / area)
+        if evals[1] < 4.0 * max(evals[0], 1e-9):  # axes ratio sqrt(λ1/λ2) ≥ 2
+            continue
+        axis = evecs[:, 1]
+        along = pts @ axis
+        shade = surround[ys, xs] - luma[ys, xs]  # how much darker than around it
+        if shade[along < 0].mean() < shade[along >= 0].mean():
+            axis = -axis  # point from the darker end (contact) to the lighter end
+        vx += area * axis[0]
+        vy += area * axis[1]
+    if vx == 0.0 and vy == 0.0:
+        return None
+    # the cast model throws the shadow along (−sin az, −cos az · depth) in the image
+    return math.degrees(math.atan2(-vx, -vy / depth)) % 360.0
+
+
+def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> tuple[float, float]:
+    """(azimuth, elevation) in degrees, read off a background.
+
+    First from the shadows already on its floor (their direction; see
+    ``_shadow_direction``: dark, elongated blobs in the lower half, pointing
+    from their darkest end). Without any, from the brightness gradient: a
+    plane is fitted to the luma of a small copy and its left–right slope gives
     the azimuth (±90° for a slope of 0.1 or more across the frame, 0° — light
-    from the camera — for a flat one). Elevation is not observable this way and
-    is returned as 45°.
+    from the camera — for a flat one). Elevation is not observable either way
+    and is returned as 45°. Both are heuristics.
     """
     h, w = background.shape[:2]
     sh, sw = working_size(h, w, work_side)
     small = shrink_area(background, (sh, sw))
     luma = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    from_shadows = _shadow_direction(luma, depth)
+    if from_shadows is not None:
+        return from_shadows, 45.0
     yy, xx = np.mgrid[0:sh, 0:sw]
     design = np.stack([np.ones(sh * sw), xx.ravel() / sw, yy.ravel() / sh], axis=1)
     coef, *_ = np.linalg.lstsq(design, luma.ravel().astype(np.float64), rcond=None)
@@ -163,7 +206,7 @@ class CastShadow:
 
     def light(self, background: np.ndarray) -> tuple[float, float]:
         """The (azimuth, elevation) used for this background: the given ones, or estimated."""
-        est_az, est_el = estimate_light(background) if self.azimuth is None or self.elevation is None else (0.0, 45.0)
+        est_az, est_el = estimate_light(background, depth=self.depth) if self.azimuth is None or self.elevation is None else (0.0, 45.0)
         return (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
