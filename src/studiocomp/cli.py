@@ -78,9 +78,12 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     stages: dict[str, Any] = {}
     if getattr(args, "plate", None):
         stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
-    if getattr(args, "relight", "none") != "none":
-        stages["relighter"] = create("relighter", args.relight)
-    if getattr(args, "shadow", "none") != "none":
+    place = None
+    if kind == "cutout":  # a cut-out needs neither light nor shadow
+        stages.update(relighter=None, shadow_caster=None, compositor="alpha-over")
+    else:
+        if args.relight is not None:
+            stages["relighter"] = None if args.relight == "none" else create("relighter", args.relight)
         light: dict[str, float] = {}
         if args.light:
             try:
@@ -89,7 +92,18 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                 print(f"studiocomp: error: --light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}", file=sys.stderr)
                 return EXIT_USAGE
             light = {"azimuth": azimuth, "elevation": elevation}
-        stages["shadow_caster"] = create("shadow_caster", args.shadow, **light) if args.shadow == "cast" else create("shadow_caster", args.shadow)
+        shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
+        if shadow is not None:
+            stages["shadow_caster"] = None if shadow == "none" else create("shadow_caster", shadow, **(light if shadow == "cast" else {}))
+        if args.place is not None or args.horizon is not None:
+            from .placement import Placement
+
+            try:
+                base = Placement.parse(args.place or "auto")
+                place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
+            except StudiocompError as exc:
+                print(f"studiocomp: error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
     pipe = Pipeline.preset(args.preset, **stages)
     background = args.background if kind == "composite" else "white"
     done = skipped = 0
@@ -106,10 +120,12 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     if dst.exists() and args.skip_existing:
                         skipped += 1
                         continue
-                    result = pipe(src, background=background, fit=args.fit)
+                    result = pipe(src, background=background, fit=args.fit, place=place)
                     if kind == "cutout":
                         save_image(dst, result.foreground, result.alpha)
                     else:
+                        if args.layers:
+                            result.save_layers(dst.with_name(dst.stem + "_layers"), format=args.layers, depth=16)
                         save_image(dst, result.composite, quality=args.quality)
                     done += 1
                 except StudiocompError as exc:
@@ -230,12 +246,27 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             metavar="PRESET|PATH",
             help=f"new background: a preset ({', '.join(BG)}), '#rrggbb', or an image file (default: %(default)s)",
         )
-        p.add_argument("--relight", default="none", choices=["none", "histogram", "reinhard"], help="match the subject's light and colour to the new background (default: %(default)s)")
-        p.add_argument("--shadow", default="none", choices=["none", "contact", "cast"], help="add a floor shadow when the feet are in the frame (default: %(default)s)")
-        p.add_argument("--light", metavar="AZ,EL", help="light direction for --shadow cast, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated")
+        p.add_argument("--relight", choices=["none", "histogram", "reinhard"], help="match the subject's light and colour to the new background (default: the preset's, histogram)")
+        p.add_argument("--shadow", choices=["none", "contact", "cast"], help="floor shadow when the feet are in the frame (default: the preset's, cast)")
+        p.add_argument(
+            "--light", metavar="AZ,EL", help="light direction for the cast shadow, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated from the background"
+        )
+        p.add_argument(
+            "--place",
+            metavar="auto|X,Y[,H]",
+            help="lay the subject into the background's frame: 'auto' (centred, on the floor line), or its feet at X,Y and H pixels tall; default: where it is in the photo",
+        )
+        p.add_argument("--horizon", type=float, metavar="ROW", help="the background's horizon row: with --place the subject's height follows perspective")
+        p.add_argument("--subject-height", type=float, default=1.7, metavar="M", help="the subject's real height for --horizon (default: %(default)s)")
+        p.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="the camera's height above the floor for --horizon (default: %(default)s)")
+        p.add_argument("--layers", choices=["png", "tiff"], help="also write background, shadow, subject and composite as 16-bit layers in NAME_layers/")
         p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
         p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1–100 (default: %(default)s)")
-    p.add_argument("--fit", default="cover", choices=["cover", "contain", "stretch"], help="how an image background is fitted: cover crops, contain pads (default: %(default)s)")
+    p.add_argument(
+        "--fit",
+        choices=["cover", "contain", "stretch", "none"],
+        help="how an image background is fitted: cover crops, contain pads, none keeps its size (default: cover; none with --place)",
+    )
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")

@@ -111,3 +111,24 @@ def test_composite_with_relight_and_shadow(tmp_path: Path) -> None:
     assert code == 0 and (tmp_path / "out" / "in.png").exists()
     assert main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out2"), "--shadow", "cast", "--light", "east"]) == 2
     assert np.isfinite(studiocomp.load_image(tmp_path / "out" / "in.png")).all()
+
+
+def test_composite_places_the_subject_and_writes_layers(tmp_path: Path) -> None:
+    import numpy as np
+
+    image, _ = studiocomp.synthetic.studio_shot((200, 150), seed=4)
+    studiocomp.save_image(tmp_path / "in.png", image)
+    bg = np.zeros((240, 400, 3), np.float32)
+    bg[...] = np.linspace(0.3, 0.9, 400, dtype=np.float32)[None, :, None]
+    studiocomp.save_image(tmp_path / "bg.png", bg)
+    args = ["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out"), "--background", str(tmp_path / "bg.png")]
+    assert main([*args, "--place", "200,230,150", "--layers", "tiff"]) == 0
+    out = studiocomp.load_image(tmp_path / "out" / "in.png")
+    assert out.shape == (240, 400, 3)  # the background's frame, not the photo's
+    layers = sorted(p.name for p in (tmp_path / "out" / "in_layers").iterdir())
+    assert layers == ["background.tif", "composite.tif", "shadow.tif", "subject.tif"]
+    _, subject_alpha = studiocomp.load_image(tmp_path / "out" / "in_layers" / "subject.tif", with_alpha=True)
+    rows = np.flatnonzero((subject_alpha >= 0.5).any(axis=1))
+    assert rows[-1] == pytest.approx(229, abs=2) and rows[-1] - rows[0] + 1 == pytest.approx(150, abs=3)
+    assert main([*args, "--place", "left"]) == 2
+    assert main([*args, "--place", "auto", "--horizon", "100", "--relight", "none", "--shadow", "none"]) == 0
