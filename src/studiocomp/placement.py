@@ -38,7 +38,8 @@ from .types import Alpha, Image
 __all__ = ["Placement", "Placed", "subject_extent"]
 
 _AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height
-_AUTO_TOP = 0.12  # default top of a standing subject (no horizon): this fraction of the feet row from the top
+_AUTO_TOP = 0.12
+_SNAP = 1e-3  # resampled alpha this close to 0 or 1 is set to it  # default top of a standing subject (no horizon): this fraction of the feet row from the top
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,10 @@ class Placement:
         small_pre = cv2.resize(pre, (d_w, d_h), interpolation=interp)
         crop = (slice(t - d_top, b - d_top), slice(left - d_left, right - d_left))
         small_a, small_pre = small_a[crop], small_pre[crop]
-        small_a[small_a < 1e-4] = 0.0
+        # resampling leaves float rounding (0.99999994) and cubic ripples on flat parts: snap them, so the
+        # solid subject and the empty frame stay exactly 1 and 0 (later stages only blend what is partial)
+        small_a[small_a < _SNAP] = 0.0
+        small_a[small_a > 1.0 - _SNAP] = 1.0
         colour = small_pre / np.maximum(small_a, 1e-4)[..., None]
         out_a[t:b, left:right] = small_a
         out_fg[t:b, left:right] = np.clip(colour, 0.0, 1.0)

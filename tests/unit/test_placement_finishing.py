@@ -94,14 +94,14 @@ def _textured(h: int, w: int, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("case", ["soft subject, sharp scene", "sharp subject, soft scene"])
 def test_sharpness_matching_closes_the_gap(case: str) -> None:
-    h, w = 360, 480
+    h, w = 480, 640
     scene, subject = _textured(h, w, 0), _textured(h, w, 1)
     if case.startswith("soft"):
         subject = cv2.GaussianBlur(subject, (0, 0), 2.5)
     else:
         scene = cv2.GaussianBlur(scene, (0, 0), 2.5)
     alpha = np.zeros((h, w), np.float32)
-    alpha[40:320, 120:360] = 1.0
+    alpha[40:440, 160:480] = 1.0
     plain = studiocomp.create("compositor", "alpha-over").composite(subject, alpha, scene)
     matched = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.0).composite(subject, alpha, scene)
     before, after = metrics.blur_mismatch(plain, alpha), metrics.blur_mismatch(matched, alpha)
@@ -113,7 +113,7 @@ def test_sharpness_matching_closes_the_gap(case: str) -> None:
 
 
 def test_blur_level_follows_a_known_blur() -> None:
-    sharp = _textured(300, 300, 2)
+    sharp = _textured(480, 480, 2)
     levels = [metrics.blur_level(cv2.GaussianBlur(sharp, (0, 0), s)) for s in (1.0, 2.0, 3.0)]
     assert levels == sorted(levels)
     assert levels[1] == pytest.approx(2.0, abs=0.35)

@@ -38,6 +38,7 @@ _MAD_TO_SIGMA = 0.6745  # median(|N(0, 1)|)
 _MAX_BLOCKS = 1 << 20
 _BLUR_SCALES = (1.0, 2.0)  # the two smoothing scales of the blur estimator (pixels)
 _BLUR_BAND, _BLUR_MAX_PIXELS = 64, 1 << 21
+_BLUR_MIN_CREST = 0.004  # weakest edge crest ever counted (luma per pixel after 1 px smoothing): below is noise
 
 
 def _regions(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,8 +123,11 @@ def _blur_sigma(image: np.ndarray, region: np.ndarray | None, top: float = 0.9) 
     The image is smoothed at two scales s1 < s2. At the crest of a step edge
     blurred by σ the gradient magnitude falls as 1/sqrt(σ² + s²), so the ratio
     R of the two crests gives σ² = (s2² − R²·s1²)/(R² − 1). Crests are the
-    local maxima of the gradient (3×3), the strongest 10 % of them inside
-    ``region`` are used and R is their median ratio. Smoothing first keeps
+    local maxima of the gradient (3×3); the strongest 10 % of them inside
+    ``region`` are used, and only those at least a fifth as strong as the
+    strongest edges (the 99.5th percentile) and above 0.004 per pixel, so that
+    the many weak crests of smooth shading and noise do not stand in for
+    edges; R is their median ratio. With fewer than 50 the blur is unknown (NaN). Smoothing first keeps
     noise out of the estimate; strong noise still biases it low for blurs
     above about 2 px. On a large image bands of 64 rows are read, evenly spaced,
     about 2 MP in all, each smoothed with mirrored borders (no false edges).
@@ -147,9 +151,11 @@ def _blur_sigma(image: np.ndarray, region: np.ndarray | None, top: float = 0.9) 
         crests.append(m1[sel])
         ratios.append(m1[sel] / m2[sel])
     crest, ratio = (np.concatenate(crests), np.concatenate(ratios)) if crests else (np.zeros(0), np.zeros(0))
-    if crest.size < 50:
+    floor = max(_BLUR_MIN_CREST, 0.2 * float(np.quantile(crest, 0.995))) if crest.size else 0.0
+    strong = crest >= max(floor, float(np.quantile(crest, top))) if crest.size else crest.astype(bool)
+    if int(strong.sum()) < 50:
         return float("nan")
-    r2 = float(np.median(ratio[crest >= np.quantile(crest, top)])) ** 2
+    r2 = float(np.median(ratio[strong])) ** 2
     if r2 <= 1.0:
         return float("inf")
     return float(np.sqrt(max((s2 * s2 - r2 * s1 * s1) / (r2 - 1.0), 0.0)))
@@ -161,7 +167,8 @@ def blur_level(image: Any, region: Any = None) -> float:
     Edge crests are compared after smoothing at two scales (1 and 2 px), which
     makes the estimate independent of edge contrast and robust to moderate
     noise; see the module's source for the formula. ``region`` (H×W mask)
-    restricts which edges count. NaN when fewer than 50 edge crests are found.
+    restricts which edges count. NaN when fewer than 50 clear edge crests are
+    found (a flat or smoothly shaded image).
     """
     img = checked_image(image)
     reg = None if region is None else binary(region, "region", img.shape[:2])
@@ -171,12 +178,12 @@ def blur_level(image: Any, region: Any = None) -> float:
 def blur_mismatch(image: Any, alpha: Any) -> float:
     """|σ_subject − σ_background| of :func:`blur_level` (pixels): a subject softer or sharper than its scene reads as pasted in.
 
-    The subject's edges are counted 4 px or more inside it (its outline is the
+    The subject's edges are counted 8 px or more inside it (its outline is the
     matte's edge, not the photo's).
     """
     img, a = image_and_alpha(image, alpha)
     subject, background = _regions(a)
-    inner = cv2.erode(subject.view(np.uint8), np.ones((9, 9), np.uint8)).view(bool)
+    inner = cv2.erode(subject.view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)
     return abs(_blur_sigma(img, inner) - _blur_sigma(img, background))
 
 

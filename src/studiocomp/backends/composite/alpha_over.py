@@ -39,7 +39,8 @@ def darken_in_place(out: np.ndarray, shadow: np.ndarray) -> None:
         return
     o_w = out[win]
     gain = cv2.pow(cv2.subtract(1.0, shadow[win]), 1 / 2.4)
-    dark = cv2.add(o_w, (0.055, 0.055, 0.055, 0.0))
+    # NumPy-allocated buffers: large ones get huge pages, so first touch is cheap (OpenCV's do not)
+    dark = cv2.add(o_w, (0.055, 0.055, 0.055, 0.0), dst=np.empty(o_w.shape, np.float32))
     np.multiply(dark, gain[..., None], out=dark)
     cv2.subtract(dark, (0.055, 0.055, 0.055, 0.0), dst=dark)
     # darkening never brightens, so a value that started in the linear part ends there too
@@ -51,18 +52,17 @@ def darken_in_place(out: np.ndarray, shadow: np.ndarray) -> None:
 
 
 def blend_in_place(out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, win: tuple[slice, slice]) -> None:
-    """``out[win] = fg·α + out[win]·(1 − α)`` in linear light; ``fg`` and ``alpha`` are the window's."""
+    """``out[win] = fg·α + out[win]·(1 − α)`` in linear light; ``fg`` and ``alpha`` are the window's.
+
+    Where α = 1 the subject is copied, where α = 0 nothing changes, and only
+    the partial pixels (the edge band) are mixed.
+    """
     b_w = out[win]
-    # sRGB blend (exact where α is 0 or 1) ...
-    mix = cv2.subtract(fg, b_w)
-    np.multiply(mix, alpha[..., None], out=mix)
-    cv2.add(mix, b_w, dst=mix)
-    # ... then the linear-light blend where the subject is partial
+    cv2.copyTo(fg, (alpha >= 1.0).view(np.uint8), b_w)
     r, c = np.nonzero((alpha > 0.0) & (alpha < 1.0))
     if r.size:
         a_p = alpha[r, c][:, None]
-        mix[r, c] = linear_to_srgb(srgb_to_linear(fg[r, c]) * a_p + srgb_to_linear(b_w[r, c]) * (1.0 - a_p))
-    np.clip(mix, 0.0, 1.0, out=b_w)
+        b_w[r, c] = linear_to_srgb(srgb_to_linear(fg[r, c]) * a_p + srgb_to_linear(b_w[r, c]) * (1.0 - a_p))
 
 
 class AlphaOverCompositor:

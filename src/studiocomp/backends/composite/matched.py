@@ -16,7 +16,7 @@ __all__ = ["MatchedCompositor"]
 
 _TILE = 509  # the noise texture's side: prime, so its repetition does not line up with pixel grids
 _NOISE_BLOCKS = 1 << 18  # Haar blocks read per noise estimate: the median's standard error stays near 0.2 %
-_SHARPNESS_GAP = 0.25  # blur σ difference (px) below which nothing is done
+_SHARPNESS_GAP = 0.7  # a blur (or deblur) of less than this σ (px) is not worth doing: nothing is done
 
 
 def _grow(win: tuple[slice, slice], hw: tuple[int, int], by: float) -> tuple[slice, slice]:
@@ -75,39 +75,41 @@ class MatchedCompositor:
     def __repr__(self) -> str:
         return f"MatchedCompositor(grain={self.grain}, sharpness={self.sharpness}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius})"
 
-    # --- the corrections, on the subject's window (fg and alpha cropped to it); each returns a new array
+    # --- the corrections work on a window of the subject that the caller owns (fg and alpha cropped to
+    # the subject's bounding box); each may change it in place and returns the result
 
     def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray) -> np.ndarray:
-        """``fg`` blurred or sharpened so that its blur estimate approaches the ``scene``'s."""
-        inner = cv2.erode((alpha >= 0.99).view(np.uint8), np.ones((9, 9), np.uint8)).view(bool)  # away from the cut edge
+        """``fg`` blurred or deblurred so that its blur estimate approaches the ``scene``'s."""
+        inner = cv2.erode((alpha >= 0.99).view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)  # away from the cut edge
         s_fg, s_bg = _blur_sigma(fg, inner), _blur_sigma(scene, None)
-        if not (np.isfinite(s_fg) and np.isfinite(s_bg)) or abs(s_fg - s_bg) <= _SHARPNESS_GAP:
-            return fg.copy()
+        if not (np.isfinite(s_fg) and np.isfinite(s_bg)):
+            return fg
         radius = float(min(8.0, np.sqrt(abs(s_bg**2 - s_fg**2))))
+        if radius < _SHARPNESS_GAP:
+            return fg
         if s_bg > s_fg:
-            return cv2.GaussianBlur(fg, (0, 0), radius)
+            return cv2.GaussianBlur(fg, (0, 0), radius, dst=fg)
         out = fg.copy()
         for _ in range(self.deblur_iterations):  # Van Cittert: out += fg − G∗out
             cv2.add(out, cv2.subtract(fg, cv2.GaussianBlur(out, (0, 0), radius)), dst=out)
         return np.clip(out, 0.0, 1.0, out=out)
 
     def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """``fg`` with its noise level brought to the ``background``'s (a new array)."""
-        out = fg.copy()
+        """``fg`` with its noise level brought to the ``background``'s."""
         try:
             s_fg, s_bg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS), _sigma(background, None, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
-            return out
+            return fg
         if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4):
-            return out
+            return fg
         if s_bg > s_fg:
             add = np.float32(np.sqrt(s_bg**2 - s_fg**2))
             h, w = fg.shape[:2]
             for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
                 for x in range(0, w, _TILE):
-                    block = out[y : y + _TILE, x : x + _TILE]
-                    block += add * self._noise[: block.shape[0], : block.shape[1]]
-            return np.clip(out, 0.0, 1.0, out=out)
+                    block = fg[y : y + _TILE, x : x + _TILE]
+                    cv2.scaleAdd(self._noise[: block.shape[0], : block.shape[1]], float(add), block, dst=block)
+            return np.clip(fg, 0.0, 1.0, out=fg)
         # smooth just enough: the softest blur that gets below the background's level, blended back by
         # linear interpolation of the measured noise levels (photo noise is not white: measure, not model)
         for sigma in (0.7, 1.0, 1.5, 2.2, 3.2):
@@ -116,31 +118,37 @@ class MatchedCompositor:
             if s_sm <= s_bg:
                 break
         keep = float(np.clip((s_bg - s_sm) / max(s_fg - s_sm, 1e-6), 0.0, 1.0))
-        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0)
+        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0, dst=fg)
 
-    def _wrap_in_place(self, out: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> None:
+    def wrap_light(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> np.ndarray:
+        """``fg`` (the window ``win`` of the frame) with the background's light spilt over its edge.
+
+        Adding the spill S to the subject's linear colour before the linear
+        alpha-over is the same as adding α·S to the composite there.
+        """
         h, w = alpha.shape
-        rows = np.flatnonzero((alpha[win] >= 0.5).any(axis=1))
+        a_w = alpha[win]
+        rows = np.flatnonzero((a_w >= 0.5).any(axis=1))
         if rows.size == 0 or self.light_wrap == 0.0:
-            return
+            return fg
         sh, sw = working_size(h, w, 512)
         radius = max(1.0, self.wrap_radius * (rows[-1] - rows[0] + 1) * sh / h)
         small_a = shrink_area(alpha, (sh, sw))
-        small_bg = srgb_to_linear(shrink_area(background, (sh, sw)))
         outside = 1.0 - small_a
-        light = cv2.GaussianBlur(small_bg * outside[..., None], (0, 0), radius)
+        # background light reaching each point, from the background around it (not behind the subject)
+        light = cv2.GaussianBlur(srgb_to_linear(shrink_area(background, (sh, sw))) * outside[..., None], (0, 0), radius)
         reach = cv2.GaussianBlur(outside, (0, 0), radius)
-        # where the subject is, how much background light reaches it (normalised background colour × coverage)
-        spill = light / np.maximum(reach, 1e-4)[..., None] * reach[..., None]
-        a_w = alpha[win]
         reach_w = np.empty(a_w.shape, np.float32)
         upsample_into(reach_w, reach, (h, w), win)
-        r, c = np.nonzero((reach_w > 0.02) & (a_w > 0.0))
-        if r.size == 0:
-            return
-        add = sample_bilinear(spill.astype(np.float32), r + win[0].start, c + win[1].start, (sh / h, sw / w)) * (a_w[r, c] * self.light_wrap)[:, None]
-        o_w = out[win]
-        o_w[r, c] = linear_to_srgb(srgb_to_linear(o_w[r, c]) + add)
+        # flat indices into the (contiguous, owned) window: cheaper than (row, column) pairs
+        idx = np.flatnonzero((reach_w > 0.1) & (a_w > 0.0))  # below 10 % reach the spill is under 2.5 % light
+        if idx.size:
+            fg = np.ascontiguousarray(fg)  # (it is: the flat view below must not be a copy)
+            r, c = np.divmod(idx, fg.shape[1])
+            spill = sample_bilinear(light, r + win[0].start, c + win[1].start, (sh / h, sw / w))
+            flat = fg.reshape(-1, 3)
+            flat[idx] = linear_to_srgb(cv2.scaleAdd(spill, self.light_wrap, srgb_to_linear(flat[idx])))
+        return fg
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
         fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
@@ -150,11 +158,11 @@ class MatchedCompositor:
         win = bounding_window(a > 0.0)
         if win is None:
             return out
-        f_w, a_w = fg[win], a[win]
+        f_w, a_w = fg[win].copy(), a[win]  # owned and contiguous: corrected in place
         if self.sharpness:
             f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)])
         if self.grain:
             f_w = self.match_grain(f_w, a_w, bg)
+        f_w = self.wrap_light(f_w, a, bg, win)
         blend_in_place(out, f_w, a_w, win)
-        self._wrap_in_place(out, a, bg, win)
         return out
