@@ -204,8 +204,8 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray, radius: int = 45, 
     if rows.size == 0:
         return out
     sh, sw = working_size(h, w, work_side)
-    small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_a = cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA)[..., None]
+    small_i = shrink_area(image, (sh, sw))  # local mean colours: a subsampled copy is as good
+    small_a = shrink_area(alpha, (sh, sw))[..., None]
     r = max(1, round(radius * max(sh, sw) / 1024))
     k = (2 * r + 1, 2 * r + 1)
     fg = cv2.blur(small_i * small_a, k) / np.maximum(cv2.blur(small_a, k), 1e-4)[..., None]

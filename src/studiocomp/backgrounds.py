@@ -26,7 +26,9 @@ _SMALL = 64  # gradients are drawn small and upscaled bilinearly: smooth and fas
 
 def _solid(rgb: tuple[float, float, float]) -> Callable[[int, int], Image]:
     def make(h: int, w: int) -> Image:
-        return np.broadcast_to(np.asarray(rgb, np.float32), (h, w, 3)).copy()
+        # three filled planes interleaved by OpenCV (about 2× faster than NumPy's broadcast copy) into a
+        # NumPy-allocated array (large ones get huge pages: cheaper to touch first)
+        return cv2.merge([np.full((h, w), v, np.float32) for v in rgb], dst=np.empty((h, w, 3), np.float32))
 
     return make
 

@@ -55,14 +55,19 @@ def blend_in_place(out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, win: tupl
     """``out[win] = fg·α + out[win]·(1 − α)`` in linear light; ``fg`` and ``alpha`` are the window's.
 
     Where α = 1 the subject is copied, where α = 0 nothing changes, and only
-    the partial pixels (the edge band) are mixed.
+    the partial pixels (the edge band) are mixed. ``out`` is C-contiguous.
     """
     b_w = out[win]
     cv2.copyTo(fg, (alpha >= 1.0).view(np.uint8), b_w)
-    r, c = np.nonzero((alpha > 0.0) & (alpha < 1.0))
-    if r.size:
-        a_p = alpha[r, c][:, None]
-        b_w[r, c] = linear_to_srgb(srgb_to_linear(fg[r, c]) * a_p + srgb_to_linear(b_w[r, c]) * (1.0 - a_p))
+    idx = np.flatnonzero((alpha > 0.0) & (alpha < 1.0))
+    if idx.size:
+        # 1-D indices (into the window, and into the whole frame) gather faster than (row, column) pairs
+        r, c = np.divmod(idx, alpha.shape[1])
+        frame = (r + win[0].start) * out.shape[1] + (c + win[1].start)
+        a_p = alpha.reshape(-1)[idx][:, None] if alpha.flags.c_contiguous else alpha[r, c][:, None]
+        f_p = fg.reshape(-1, 3)[idx] if fg.flags.c_contiguous else fg[r, c]
+        flat = out.reshape(-1, 3)
+        flat[frame] = linear_to_srgb(srgb_to_linear(f_p) * a_p + srgb_to_linear(flat[frame]) * (1.0 - a_p))
 
 
 class AlphaOverCompositor:

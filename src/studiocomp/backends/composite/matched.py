@@ -10,12 +10,13 @@ from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
 from ...metrics.realism import _blur_sigma, _sigma
 from ...types import Alpha, Image
-from .alpha_over import blend_in_place, checked_layers, darken_in_place
+from .alpha_over import checked_layers, darken_in_place
 
 __all__ = ["MatchedCompositor"]
 
 _TILE = 509  # the noise texture's side: prime, so its repetition does not line up with pixel grids
 _NOISE_BLOCKS = 1 << 18  # Haar blocks read per noise estimate: the median's standard error stays near 0.2 %
+_FLAT = 0.002  # background noise σ below this (half an 8-bit level) is a synthetic, grainless background
 _SHARPNESS_GAP = 0.7  # a blur (or deblur) of less than this σ (px) is not worth doing: nothing is done
 
 
@@ -42,7 +43,9 @@ class MatchedCompositor:
       Gaussian grain of σ = sqrt(σ_bg² − σ_fg²) (a fixed, seeded texture, so
       results are repeatable); a grainier subject is smoothed towards the
       background's level (the softest Gaussian blur that gets there, blended
-      back by the measured levels). ``grain=False`` leaves it alone. The
+      back by the measured levels) — unless the background is grainless
+      (σ < 0.002: a plain colour or a generated preset), where smoothing would
+      only wipe out the photo's detail. ``grain=False`` leaves it alone. The
       estimator counts fine texture as noise, as ``estimate_sigma`` does.
     - **Light wrap**: ``light_wrap`` × the background's light, blurred over
       ``wrap_radius`` × the subject's height, spills over the subject's edge
@@ -75,8 +78,8 @@ class MatchedCompositor:
     def __repr__(self) -> str:
         return f"MatchedCompositor(grain={self.grain}, sharpness={self.sharpness}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius})"
 
-    # --- the corrections work on a window of the subject that the caller owns (fg and alpha cropped to
-    # the subject's bounding box); each may change it in place and returns the result
+    # --- the corrections work on the subject's window (fg and alpha cropped to its bounding box) and return
+    # it unchanged (the same object) or a new array: an input is never written to
 
     def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray) -> np.ndarray:
         """``fg`` blurred or deblurred so that its blur estimate approaches the ``scene``'s."""
@@ -88,8 +91,8 @@ class MatchedCompositor:
         if radius < _SHARPNESS_GAP:
             return fg
         if s_bg > s_fg:
-            return cv2.GaussianBlur(fg, (0, 0), radius, dst=fg)
-        out = fg.copy()
+            return cv2.GaussianBlur(fg, (0, 0), radius, dst=np.empty(fg.shape, np.float32))
+        out = np.array(fg, np.float32)
         for _ in range(self.deblur_iterations):  # Van Cittert: out += fg − G∗out
             cv2.add(out, cv2.subtract(fg, cv2.GaussianBlur(out, (0, 0), radius)), dst=out)
         return np.clip(out, 0.0, 1.0, out=out)
@@ -100,10 +103,11 @@ class MatchedCompositor:
             s_fg, s_bg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS), _sigma(background, None, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
             return fg
-        if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4):
-            return fg
+        if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4) or (s_fg > s_bg and s_bg < _FLAT):
+            return fg  # matched already; or a flat, synthetic background (a colour, a preset): keep the photo's detail
         if s_bg > s_fg:
             add = np.float32(np.sqrt(s_bg**2 - s_fg**2))
+            fg = np.array(fg, np.float32)  # a new array
             h, w = fg.shape[:2]
             for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
                 for x in range(0, w, _TILE):
@@ -118,37 +122,56 @@ class MatchedCompositor:
             if s_sm <= s_bg:
                 break
         keep = float(np.clip((s_bg - s_sm) / max(s_fg - s_sm, 1e-6), 0.0, 1.0))
-        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0, dst=fg)
+        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0, dst=smooth)
 
-    def wrap_light(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> np.ndarray:
-        """``fg`` (the window ``win`` of the frame) with the background's light spilt over its edge.
-
-        Adding the spill S to the subject's linear colour before the linear
-        alpha-over is the same as adding α·S to the composite there.
-        """
+    def _spill(self, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(small linear background light reaching each point, its reach in the window at full size); None without wrap."""
         h, w = alpha.shape
         a_w = alpha[win]
         rows = np.flatnonzero((a_w >= 0.5).any(axis=1))
         if rows.size == 0 or self.light_wrap == 0.0:
-            return fg
+            return None
         sh, sw = working_size(h, w, 512)
         radius = max(1.0, self.wrap_radius * (rows[-1] - rows[0] + 1) * sh / h)
-        small_a = shrink_area(alpha, (sh, sw))
-        outside = 1.0 - small_a
-        # background light reaching each point, from the background around it (not behind the subject)
+        outside = 1.0 - shrink_area(alpha, (sh, sw))
         light = cv2.GaussianBlur(srgb_to_linear(shrink_area(background, (sh, sw))) * outside[..., None], (0, 0), radius)
         reach = cv2.GaussianBlur(outside, (0, 0), radius)
         reach_w = np.empty(a_w.shape, np.float32)
         upsample_into(reach_w, reach, (h, w), win)
-        # flat indices into the (contiguous, owned) window: cheaper than (row, column) pairs
-        idx = np.flatnonzero((reach_w > 0.1) & (a_w > 0.0))  # below 10 % reach the spill is under 2.5 % light
-        if idx.size:
-            fg = np.ascontiguousarray(fg)  # (it is: the flat view below must not be a copy)
-            r, c = np.divmod(idx, fg.shape[1])
-            spill = sample_bilinear(light, r + win[0].start, c + win[1].start, (sh / h, sw / w))
-            flat = fg.reshape(-1, 3)
-            flat[idx] = linear_to_srgb(cv2.scaleAdd(spill, self.light_wrap, srgb_to_linear(flat[idx])))
-        return fg
+        return light, reach_w
+
+    def _blend_and_wrap(self, out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> None:
+        """The linear-light alpha-over of the window and the light wrap, in one pass over the edge pixels.
+
+        Solid pixels away from the edge are copied; at the edge (0 < α < 1, or
+        reached by at least 10 % of the background's light) the result is
+        encode(α·(F + k·S) + (1 − α)·B) with F, B, S linear: subject, background
+        and the spilt light S, k = ``light_wrap``.
+        """
+        h, w = alpha.shape
+        a_w = alpha[win]
+        spill = self._spill(alpha, background, win)
+        cv2.copyTo(fg, (a_w >= 1.0).view(np.uint8), out[win])
+        edge = (a_w > 0.0) & (a_w < 1.0)
+        if spill is not None:
+            edge |= (spill[1] > 0.1) & (a_w > 0.0)  # below 10 % reach the spill is under 2.5 % of the light
+        idx = np.flatnonzero(edge)
+        if idx.size == 0:
+            return
+        # 1-D indices (into the window and the whole frame) gather faster than (row, column) pairs
+        r, c = np.divmod(idx, a_w.shape[1])
+        f_p = fg.reshape(-1, 3)[idx] if fg.flags.c_contiguous else fg[r, c]
+        r += win[0].start
+        c += win[1].start
+        frame = r * w + c
+        a_p = alpha.reshape(-1)[frame][:, None]
+        flat = out.reshape(-1, 3)
+        lin = srgb_to_linear(f_p)
+        if spill is not None:
+            cv2.scaleAdd(sample_bilinear(spill[0], r, c, (spill[0].shape[0] / h, spill[0].shape[1] / w)), self.light_wrap, lin, dst=lin)
+        lin *= a_p
+        lin += srgb_to_linear(flat[frame]) * (1.0 - a_p)
+        flat[frame] = linear_to_srgb(lin)
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
         fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
@@ -158,11 +181,10 @@ class MatchedCompositor:
         win = bounding_window(a > 0.0)
         if win is None:
             return out
-        f_w, a_w = fg[win].copy(), a[win]  # owned and contiguous: corrected in place
+        f_w, a_w = fg[win], a[win]  # views: the corrections return new arrays when they change something
         if self.sharpness:
             f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)])
         if self.grain:
             f_w = self.match_grain(f_w, a_w, bg)
-        f_w = self.wrap_light(f_w, a, bg, win)
-        blend_in_place(out, f_w, a_w, win)
+        self._blend_and_wrap(out, f_w, a, bg, win)
         return out

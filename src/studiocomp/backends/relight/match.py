@@ -110,7 +110,8 @@ class _LabRelighter:
         lab = cv2.cvtColor(fg[win], cv2.COLOR_RGB2Lab, dst=np.empty(fg[win].shape, np.float32))
         # the curve as a 1×N image, read with bilinear interpolation at x = L*·(N−1)/100: a multi-threaded table lookup
         xs = lab[..., 0] * np.float32((_LUT_SIZE - 1) / 100.0)
-        lab[..., 0] = cv2.remap(curve.reshape(1, -1), xs, np.zeros_like(xs), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rows0 = np.broadcast_to(np.float32(0.0), xs.shape)  # every lookup reads row 0 of the curve
+        lab[..., 0] = cv2.remap(curve.reshape(1, -1), xs, rows0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         cv2.add(lab, (0.0, float(shift[0]), float(shift[1]), 0.0), dst=lab)
         relit = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB, dst=np.empty(lab.shape, np.float32))
         np.clip(relit, 0.0, 1.0, out=relit)
