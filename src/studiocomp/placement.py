@@ -10,8 +10,11 @@ the floor a person of real height ``subject_height`` whose feet are at row
 real height.
 
 A subject cut by the bottom edge of its photo (a head-and-shoulders portrait)
-has no feet: it is placed with that cut on the background's bottom edge, keeping
-its share of the frame's height unless ``height`` is given.
+has no feet: by default it is placed with that cut on the background's bottom
+edge, keeping its share of the frame's height. Given ``feet``, its lowest row
+stands there like any subject (a bust on a plinth), and ``height`` or the
+horizon rule (with ``subject_height`` = the real height of what is visible)
+size it.
 
 Examples
 --------
@@ -103,7 +106,7 @@ class Placement:
         The subject's height in pixels (top of the head to the feet).
         ``None``: from ``horizon`` and the real heights when a horizon is
         given, else from the feet row (the head 12 % of it below the frame's
-        top); a cut subject keeps its share of its photo's height.
+        top); a cut subject on the bottom edge keeps its share of its photo's height.
     horizon : float or None
         The horizon's row in the background (its vanishing line: where the
         floor would meet the sky). Makes the height follow perspective.
@@ -146,11 +149,11 @@ class Placement:
         """(feet x, feet y, height) in background pixels for a subject of this ``extent``."""
         h, w = size
         top, bottom, _, cut = extent
-        if cut:
-            x, y = (w / 2.0, float(h)) if self.feet is None else self.feet
-            height = self.height if self.height is not None else (bottom - top + 1) / photo_height * h
-            return x, y, height
-        if self.feet is not None:
+        if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
+            x, y = w / 2.0, float(h)
+            if self.height is None and (self.horizon is None or self.horizon >= y):
+                return x, y, (bottom - top + 1) / photo_height * h
+        elif self.feet is not None:
             x, y = self.feet
         elif self.horizon is not None and self.horizon < h:
             x, y = w / 2.0, self.horizon + (h - self.horizon) / 3.0

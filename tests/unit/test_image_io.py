@@ -150,3 +150,14 @@ def test_save_is_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         studiocomp.save_image(target, np.ones((4, 4, 3), np.float32))
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]  # no temporary left behind
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    """The temporary file behind an atomic write is private (0600); the saved file must not stay so."""
+    import os
+    import stat
+
+    path = studiocomp.save_image(tmp_path / "x.png", np.zeros((4, 4, 3), np.float32))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
