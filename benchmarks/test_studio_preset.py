@@ -33,9 +33,7 @@ def test_studio_end_to_end(benchmark: pytest.FixtureRequest, mp: int) -> None:
     image, _ = studiocomp.synthetic.studio_shot((h, w), seed=0)
     pipe = studiocomp.Pipeline.preset("studio")
     pipe(image, background="gradient")  # warm-up
-    benchmark.extra_info.update(
-        {"megapixels": h * w / 1e6, "height": h, "width": w, "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()}
-    )
+    benchmark.extra_info.update({"megapixels": h * w / 1e6, "height": h, "width": w, "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()})
     result = benchmark.pedantic(pipe, args=(image,), kwargs={"background": "gradient"}, rounds=3, iterations=1)
     assert result.composite.shape == (h, w, 3)
 

@@ -108,4 +108,3 @@ def test_guided_upsample_follows_edges() -> None:
     outside = np.ones((h, w), bool)
     outside[rows, cols] = False
     assert set(np.unique(alpha[outside])) <= {0.0, 1.0}  # sure pixels are exactly 0 or 1
-

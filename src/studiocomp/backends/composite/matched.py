@@ -16,7 +16,7 @@ __all__ = ["MatchedCompositor"]
 
 _TILE = 509  # the noise texture's side: prime, so its repetition does not line up with pixel grids
 _NOISE_BLOCKS = 1 << 18  # Haar blocks read per noise estimate: the median's standard error stays near 0.2 %
-_FLAT = 0.002  # background noise σ below this (half an 8-bit level) is a synthetic, grainless background
+_FLAT = 2e-4  # background noise σ below this (1/20 of an 8-bit level) is a synthetic, grainless background
 _SHARPNESS_GAP = 0.7  # a blur (or deblur) of less than this σ (px) is not worth doing: nothing is done
 _MAX_BLUR, _MAX_DEBLUR, _MAX_DEBLUR_CHANGE = 3.0, 1.0, 0.05  # σ (px), σ (px), colour units
 
@@ -49,8 +49,9 @@ class MatchedCompositor:
       results are repeatable); a grainier subject is smoothed towards the
       background's level (the softest Gaussian blur that gets there, blended
       back by the measured levels) — unless the background is grainless
-      (σ < 0.002: a plain colour or a generated preset), where smoothing would
-      only wipe out the photo's detail. ``grain=False`` leaves it alone. The
+      (σ < 0.0002: a plain colour or a generated preset), where smoothing would
+      only wipe out the photo's detail. A subject grainier than the scene is
+      not deblurred (that would amplify the grain the next step removes). ``grain=False`` leaves it alone. The
       estimator counts fine texture as noise, as ``estimate_sigma`` does.
     - **Light wrap**: ``light_wrap`` × the background's light, blurred over
       ``wrap_radius`` × the subject's height, spills over the subject's edge
@@ -86,8 +87,8 @@ class MatchedCompositor:
     # --- the corrections work on the subject's window (fg and alpha cropped to its bounding box) and return
     # it unchanged (the same object) or a new array: an input is never written to
 
-    def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray) -> np.ndarray:
-        """``fg`` blurred or deblurred so that its blur estimate approaches the ``scene``'s."""
+    def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray, deblur: bool = True) -> np.ndarray:
+        """``fg`` blurred (or, if ``deblur``, deblurred) so that its blur estimate approaches the ``scene``'s."""
         inner = cv2.erode((alpha >= 0.99).view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)  # away from the cut edge
         s_fg, s_bg = _blur_sigma(fg, inner), _blur_sigma(scene, None)
         if not (np.isfinite(s_fg) and np.isfinite(s_bg)):
@@ -97,6 +98,8 @@ class MatchedCompositor:
             return fg
         if s_bg > s_fg:
             return cv2.GaussianBlur(fg, (0, 0), min(radius, _MAX_BLUR), dst=np.empty(fg.shape, np.float32))
+        if not deblur:
+            return fg
         # deblurring rings and amplifies noise: a small radius, few steps, and a bounded change per pixel
         radius = min(radius, _MAX_DEBLUR)
         out = np.array(fg, np.float32)
@@ -191,7 +194,13 @@ class MatchedCompositor:
             return out
         f_w, a_w = fg[win], a[win]  # views: the corrections return new arrays when they change something
         if self.sharpness:
-            f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)])
+            deblur = True
+            if self.grain:  # a subject grainier than the scene will be smoothed: do not sharpen its grain first
+                try:
+                    deblur = _sigma(f_w, a_w >= 0.95, _NOISE_BLOCKS) <= 1.1 * _sigma(bg, None, _NOISE_BLOCKS)
+                except InputError:
+                    pass
+            f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)], deblur=deblur)
         if self.grain:
             f_w = self.match_grain(f_w, a_w, bg)
         self._blend_and_wrap(out, f_w, a, bg, win)
