@@ -68,3 +68,37 @@ def test_grain_matching_brings_the_subject_to_the_background_level(pairs: list[t
         ratio = metrics.noise_level(out, region=alpha >= 0.95) / metrics.noise_level(bg)
         within += abs(ratio - 1.0) <= 0.2
     assert within / len(pairs) >= 0.95
+
+
+def test_composite_assets_people_on_every_background(hub_cache: object) -> None:
+    """The same checks on the people of composite_assets (4 Background-Matting frames and the astronaut).
+
+    They have no alpha: the ``portrait`` preset cuts them out (selfie + MODNet, at 400 px), then each is
+    laid on the 8 backgrounds. Measured 2026-11-22: 40 pairs; histogram relighting better than a plain
+    paste in Lab distance 40/40 and illumination consistency 40/40; grain within 20 % in 39/40.
+    """
+    root = shared_path("data", "composite_assets")
+    people = sorted((root / "bgmatting_captures" / "image").iterdir()) + [root / "people" / "skimage_astronaut.png"]
+    backgrounds = [studiocomp.load_image(p) for p in sorted((root / "backgrounds").iterdir())]
+    cut = studiocomp.Pipeline.preset("portrait", relighter=None, shadow_caster=None, compositor="alpha-over")
+    over, relighter = studiocomp.create("compositor", "alpha-over"), studiocomp.create("relighter", "histogram")
+    grain = studiocomp.create("compositor", "matched", light_wrap=0.0)
+    closer = consistent = within = pairs = 0
+    for path in people:
+        image = studiocomp.load_image(path)
+        h, w = image.shape[:2]
+        image = cv2.resize(image, (round(w * 400 / max(h, w)), round(h * 400 / max(h, w))), interpolation=cv2.INTER_AREA)
+        result = cut(image)
+        fg, alpha = result.foreground, result.alpha
+        assert (alpha >= 0.95).mean() > 0.1  # a person was found
+        for bg in backgrounds:
+            bg = studiocomp.backgrounds.fit_background(bg, alpha.shape[0], alpha.shape[1], "cover")
+            plain, relit = over.composite(fg, alpha, bg), over.composite(relighter.relight(fg, alpha, bg), alpha, bg)
+            closer += metrics.lab_color_distance(relit, alpha) < metrics.lab_color_distance(plain, alpha)
+            consistent += metrics.illumination_consistency(relit, alpha) > metrics.illumination_consistency(plain, alpha)
+            ratio = metrics.noise_level(grain.composite(fg, alpha, bg), region=alpha >= 0.95) / metrics.noise_level(bg)
+            within += abs(ratio - 1.0) <= 0.2
+            pairs += 1
+    assert pairs == 40
+    assert closer / pairs >= 0.8 and consistent / pairs >= 0.8
+    assert within / pairs >= 0.9
