@@ -22,21 +22,15 @@ __all__ = ["Pipeline", "PipelineResult", "PRESETS"]
 
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
+_FINISHING: dict[str, tuple[str, dict[str, Any]]] = {
+    "relighter": ("histogram", {}),
+    "shadow_caster": ("cast", {}),
+    "compositor": ("matched", {}),
+}
+
 PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
-    "studio": {
-        "segmenter": ("backdrop", {}),
-        "matter": ("unmix", {}),
-        "relighter": ("histogram", {}),
-        "shadow_caster": ("cast", {}),
-        "compositor": ("matched", {}),
-    },
-    "portrait": {
-        "segmenter": ("selfie", {}),
-        "matter": ("modnet", {}),
-        "relighter": ("histogram", {}),
-        "shadow_caster": ("cast", {}),
-        "compositor": ("matched", {}),
-    },
+    "studio": {"segmenter": ("backdrop", {}), "matter": ("unmix", {}), **_FINISHING},
+    "portrait": {"segmenter": ("selfie", {}), "matter": ("modnet", {}), **_FINISHING},
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
 

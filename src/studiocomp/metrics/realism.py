@@ -150,9 +150,11 @@ def _blur_sigma(image: np.ndarray, region: np.ndarray | None, top: float = 0.9) 
             sel &= region[y : y + _BLUR_BAND]
         crests.append(m1[sel])
         ratios.append(m1[sel] / m2[sel])
-    crest, ratio = (np.concatenate(crests), np.concatenate(ratios)) if crests else (np.zeros(0), np.zeros(0))
-    floor = max(_BLUR_MIN_CREST, 0.2 * float(np.quantile(crest, 0.995))) if crest.size else 0.0
-    strong = crest >= max(floor, float(np.quantile(crest, top))) if crest.size else crest.astype(bool)
+    if not crests or sum(c.size for c in crests) < 50:
+        return float("nan")
+    crest, ratio = np.concatenate(crests), np.concatenate(ratios)
+    floor = max(_BLUR_MIN_CREST, 0.2 * float(np.quantile(crest, 0.995)), float(np.quantile(crest, top)))
+    strong = crest >= floor
     if int(strong.sum()) < 50:
         return float("nan")
     r2 = float(np.median(ratio[strong])) ** 2

@@ -108,12 +108,13 @@ class MatchedCompositor:
         np.clip(out, fg - _MAX_DEBLUR_CHANGE, fg + _MAX_DEBLUR_CHANGE, out=out)
         return np.clip(out, 0.0, 1.0, out=out)
 
-    def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """``fg`` with its noise level brought to the ``background``'s."""
+    def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, background_noise: float | None = None) -> np.ndarray:
+        """``fg`` with its noise level brought to the ``background``'s (``background_noise``, when already measured)."""
         try:
-            s_fg, s_bg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS), _sigma(background, None, _NOISE_BLOCKS)
+            s_fg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
             return fg
+        s_bg = _sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise
         if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4) or (s_fg > s_bg and s_bg < _FLAT):
             return fg  # matched already; or a flat, synthetic background (a colour, a preset): keep the photo's detail
         if s_bg > s_fg:
@@ -193,15 +194,16 @@ class MatchedCompositor:
         if win is None:
             return out
         f_w, a_w = fg[win], a[win]  # views: the corrections return new arrays when they change something
+        bg_noise = _sigma(bg, None, _NOISE_BLOCKS) if self.grain else None
         if self.sharpness:
             deblur = True
-            if self.grain:  # a subject grainier than the scene will be smoothed: do not sharpen its grain first
+            if bg_noise is not None:  # a subject grainier than the scene will be smoothed: do not sharpen its grain first
                 try:
-                    deblur = _sigma(f_w, a_w >= 0.95, _NOISE_BLOCKS) <= 1.1 * _sigma(bg, None, _NOISE_BLOCKS)
+                    deblur = _sigma(f_w, a_w >= 0.95, _NOISE_BLOCKS) <= 1.1 * bg_noise
                 except InputError:
                     pass
             f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)], deblur=deblur)
-        if self.grain:
-            f_w = self.match_grain(f_w, a_w, bg)
+        if bg_noise is not None:
+            f_w = self.match_grain(f_w, a_w, bg, bg_noise)
         self._blend_and_wrap(out, f_w, a, bg, win)
         return out
