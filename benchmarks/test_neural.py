@@ -75,6 +75,22 @@ def test_backend(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray]
     benchmark.pedantic(run, args=args, rounds=2 if heavy else 5 if size == "12MP" else 10, iterations=1)
 
 
+@pytest.mark.parametrize("mp", [1, 6, 12, 24])
+def test_portrait_end_to_end(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray], mp: int) -> None:
+    """The ``portrait`` preset as it ships, on the portrait upscaled to 1, 6, 12 and 24 MP."""
+    import cv2
+
+    base = photos["12MP"]
+    h, w = base.shape[:2]
+    s = (mp * 1e6 / (h * w)) ** 0.5
+    image = np.clip(cv2.resize(base, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC), 0, 1)
+    pipe = studiocomp.Pipeline.preset("portrait")
+    pipe(image)
+    _info(benchmark, image)
+    result = benchmark.pedantic(pipe, args=(image,), rounds=3, iterations=1)
+    assert result.composite.shape == image.shape
+
+
 @pytest.mark.parametrize("finishing", [False, True], ids=["cutout", "finished"])
 def test_portrait_preset_12mp(benchmark: pytest.FixtureRequest, photos: dict[str, np.ndarray], finishing: bool) -> None:
     """The ``portrait`` preset end to end on a 12 MP portrait (white background).

@@ -1,4 +1,4 @@
-"""Each stage of the ``studio`` preset alone, at 1, 6, 12 and 24 megapixels.
+"""Each stage alone, at 1, 6, 12 and 24 megapixels: the ``studio`` preset's, and trimap refinement.
 
 Run:  pytest benchmarks/test_stages.py --benchmark-enable --benchmark-json=benchmarks/results.json
 
@@ -68,6 +68,18 @@ def test_matte(benchmark: pytest.FixtureRequest, case: dict) -> None:
     _info(benchmark, case["shot"])
     out = benchmark.pedantic(case["matter"].matte, args=(case["shot"], case["mask"]), rounds=3, iterations=1, warmup_rounds=1)
     assert out.alpha.shape == case["shot"].shape[:2]
+
+
+def test_refine(benchmark: pytest.FixtureRequest, case: dict) -> None:
+    """Closed-form refinement in a band along the keyer's outline (0.5 % of the long side each way)."""
+    from studiocomp import refine
+
+    shot = case["shot"]
+    tri = refine.trimap(case["mask"], width=max(2, round(0.005 * max(shot.shape[:2]))))
+    _info(benchmark, shot)
+    benchmark.extra_info["unknown_pixels"] = int(((tri > 0) & (tri < 1)).sum())
+    out = benchmark.pedantic(refine.closed_form, args=(shot, tri), rounds=3, iterations=1, warmup_rounds=1)
+    assert out.shape == shot.shape[:2]
 
 
 def test_relight(benchmark: pytest.FixtureRequest, case: dict) -> None:

@@ -68,6 +68,7 @@ __all__ = [
     "metrics",
     "evaluate",
     "hub",
+    "refine",
 ]
 
 _LAZY = {
@@ -85,10 +86,10 @@ _LAZY = {
     "PipelineResult": "pipeline",
     "Placement": "placement",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
+_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "refine", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
 
 if TYPE_CHECKING:
-    from . import backgrounds, evaluate, hub, metrics, synthetic
+    from . import backgrounds, evaluate, hub, metrics, refine, synthetic
     from .hub import list_models
     from .image import as_alpha, as_image, as_mask, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult
