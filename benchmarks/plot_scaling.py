@@ -8,7 +8,8 @@ Every ``test_*_end_to_end`` case (one per preset and size, its ``extra_info``
 holding ``megapixels``) becomes a point: median seconds against megapixels, with
 min–max bars. The dashed line for each preset is linear growth from its
 smallest size (time × pixel ratio): a curve below it grows slower than the
-pixel count. Prints the table it plotted, with the ratio to linear growth.
+pixel count. The right panel is the cost per megapixel, which stays flat or
+falls where growth is at most linear. Prints the table it plotted.
 """
 
 from __future__ import annotations
@@ -49,23 +50,30 @@ def main() -> None:
     machine = results.get("machine_info", {})
     cpu = machine.get("cpu", {}).get("brand_raw", "?")
     date = results.get("datetime", "")[:10]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
-    print("| preset | megapixels | median (s) | × pixels vs smallest | × time vs smallest |")
-    print("|---|---:|---:|---:|---:|")
+    fig, (ax, per_mp) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    print("| preset | megapixels | median (s) | × pixels vs smallest | × time vs smallest | s per MP |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, pts in data.items():
         mp = [p[0] for p in pts]
         med = [p[1] for p in pts]
         err = [[p[1] - p[2] for p in pts], [p[3] - p[1] for p in pts]]
         line = ax.errorbar(mp, med, yerr=err, fmt="o-", capsize=3, label=f"{name} preset")
         ax.plot(mp, [med[0] * m / mp[0] for m in mp], "--", color=line[0].get_color(), alpha=0.5, label=f"{name}: linear from {mp[0]:.0f} MP")
+        per_mp.plot(mp, [t / m for m, t in zip(mp, med, strict=True)], "o-", color=line[0].get_color(), label=f"{name} preset")
         for m, t in zip(mp, med, strict=True):
-            print(f"| {name} | {m:.1f} | {t:.3f} | {m / mp[0]:.1f}× | {t / med[0]:.1f}× |")
+            print(f"| {name} | {m:.1f} | {t:.3f} | {m / mp[0]:.1f}× | {t / med[0]:.1f}× | {t / m:.3f} |")
     ax.set_xlabel("megapixels")
     ax.set_ylabel("seconds end to end (median, min–max)")
     ax.set_ylim(bottom=0, top=max(max(p[3] for p in pts) for pts in data.values()) * 1.6)
     ax.set_title(f"{cpu}, {machine.get('cpu', {}).get('count', '?')} cores, {date}", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    per_mp.set_xlabel("megapixels")
+    per_mp.set_ylabel("seconds per megapixel (median)")
+    per_mp.set_ylim(bottom=0)
+    per_mp.set_title("cost per megapixel: flat or falling = at most linear", fontsize=9)
+    per_mp.grid(alpha=0.3)
+    per_mp.legend(fontsize=8)
     fig.tight_layout()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.output)
