@@ -27,14 +27,15 @@ def _code(dy: int, dx: int) -> int:
     return (dy + 2) * 5 + (dx + 2)
 
 
-def _window_terms(planes: list[np.ndarray], at: list[np.ndarray], eps: float) -> tuple[list[list[np.ndarray]], list[tuple[np.ndarray, ...]]]:
+def _window_terms(planes: list[np.ndarray], at: list[np.ndarray], eps: float) -> tuple[list[list[np.ndarray]], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Centred colours d[a][c] and Δ·d[a] (Δ = (Σ + ε/9)⁻¹ / 9) for the windows whose pixels are ``at``."""
     win = [[p[i] for p in planes] for i in at]
-    mu = [sum(win[a][c] for a in range(9)) / 9 for c in range(3)]
+    mu = [np.add.reduce([w[c] for w in win]) / 9 for c in range(3)]
     d = [[win[a][c] - mu[c] for c in range(3)] for a in range(9)]
 
     def cov(i: int, j: int) -> np.ndarray:
-        return sum(d[a][i] * d[a][j] for a in range(9)) / 9  # type: ignore[return-value]
+        out: np.ndarray = np.add.reduce([d[a][i] * d[a][j] for a in range(9)]) / 9
+        return out
 
     reg = eps / 9
     s00, s01, s02 = cov(0, 0) + reg, cov(0, 1), cov(0, 2)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._ops import guided_upsample
@@ -39,16 +40,16 @@ def _shrink_trimap(fg: np.ndarray, bg: np.ndarray, hw: tuple[int, int]) -> tuple
     return f > 1 - 1e-4, b > 1 - 1e-4
 
 
-def _pcg(a: object, rhs: np.ndarray, x: np.ndarray, steps: int, tol: float = 1e-7) -> np.ndarray:
+def _pcg(a: sp.csr_matrix, rhs: np.ndarray, x: np.ndarray, steps: int, tol: float = 1e-7) -> np.ndarray:
     """Jacobi-preconditioned conjugate gradients from ``x``, at most ``steps`` steps."""
-    inv_diag = 1.0 / a.diagonal()  # type: ignore[attr-defined]
-    r = rhs - a @ x  # type: ignore[operator]
+    inv_diag = 1.0 / a.diagonal()
+    r = rhs - a @ x
     stop = tol * max(float(np.sqrt(rhs @ rhs)), 1e-30)
     z = inv_diag * r
     p = z.copy()
     rz = float(r @ z)
     for _ in range(steps):
-        ap = a @ p  # type: ignore[operator]
+        ap = a @ p
         step = rz / float(p @ ap)
         x += step * p
         r -= step * ap
