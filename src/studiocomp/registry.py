@@ -34,6 +34,7 @@ _BUILTIN: dict[str, dict[str, str]] = {
     },
     "matter": {
         "unmix": "studiocomp.backends.matte.unmix:UnmixMatter",
+        "closed-form": "studiocomp.backends.matte.closed_form:ClosedFormMatter",
         "modnet": "studiocomp.backends.matte.modnet:MODNetMatter",
         "rvm": "studiocomp.backends.matte.rvm:RVMMatter",
     },

@@ -135,3 +135,18 @@ def test_foreground_takes_the_old_background_out_of_soft_edges() -> None:
     assert np.abs(est - fg)[soft].mean() < np.abs(image - fg)[soft].mean() * 0.55  # one blur-fusion pass: about half
     with pytest.raises(studiocomp.InputError, match="radius"):
         refine.foreground(image, alpha, radius=0)
+
+
+def test_closed_form_matter_refines_a_mask() -> None:
+    image, alpha, _ = _scene(96)
+    matter = studiocomp.create("matter", "closed-form", band=0.08)
+    matte = matter.matte(image, alpha > 0.5)
+    soft = (alpha > 0) & (alpha < 1)
+    assert np.abs(matte.alpha - alpha)[soft].mean() < np.abs((alpha > 0.5) - alpha)[soft].mean() / 3
+    assert matte.foreground.shape == image.shape
+    empty = matter.matte(image, np.zeros(alpha.shape, bool))  # no outline: nothing to refine
+    assert not empty.alpha.any()
+    with pytest.raises(studiocomp.InputError, match="mask"):
+        matter.matte(image)
+    with pytest.raises(studiocomp.InputError, match="band"):
+        studiocomp.create("matter", "closed-form", band=0.0)
