@@ -30,6 +30,8 @@ _DIRECT_MAX = 6000
 _RIDGE = 1e-9
 #: conjugate-gradient steps on each finer level
 _STEPS = 120
+#: ... or until the residual falls below this fraction of the right-hand side
+_TOL = 1e-7
 
 
 def _shrink_trimap(fg: np.ndarray, bg: np.ndarray, hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +42,7 @@ def _shrink_trimap(fg: np.ndarray, bg: np.ndarray, hw: tuple[int, int]) -> tuple
     return f > 1 - 1e-4, b > 1 - 1e-4
 
 
-def _pcg(a: sp.csr_matrix, rhs: np.ndarray, x: np.ndarray, steps: int, tol: float = 1e-7) -> np.ndarray:
+def _pcg(a: sp.csr_matrix, rhs: np.ndarray, x: np.ndarray, steps: int, tol: float) -> np.ndarray:
     """Jacobi-preconditioned conjugate gradients from ``x``, at most ``steps`` steps."""
     inv_diag = 1.0 / a.diagonal()
     r = rhs - a @ x
@@ -81,7 +83,7 @@ def _level_solve(image: np.ndarray, fg: np.ndarray, bg: np.ndarray, eps: float, 
         cfg, cbg = _shrink_trimap(fg, bg, (ch, cw))
         coarse = _level_solve(small, cfg, cbg, eps, depth + 1)
         guess = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)[uy, ux].astype(np.float64)
-        x = _pcg(a, rhs, guess, _STEPS)
+        x = _pcg(a, rhs, guess, _STEPS, _TOL)
     alpha[uy, ux] = np.clip(x, 0.0, 1.0)
     return alpha
 
