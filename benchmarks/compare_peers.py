@@ -108,12 +108,7 @@ def compare_u2netp(data: Path, output: Path, weights: Path | None, limit: int | 
 
     def run_pair(img: np.ndarray, k: int) -> tuple[np.ndarray, float, np.ndarray, float]:
         u8 = np.round(img * 255).astype(np.uint8)
-        jobs = [("ours", lambda: ours.segment(img)), ("rembg", lambda: remove(u8, session=theirs, only_mask=True))]
-        if k % 2:
-            jobs.reverse()
-        got = {}
-        for who, job in jobs:
-            got[who] = _timed(job)
+        got = _interleaved([("ours", lambda: ours.segment(img)), ("rembg", lambda: remove(u8, session=theirs, only_mask=True))], k)
         mask_r = np.asarray(got["rembg"][0])
         return got["ours"][0], got["ours"][1], mask_r > 127, got["rembg"][1]
 
@@ -198,15 +193,8 @@ def _write_u2netp_report(result: dict[str, Any], output: Path) -> None:
     plt = _pyplot()
     if plt is None:
         return
-    mps = [float(k) for k in s["growth"]]
     fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
-    ax.plot(mps, [g["median_seconds_rembg"] for g in s["growth"].values()], "o-", label="rembg u2netp")
-    ax.plot(mps, [g["median_seconds_studiocomp"] for g in s["growth"].values()], "o-", label="studiocomp u2netp")
-    ax.set_xlabel("megapixels")
-    ax.set_ylabel("seconds per image (median)")
-    ax.set_title(f"Same u2netp.onnx, {m['cpus']} CPU cores, {m['date']}")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _growth_axes(ax, s["growth"], ("rembg", "rembg u2netp"), "studiocomp u2netp", f"Same u2netp.onnx, {m['cpus']} CPU cores, {m['date']}")
     fig.tight_layout()
     fig.savefig(output / "u2netp_growth.png")
     plt.close(fig)
@@ -372,18 +360,23 @@ def _write_refine_report(result: dict[str, Any], output: Path) -> None:
         return
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=110)
     for ax, stage, peer in zip(axes, ("alpha", "foreground"), ("estimate_alpha_cf", "estimate_foreground_ml"), strict=True):
-        per = s["growth"].get(stage, {})
-        mps = [float(k) for k in per]
-        ax.plot(mps, [g["median_seconds_pymatting"] for g in per.values()], "o-", label=f"pymatting {peer}")
-        ax.plot(mps, [g["median_seconds_studiocomp"] for g in per.values()], "o-", label=f"studiocomp refine.{'closed_form' if stage == 'alpha' else 'foreground'}")
-        ax.set_xlabel("megapixels")
-        ax.set_ylabel("seconds per image (median)")
-        ax.set_title(f"{stage}, {m['cpus']} CPU cores, {m['date']}")
-        ax.grid(alpha=0.3)
-        ax.legend()
+        ours = f"studiocomp refine.{'closed_form' if stage == 'alpha' else 'foreground'}"
+        _growth_axes(ax, s["growth"].get(stage, {}), ("pymatting", f"pymatting {peer}"), ours, f"{stage}, {m['cpus']} CPU cores, {m['date']}")
     fig.tight_layout()
     fig.savefig(output / "refine_growth.png")
     plt.close(fig)
+
+
+def _growth_axes(ax: Any, per_mp: dict[Any, dict[str, float]], peer: tuple[str, str], ours: str, title: str) -> None:
+    """Median seconds against megapixels, the peer's (``peer`` = key suffix, label) and studiocomp's."""
+    mps = [float(k) for k in per_mp]
+    ax.plot(mps, [g[f"median_seconds_{peer[0]}"] for g in per_mp.values()], "o-", label=peer[1])
+    ax.plot(mps, [g["median_seconds_studiocomp"] for g in per_mp.values()], "o-", label=ours)
+    ax.set_xlabel("megapixels")
+    ax.set_ylabel("seconds per image (median)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
 
 
 def _pyplot() -> Any:

@@ -123,6 +123,20 @@ def _box(x: np.ndarray, r: int) -> np.ndarray:
     return cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
 
 
+def adjugate_sym3(s00: np.ndarray, s01: np.ndarray, s02: np.ndarray, s11: np.ndarray, s12: np.ndarray, s22: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Element-wise adjugate (i00, i01, i02, i11, i12, i22) and determinant of symmetric 3×3 matrices.
+
+    The inverse is the adjugate divided by the determinant; arrays of any shape hold one matrix per element.
+    """
+    i00 = s11 * s22 - s12 * s12
+    i01 = s02 * s12 - s01 * s22
+    i02 = s01 * s12 - s02 * s11
+    i11 = s00 * s22 - s02 * s02
+    i12 = s01 * s02 - s00 * s12
+    i22 = s00 * s11 - s01 * s01
+    return i00, i01, i02, i11, i12, i22, s00 * i00 + s01 * i01 + s02 * i02
+
+
 def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: float = 1e-4) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Bring a low-resolution alpha to ``image``'s size along the image's edges (fast colour guided filter).
 
@@ -158,14 +172,7 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
         var[a, b] = _box(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
     s00, s01, s02 = var[0, 0] + eps, var[0, 1], var[0, 2]
     s11, s12, s22 = var[1, 1] + eps, var[1, 2], var[2, 2] + eps
-    # closed-form inverse of the symmetric 3×3 matrix
-    i00 = s11 * s22 - s12 * s12
-    i01 = s02 * s12 - s01 * s22
-    i02 = s01 * s12 - s02 * s11
-    i11 = s00 * s22 - s02 * s02
-    i12 = s01 * s02 - s00 * s12
-    i22 = s00 * s11 - s01 * s01
-    det = s00 * i00 + s01 * i01 + s02 * i02
+    i00, i01, i02, i11, i12, i22, det = adjugate_sym3(s00, s01, s02, s11, s12, s22)
     c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
     coef = np.empty((lh, lw, 4), np.float32)
     coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det

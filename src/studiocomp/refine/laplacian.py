@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 import scipy.sparse as sp
 
+from .._ops import adjugate_sym3
+
 __all__ = ["unknown_system"]
 
 _WINDOW = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
@@ -40,13 +42,8 @@ def _window_terms(planes: list[np.ndarray], at: list[np.ndarray], eps: float) ->
     reg = eps / 9
     s00, s01, s02 = cov(0, 0) + reg, cov(0, 1), cov(0, 2)
     s11, s12, s22 = cov(1, 1) + reg, cov(1, 2), cov(2, 2) + reg
-    i00 = s11 * s22 - s12 * s12
-    i01 = s02 * s12 - s01 * s22
-    i02 = s01 * s12 - s02 * s11
-    i11 = s00 * s22 - s02 * s02
-    i12 = s01 * s02 - s00 * s12
-    i22 = s00 * s11 - s01 * s01
-    scale = 1.0 / (9 * (s00 * i00 + s01 * i01 + s02 * i02))
+    i00, i01, i02, i11, i12, i22, det = adjugate_sym3(s00, s01, s02, s11, s12, s22)
+    scale = 1.0 / (9 * det)
     for m in (i00, i01, i02, i11, i12, i22):
         m *= scale
     e = [(i00 * x + i01 * y + i02 * z, i01 * x + i11 * y + i12 * z, i02 * x + i12 * y + i22 * z) for x, y, z in d]

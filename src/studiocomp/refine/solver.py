@@ -70,8 +70,7 @@ def _level_solve(image: np.ndarray, fg: np.ndarray, bg: np.ndarray, eps: float, 
     h, w = fg.shape
     alpha = fg.astype(np.float32)
     unknown = ~(fg | bg)
-    ys, xs = np.nonzero(unknown)
-    if ys.size == 0:
+    if not unknown.any():
         return alpha
     a, rhs, (uy, ux) = unknown_system(image, ~unknown, fg.astype(np.float64), eps, ridge=_RIDGE)
     n = uy.size

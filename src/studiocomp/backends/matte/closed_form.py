@@ -42,16 +42,15 @@ class ClosedFormMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         """Return alpha and foreground; ``mask`` is required (this matter refines one)."""
-        from ... import refine
+        from ..._ops import estimate_foreground
+        from ...refine import trimap
+        from ...refine.solver import solve_alpha
 
         image = checked_image(image)
         h, w = image.shape[:2]
         if mask is None:
             raise InputError("mask", "a coarse H×W bool mask (ClosedFormMatter refines a segmenter's mask)", "None")
-        mask = as_mask(mask, shape=(h, w))
-        width = max(2, round(self.band * max(h, w)))
-        if not mask.any() or mask.all():  # nothing to refine: no outline
-            alpha = mask.astype("float32")
-            return Matte(alpha=alpha, foreground=image.copy())
-        alpha = refine.closed_form(image, refine.trimap(mask, width=min(width, 256)), scale=self.scale)
-        return Matte(alpha=alpha, foreground=refine.foreground(image, alpha))
+        tri = trimap(as_mask(mask, shape=(h, w)), width=min(max(2, round(self.band * max(h, w))), 256))
+        # the image is checked once here; the solver and the estimator take it as it is
+        alpha = solve_alpha(image, tri == 1.0, tri == 0.0, scale=self.scale)
+        return Matte(alpha=alpha, foreground=estimate_foreground(image, alpha))
