@@ -107,6 +107,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     pipe = Pipeline.preset(args.preset, **stages)
     background = args.background if kind == "composite" else "white"
     done = skipped = 0
+    uncertain: list[tuple[str, str]] = []
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
     interrupted = False
@@ -121,13 +122,17 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                         skipped += 1
                         continue
                     result = pipe(src, background=background, fit=args.fit, place=place)
+                    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
                     if kind == "cutout":
                         save_image(dst, result.foreground, result.alpha)
                     else:
                         if args.layers:
                             result.save_layers(dst.with_name(dst.stem + "_layers"), format=args.layers, depth=16)
                         save_image(dst, result.composite, quality=args.quality)
-                    done += 1
+                    if doubts:
+                        uncertain.append((str(src), doubts))
+                    else:
+                        done += 1
                 except StudiocompError as exc:
                     failures.append((str(src), str(exc)))
                     if bar.enabled:
@@ -139,15 +144,17 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             interrupted = True
     elapsed = time.perf_counter() - started
     print(
-        f"{kind}: {done} written, {len(failures)} failed, {skipped} skipped (already there) in {elapsed:.1f} s → {out_dir}",
+        f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there) in {elapsed:.1f} s → {out_dir}",
         file=sys.stderr,
     )
+    for name, reason in uncertain:
+        print(f"  uncertain: {name}: {reason}", file=sys.stderr)
     for name, reason in failures:
         print(f"  failed: {name}: {reason}", file=sys.stderr)
     if interrupted:
         print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if failures else EXIT_OK
+    return EXIT_FAILED if failures or (uncertain and args.fail_uncertain) else EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -269,6 +276,7 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     )
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
+    p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
 
 

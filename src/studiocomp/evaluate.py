@@ -33,7 +33,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,8 +166,8 @@ def _trimap(sample: Sample, shape: tuple[int, int]) -> np.ndarray | None:
 def _stats(values: list[float]) -> dict[str, float]:
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
-        return {"mean": math.nan, "median": math.nan, "n": 0}
-    return {"mean": float(np.mean(finite)), "median": float(np.median(finite)), "n": len(finite)}
+        return {"mean": math.nan, "median": math.nan, "min": math.nan, "max": math.nan, "n": 0}
+    return {"mean": float(np.mean(finite)), "median": float(np.median(finite)), "min": float(np.min(finite)), "max": float(np.max(finite)), "n": len(finite)}
 
 
 def _summarise(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, dict[str, float]]:
@@ -215,8 +215,9 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 def _markdown(report: EvalReport) -> str:
     cols = [c for c in METRIC_COLUMNS if c in report.summary and report.summary[c]["n"]]
-    lines = [f"{len(report.rows)} images, {len(report.failures)} failed.", "", "| metric | mean | median |", "|---|---|---|"]
-    lines += [f"| {c} | {report.summary[c]['mean']:.4f} | {report.summary[c]['median']:.4f} |" for c in cols]
+    flagged = sum(1 for r in report.rows if r.get("uncertain"))
+    lines = [f"{len(report.rows)} images, {flagged} flagged uncertain, {len(report.failures)} failed.", "", "| metric | mean | median | min | max |", "|---|---|---|---|---|"]
+    lines += [f"| {c} | {report.summary[c]['mean']:.4f} | {report.summary[c]['median']:.4f} | {report.summary[c]['min']:.4f} | {report.summary[c]['max']:.4f} |" for c in cols]
     timing = [c for c in report.summary if c.startswith("t_")]
     if timing:
         lines += ["", "| stage | mean s | median s |", "|---|---|---|"]
@@ -243,6 +244,9 @@ def evaluate(
     gallery: int = 8,
     progress: bool | None = None,
     on_image: Callable[[str, dict[str, Any]], None] | None = None,
+    names: Sequence[str] | None = None,
+    attributes: dict[str, dict[str, Any]] | None = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> EvalReport:
     """Run ``pipeline`` (a :class:`~studiocomp.Pipeline` or a preset name) over a data folder and score it.
 
@@ -266,6 +270,16 @@ def evaluate(
         Draw a progress bar on stderr (default: when stderr is a terminal).
     on_image : callable, optional
         Called as ``on_image(name, row)`` after each image.
+    names : sequence of str, optional
+        Only these samples (file stems), in this order; an unknown name is an :class:`~studiocomp.InputError`.
+    attributes : dict, optional
+        Attributes by sample name, merged over the folder's ``attributes.json``.
+    prepare : callable, optional
+        Applied to each loaded image (H×W×3 float32) before the pipeline, e.g. a greyscale conversion.
+
+    Each row also records ``uncertain`` (1 when the result had an uncertain
+    warning, else 0) and ``warnings`` (their codes), so that a report can show
+    whether the bad cut-outs were the flagged ones.
     """
     from . import metrics
     from .image import load_image
@@ -279,7 +293,16 @@ def evaluate(
     pipe = Pipeline.preset(pipeline) if isinstance(pipeline, str) else pipeline
     if not isinstance(pipe, Pipeline):
         raise InputError("pipeline", "a Pipeline or a preset name", type(pipeline).__name__)
-    samples = load_dataset(data, trimap=trimap)[:limit]
+    samples = load_dataset(data, trimap=trimap)
+    if names is not None:
+        by_name = {x.name: x for x in samples}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise InputError("names", f"sample names in {data}", ", ".join(unknown[:5]))
+        samples = [by_name[n] for n in names]
+    if attributes:
+        samples = [Sample(x.name, x.image, x.truth, x.truth_is_alpha, x.trimap, {**x.attributes, **attributes.get(x.name, {})}) for x in samples]
+    samples = samples[:limit]
     attr_keys = sorted({k for s in samples for k in s.attributes})
     rows: list[dict[str, Any]] = []
     failures: list[tuple[str, str]] = []
@@ -291,6 +314,8 @@ def evaluate(
             try:
                 t0 = time.perf_counter()
                 image = load_image(sample.image)
+                if prepare is not None:
+                    image = prepare(image)
                 t_load = time.perf_counter() - t0
                 gt = _truth(sample, image.shape[:2])
                 result = pipe(image, background=background)
@@ -311,6 +336,8 @@ def evaluate(
                 row[f"t_{stage}"] = seconds
                 if f"t_{stage}" not in stage_cols:
                     stage_cols.append(f"t_{stage}")
+            row["uncertain"] = int(result.uncertain)
+            row["warnings"] = " ".join(w.code for w in result.warnings)
             row["t_pipeline"] = sum(timings.values())
             row["t_metrics"] = t_metrics
             rows.append(row)
@@ -339,7 +366,7 @@ def evaluate(
         from .image import save_image
 
         out = Path(output)
-        columns = ["name", *attr_keys, *metric_cols, *timing_cols, "error"]
+        columns = ["name", *attr_keys, *metric_cols, "uncertain", "warnings", *timing_cols, "error"]
         report.files.append(atomic_write_bytes(out / "per_image.csv", _csv(rows, columns)))
         attr_rows = [{"attribute": k, "value": v, **stats} for k, groups in by_attribute.items() for v, stats in groups.items()]
         report.files.append(atomic_write_bytes(out / "by_attribute.csv", _csv(attr_rows, ["attribute", "value", "n", *metric_cols])))

@@ -16,9 +16,9 @@ from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image
 from .placement import Placement
 from .registry import create
-from .types import STAGE_PROTOCOLS, Alpha, Image, Mask, Matte
+from .types import STAGE_PROTOCOLS, Alpha, Assessed, Image, Mask, Matte, QualityWarning
 
-__all__ = ["Pipeline", "PipelineResult", "PRESETS"]
+__all__ = ["Pipeline", "PipelineResult", "PRESETS", "assess_mask"]
 
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
@@ -29,10 +29,45 @@ _FINISHING: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
-    "studio": {"segmenter": ("backdrop", {}), "matter": ("unmix", {}), **_FINISHING},
-    "portrait": {"segmenter": ("selfie", {}), "matter": ("modnet", {}), **_FINISHING},
+    # person prior (selfie + U²-Net-p + MODNet, those whose weights are there) + backdrop model; keyer alone offline
+    "studio": {"segmenter": ("studio", {}), "matter": ("unmix", {}), **_FINISHING},
+    # MODNet's alpha; people of a group that MODNet drops are restored from the selfie + U²-Net-p mask
+    "portrait": {"segmenter": ("ensemble", {"members": ("selfie", "u2netp")}), "matter": ("modnet", {"fill_missed": True}), **_FINISHING},
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
+
+#: a side of the frame is "touched" when more than this fraction of its pixels are subject
+_TOUCH_FRACTION = 0.05
+#: a subject covering more of the frame than this is in doubt (the backdrop was probably not found)
+_FILL_LIMIT = 0.9
+
+
+def assess_mask(mask: Mask) -> list[QualityWarning]:
+    """The checks that hold for any segmenter: no subject, a subject filling the frame, or touching it on three sides.
+
+    Parameters
+    ----------
+    mask : Mask
+        H×W bool subject mask (the pipeline passes ``alpha > 0.5``).
+
+    Returns
+    -------
+    list of QualityWarning
+        ``no-subject``, ``subject-fills-frame`` (> 90 % of the frame), ``subject-touches-frame``
+        (more than 5 % of each of three sides, the top among them: a bust touches the bottom and
+        often both sides, which is fine), all ``uncertain``.
+    """
+    area = float(np.count_nonzero(mask)) / mask.size
+    if area == 0.0:
+        return [QualityWarning("no-subject", "no subject was found (the mask is empty)", 0.0)]
+    out: list[QualityWarning] = []
+    if area > _FILL_LIMIT:
+        out.append(QualityWarning("subject-fills-frame", f"the subject covers {area:.0%} of the frame: the background was probably not found", area))
+    sides = {"top": mask[0], "bottom": mask[-1], "left": mask[:, 0], "right": mask[:, -1]}
+    touched = [name for name, line in sides.items() if line.mean() > _TOUCH_FRACTION]
+    if len(touched) >= 3 and "top" in touched:
+        out.append(QualityWarning("subject-touches-frame", f"the subject touches the frame on {len(touched)} sides ({', '.join(touched)})", float(len(touched))))
+    return out
 
 
 @dataclass
@@ -64,6 +99,9 @@ class PipelineResult:
         caster, or when the subject's feet are not in the frame).
     timings : dict[str, float]
         Seconds spent in each stage, in run order.
+    warnings : list[QualityWarning]
+        The segmenter's own doubts (when it has ``segment_assessed``) and the
+        pipeline's checks of the final alpha (:func:`assess_mask`). See :attr:`uncertain`.
     """
 
     mask: Mask
@@ -75,6 +113,19 @@ class PipelineResult:
     placed_foreground: Image
     shadow: Alpha
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[QualityWarning] = field(default_factory=list)
+
+    @property
+    def uncertain(self) -> bool:
+        """True when any warning puts the cut-out in doubt: a person should look at it."""
+        return any(w.uncertain for w in self.warnings)
+
+    @property
+    def confidence(self) -> float:
+        """1.0 with no doubt, 0.0 with one or more uncertain warnings, 0.5 with notes only (a coarse summary of :attr:`warnings`)."""
+        if self.uncertain:
+            return 0.0
+        return 0.5 if self.warnings else 1.0
 
     def cutout(self) -> np.ndarray:
         """H×W×4 float32 RGBA in the photo's coordinates: cleaned foreground with alpha (straight)."""
@@ -242,8 +293,14 @@ class Pipeline:
         img = timed("load", checked_image, image)
         h, w = img.shape[:2]
         mask: Mask | None = None
+        warnings: list[QualityWarning] = []
         if "segmenter" in self._stages:
-            mask = timed("segmenter", self._stages["segmenter"].segment, img)
+            segmenter = self._stages["segmenter"]
+            if isinstance(segmenter, Assessed):
+                mask, warnings = timed("segmenter", segmenter.segment_assessed, img)
+                warnings = list(warnings)
+            else:
+                mask = timed("segmenter", segmenter.segment, img)
         if "matter" in self._stages:
             matte: Matte = timed("matter", self._stages["matter"].matte, img, mask)
             alpha, foreground = matte.alpha, matte.foreground
@@ -251,11 +308,12 @@ class Pipeline:
             alpha, foreground = mask.astype(np.float32), img.copy()
         else:  # pragma: no cover
             raise StudiocompError("pipeline has neither segmenter nor matter")
-        if mask is None:
-            mask = alpha > 0.5
         for name, arr in (("alpha", alpha), ("foreground", foreground)):
             if arr.shape[:2] != (h, w):
                 raise StudiocompError(f"a stage returned {name} of shape {arr.shape}, expected {(h, w)}")
+        if mask is None:
+            mask = alpha > 0.5
+        warnings += assess_mask(alpha > 0.5)
         bg = timed("background", resolve_background, background, h, w, fit)
         size = bg.shape[:2]
         if place is not None:
@@ -285,4 +343,5 @@ class Pipeline:
             placed_foreground=subject,
             shadow=shadow,
             timings=timings,
+            warnings=warnings,
         )

@@ -27,6 +27,8 @@ ENTRY_POINT_GROUP = "studiocomp.backends"
 _BUILTIN: dict[str, dict[str, str]] = {
     "segmenter": {
         "backdrop": "studiocomp.backends.segment.backdrop:BackdropKeyer",
+        "studio": "studiocomp.backends.segment.studio:StudioSegmenter",
+        "ensemble": "studiocomp.backends.segment.ensemble:PersonEnsemble",
         "selfie": "studiocomp.backends.segment.selfie:SelfieSegmenter",
         "u2netp": "studiocomp.backends.segment.u2netp:U2NetPSegmenter",
         "deeplab": "studiocomp.backends.segment.deeplab:DeepLabSegmenter",

@@ -33,6 +33,8 @@ __all__ = [
     "Relighter",
     "ShadowCaster",
     "Compositor",
+    "QualityWarning",
+    "Assessed",
     "STAGE_PROTOCOLS",
 ]
 
@@ -59,6 +61,48 @@ class Matte:
 
     alpha: Alpha
     foreground: Image
+
+
+@dataclass(frozen=True)
+class QualityWarning:
+    """A named doubt about one result: what was measured, and whether the result should be checked by a person.
+
+    Attributes
+    ----------
+    code : str
+        Stable identifier, e.g. ``"backdrop-not-found"``, ``"subject-touches-frame"``,
+        ``"prior-disagreement"`` (see docs/architecture.md for the list).
+    message : str
+        One sentence for a person, with the measured value.
+    value : float
+        The measurement behind the warning (a fraction in [0, 1] or a count), NaN when none.
+    uncertain : bool
+        True when the cut-out may be wrong and should be looked at; False for a
+        note that does not put the result in doubt (e.g. "no neural prior: keyer only"
+        when the keyer's own checks pass).
+    """
+
+    code: str
+    message: str
+    value: float = float("nan")
+    uncertain: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+@runtime_checkable
+class Assessed(Protocol):
+    """Optional extension of a :class:`Segmenter`: a mask together with the segmenter's own doubts about it.
+
+    :class:`~studiocomp.Pipeline` calls :meth:`segment_assessed` instead of
+    ``segment`` when a segmenter has it, and puts the warnings in
+    :attr:`~studiocomp.PipelineResult.warnings`.
+    """
+
+    def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
+        """Return the H×W bool mask and a list of :class:`QualityWarning` (empty when nothing is in doubt)."""
+        ...
 
 
 @runtime_checkable

@@ -14,7 +14,7 @@ from studiocomp.types import STAGE_PROTOCOLS
 BACKENDS = [(kind, name) for kind, names in studiocomp.list_backends().items() for name in names if not name.startswith("test-")]
 
 #: Backends whose weights come from the hub: the tests seed the local hub cache from ../shared first.
-FROM_HUB = {"selfie", "u2netp", "modnet", "rvm"}
+FROM_HUB = {"selfie", "u2netp", "modnet", "rvm", "ensemble", "studio"}
 #: Backends with no weights here: randomly initialised networks of the real architecture
 #: (SAM and MobileSAM at a tiny size; DeepLabV3-MobileNetV3 at its real size, 11 M parameters).
 _TINY_OPTIONS: dict[tuple[str, str], dict[str, Any]] = {

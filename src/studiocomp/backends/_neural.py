@@ -73,6 +73,12 @@ class OnnxSegmenter:
     def _predict(self, image: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def predict_probability(self, image: Any) -> np.ndarray:
+        """The subject probability at the model's resolution (h×w float32 in [0, 1], e.g. 256×256 for selfie)."""
+        from ..image import checked_image
+
+        return np.clip(np.asarray(self._predict(checked_image(image)), np.float32), 0.0, 1.0)
+
     def probability(self, image: Any) -> np.ndarray:
         """The subject probability at full size (H×W float32 in [0, 1])."""
         from ..image import checked_image
@@ -86,16 +92,58 @@ class OnnxSegmenter:
         return self.probability(image) > self.threshold
 
 
-def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None) -> Any:
+def missed_regions(mask: np.ndarray, alpha: np.ndarray, coverage: float = 0.5, min_area: float = 0.002, work_side: int = 512) -> np.ndarray:
+    """The parts of ``mask`` that ``alpha`` dropped: its connected regions whose mean alpha is below ``coverage``.
+
+    Parameters
+    ----------
+    mask : H×W bool
+        A segmenter's mask.
+    alpha : H×W float32
+        A matter's alpha.
+    coverage : float
+        A region whose mean alpha is below this was dropped by the matter.
+    min_area : float
+        Regions smaller than this fraction of the frame are ignored.
+
+    Returns
+    -------
+    H×W bool: the dropped regions (all False when none). Found at about ``work_side`` pixels.
+    """
+    from .._ops import resize, working_size
+
+    h, w = mask.shape
+    hw = working_size(h, w, work_side)
+    small = resize(mask.view(np.uint8), hw, cv2.INTER_NEAREST)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    if n <= 1:
+        return np.zeros((h, w), bool)
+    a_small = resize(alpha, hw, cv2.INTER_AREA)
+    sums = np.bincount(labels.ravel(), weights=a_small.ravel(), minlength=n)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    dropped = (sums / np.maximum(areas, 1) < coverage) & (areas >= min_area * small.size)
+    dropped[0] = False
+    if not dropped.any():
+        return np.zeros((h, w), bool)
+    return (resize(dropped[labels].view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask
+
+
+def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None, fill_missed: bool = False) -> Any:
     """A model's low-resolution alpha → full-size :class:`~studiocomp.Matte`.
 
     Guided upsampling, the optional mask gate (``margin`` × the long side
-    around a segmenter's mask) and blur-fusion foreground estimation.
+    around a segmenter's mask), the optional restoring of the mask's regions
+    the network dropped (``fill_missed``: see :func:`missed_regions`; a person
+    of a group the segmenter found) and blur-fusion foreground estimation.
     """
     from .._ops import estimate_foreground, guided_upsample, mask_gate
     from ..types import Matte
 
     alpha, band = guided_upsample(np.clip(low_alpha, 0.0, 1.0), image)
-    if mask is not None and margin is not None:
-        alpha *= mask_gate(checked_mask(mask, image.shape[:2]), margin)
+    if mask is not None:
+        m = checked_mask(mask, image.shape[:2])
+        if margin is not None:
+            alpha *= mask_gate(m, margin)
+        if fill_missed:
+            alpha[missed_regions(m, alpha)] = 1.0  # only pixels set to 1: ``band`` is still a superset of the fractional ones
     return Matte(alpha=alpha, foreground=estimate_foreground(image, alpha, band=band))

@@ -100,6 +100,10 @@ class RVMMatter:
                 self._state, self._state_size = tuple(rec), hw
         return np.asarray(pha[0, 0], np.float32)
 
+    def predict_alpha(self, image: Image) -> np.ndarray:
+        """The network's alpha at the network's resolution (h×w float32), carrying the state when ``sequence`` is set."""
+        return self._run(checked_image(image))
+
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         img = checked_image(image)
         return finish_matte(img, self._run(img), mask, self.mask_margin)

@@ -29,6 +29,7 @@ turns it into fractional alpha at full resolution.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -39,7 +40,7 @@ from ...errors import InputError
 from ...image import as_image, checked_image
 from ...types import Image, Mask
 
-__all__ = ["BackdropKeyer"]
+__all__ = ["BackdropKeyer", "BackdropAnalysis"]
 
 _K3 = np.ones((3, 3), np.uint8)
 # Tuned on ../shared/data/studio_synth (see docs/evaluation in the issue notes):
@@ -79,8 +80,13 @@ def _seed_colour(img: np.ndarray, grad: np.ndarray, seeds: np.ndarray) -> np.nda
     pts = img[smooth].astype(np.float32)
     if len(pts) < 16:
         return np.median(img[seeds], axis=0).astype(np.float32)
+    # Deterministic start (brightness terciles), one attempt: k-means++ would draw from OpenCV's
+    # per-thread random state, so a photo's result would depend on what ran before it in the thread.
+    order = np.argsort(pts.sum(1), kind="stable")
+    labels0 = np.empty((len(pts), 1), np.int32)
+    labels0[order, 0] = np.arange(len(pts)) * 3 // len(pts)
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3)
-    _, labels, centres = cv2.kmeans(pts, 3, None, crit, 2, cv2.KMEANS_PP_CENTERS)
+    _, labels, centres = cv2.kmeans(pts, 3, labels0, crit, 1, cv2.KMEANS_USE_INITIAL_LABELS)
     counts = np.bincount(labels.ravel(), minlength=3)
     return centres[counts.argmax()].astype(np.float32)
 
@@ -115,6 +121,41 @@ def _plate_model(blur: np.ndarray, plate_full: np.ndarray, hw: tuple[int, int]) 
     gain, density = fill_from(blur / np.maximum(plate, 1e-3), close, max(hw) / 8.0)
     gain = np.where(density[..., None] > 1e-3, np.clip(gain, 0.5, 2.0), 1.0)
     return (plate * gain).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class BackdropAnalysis:
+    """What the keyer measured on one photo, at its working resolution (h×w, long side ``working_size``).
+
+    Attributes
+    ----------
+    image : np.ndarray
+        h×w×3 float32, the photo shrunk and lightly blurred (σ 0.8 px).
+    model : np.ndarray
+        h×w×3 float32, the fitted backdrop colour surface (extrapolated under the subject).
+    score : np.ndarray
+        h×w float32 foreground-likeness: < 0 where a pixel can be the backdrop or a shadow on it.
+    gradient : np.ndarray
+        h×w float32 difference-of-Gaussians edge strength.
+    edge_limit : float
+        Edge strength above which an edge is a barrier (from the backdrop's own noise).
+    mask : np.ndarray
+        h×w bool, the keyer's subject mask.
+    border_backdrop : float
+        Fraction of the top, left and right frame band that was found to be backdrop, in [0, 1].
+    backdrop_noise : float
+        The backdrop's 90th-percentile edge response; near 0.03 and above the backdrop is textured
+        (painted canvas, a room), not seamless paper.
+    """
+
+    image: np.ndarray
+    model: np.ndarray
+    score: np.ndarray
+    gradient: np.ndarray
+    edge_limit: float
+    mask: np.ndarray
+    border_backdrop: float
+    backdrop_noise: float
 
 
 class BackdropKeyer:
@@ -174,6 +215,10 @@ class BackdropKeyer:
 
     def segment_small(self, image: Image) -> Mask:
         """The mask at the working resolution (what :meth:`segment` upsamples)."""
+        return self.analyse(image).mask
+
+    def analyse(self, image: Image) -> BackdropAnalysis:
+        """Key ``image`` at the working resolution and return everything measured (see :class:`BackdropAnalysis`)."""
         hw = working_size(*image.shape[:2], self.working_size)
         small = resize(image, hw, cv2.INTER_AREA)
         blur = cv2.GaussianBlur(small, (0, 0), 0.8)
@@ -209,7 +254,13 @@ class BackdropKeyer:
         bg = self._grow(bg, score < 0, steps=8)
         bg |= self._enclosed_backdrop(bg, score, grad, grad_limit, blur, model)
         fg = cv2.morphologyEx((~bg).astype(np.uint8), cv2.MORPH_OPEN, _K3)
-        return remove_small(fg, 0.01)
+        # a frame edge is "backdrop" only where it is reachable backdrop and not a noisy room wall
+        border = float(bg[edges].mean())
+        if near.sum() <= 20:
+            noise = float(np.percentile(grad[edges], 90))
+        return BackdropAnalysis(
+            image=blur, model=model, score=score, gradient=grad, edge_limit=grad_limit, mask=remove_small(fg, 0.01), border_backdrop=border, backdrop_noise=noise
+        )
 
     @staticmethod
     def _reachable(score: np.ndarray, grad: np.ndarray, grad_limit: float, seeds: np.ndarray) -> np.ndarray:

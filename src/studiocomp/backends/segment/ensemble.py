@@ -1,0 +1,172 @@
+"""A person prior from several small neural models: the mean of their subject probabilities.
+
+Each model fails in its own way: on ``humanseg_removebg290`` MediaPipe selfie
+takes a desk in front of a person for the person, U²-Net-p loses a dark suit
+on a dark backdrop, MODNet drops the second person of a group. Their mean
+probability fails less often than any one of them (measured in
+docs/evaluation.md), and how much they disagree is a measure of doubt that a
+single model cannot give.
+
+Members are registered backends: segmenters with a ``probability`` method
+(``selfie``, ``u2netp``) or matters with a ``predict_alpha`` method
+(``modnet``, ``rvm``). Each member's low-resolution output is resized to a
+common working size, the maps are averaged there, and the mean is resized to
+the photo's size (bilinear).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..._ops import resize, working_size
+from ...errors import InputError, WeightsUnavailableError
+from ...image import checked_image
+from ...types import Image, Mask, QualityWarning
+
+__all__ = ["PersonEnsemble", "DEFAULT_MEMBERS"]
+
+DEFAULT_MEMBERS: tuple[str, ...] = ("selfie", "u2netp", "modnet")
+"""The Apache-2.0 person models; RVM (GPL-3.0 weights) is left out of the defaults."""
+
+#: 1 − the lowest IoU between two members' masks above which the prior is in doubt
+#: (on the 22 real studio photos, images whose members disagree more than this are the ones below IoU 0.9).
+DISAGREEMENT_LIMIT = 0.12
+
+
+def _member(name: str, device: str, threads: int | None, weights: str | os.PathLike[str] | None) -> Any:
+    from ...registry import create, list_backends
+
+    opts: dict[str, Any] = {"device": device, "threads": threads, "weights": weights}
+    if name in list_backends("segmenter"):
+        backend = create("segmenter", name, **opts)
+        if not hasattr(backend, "probability"):
+            raise InputError("members", "segmenters with a probability() method or matters with predict_alpha()", name)
+        return backend
+    if name in list_backends("matter"):
+        backend = create("matter", name, mask_margin=None, **opts)
+        if not hasattr(backend, "predict_alpha"):
+            raise InputError("members", "segmenters with a probability() method or matters with predict_alpha()", name)
+        return backend
+    raise InputError("members", "names of neural segmenters or matters (selfie, u2netp, modnet, rvm)", repr(name))
+
+
+class PersonEnsemble:
+    """Segmenter: the mean person probability of several neural models, cut at ``threshold``.
+
+    Parameters
+    ----------
+    members : sequence of str
+        Registered neural backends (default ``("selfie", "u2netp", "modnet")``).
+    threshold : float
+        Probability above which a pixel is subject.
+    skip_unavailable : bool
+        Leave out a member whose weights cannot be had (offline, not cached) instead of
+        raising; :attr:`missing` names them. With no member left,
+        :class:`~studiocomp.WeightsUnavailableError` is raised either way.
+    working_side : int
+        Long side (pixels) at which the members' maps are averaged.
+    device, threads
+        As for each member (see :class:`~studiocomp.backends.matte.modnet.MODNetMatter`).
+    weights : dict of str to path, optional
+        Local weight files by member name.
+
+    Raises
+    ------
+    InputError
+        An unknown member, an empty list, or a threshold outside (0, 1).
+    WeightsUnavailableError
+        No member's weights are available.
+
+    Examples
+    --------
+    >>> import studiocomp  # doctest: +SKIP
+    >>> prior = studiocomp.create("segmenter", "ensemble", members=("selfie", "modnet"))  # doctest: +SKIP
+    >>> prior.probability(image).shape  # doctest: +SKIP
+    (H, W)
+    """
+
+    def __init__(
+        self,
+        members: Sequence[str] = DEFAULT_MEMBERS,
+        threshold: float = 0.5,
+        *,
+        skip_unavailable: bool = False,
+        working_side: int = 512,
+        device: str = "auto",
+        threads: int | None = None,
+        weights: dict[str, str | os.PathLike[str]] | None = None,
+    ) -> None:
+        if isinstance(members, str) or not members:
+            raise InputError("members", "a non-empty sequence of backend names", repr(members))
+        if not (0.0 < float(threshold) < 1.0):
+            raise InputError("threshold", "a float in (0, 1)", repr(threshold))
+        self.threshold = float(threshold)
+        self.working_side = int(working_side)
+        self.members: dict[str, Any] = {}
+        self.missing: list[str] = []
+        errors: list[str] = []
+        for name in members:
+            try:
+                self.members[name] = _member(name, device, threads, (weights or {}).get(name))
+            except WeightsUnavailableError as exc:
+                if not skip_unavailable:
+                    raise
+                self.missing.append(name)
+                errors.append(str(exc))
+        if not self.members:
+            raise WeightsUnavailableError("no member of the ensemble has its weights: " + " | ".join(errors))
+
+    def __repr__(self) -> str:
+        return f"PersonEnsemble(members={tuple(self.members)}, threshold={self.threshold})"
+
+    def member_probabilities(self, image: Image) -> dict[str, np.ndarray]:
+        """Each member's subject probability at the working size (h×w float32 in [0, 1], long side ``working_side``)."""
+        img = checked_image(image)
+        hw = working_size(*img.shape[:2], self.working_side)
+        out: dict[str, np.ndarray] = {}
+        for name, backend in self.members.items():
+            small = backend.predict_alpha(img) if hasattr(backend, "predict_alpha") else backend.predict_probability(img)
+            out[name] = np.clip(resize(np.asarray(small, np.float32), hw, cv2.INTER_LINEAR), 0.0, 1.0)
+        return out
+
+    @staticmethod
+    def disagreement(maps: dict[str, np.ndarray], threshold: float = 0.5) -> float:
+        """1 − the lowest IoU between two members' masks (0 for one member); in [0, 1]."""
+        masks = [m > threshold for m in maps.values()]
+        worst = 1.0
+        for i in range(len(masks)):
+            for j in range(i + 1, len(masks)):
+                union = np.count_nonzero(masks[i] | masks[j])
+                worst = min(worst, np.count_nonzero(masks[i] & masks[j]) / union if union else 1.0)
+        return float(1.0 - worst)
+
+    def probability_small(self, image: Image) -> tuple[np.ndarray, list[QualityWarning]]:
+        """The mean probability at the working size, with the warnings the members' disagreement raises."""
+        maps = self.member_probabilities(image)
+        mean = np.mean(list(maps.values()), axis=0).astype(np.float32)
+        warnings: list[QualityWarning] = []
+        spread = self.disagreement(maps, self.threshold)
+        if spread > DISAGREEMENT_LIMIT:
+            warnings.append(QualityWarning("prior-disagreement", f"the person models ({', '.join(maps)}) disagree on {spread:.0%} of the subject (IoU {1 - spread:.2f})", spread))
+        return mean, warnings
+
+    def probability(self, image: Any) -> np.ndarray:
+        """The mean subject probability at the photo's size (H×W float32 in [0, 1])."""
+        img = checked_image(image)
+        mean, _ = self.probability_small(img)
+        return np.clip(resize(mean, img.shape[:2], cv2.INTER_LINEAR), 0.0, 1.0)
+
+    def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
+        """The H×W bool mask and the members' doubts (see :class:`~studiocomp.types.Assessed`)."""
+        img = checked_image(image)
+        mean, warnings = self.probability_small(img)
+        return resize(mean, img.shape[:2], cv2.INTER_LINEAR) > self.threshold, warnings
+
+    def segment(self, image: Image) -> Mask:
+        """The H×W bool mask: mean probability > ``threshold``."""
+        return self.segment_assessed(image)[0]

@@ -1,0 +1,233 @@
+"""The ``studio`` segmenter: a neural person prior decides what is person, the backdrop model decides the edges.
+
+Why a hybrid (measured in docs/evaluation.md): the backdrop keyer alone is
+right on seamless paper and wrong as soon as the backdrop is painted, mottled,
+black-and-white or the same colour as the clothes (mean IoU 0.73 on 22 real
+studio-like photos), because it stakes the person's *shape* on the backdrop
+being smooth. The small person models are right about the shape on all of
+them but know nothing about this photo's backdrop: they stop short of the true
+outline and cannot tell a shadow on the paper from a dark sleeve. So:
+
+1. **Prior.** :class:`~studiocomp.backends.segment.ensemble.PersonEnsemble`
+   (mean probability of selfie, U²-Net-p and MODNet) gives the shape. Where
+   its members disagree strongly the result is flagged uncertain.
+2. **Backdrop model.** :meth:`BackdropKeyer.analyse
+   <studiocomp.backends.segment.backdrop.BackdropKeyer.analyse>` fits the
+   backdrop's colour surface and scores every pixel: can it be the backdrop, or
+   a shadow cast on it (same chromaticity, darker)?
+3. **Edges.** The person models stop short of the true outline (their masks
+   are about a pixel inside it on real photos). In a band of ``edge_band``
+   working pixels outside the prior's outline, pixels that cannot be the
+   backdrop or a shadow cast on it join the subject; a shadow on the paper does
+   not (so it cannot become a dark rim). Taking pixels *away* from the prior's
+   mask by the backdrop model was measured too, and lost more than it gained
+   (clothes the colour of the backdrop): the prior's inside is kept.
+4. **Pockets.** Regions inside the prior's mask that match the backdrop model
+   closely and are smooth (gaps between hair strands, between arm and body) are
+   backdrop, when the backdrop was found along the frame and the prior itself
+   leans to background there (p < 0.6).
+
+Without any weights (a fresh offline machine) the keyer alone is used, and its
+own checks say when it is unsure: the backdrop not found along the frame, a
+textured backdrop, the subject touching the frame on three sides.
+
+The unknown band the ``unmix`` matter then refines, and the spill removal, come
+from the same backdrop model idea (see :mod:`studiocomp.backends.matte.unmix`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..._ops import disk, resize
+from ...errors import InputError, WeightsUnavailableError
+from ...image import checked_image
+from ...types import Image, Mask, QualityWarning
+from .backdrop import BackdropAnalysis, BackdropKeyer
+from .ensemble import DEFAULT_MEMBERS, PersonEnsemble
+
+__all__ = ["StudioSegmenter", "keyer_warnings"]
+
+#: a pocket of backdrop is removed only where the prior itself leans to background (p below this);
+#: on the 22 real photos a looser limit (0.75, 0.9) cut holes in grey suits on grey backdrops (IoU 0.96 → 0.70)
+_POCKET_PRIOR = 0.6
+#: keyer score below which a pixel matches the backdrop model closely (see BackdropKeyer)
+_BACKDROP_CLOSE = -0.3
+#: smallest pocket of backdrop inside the mask that is removed, as a fraction of the working image
+_POCKET_MIN = 0.0005
+#: below this fraction of the frame band being backdrop, there is no seamless backdrop to rely on
+BORDER_BACKDROP_MIN = 0.5
+#: backdrop noise (90th percentile DoG response) above which the backdrop is textured, not paper
+TEXTURED_NOISE = 0.02
+#: keyer/prior disagreement on a trusted backdrop above which the result is in doubt
+KEYER_DISAGREEMENT_LIMIT = 0.15
+#: a backdrop is clean (the keyer may decide the shape) when this much of the frame band is backdrop, and it is not textured
+_CLEAN_BORDER = 0.8
+#: keyer and prior agree (IoU) at least this much: the keyer's shape is kept
+_AGREEMENT = 0.9
+#: members' disagreement above which the prior itself is lost (drawn or unusual subjects): a clean keyer decides
+_PRIOR_LOST = 0.3
+#: the prior found a person when its mask covers at least this fraction of the frame
+_PRIOR_MIN_AREA = 0.01
+#: the prior is sure of a person above this probability
+_PRIOR_SURE = 0.9
+
+
+def keyer_warnings(analysis: BackdropAnalysis) -> list[QualityWarning]:
+    """The keyer's doubts about its own mask: backdrop not found along the frame, textured backdrop, no subject.
+
+    Every warning returned is ``uncertain`` (the keyer stakes the subject's
+    shape on the backdrop; when the backdrop is not what it expects, the shape
+    may be wrong). The checks that hold for any segmenter (the subject touching
+    the frame) are made by the pipeline.
+    """
+    out: list[QualityWarning] = []
+    if analysis.border_backdrop < BORDER_BACKDROP_MIN:
+        out.append(
+            QualityWarning(
+                "backdrop-not-found", f"only {analysis.border_backdrop:.0%} of the frame's top and sides is a smooth backdrop (keyer needs ≥ {BORDER_BACKDROP_MIN:.0%})", analysis.border_backdrop
+            )
+        )
+    if analysis.backdrop_noise > TEXTURED_NOISE:
+        out.append(
+            QualityWarning(
+                "textured-backdrop", f"the backdrop is textured (edge response {analysis.backdrop_noise:.3f} > {TEXTURED_NOISE}): painted canvas or a room, not seamless paper", analysis.backdrop_noise
+            )
+        )
+    return out
+
+
+class StudioSegmenter:
+    """Segmenter for studio shots: neural person prior + backdrop model (see the module docs).
+
+    Parameters
+    ----------
+    prior : sequence of str, a segmenter with ``probability_small`` (e.g. a PersonEnsemble), or None
+        The person models (default ``("selfie", "u2netp", "modnet")``). Members whose weights
+        cannot be had are left out; with none left (or ``None``) the keyer works alone and says so
+        in a ``"no-prior"`` note.
+    edge_band : int
+        Half-width, in working pixels, of the band around the prior's outline where the backdrop model decides.
+    working_size : int
+        Long side (pixels) at which the keyer and the fusion work.
+    shadow_depth, highlight, plate
+        The keyer's options (see :class:`~studiocomp.backends.segment.backdrop.BackdropKeyer`).
+    device, threads, weights
+        For the prior's models; ``weights`` maps a model name to a local file.
+
+    Raises
+    ------
+    InputError
+        Bad options (from the keyer or the ensemble).
+
+    Examples
+    --------
+    >>> import studiocomp
+    >>> seg = studiocomp.create("segmenter", "studio", prior=None)   # keyer only: no weights needed
+    >>> image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=1)
+    >>> mask, warnings = seg.segment_assessed(image)
+    >>> mask.shape, [w.code for w in warnings]
+    ((240, 180), ['no-prior'])
+    """
+
+    def __init__(
+        self,
+        prior: Sequence[str] | Any | None = DEFAULT_MEMBERS,
+        *,
+        edge_band: int = 1,
+        working_size: int = 512,
+        shadow_depth: float = 0.42,
+        highlight: float = 1.12,
+        plate: Any = None,
+        device: str = "auto",
+        threads: int | None = None,
+        weights: dict[str, str | os.PathLike[str]] | None = None,
+    ) -> None:
+        if not (1 <= int(edge_band) <= 16):
+            raise InputError("edge_band", "an integer in 1–16", repr(edge_band))
+        self.edge_band = int(edge_band)
+        self.keyer = BackdropKeyer(working_size=working_size, shadow_depth=shadow_depth, highlight=highlight, plate=plate)
+        self.prior: Any = None
+        self.prior_missing: list[str] = []
+        if prior is None:
+            pass
+        elif isinstance(prior, (list, tuple)):
+            try:
+                self.prior = PersonEnsemble(prior, skip_unavailable=True, working_side=working_size, device=device, threads=threads, weights=weights)
+                self.prior_missing = list(self.prior.missing)
+            except WeightsUnavailableError:
+                self.prior_missing = list(prior)
+        elif hasattr(prior, "probability_small"):
+            self.prior = prior
+        else:
+            raise InputError("prior", "a sequence of model names, a PersonEnsemble, or None", type(prior).__name__)
+
+    def __repr__(self) -> str:
+        prior = tuple(self.prior.members) if self.prior is not None else None
+        return f"StudioSegmenter(prior={prior}, edge_band={self.edge_band}, working_size={self.keyer.working_size})"
+
+    def segment(self, image: Image) -> Mask:
+        """The subject's H×W bool mask (see :meth:`segment_assessed` for the warnings)."""
+        return self.segment_assessed(image)[0]
+
+    def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
+        """The subject's H×W bool mask and the segmenter's doubts about it.
+
+        Warning codes: ``no-prior`` (a note: no weights, keyer alone),
+        ``backdrop-not-found`` and ``textured-backdrop`` (keyer alone: uncertain; with a prior: a note),
+        ``prior-disagreement`` (the person models disagree), ``keyer-disagreement`` (a clean backdrop
+        was found but the keyer and the prior disagree).
+        """
+        img = checked_image(image)
+        h, w = img.shape[:2]
+        analysis = self.keyer.analyse(img)
+        if self.prior is None:
+            missing = f" ({', '.join(self.prior_missing)} not available)" if self.prior_missing else ""
+            notes = [QualityWarning("no-prior", f"no neural person prior{missing}: the backdrop keyer alone decides the subject's shape", uncertain=False)]
+            return self._upsample(analysis.mask, (h, w)), notes + keyer_warnings(analysis)
+        prob, warnings = self.prior.probability_small(img)
+        prob = resize(prob, analysis.mask.shape, cv2.INTER_LINEAR)
+        prior_mask = prob > 0.5
+        clean = analysis.border_backdrop >= _CLEAN_BORDER and analysis.backdrop_noise <= TEXTURED_NOISE
+        spread = max([w.value for w in warnings if w.code == "prior-disagreement"], default=0.0)
+        union = np.count_nonzero(prior_mask | analysis.mask)
+        agreement = np.count_nonzero(prior_mask & analysis.mask) / union if union else 1.0
+        if np.count_nonzero(prior_mask) < _PRIOR_MIN_AREA * prior_mask.size:
+            # no person: a product shot (or a person the models cannot see); the keyer decides, with its own checks
+            note = QualityWarning("no-person", "the person models found no person: the backdrop keyer decides the subject's shape", uncertain=False)
+            return self._upsample(analysis.mask, (h, w)), [note, *keyer_warnings(analysis)]
+        if clean and (agreement >= _AGREEMENT or spread > _PRIOR_LOST):
+            # a clean backdrop the keyer can trust: it decides the shape, and what the prior is sure of is added
+            # (a white jacket on white paper); objects the person models do not know are kept
+            return self._upsample(analysis.mask | (prob > _PRIOR_SURE), (h, w)), warnings
+        fused = self._fuse(prob, analysis)
+        # the keyer's doubts are notes here: the prior decides the shape
+        warnings += [QualityWarning(x.code, x.message + "; the person prior decides the shape", x.value, uncertain=False) for x in keyer_warnings(analysis)]
+        if clean and 1.0 - agreement > KEYER_DISAGREEMENT_LIMIT:
+            warnings.append(QualityWarning("keyer-disagreement", f"a clean backdrop was found, but the keyer and the person prior disagree on {1 - agreement:.0%} of the subject", 1 - agreement))
+        return self._upsample(fused, (h, w)), warnings
+
+    @staticmethod
+    def _upsample(mask: np.ndarray, hw: tuple[int, int]) -> Mask:
+        if mask.shape == hw:
+            return mask.astype(bool)
+        return resize(mask.astype(np.uint8) * np.uint8(255), hw, cv2.INTER_LINEAR) >= 128
+
+    def _fuse(self, prob: np.ndarray, a: BackdropAnalysis) -> np.ndarray:
+        """Prior mask with its outline and pockets decided by the backdrop model (working size)."""
+        mask = prob > 0.5
+        outside = (cv2.dilate(mask.view(np.uint8), disk(self.edge_band)) > 0) & ~mask
+        out = mask | (outside & (a.score > 0))  # score ≤ 0: the backdrop, or a shadow cast on it
+        if a.border_backdrop >= BORDER_BACKDROP_MIN:
+            cand = (out & (prob < _POCKET_PRIOR) & (a.score < _BACKDROP_CLOSE) & (a.gradient < a.edge_limit)).view(np.uint8)
+            _, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=4)
+            big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= _POCKET_MIN * out.size)
+            big = big[big > 0]
+            if big.size:
+                out &= ~np.isin(labels, big)
+        return out
