@@ -100,8 +100,9 @@ class PipelineResult:
     timings : dict[str, float]
         Seconds spent in each stage, in run order.
     warnings : list[QualityWarning]
-        The segmenter's own doubts (when it has ``segment_assessed``) and the
-        pipeline's checks of the final alpha (:func:`assess_mask`). See :attr:`uncertain`.
+        The segmenter's own doubts (when it has ``segment_assessed``), the
+        pipeline's checks of the final alpha (:func:`assess_mask`) and the
+        placement's (:meth:`Placement.check`). See :attr:`uncertain`.
     """
 
     mask: Mask
@@ -319,6 +320,7 @@ class Pipeline:
         if place is not None:
             placed = timed("placement", place.apply, foreground, alpha, size)
             subject, subject_alpha = placed.foreground, placed.alpha
+            warnings += placed.warnings  # feet cut off, a bust stood up, an implausible scale
         elif size != (h, w):
             raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
         else:

@@ -36,13 +36,20 @@ import numpy as np
 
 from .errors import InputError
 from .image import checked_alpha, checked_image
-from .types import Alpha, Image
+from .types import Alpha, Image, QualityWarning
 
 __all__ = ["Placement", "Placed", "subject_extent"]
 
 _AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height
-_AUTO_TOP = 0.12
-_SNAP = 1e-3  # resampled alpha this close to 0 or 1 is set to it  # default top of a standing subject (no horizon): this fraction of the feet row from the top
+_AUTO_TOP = 0.12  # default top of a standing subject (no horizon): this fraction of the feet row from the top
+_SNAP = 1e-3  # resampled alpha this close to 0 or 1 is set to it
+#: a placed subject taller than this many frame heights, or shorter than the fraction below, is implausible
+_MAX_HEIGHT_FRAMES = 1.25
+_MIN_HEIGHT_FRAMES = 0.03
+#: upscaling a subject more than this makes it visibly softer than the background
+_MAX_UPSCALE = 3.0
+#: less than this share of the subject's solid area inside the frame: it is mostly outside
+_MIN_VISIBLE = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,12 +66,15 @@ class Placed:
         Rows and columns (end exclusive) of the placed subject, clipped to the frame.
     scale : float
         The subject's scale factor from its photo.
+    warnings : tuple of QualityWarning
+        What the placement found doubtful (see :meth:`Placement.apply`); empty when nothing.
     """
 
     foreground: Image
     alpha: Alpha
     box: tuple[int, int, int, int]
     scale: float
+    warnings: tuple[QualityWarning, ...] = ()
 
 
 def subject_extent(alpha: np.ndarray) -> tuple[int, int, float, bool] | None:
@@ -167,12 +177,61 @@ class Placement:
             return x, y, (y - self.horizon) * self.subject_height / self.camera_height
         return x, y, (1.0 - _AUTO_TOP) * y
 
+    def check(self, extent: tuple[int, int, float, bool], photo_shape: tuple[int, int], size: tuple[int, int], target: tuple[float, float, float], top_cut: bool = False) -> list[QualityWarning]:
+        """The doubts about placing a subject of this ``extent`` at ``target`` = (feet x, feet y, height) in a frame of ``size``.
+
+        Returns named warnings, all ``uncertain`` except ``subject-upscaled``:
+
+        - ``cut-subject-standing``: the subject is cut by its photo's bottom edge (no feet: a
+          head-and-shoulders shot) but stands on the floor at ``feet`` — it will look cut off in mid-air.
+        - ``cut-subject-full-height``: a cut subject (bottom or top edge of its photo) is sized by the
+          horizon rule with ``subject_height`` as if all of it were visible: it comes out too large.
+        - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one.
+        - ``subject-upscaled``: enlarged more than 3× from its photo: softer than the background (a note).
+
+        Raises
+        ------
+        InputError
+            ``feet`` outside the background (x not in [0, W], y not in [0, H]).
+        """
+        h, w = size
+        top, bottom, _, cut = extent
+        x, y, height = target
+        if self.feet is not None and not (0.0 <= x <= w and 0.0 <= y <= h):
+            raise InputError("feet", f"a point inside the {w}×{h} background (x in [0, {w}], y in [0, {h}])", f"({x:g}, {y:g})")
+        out: list[QualityWarning] = []
+        if cut and self.feet is not None and self.height is None:
+            out.append(QualityWarning("cut-subject-standing", f"the subject is cut by its photo's bottom edge (no feet) but is stood on the floor at row {y:g}", y))
+        if (cut or top_cut) and self.height is None and self.horizon is not None and (self.feet is not None or self.horizon < h):
+            part = "bottom" if cut else "top"
+            out.append(
+                QualityWarning(
+                    "cut-subject-full-height",
+                    f"the subject is cut by its photo's {part} edge but is sized by the horizon rule as if {self.subject_height:g} tall in full: "
+                    "give its height in pixels or the real height of what is visible",
+                    height,
+                )
+            )
+        if height > _MAX_HEIGHT_FRAMES * h or height < _MIN_HEIGHT_FRAMES * h:
+            out.append(QualityWarning("implausible-scale", f"the subject would be {height:.0f} px tall in a {h} px tall frame ({height / h:.2f} frame heights)", height / h))
+        scale = height / (bottom - top + 1)
+        if scale > _MAX_UPSCALE:
+            out.append(QualityWarning("subject-upscaled", f"the subject is enlarged {scale:.1f}× from its photo: it will look softer than the background", scale, uncertain=False))
+        return out
+
     def apply(self, foreground: Image, alpha: Alpha, size: tuple[int, int]) -> Placed:
         """Lay the subject (its photo's ``foreground`` and ``alpha``) into a background of ``size`` = (H, W).
 
         The subject is resampled with premultiplied alpha (area averaging when
         it shrinks, bicubic when it grows), so no colour from outside it leaks
-        into its edge.
+        into its edge. The placement checks itself (:meth:`check`); its warnings,
+        plus ``subject-outside-frame`` when less than half of the subject's solid
+        area lands inside the frame, are in :attr:`Placed.warnings`.
+
+        Raises
+        ------
+        InputError
+            A bad ``size``, ``feet`` outside the background, or feet above the horizon.
         """
         fg = checked_image(foreground, name="foreground")
         a = checked_alpha(alpha, shape=fg.shape[:2])
@@ -185,6 +244,7 @@ class Placement:
             return Placed(out_fg, out_a, (0, 0, 0, 0), 1.0)
         top, bottom, feet_x, _ = extent
         x, y, height = self.target(extent, a.shape[0], (h, w))
+        warnings = self.check(extent, a.shape, (h, w), (x, y, height), top_cut=top <= 1)
         scale = height / (bottom - top + 1)
         # the source window: everything with alpha > 0 (wisps above the solid part included)
         rows, cols = np.flatnonzero((a > 0).any(axis=1)), np.flatnonzero((a > 0).any(axis=0))
@@ -195,8 +255,11 @@ class Placement:
         d_h, d_w = max(1, round((r1 - r0) * scale)), max(1, round((c1 - c0) * scale))
         # the part of the scaled window that falls inside the frame
         t, b, left, right = max(0, d_top), min(h, d_top + d_h), max(0, d_left), min(w, d_left + d_w)
+        visible = _visible_fraction(a, (r0, r1, c0, c1), (d_top, d_left, d_h, d_w), (h, w))
+        if visible < _MIN_VISIBLE:
+            warnings.append(QualityWarning("subject-outside-frame", f"only {visible:.0%} of the subject lands inside the frame", visible))
         if t >= b or left >= right:
-            return Placed(out_fg, out_a, (0, 0, 0, 0), scale)
+            return Placed(out_fg, out_a, (0, 0, 0, 0), scale, tuple(warnings))
         interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC
         win_a = np.ascontiguousarray(a[r0:r1, c0:c1])
         pre = fg[r0:r1, c0:c1] * win_a[..., None]
@@ -211,4 +274,19 @@ class Placement:
         colour = small_pre / np.maximum(small_a, 1e-4)[..., None]
         out_a[t:b, left:right] = small_a
         out_fg[t:b, left:right] = np.clip(colour, 0.0, 1.0)
-        return Placed(out_fg, out_a, (t, b, left, right), float(scale))
+        return Placed(out_fg, out_a, (t, b, left, right), float(scale), tuple(warnings))
+
+
+def _visible_fraction(a: np.ndarray, win: tuple[int, int, int, int], dest: tuple[int, int, int, int], size: tuple[int, int]) -> float:
+    """Share of the solid subject (alpha ≥ 0.5) in the photo window ``win`` that lands inside a frame of ``size``."""
+    r0, r1, c0, c1 = win
+    d_top, d_left, d_h, d_w = dest
+    solid = a[r0:r1, c0:c1] >= 0.5
+    total = int(np.count_nonzero(solid))
+    if total == 0:
+        return 1.0
+    # destination rows/columns of each source row/column, by their centres
+    ys = d_top + (np.arange(r1 - r0) + 0.5) * d_h / (r1 - r0)
+    xs = d_left + (np.arange(c1 - c0) + 0.5) * d_w / (c1 - c0)
+    inside = ((ys >= 0) & (ys < size[0]))[:, None] & ((xs >= 0) & (xs < size[1]))[None, :]
+    return float(np.count_nonzero(solid & inside)) / total

@@ -1,0 +1,84 @@
+"""Placement checks itself: feet outside the frame are an error; a cut subject stood up, a cut subject sized as
+if whole, an implausible scale and a subject mostly outside the frame are named warnings (issue 13, part 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import studiocomp
+from studiocomp import InputError, Placement
+
+FG = np.full((200, 120, 3), 0.5, np.float32)
+
+
+def _full_body() -> np.ndarray:
+    a = np.zeros((200, 120), np.float32)
+    a[20:180, 40:80] = 1.0  # feet at row 179, inside the photo
+    return a
+
+
+def _bust() -> np.ndarray:
+    a = np.zeros((200, 120), np.float32)
+    a[60:200, 20:100] = 1.0  # cut by the photo's bottom edge: no feet
+    return a
+
+
+def codes(placement: Placement, alpha: np.ndarray, size: tuple[int, int] = (400, 600)) -> list[str]:
+    return [w.code for w in placement.apply(FG, alpha, size).warnings]
+
+
+@pytest.mark.parametrize("feet", [(1200, 1650), (-5, 300), (300, -1), (601, 200)])
+def test_feet_outside_the_frame_are_an_error(feet: tuple[float, float]) -> None:
+    with pytest.raises(InputError, match="feet"):
+        Placement(feet=feet).apply(FG, _full_body(), (400, 600))
+
+
+def test_a_sensible_placement_has_no_warnings() -> None:
+    assert codes(Placement(feet=(300, 380), height=200), _full_body()) == []
+    assert codes(Placement(horizon=100), _full_body()) == []  # 200 px tall, feet at 200
+    assert codes(Placement(feet=(300, 400), height=150), _full_body()) == []  # feet on the bottom edge: allowed
+
+
+def test_a_cut_subject_stood_on_the_floor_is_flagged() -> None:
+    assert "cut-subject-standing" in codes(Placement(feet=(300, 300)), _bust())  # sized like a standing person
+    assert "cut-subject-standing" not in codes(Placement(feet=(300, 300), height=150), _bust())  # a bust on a plinth, sized by hand
+    assert "cut-subject-standing" not in codes(Placement(), _bust())  # on the bottom edge, as shot
+
+
+def test_a_cut_subject_sized_as_full_body_is_flagged() -> None:
+    # --place auto with a horizon: the horizon rule would make a head-and-shoulders shot 1.7 m tall
+    assert "cut-subject-full-height" in codes(Placement(horizon=100), _bust())
+    assert "cut-subject-full-height" in codes(Placement(feet=(300, 390), horizon=100), _bust())
+    assert "cut-subject-full-height" not in codes(Placement(feet=(300, 390), height=120), _bust())  # its size was given
+
+
+@pytest.mark.parametrize(("height", "code"), [(600, "implausible-scale"), (8, "implausible-scale"), (500, "subject-upscaled")])
+def test_implausible_scales_are_flagged(height: float, code: str) -> None:
+    alpha = np.zeros((200, 120), np.float32)
+    alpha[80:180, 50:70] = 1.0  # 100 px tall
+    assert code in codes(Placement(feet=(300, 390), height=height), alpha)
+
+
+def test_scale_warnings_are_uncertain_except_the_upscale_note() -> None:
+    alpha = np.zeros((200, 120), np.float32)
+    alpha[150:180, 55:65] = 1.0  # 30 px tall: 600 px is 20x
+    found = {w.code: w for w in Placement(feet=(300, 390), height=600).apply(FG, alpha, (400, 600)).warnings}
+    assert found["implausible-scale"].uncertain and found["implausible-scale"].value == pytest.approx(1.5)
+    assert not found["subject-upscaled"].uncertain and found["subject-upscaled"].value == pytest.approx(20.0)
+
+
+def test_a_subject_mostly_outside_the_frame_is_flagged() -> None:
+    placed = Placement(feet=(300, 150), height=390).apply(FG, _full_body(), (400, 600))  # head 240 px above the frame
+    assert "subject-outside-frame" in [w.code for w in placed.warnings]
+    assert placed.alpha[:150].any()
+
+
+def test_the_pipeline_reports_placement_warnings() -> None:
+    image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=4)  # a studio bust, cut by the bottom edge
+    bg = np.full((300, 500, 3), 0.6, np.float32)
+    pipe = studiocomp.Pipeline.preset("studio", relighter=None, shadow_caster=None)
+    result = pipe(image, background=bg, place=Placement(horizon=60))
+    assert "cut-subject-full-height" in [w.code for w in result.warnings] and result.uncertain
+    with pytest.raises(InputError, match="feet"):
+        pipe(image, background=bg, place=Placement(feet=(250, 450)))
