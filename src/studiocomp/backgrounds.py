@@ -91,7 +91,11 @@ def make_preset(name: str, height: int, width: int) -> Image:
 
 def fit_background(background: Image, height: int, width: int, fit: Fit = "cover") -> Image:
     """Scale/crop ``background`` to ``height``×``width`` according to ``fit``."""
-    bg = as_image(background, name="background")
+    return _fit(as_image(background, name="background"), height, width, fit)
+
+
+def _fit(bg: Image, height: int, width: int, fit: Fit) -> Image:
+    """:func:`fit_background` on a checked image (returned as it is for ``"none"``)."""
     bh, bw = bg.shape[:2]
     if fit == "none":
         return bg
@@ -132,6 +136,8 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     RGB tuple of floats in [0, 1], an image path, or anything :func:`as_image`
     takes (arrays and files are fitted with ``fit``; ``fit="none"`` keeps
     their own size, and then ``height``×``width`` only sizes presets and colours).
+    Image files are decoded once per process (:func:`studiocomp.prepared.load_background`,
+    an LRU bounded in bytes); with ``fit="none"`` the cached, read-only array is returned.
     """
     if isinstance(spec, str) and spec in PRESETS:
         return make_preset(spec, height, width)
@@ -147,4 +153,8 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
         return _solid(tuple(float(v) for v in spec))(height, width)  # type: ignore[arg-type]
     if isinstance(spec, str) and not os.path.exists(spec):
         raise InputError("background", f"a preset name ({', '.join(PRESETS)}), '#rrggbb', or an existing image file", repr(spec))
+    if isinstance(spec, (str, os.PathLike)):  # decoded once per process (prepared.CACHE), then only fitted
+        from .prepared import load_background
+
+        return _fit(load_background(spec), height, width, fit)
     return fit_background(as_image(spec, name="background"), height, width, fit)

@@ -22,7 +22,9 @@ upsampled, so the cost barely depends on the image size.
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -30,9 +32,9 @@ import numpy as np
 from ..._ops import bounding_window, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...image import checked_alpha, checked_image
-from ...types import Alpha, Image
+from ...types import Alpha, Image, QualityWarning
 
-__all__ = ["ContactShadow", "CastShadow", "estimate_light"]
+__all__ = ["ContactShadow", "CastShadow", "LightEstimate", "find_light", "estimate_light", "DEFAULT_AZIMUTH", "DEFAULT_ELEVATION"]
 
 
 def _check(name: str, value: float, lo: float, hi: float) -> float:
@@ -41,20 +43,55 @@ def _check(name: str, value: float, lo: float, hi: float) -> float:
     return float(value)
 
 
-def _shadow_direction(luma: np.ndarray, depth: float) -> float | None:
-    """Azimuth (degrees) from the shadows already on the floor of a small luma image; None when there are none.
+#: what the light defaults to when the scene shows no reliable cast shadow: from the camera's side, 45° up
+DEFAULT_AZIMUTH, DEFAULT_ELEVATION = 0.0, 45.0
+
+
+@dataclass(frozen=True)
+class LightEstimate:
+    """What :func:`find_light` read off a background.
+
+    Attributes
+    ----------
+    azimuth, elevation : float
+        Degrees (see the module docstring). The defaults (:data:`DEFAULT_AZIMUTH`,
+        :data:`DEFAULT_ELEVATION`) when nothing reliable was found.
+    found : bool
+        True when the azimuth comes from cast shadows in the scene.
+    elevation_found : bool
+        True when the elevation was measured too (a shadow's length against its caster's
+        height); never with this version, which finds no casters — the elevation is then the default.
+    shadows : int
+        How many cast shadows agreed on the direction.
+    reason : str
+        One sentence on what was found or why nothing was.
+    """
+
+    azimuth: float
+    elevation: float
+    found: bool
+    elevation_found: bool
+    shadows: int
+    reason: str
+
+
+def _shadow_blobs(luma: np.ndarray, depth: float) -> list[tuple[float, float, int]]:
+    """Cast-shadow candidates on the floor of a small luma image: (image angle in degrees, area weight, area).
 
     Shadows are the parts of the lower half clearly darker (< 70 %) than their
     surroundings (a 1/8-frame blur), elongated (principal axes ≥ 2:1) and of at
-    least 0.2 % of the frame. Their axes are averaged, weighted by area. A cast
-    shadow is darkest at its contact point and fades with distance, so the
-    direction is from the darker half of each blob to the lighter half.
+    least 0.2 % of the frame. Dark edges that are not cast shadows are dropped:
+    near-horizontal bands wider than a quarter of the frame (a wall's base, a
+    skirting board, the edge of a rug), and families of three or more parallel
+    near-horizontal candidates (stair treads, floor-board gaps). A cast shadow is
+    darkest at its contact point and fades with distance, so each points from
+    its darker half to its lighter half.
     """
     h, w = luma.shape
     surround = cv2.GaussianBlur(luma, (0, 0), max(h, w) / 8.0)
     dark = (luma < 0.7 * surround) & (np.arange(h)[:, None] >= h // 2)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark.view(np.uint8), connectivity=8)
-    vx = vy = 0.0
+    found: list[tuple[float, float, int, float, float]] = []
     for k in range(1, n):
         area = int(stats[k, cv2.CC_STAT_AREA])
         if area < 0.002 * h * w:
@@ -65,42 +102,94 @@ def _shadow_direction(luma: np.ndarray, depth: float) -> float | None:
         if evals[1] < 4.0 * max(evals[0], 1e-9):  # axes ratio sqrt(λ1/λ2) ≥ 2
             continue
         axis = evecs[:, 1]
+        tilt = abs(math.degrees(math.atan2(axis[1], axis[0]))) % 180.0
+        if min(tilt, 180.0 - tilt) < 12.0 and stats[k, cv2.CC_STAT_WIDTH] > 0.25 * w:
+            continue  # a wall base or another long horizontal edge
         along = pts @ axis
         shade = surround[ys, xs] - luma[ys, xs]  # how much darker than around it
         if shade[along < 0].mean() < shade[along >= 0].mean():
             axis = -axis  # point from the darker end (contact) to the lighter end
-        vx += area * axis[0]
-        vy += area * axis[1]
-    if vx == 0.0 and vy == 0.0:
-        return None
+        found.append((math.degrees(math.atan2(axis[1], axis[0])), float(area), area, float(xs.mean()), float(stats[k, cv2.CC_STAT_WIDTH])))
+    # stair treads and floor boards: three or more parallel, near-horizontal dark lines stacked in the same columns
+    keep = []
+    for angle, weight, area, cx, width in found:
+        flat = min(abs(angle) % 180.0, 180.0 - abs(angle) % 180.0) < 30.0
+        # stacked one above the other (overlapping columns), as treads are; shadows of casters stand side by side
+        stacked = sum(1 for a2, _, _, x2, _ in found if min(abs(a2 - angle) % 180.0, 180.0 - abs(a2 - angle) % 180.0) < 8.0 and abs(x2 - cx) < 0.5 * width)
+        if not (flat and stacked >= 3):
+            keep.append((angle, weight, area))
+    return keep
+
+
+def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> LightEstimate:
+    """The light's direction read off the cast shadows already on a background's floor, saying whether any were found.
+
+    Parameters
+    ----------
+    background : Image
+        H×W×3 float32 sRGB in [0, 1] (any size; it is read at ``work_side`` px).
+    work_side : int
+        Long side of the copy it works on, in pixels.
+    depth : float
+        The floor's foreshortening, as :class:`CastShadow`'s: an image direction (dx, dy)
+        of a shadow is the floor direction (−sin az, −cos az·depth).
+
+    Returns
+    -------
+    LightEstimate
+        The azimuth from the area-weighted mean direction of the cast-shadow candidates
+        (:func:`_shadow_blobs`), when their directions agree (resultant length ≥ 0.6); else
+        ``found=False`` with the documented defaults (0°, 45°) and the reason. The elevation
+        (a shadow's length relative to what casts it) needs the caster, which this version
+        does not find: it is always the default, ``elevation_found=False``.
+
+    Notes
+    -----
+    Heuristic (dark, elongated blobs below the frame's middle that point away from their
+    darkest end), in the spirit of shadow-based illumination estimation from a single
+    image (Lalonde, Efros, Narasimhan, "Estimating natural illumination from a single
+    outdoor image", ICCV 2009), without its learned shadow detector.
+    """
+    img = checked_image(background, name="background")
+    h, w = img.shape[:2]
+    sh, sw = working_size(h, w, work_side)
+    small = shrink_area(img, (sh, sw))
+    luma = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    blobs = _shadow_blobs(luma, depth)
+    if not blobs:
+        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, "no cast shadow on the floor (dark edges such as stairs and wall bases are not counted)")
+    vx = sum(wt * math.cos(math.radians(a)) for a, wt, _ in blobs)
+    vy = sum(wt * math.sin(math.radians(a)) for a, wt, _ in blobs)
+    agreement = math.hypot(vx, vy) / sum(wt for _, wt, _ in blobs)
+    if agreement < 0.6:
+        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, len(blobs), f"{len(blobs)} shadow candidates disagree on the direction (agreement {agreement:.2f})")
     # the cast model throws the shadow along (−sin az, −cos az · depth) in the image
-    return math.degrees(math.atan2(-vx, -vy / depth)) % 360.0
+    azimuth = math.degrees(math.atan2(-vx, -vy / depth)) % 360.0
+    return LightEstimate(azimuth, DEFAULT_ELEVATION, True, False, len(blobs), f"{len(blobs)} cast shadow(s) on the floor; elevation not measured (default {DEFAULT_ELEVATION:g}°)")
 
 
 def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> tuple[float, float]:
     """(azimuth, elevation) in degrees, read off a background.
 
-    First from the shadows already on its floor (their direction; see
-    ``_shadow_direction``: dark, elongated blobs in the lower half, pointing
-    from their darkest end). Without any, from the brightness gradient: a
-    plane is fitted to the luma of a small copy and its left–right slope gives
-    the azimuth (±90° for a slope of 0.1 or more across the frame, 0° — light
-    from the camera — for a flat one). Elevation is not observable either way
-    and is returned as 45°. Both are heuristics.
+    From the cast shadows already on its floor when :func:`find_light` finds
+    reliable ones. Without any, from the brightness gradient: a plane is fitted
+    to the luma of a small copy and its left–right slope gives the azimuth
+    (±90° for a slope of 0.1 or more across the frame, 0° — light from the
+    camera — for a flat one). The elevation is the default, 45°. Both are
+    heuristics; :func:`find_light` says which one was used.
     """
+    found = find_light(background, work_side, depth)
+    if found.found:
+        return found.azimuth, found.elevation
     h, w = background.shape[:2]
     sh, sw = working_size(h, w, work_side)
-    small = shrink_area(background, (sh, sw))
-    luma = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-    from_shadows = _shadow_direction(luma, depth)
-    if from_shadows is not None:
-        return from_shadows, 45.0
+    luma = shrink_area(background, (sh, sw)) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     yy, xx = np.mgrid[0:sh, 0:sw]
     design = np.stack([np.ones(sh * sw), xx.ravel() / sw, yy.ravel() / sh], axis=1)
     coef, *_ = np.linalg.lstsq(design, luma.ravel().astype(np.float64), rcond=None)
     slope = float(coef[1])  # brightness change from the left edge to the right edge
     azimuth = math.degrees(math.atan2(slope, 0.1)) if abs(slope) > 0.01 else 0.0
-    return azimuth % 360.0, 45.0
+    return azimuth % 360.0, DEFAULT_ELEVATION
 
 
 def _small_alpha(alpha: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
@@ -203,6 +292,33 @@ class CastShadow:
 
     def __repr__(self) -> str:
         return f"CastShadow(azimuth={self.azimuth}, elevation={self.elevation}, opacity={self.opacity})"
+
+    def with_light(self, azimuth: float | None, elevation: float | None, softness: float | None = None) -> CastShadow:
+        """A copy with this light where this caster has none of its own (a prepared background's sidecar)."""
+        out = copy.copy(self)
+        if self.azimuth is None and azimuth is not None:
+            out.azimuth = _check("azimuth", azimuth, -360.0, 360.0) % 360.0
+        if self.elevation is None and elevation is not None:
+            out.elevation = _check("elevation", elevation, 5.0, 89.0)
+        if softness is not None:
+            out.softness = _check("softness", softness, 0.0, 1.0)
+        return out
+
+    def cast_assessed(self, alpha: Alpha, background: Image) -> tuple[Alpha, list[QualityWarning]]:
+        """:meth:`cast`, and a ``light-default`` note when the light had to be guessed.
+
+        The note (``uncertain=False``) says the light was neither given nor found in the
+        scene's cast shadows (:func:`find_light`), so the shadow falls by the brightness
+        gradient or the default light; or that the elevation (the shadow's length) is the default.
+        """
+        notes: list[QualityWarning] = []
+        if self.azimuth is None or self.elevation is None:
+            est = find_light(checked_image(background, name="background"), depth=self.depth)
+            if self.azimuth is None and not est.found:
+                notes.append(QualityWarning("light-default", f"no reliable cast shadow in the background ({est.reason}): the shadow's direction is a guess", float(est.shadows), uncertain=False))
+            elif self.elevation is None and not est.elevation_found:
+                notes.append(QualityWarning("light-default", f"the shadow's length uses the default elevation {DEFAULT_ELEVATION:g}° (not measured in the scene)", DEFAULT_ELEVATION, uncertain=False))
+        return self.cast(alpha, background), notes
 
     def light(self, background: np.ndarray) -> tuple[float, float]:
         """The (azimuth, elevation) used for this background: the given ones, or estimated."""

@@ -1,0 +1,270 @@
+"""Prepared backgrounds: a sidecar file of the scene's geometry and light, and a cache of decoded backgrounds.
+
+A studio prepares a background once and reuses it for thousands of shots. What it
+knows about the scene lives next to the image, in ``NAME.studiocomp.json``
+(``hall.jpg`` → ``hall.studiocomp.json``)::
+
+    {"version": 1,
+     "horizon": 900, "floor_line": 1180,
+     "light": {"azimuth": 120, "elevation": 35, "softness": 0.004, "source": "user"},
+     "camera_height": 1.5, "floor_scale": 410.0,
+     "place": {"feet": [1200, 1650], "subject_height": 1.7}}
+
+Rows and columns are the background image's pixels (``y`` down). ``horizon`` is
+the row of the vanishing line of the floor (at the camera's height); ``floor_line``
+the row where the floor meets the back wall; ``floor_scale`` pixels per metre at the
+default feet row (it follows from the horizon rule: ``(y − horizon) / camera_height``,
+and is used when there is no horizon). The light is as in
+:mod:`studiocomp.backends.shadow.floor` (degrees, azimuth 0 = from the camera, 90 =
+from the right); ``source`` says where it came from (``"user"``, ``"shadows"``:
+measured on the scene's own cast shadows, ``"default"``: nothing reliable was
+found). Any field may be ``null``.
+
+:class:`~studiocomp.Pipeline` reads the sidecar of a background given as a path:
+its placement fills what a :class:`~studiocomp.Placement` leaves open (feet,
+horizon, camera height), and a ``cast`` shadow caster with no light of its own
+uses the sidecar's light. ``studiocomp backgrounds`` lists, shows and creates sidecars.
+
+Decoded backgrounds are kept in a per-process LRU cache bounded in bytes
+(:func:`load_background`), keyed by the file's real path, modification time and
+size, so an edited file is decoded again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._atomic import atomic_write_bytes
+from .errors import InputError
+from .types import Image
+
+__all__ = ["SIDECAR_SUFFIX", "SIDECAR_VERSION", "Light", "BackgroundInfo", "sidecar_path", "read_info", "write_info", "prepare", "load_background", "BackgroundCache", "CACHE"]
+
+SIDECAR_SUFFIX = ".studiocomp.json"
+SIDECAR_VERSION = 1
+#: default bound of the background cache, in bytes (a 20 MP background is 240 MB as float32)
+DEFAULT_CACHE_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class Light:
+    """The scene's key light. ``azimuth``, ``elevation`` in degrees; ``softness`` as :class:`CastShadow`'s (blur ÷ subject height)."""
+
+    azimuth: float | None = None
+    elevation: float | None = None
+    softness: float | None = None
+    source: str = "user"
+
+
+@dataclass(frozen=True)
+class BackgroundInfo:
+    """What a sidecar file holds (see the module docstring for the units). ``None`` = not known."""
+
+    horizon: float | None = None
+    floor_line: float | None = None
+    light: Light = field(default_factory=Light)
+    camera_height: float | None = None
+    floor_scale: float | None = None
+    feet: tuple[float, float] | None = None
+    subject_height: float | None = None
+    version: int = SIDECAR_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        """The sidecar's JSON object."""
+        d = asdict(self)
+        return {
+            "version": self.version,
+            "horizon": d["horizon"],
+            "floor_line": d["floor_line"],
+            "light": d["light"],
+            "camera_height": d["camera_height"],
+            "floor_scale": d["floor_scale"],
+            "place": {"feet": list(self.feet) if self.feet is not None else None, "subject_height": self.subject_height},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, *, where: str = "sidecar") -> BackgroundInfo:
+        """Parse and check a sidecar's JSON object.
+
+        Raises
+        ------
+        InputError
+            Not an object, an unknown ``version`` (newer than this studiocomp reads), or a field of the wrong kind.
+        """
+        if not isinstance(data, dict):
+            raise InputError(where, "a JSON object", type(data).__name__)
+        version = data.get("version")
+        if version != SIDECAR_VERSION:
+            raise InputError(f"{where}: version", f"{SIDECAR_VERSION}", repr(version))
+
+        def num(value: Any, name: str, positive: bool = False) -> float | None:
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or (positive and value <= 0):
+                raise InputError(f"{where}: {name}", "a positive number or null" if positive else "a number or null", repr(value))
+            return float(value)
+
+        light = data.get("light") or {}
+        place = data.get("place") or {}
+        if not isinstance(light, dict) or not isinstance(place, dict):
+            raise InputError(f"{where}: light/place", "JSON objects", f"{type(light).__name__}/{type(place).__name__}")
+        feet = place.get("feet")
+        if feet is not None and not (isinstance(feet, list) and len(feet) == 2):
+            raise InputError(f"{where}: place.feet", "[x, y] in pixels or null", repr(feet))
+        elevation = num(light.get("elevation"), "light.elevation")
+        if elevation is not None and not 5.0 <= elevation <= 89.0:
+            raise InputError(f"{where}: light.elevation", "degrees in [5, 89]", repr(elevation))
+        return cls(
+            horizon=num(data.get("horizon"), "horizon"),
+            floor_line=num(data.get("floor_line"), "floor_line"),
+            light=Light(num(light.get("azimuth"), "light.azimuth"), elevation, num(light.get("softness"), "light.softness", True), str(light.get("source", "user"))),
+            camera_height=num(data.get("camera_height"), "camera_height", True),
+            floor_scale=num(data.get("floor_scale"), "floor_scale", True),
+            feet=None if feet is None else (num(feet[0], "place.feet") or 0.0, num(feet[1], "place.feet") or 0.0),
+            subject_height=num(place.get("subject_height"), "place.subject_height", True),
+        )
+
+    def placement(self, given: Any = None) -> Any:
+        """A :class:`~studiocomp.Placement` from this sidecar; fields set in ``given`` (a Placement, or None for ``auto``) win.
+
+        The horizon rule needs a horizon; with none, ``floor_scale`` (px per metre at the default
+        feet row) gives the height when the feet are that row.
+        """
+        from .placement import Placement
+
+        base = given if given is not None else Placement()
+        feet = base.feet if base.feet is not None else self.feet
+        height = base.height
+        horizon = base.horizon if base.horizon is not None else self.horizon
+        subject_height = self.subject_height if (self.subject_height is not None and base.subject_height == Placement.subject_height) else base.subject_height
+        camera_height = self.camera_height if (self.camera_height is not None and base.camera_height == Placement.camera_height) else base.camera_height
+        if height is None and horizon is None and self.floor_scale is not None and feet is not None and feet == self.feet:
+            height = self.floor_scale * subject_height
+        return Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+
+
+def sidecar_path(image: str | os.PathLike[str]) -> Path:
+    """``hall.jpg`` → ``hall.studiocomp.json`` (same folder)."""
+    p = Path(image)
+    return p.with_name(p.stem + SIDECAR_SUFFIX)
+
+
+def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
+    """The sidecar of ``image``, or None when it has none.
+
+    Raises
+    ------
+    InputError
+        The sidecar exists but is not valid JSON or not a valid sidecar (named in the message).
+    """
+    path = sidecar_path(image)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), "a readable JSON sidecar", str(exc)) from None
+    return BackgroundInfo.from_json(data, where=str(path))
+
+
+def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
+    """Write ``info`` as the sidecar of ``image`` (atomically); returns its path."""
+    return atomic_write_bytes(sidecar_path(image), (json.dumps(info.to_json(), indent=2) + "\n").encode("utf-8"))
+
+
+def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subject_height: float = 1.7) -> BackgroundInfo:
+    """A sidecar pre-filled by the estimators, for a person to check and correct.
+
+    The light comes from :func:`studiocomp.backends.shadow.floor.find_light` (the cast shadows
+    already in the scene; ``source`` "shadows", or "default" when it found none reliable). The
+    horizon and floor line are not estimated (``None``) — they are for the user to fill in; the
+    default placement is centred at 92 % of the height, where ``Placement()`` puts it.
+    """
+    from .backends.shadow.floor import find_light
+
+    bg = load_background(image)
+    h, w = bg.shape[:2]
+    est = find_light(bg)
+    light = Light(round(est.azimuth, 1), round(est.elevation, 1), 0.004, "shadows" if est.found else "default")
+    return BackgroundInfo(light=light, camera_height=camera_height, feet=(round(w / 2.0, 1), round(0.92 * h, 1)), subject_height=subject_height)
+
+
+class BackgroundCache:
+    """An LRU of decoded backgrounds bounded in bytes, keyed by (real path, mtime, size). Thread-safe.
+
+    A hit returns the same read-only array (no copy: a copy of a 20 MP background costs
+    ~50 ms); stages never write to their inputs. An image larger than the bound is not kept.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.max_bytes = int(max_bytes)
+        self._items: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def get(self, path: str | os.PathLike[str]) -> Image:
+        from .image import load_image
+
+        real = os.path.realpath(path)
+        try:
+            st = os.stat(real)
+        except OSError as exc:
+            raise InputError("background", "an existing image file", f"{path!s} ({exc.strerror})") from None
+        key = (real, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return hit
+        image = load_image(real)
+        image.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            for old in [k for k in self._items if k[0] == real]:  # an older version of the same file
+                self._bytes -= self._items.pop(old).nbytes
+            if image.nbytes <= self.max_bytes:
+                self._items[key] = image
+                self._bytes += image.nbytes
+                while self._bytes > self.max_bytes:
+                    _, dropped = self._items.popitem(last=False)
+                    self._bytes -= dropped.nbytes
+        return image
+
+
+CACHE = BackgroundCache(int(float(os.environ.get("STUDIOCOMP_BACKGROUND_CACHE_MB", DEFAULT_CACHE_BYTES / 2**20)) * 2**20))
+"""The process's background cache (bound: ``STUDIOCOMP_BACKGROUND_CACHE_MB``, default 1024)."""
+
+
+def load_background(path: str | os.PathLike[str]) -> Image:
+    """H×W×3 float32 sRGB background decoded from ``path``, through :data:`CACHE` (read-only array).
+
+    Raises
+    ------
+    InputError
+        The file does not exist or is not an image.
+    """
+    return CACHE.get(path)
