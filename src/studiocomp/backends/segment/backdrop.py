@@ -258,9 +258,7 @@ class BackdropKeyer:
         border = float(bg[edges].mean())
         if near.sum() <= 20:
             noise = float(np.percentile(grad[edges], 90))
-        return BackdropAnalysis(
-            image=blur, model=model, score=score, gradient=grad, edge_limit=grad_limit, mask=remove_small(fg, 0.01), border_backdrop=border, backdrop_noise=noise
-        )
+        return BackdropAnalysis(image=blur, model=model, score=score, gradient=grad, edge_limit=grad_limit, mask=remove_small(fg, 0.01), border_backdrop=border, backdrop_noise=noise)
 
     @staticmethod
     def _reachable(score: np.ndarray, grad: np.ndarray, grad_limit: float, seeds: np.ndarray) -> np.ndarray:

@@ -1,0 +1,50 @@
+"""The presets on real studio-like photos (../shared/data/humanseg_removebg290, machine-made masks): issue 12's suites, subsampled.
+
+The full suites are ``python benchmarks/eval_real.py`` (docs/evaluation.md); here six photos of different
+backdrop kinds and three group photos keep the default run short. Bounds sit a little under what was measured.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.conftest import shared_path
+
+import studiocomp
+from studiocomp.evaluate import evaluate
+
+pytestmark = pytest.mark.data
+
+#: plain light, coloured paper, painted canvas, textured wall, black-and-white, a family on mottled canvas
+STUDIO6 = ["004", "036", "041", "111", "097", "263"]
+GROUPS3 = ["202", "210", "206"]
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2).astype(np.float32)
+
+
+def test_studio_preset_on_real_studio_photos(hub_cache) -> None:  # type: ignore[no-untyped-def]
+    data = shared_path("data", "humanseg_removebg290")
+    pipe = studiocomp.Pipeline.preset("studio")
+    colour = evaluate(data, pipe, names=STUDIO6, progress=False, gallery=0)
+    mono = evaluate(data, pipe, names=STUDIO6, progress=False, gallery=0, prepare=_grey)
+    ious = [r["iou"] for r in colour.rows]
+    assert min(ious) > 0.85 and np.mean(ious) > 0.93, ious
+    assert abs(colour.summary["iou"]["mean"] - mono.summary["iou"]["mean"]) <= 0.02
+
+
+def test_keyer_alone_flags_its_bad_cutouts(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = shared_path("data", "humanseg_removebg290")
+    pipe = studiocomp.Pipeline.preset("studio", segmenter=studiocomp.create("segmenter", "studio", prior=None))
+    report = evaluate(data, pipe, names=STUDIO6 + ["010", "102", "106"], progress=False, gallery=0)
+    missed = [r["name"] for r in report.rows if r["iou"] < 0.9 and not r["uncertain"]]
+    assert not missed, f"bad cut-outs reported as plain successes: {missed}"
+
+
+def test_portrait_preset_keeps_every_person_of_a_group(hub_cache) -> None:  # type: ignore[no-untyped-def]
+    data = shared_path("data", "humanseg_removebg290")
+    report = evaluate(data, "portrait", names=GROUPS3, progress=False, gallery=0)
+    ious = {r["name"]: r["iou"] for r in report.rows}
+    # MODNet alone: 0.55, 0.07, 0.39
+    assert all(v > 0.8 for v in ious.values()), ious
