@@ -84,6 +84,9 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     else:
         if args.relight is not None:
             stages["relighter"] = None if args.relight == "none" else create("relighter", args.relight)
+        if args.no_grain or args.no_sharpen or args.no_light_wrap:  # the presets' compositor with those steps off
+            off = {"grain": not args.no_grain, "sharpness": not args.no_sharpen} | ({"light_wrap": 0.0} if args.no_light_wrap else {})
+            stages["compositor"] = create("compositor", "matched", **off)
         light: dict[str, float] = {}
         if args.light:
             try:
@@ -253,7 +256,14 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             metavar="PRESET|PATH",
             help=f"new background: a preset ({', '.join(BG)}), '#rrggbb', or an image file (default: %(default)s)",
         )
-        p.add_argument("--relight", choices=["none", "histogram", "reinhard"], help="match the subject's light and colour to the new background (default: the preset's, histogram)")
+        p.add_argument(
+            "--relight",
+            choices=["none", "illuminant", "histogram", "reinhard"],
+            help="carry the new background's light over to the subject (default: the preset's, illuminant; histogram and reinhard match its colours instead)",
+        )
+        p.add_argument("--no-grain", action="store_true", help="do not add the background's grain to a cleaner subject")
+        p.add_argument("--no-sharpen", action="store_true", help="do not match the subject's sharpness to the background's")
+        p.add_argument("--no-light-wrap", action="store_true", help="do not let the background's light wrap around the subject's edge")
         p.add_argument("--shadow", choices=["none", "contact", "cast"], help="floor shadow when the feet are in the frame (default: the preset's, cast)")
         p.add_argument(
             "--light", metavar="AZ,EL", help="light direction for the cast shadow, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated from the background"

@@ -64,6 +64,9 @@ METRIC_COLUMNS: dict[str, tuple[str, float, bool]] = {
     "boundary_sharpness": ("boundary_sharpness", 1.0, True),
     "illumination_consistency": ("illumination_consistency", 1.0, True),
     "lab_color_distance": ("lab_color_distance", 1.0, False),
+    "sharpness_ratio": ("sharpness_ratio", 1.0, True),
+    "color_shift_de00": ("color_shift", 1.0, False),
+    "edge_halo_255": ("edge_halo", 255.0, False),
 }
 
 
@@ -320,7 +323,8 @@ def evaluate(
                 gt = _truth(sample, image.shape[:2])
                 result = pipe(image, background=background)
                 t1 = time.perf_counter()
-                scores = metrics.score(result.alpha, gt, image=result.composite, trimap=_trimap(sample, gt.shape), tolerance=tolerance, matting=sample.truth_is_alpha)
+                plain = metrics.pasted(result.placed_foreground, result.placed_alpha, result.background)
+                scores = metrics.score(result.alpha, gt, image=result.composite, trimap=_trimap(sample, gt.shape), tolerance=tolerance, matting=sample.truth_is_alpha, photo=image, reference=plain)
                 t_metrics = time.perf_counter() - t1
             except (StudiocompError, OSError, ValueError) as exc:
                 failures.append((sample.name, str(exc)))

@@ -23,7 +23,7 @@ __all__ = ["Pipeline", "PipelineResult", "PRESETS", "assess_mask"]
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
 _FINISHING: dict[str, tuple[str, dict[str, Any]]] = {
-    "relighter": ("histogram", {}),
+    "relighter": ("illuminant", {}),
     "shadow_caster": ("cast", {}),
     "compositor": ("matched", {}),
 }
@@ -103,6 +103,12 @@ class PipelineResult:
         The segmenter's own doubts (when it has ``segment_assessed``), the
         pipeline's checks of the final alpha (:func:`assess_mask`) and the
         placement's (:meth:`Placement.check`). See :attr:`uncertain`.
+    finishing : dict[str, dict[str, float]]
+        What each finishing step did, by step: ``relight`` (the linear gains
+        applied), ``sharpen``, ``grain``, ``light_wrap`` (see
+        ``IlluminantRelighter.relight_reported`` and
+        ``MatchedCompositor.composite_reported``). Steps that were off, and
+        backends that do not report, are absent.
     """
 
     mask: Mask
@@ -115,6 +121,7 @@ class PipelineResult:
     shadow: Alpha
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[QualityWarning] = field(default_factory=list)
+    finishing: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def uncertain(self) -> bool:
@@ -325,13 +332,22 @@ class Pipeline:
             raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
         else:
             subject, subject_alpha = foreground, alpha
-        if "relighter" in self._stages:
-            subject = timed("relighter", self._stages["relighter"].relight, subject, subject_alpha, bg)
+        finishing: dict[str, dict[str, float]] = {}
+        relighter = self._stages.get("relighter")
+        if hasattr(relighter, "relight_reported"):  # reads the photo's own light, and says what it did
+            subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha), subject, subject_alpha, bg)
+        elif relighter is not None:
+            subject = timed("relighter", relighter.relight, subject, subject_alpha, bg)
         if "shadow_caster" in self._stages:
             shadow = timed("shadow_caster", self._stages["shadow_caster"].cast, subject_alpha, bg)
         else:
             shadow = np.zeros(size, np.float32)
-        composite = timed("compositor", self._stages["compositor"].composite, subject, subject_alpha, bg, shadow)
+        compositor = self._stages["compositor"]
+        if hasattr(compositor, "composite_reported"):
+            composite, steps = timed("compositor", compositor.composite_reported, subject, subject_alpha, bg, shadow)
+            finishing.update(steps)
+        else:
+            composite = timed("compositor", compositor.composite, subject, subject_alpha, bg, shadow)
         for name, arr in (("relit foreground", subject), ("shadow", shadow), ("composite", composite)):
             if arr.shape[:2] != size:
                 raise StudiocompError(f"a stage returned {name} of shape {arr.shape}, expected {size}")
@@ -346,4 +362,5 @@ class Pipeline:
             shadow=shadow,
             timings=timings,
             warnings=warnings,
+            finishing=finishing,
         )

@@ -43,6 +43,7 @@ _BUILTIN: dict[str, dict[str, str]] = {
     "relighter": {
         "reinhard": "studiocomp.backends.relight.match:ReinhardRelighter",
         "histogram": "studiocomp.backends.relight.match:HistogramRelighter",
+        "illuminant": "studiocomp.backends.relight.illuminant:IlluminantRelighter",
     },
     "shadow_caster": {
         "contact": "studiocomp.backends.shadow.floor:ContactShadow",

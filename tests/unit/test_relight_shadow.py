@@ -137,7 +137,8 @@ def test_chroma_shift_is_bounded(shot: tuple[np.ndarray, np.ndarray]) -> None:
     assert 3.0 < np.hypot(*shift) <= 5.0 + 0.5  # pulled towards green, but no more than 5 (clipping adds a little)
 
 
-def test_matched_compositor_grain_both_ways() -> None:
+def test_matched_compositor_grain_only_adds() -> None:
+    """Issue 13: a cleaner subject gets the scene's grain; a grainier one keeps its own detail (never smoothed)."""
     rng = np.random.default_rng(0)
     h, w = 300, 240
     bg = np.clip(0.5 + rng.normal(0, 0.04, (h, w, 3)), 0, 1).astype(np.float32)
@@ -146,25 +147,35 @@ def test_matched_compositor_grain_both_ways() -> None:
     comp = studiocomp.create("compositor", "matched", light_wrap=0.0)
     clean = np.full((h, w, 3), 0.45, np.float32)
     grainy = np.clip(clean + rng.normal(0, 0.09, clean.shape), 0, 1).astype(np.float32)
-    for fg in (clean, grainy):
-        out = comp.composite(fg, alpha, bg)
-        assert metrics.noise_level(out, region=alpha >= 0.95) == pytest.approx(metrics.noise_level(bg), rel=0.2)
-        assert np.array_equal(out[alpha == 0], comp.composite(fg, alpha, bg)[alpha == 0])  # repeatable
+    out, report = comp.composite_reported(clean, alpha, bg)
+    assert metrics.noise_level(out, region=alpha >= 0.95) == pytest.approx(metrics.noise_level(bg), rel=0.2)
+    assert report["grain"]["added_sigma"] > 0.03
+    assert np.array_equal(out, comp.composite(clean, alpha, bg))  # repeatable
+    out, report = comp.composite_reported(grainy, alpha, bg)
+    assert np.array_equal(out[alpha == 1], grainy[alpha == 1])  # the photo's own detail is kept
+    assert report["grain"]["added_sigma"] == 0.0
     off = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.0).composite(clean, alpha, bg)
     assert np.array_equal(off, studiocomp.create("compositor", "alpha-over").composite(clean, alpha, bg))
 
 
 def test_light_wrap_brightens_the_edge_only() -> None:
+    """Issue 13: the wrap stays within a few pixels of the outline, at a bounded strength."""
     h, w = 300, 240
     bg = np.full((h, w, 3), 0.95, np.float32)  # a bright scene
     alpha = np.zeros((h, w), np.float32)
     alpha[60:260, 60:180] = 1.0
     fg = np.full((h, w, 3), 0.2, np.float32)
     plain = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.0).composite(fg, alpha, bg)
-    wrapped = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.5).composite(fg, alpha, bg)
+    comp = studiocomp.create("compositor", "matched", grain=False, light_wrap=0.25)
+    wrapped, report = comp.composite_reported(fg, alpha, bg)
+    assert report["light_wrap"] == {"strength": 0.25, "sigma_px": pytest.approx(0.5)}  # 0.2 % of a 200 px subject, at least 0.5 px
     assert (wrapped >= plain - 1e-6).all()
-    assert wrapped[160, 61, 0] > plain[160, 61, 0] + 0.02  # at the subject's edge
+    assert wrapped[160, 60, 0] > plain[160, 60, 0] + 0.02  # at the subject's edge
+    assert wrapped[160, 64, 0] == pytest.approx(plain[160, 64, 0], abs=1e-3)  # 4 px inside: nothing
     assert wrapped[160, 120, 0] == pytest.approx(plain[160, 120, 0], abs=1e-3)  # not in its middle
     assert np.array_equal(wrapped[alpha == 0], plain[alpha == 0])  # the background is untouched
+    assert comp.wrap_sigma(2800) == 1.5  # scaled to the subject, capped at a few pixels
+    with pytest.raises(InputError, match="light_wrap"):
+        studiocomp.create("compositor", "matched", light_wrap=0.5)
     with pytest.raises(InputError, match="light_wrap"):
         studiocomp.create("compositor", "matched", light_wrap=3)

@@ -1,4 +1,4 @@
-"""Metrics on the library's arrays: segmentation, matting, realism and video.
+"""Metrics on the library's arrays: segmentation, matting, realism, fidelity to the photo and video.
 
 Plain functions, vectorised (distance transforms and connected-component
 labelling, no pixel loops), validated like the rest of the public API::
@@ -14,9 +14,10 @@ See ``docs/evaluation.md`` for the definitions and scaling conventions, and
 
 from __future__ import annotations
 
+from .fidelity import color_shift, edge_halo, pasted, sharpness_ratio
 from .matting import connectivity_error, gradient_error, mse, sad
 from .realism import blur_level, blur_mismatch, boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
-from .report import MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
+from .report import FIDELITY_KEYS, MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
 from .segmentation import HAUSDORFF_GRADES, boundary, boundary_f1, dice, hausdorff, hausdorff95, hausdorff_grade, iou, precision, recall
 from .video import dtssd, temporal_iou
 
@@ -45,6 +46,11 @@ __all__ = [
     "boundary_sharpness",
     "illumination_consistency",
     "lab_color_distance",
+    # fidelity to the photo
+    "sharpness_ratio",
+    "color_shift",
+    "edge_halo",
+    "pasted",
     # video
     "temporal_iou",
     "dtssd",
@@ -53,4 +59,5 @@ __all__ = [
     "SEGMENTATION_KEYS",
     "MATTING_KEYS",
     "REALISM_KEYS",
+    "FIDELITY_KEYS",
 ]

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import InputError
 from ..image import checked_image
 from ._inputs import alpha_pair, unknown_region
+from .fidelity import _laplacian_variance, edge_band, interior
 from .matting import _connectivity, _gradient, _mse, _sad
 from .realism import _illumination, _lab, _lab_distance, _noise_mismatch, _regions, _sharpness
 from .segmentation import _bf1, _check_tolerance, _counts, _distances, _hd
 
-__all__ = ["score", "SEGMENTATION_KEYS", "MATTING_KEYS", "REALISM_KEYS"]
+__all__ = ["score", "SEGMENTATION_KEYS", "MATTING_KEYS", "REALISM_KEYS", "FIDELITY_KEYS"]
 
 SEGMENTATION_KEYS = ("iou", "dice", "precision", "recall", "boundary_f1", "hausdorff", "hausdorff95")
 MATTING_KEYS = ("sad", "mse", "gradient_error", "connectivity_error")
 REALISM_KEYS = ("noise_mismatch", "boundary_sharpness", "illumination_consistency", "lab_color_distance")
+FIDELITY_KEYS = ("sharpness_ratio", "color_shift", "edge_halo")
 
 
-def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True) -> dict[str, float]:
+def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True, photo: Any = None, reference: Any = None) -> dict[str, float]:
     """Every metric of ``pred`` against ``gt`` in one pass: a dict keyed by the metric functions' names.
 
         Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
@@ -32,6 +36,11 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
         subject's alpha; they are NaN when ``pred`` has no subject or no background
     (where the functions themselves raise). Matting errors are unscaled, as the
     functions return them.
+
+    With ``image``, ``photo`` (the original photo, same size) adds the fidelity
+    metrics :func:`sharpness_ratio` and :func:`color_shift`, and ``reference``
+    (the subject pasted plainly, :func:`pasted`) adds :func:`edge_halo`, all with
+    ``pred`` as the subject's alpha; NaN where the subject has no solid interior or no outline.
     """
     _check_tolerance(tolerance)
     p, g = alpha_pair(pred, gt)
@@ -65,4 +74,29 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
             )
         except InputError:  # no subject or no background: realism is undefined, the rest still counts
             out.update(dict.fromkeys(REALISM_KEYS, float("nan")))
+        if photo is not None or reference is not None:
+            out.update(_fidelity(img, p, photo, reference))
+    return out
+
+
+def _fidelity(img: np.ndarray, p: np.ndarray, photo: Any, reference: Any) -> dict[str, float]:
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    out: dict[str, float] = {}
+    if photo is not None:
+        ph = checked_image(photo, name="photo")
+        if ph.shape != img.shape:
+            raise InputError("photo", f"shape {img.shape} (the composite's)", f"shape {ph.shape}")
+        inner = interior(p)
+        if inner.any():
+            out["sharpness_ratio"] = _laplacian_variance(img, inner) / max(_laplacian_variance(ph, inner), 1e-12)
+            out["color_shift"] = float(np.median(deltaE_ciede2000(rgb2lab(ph[inner][None]), rgb2lab(img[inner][None]))))
+        else:
+            out.update(sharpness_ratio=float("nan"), color_shift=float("nan"))
+    if reference is not None:
+        ref = checked_image(reference, name="reference")
+        if ref.shape != img.shape:
+            raise InputError("reference", f"shape {img.shape} (the composite's)", f"shape {ref.shape}")
+        band = edge_band(p)
+        out["edge_halo"] = float(np.abs(img[band] - ref[band]).mean()) if band.any() else float("nan")
     return out

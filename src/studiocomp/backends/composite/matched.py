@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import bounding_window, sample_bilinear, shrink_area, upsample_into, working_size
+from ..._ops import bounding_window, sample_bilinear, shrink_area
 from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
 from ...metrics.realism import _blur_sigma, _sigma
@@ -19,47 +19,44 @@ _NOISE_BLOCKS = 1 << 18  # Haar blocks read per noise estimate: the median's sta
 _FLAT = 2e-4  # background noise σ below this (1/20 of an 8-bit level) is a synthetic, grainless background
 _SHARPNESS_GAP = 0.7  # a blur (or deblur) of less than this σ (px) is not worth doing: nothing is done
 _MAX_BLUR, _MAX_DEBLUR, _MAX_DEBLUR_CHANGE = 3.0, 1.0, 0.05  # σ (px), σ (px), colour units
-
-
-def _grow(win: tuple[slice, slice], hw: tuple[int, int], by: float) -> tuple[slice, slice]:
-    (r, c), (h, w) = win, hw
-    gy, gx = round((r.stop - r.start) * by), round((c.stop - c.start) * by)
-    return slice(max(0, r.start - gy), min(h, r.stop + gy)), slice(max(0, c.start - gx), min(w, c.stop + gx))
+_MAX_WRAP = 0.25  # the strongest light wrap allowed: a quarter of the background's light
 
 
 class MatchedCompositor:
-    """Linear-light alpha-over (see ``alpha-over``), after three corrections to the subject.
+    """Alpha-over with three finishing steps that only add what the scene needs and never damage the subject.
 
-    - **Sharpness**: the blur of subject and background (the part around the
-      subject) is estimated by :func:`studiocomp.metrics.blur_level` (edge
-      gradients at two smoothing scales). A subject sharper than its new
-      background is blurred by σ = sqrt(σ_bg² − σ_fg²) (at most 3 px); a
-      softer one is deblurred by ``deblur_iterations`` steps of Van Cittert
-      deconvolution with a Gaussian of that σ (f ← f + (g − G∗f); σ at most
-      1 px and each value changed by at most 0.05, against ringing and
-      sparkle). That narrows the gap a little; it cannot bring back detail
-      that was never recorded.
-      Nothing is done for a difference under 0.7 px, or when either blur is
-      unknown (too few clear edges: smooth content looks like blur to the
-      estimator). ``sharpness=False`` leaves it alone.
+    - **Sharpness**: the blur of the subject (8 px or more inside it) and of the
+      background (alpha ≤ 0.05) is estimated by :func:`studiocomp.metrics.blur_level`,
+      exactly the two numbers :func:`studiocomp.metrics.blur_mismatch` compares.
+      Only a real gap acts: both estimates known (enough clear edges) and at
+      least 0.7 px apart. A subject sharper than the scene is blurred by
+      σ = sqrt(σ_bg² − σ_fg²) (at most 3 px); a softer one is deblurred by
+      ``deblur_iterations`` steps of Van Cittert deconvolution (σ at most 1 px,
+      each value changed by at most 0.05). The subject is then measured again
+      (with its grain, as it will be laid): the change is kept only when it
+      narrows the gap, so the mismatch is never made worse.
     - **Grain**: the noise level of subject and background is measured with the
-      wavelet estimator of :func:`studiocomp.metrics.noise_level` (as
-      ``skimage.restoration.estimate_sigma`` does). A cleaner subject gets
-      Gaussian grain of σ = sqrt(σ_bg² − σ_fg²) (a fixed, seeded texture, so
-      results are repeatable); a grainier subject is smoothed towards the
-      background's level (the softest Gaussian blur that gets there, blended
-      back by the measured levels) — unless the background is grainless
-      (σ < 0.0002: a plain colour or a generated preset), where smoothing would
-      only wipe out the photo's detail. A subject grainier than the scene is
-      not deblurred (that would amplify the grain the next step removes). ``grain=False`` leaves it alone. The
-      estimator counts fine texture as noise, as ``estimate_sigma`` does.
-    - **Light wrap**: ``light_wrap`` × the background's light, blurred over
-      ``wrap_radius`` × the subject's height, spills over the subject's edge
-      (added in linear light where the subject is near the background), as
-      light does around a backlit subject. 0 turns it off.
+      wavelet estimator of :func:`studiocomp.metrics.noise_level`. A subject
+      cleaner than the background gets Gaussian grain of σ = sqrt(σ_bg² − σ_fg²)
+      (a fixed, seeded texture, so results are repeatable). A subject as grainy
+      as the scene, or grainier, is left as it is: grain matching only adds,
+      it never smooths away the photo's detail.
+    - **Light wrap**: a little of the background's light spills over the
+      subject's edge, as around a backlit subject: ``light_wrap`` × the
+      background's linear light, blurred over ``wrap_radius`` × the subject's
+      height (at most ``max_wrap_px`` pixels, at least 0.5), added to the
+      subject's linear colour where the background reaches it. It stays within
+      a few pixels of the outline. 0 turns it off.
+
+    The edge is blended in ``blend`` space: ``"srgb"`` (the default) mixes the
+    encoded values, the space every matter here estimates alpha in (the
+    matting equation I = αF + (1 − α)B on the photo's values), so a subject
+    laid back on its own backdrop gives back the photo; ``"linear"`` mixes
+    linear light (as ``alpha-over``).
 
     Everything is computed in the subject's bounding box; the rest of the
-    result is the (shadowed) background.
+    result is the (shadowed) background. :meth:`composite_reported` also says
+    what each step did.
     """
 
     def __init__(
@@ -67,143 +64,214 @@ class MatchedCompositor:
         grain: bool = True,
         sharpness: bool = True,
         deblur_iterations: int = 3,
-        light_wrap: float = 0.25,
-        wrap_radius: float = 0.02,
+        light_wrap: float = 0.05,
+        wrap_radius: float = 0.002,
+        max_wrap_px: float = 1.5,
+        blend: str = "srgb",
         seed: int = 0,
     ) -> None:
-        if not (isinstance(light_wrap, (int, float)) and 0.0 <= light_wrap <= 1.0):
-            raise InputError("light_wrap", "a number in [0, 1]", repr(light_wrap))
-        if not (isinstance(wrap_radius, (int, float)) and 0.0 < wrap_radius <= 0.5):
-            raise InputError("wrap_radius", "a fraction of the subject's height in (0, 0.5]", repr(wrap_radius))
+        if not (isinstance(light_wrap, (int, float)) and 0.0 <= light_wrap <= _MAX_WRAP):
+            raise InputError("light_wrap", f"a number in [0, {_MAX_WRAP}]", repr(light_wrap))
+        if not (isinstance(wrap_radius, (int, float)) and 0.0 < wrap_radius <= 0.05):
+            raise InputError("wrap_radius", "a fraction of the subject's height in (0, 0.05]", repr(wrap_radius))
+        if not (isinstance(max_wrap_px, (int, float)) and 0.5 <= max_wrap_px <= 16.0):
+            raise InputError("max_wrap_px", "pixels in [0.5, 16]", repr(max_wrap_px))
         if not (isinstance(deblur_iterations, int) and 0 <= deblur_iterations <= 20):
             raise InputError("deblur_iterations", "an int in [0, 20]", repr(deblur_iterations))
+        if blend not in ("srgb", "linear"):
+            raise InputError("blend", "'srgb' or 'linear'", repr(blend))
         self.grain, self.sharpness, self.deblur_iterations = bool(grain), bool(sharpness), deblur_iterations
-        self.light_wrap, self.wrap_radius, self.seed = float(light_wrap), float(wrap_radius), int(seed)
+        self.light_wrap, self.wrap_radius, self.max_wrap_px, self.blend = float(light_wrap), float(wrap_radius), float(max_wrap_px), blend
+        self.seed = int(seed)
         self._noise = np.random.default_rng(self.seed).standard_normal((_TILE, _TILE, 3)).astype(np.float32)
 
     def __repr__(self) -> str:
-        return f"MatchedCompositor(grain={self.grain}, sharpness={self.sharpness}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius})"
+        return f"MatchedCompositor(grain={self.grain}, sharpness={self.sharpness}, light_wrap={self.light_wrap}, wrap_radius={self.wrap_radius}, blend={self.blend!r})"
 
     # --- the corrections work on the subject's window (fg and alpha cropped to its bounding box) and return
     # it unchanged (the same object) or a new array: an input is never written to
 
-    def match_sharpness(self, fg: np.ndarray, alpha: np.ndarray, scene: np.ndarray, deblur: bool = True) -> np.ndarray:
-        """``fg`` blurred (or, if ``deblur``, deblurred) so that its blur estimate approaches the ``scene``'s."""
-        inner = cv2.erode((alpha >= 0.99).view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)  # away from the cut edge
-        s_fg, s_bg = _blur_sigma(fg, inner), _blur_sigma(scene, None)
+    def sharpness_step(self, fg: np.ndarray, s_fg: float, s_bg: float, deblur: bool = True) -> tuple[np.ndarray, float]:
+        """(``fg`` blurred or deblurred towards the scene's blur ``s_bg``, the σ applied: > 0 blur, < 0 deblur, 0 nothing).
+
+        Nothing is done when either blur is unknown (NaN) or they differ by less than 0.7 px.
+        """
         if not (np.isfinite(s_fg) and np.isfinite(s_bg)):
-            return fg
+            return fg, 0.0
         radius = float(np.sqrt(abs(s_bg**2 - s_fg**2)))
-        if radius < _SHARPNESS_GAP:
-            return fg
+        if abs(s_bg - s_fg) < _SHARPNESS_GAP or radius < _SHARPNESS_GAP:
+            return fg, 0.0
         if s_bg > s_fg:
-            return cv2.GaussianBlur(fg, (0, 0), min(radius, _MAX_BLUR), dst=np.empty(fg.shape, np.float32))
-        if not deblur:
-            return fg
+            radius = min(radius, _MAX_BLUR)
+            return cv2.GaussianBlur(fg, (0, 0), radius, dst=np.empty(fg.shape, np.float32)), radius
+        if not deblur or self.deblur_iterations == 0:
+            return fg, 0.0
         # deblurring rings and amplifies noise: a small radius, few steps, and a bounded change per pixel
         radius = min(radius, _MAX_DEBLUR)
         out = np.array(fg, np.float32)
         for _ in range(self.deblur_iterations):  # Van Cittert: out += fg − G∗out
             cv2.add(out, cv2.subtract(fg, cv2.GaussianBlur(out, (0, 0), radius)), dst=out)
         np.clip(out, fg - _MAX_DEBLUR_CHANGE, fg + _MAX_DEBLUR_CHANGE, out=out)
-        return np.clip(out, 0.0, 1.0, out=out)
+        return np.clip(out, 0.0, 1.0, out=out), -radius
 
     def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, background_noise: float | None = None) -> np.ndarray:
-        """``fg`` with its noise level brought to the ``background``'s (``background_noise``, when already measured)."""
+        """``fg`` with grain added up to the ``background``'s noise level (``background_noise``, when already measured)."""
+        return self._grain(fg, alpha, _sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise)[0]
+
+    def _grain(self, fg: np.ndarray, alpha: np.ndarray, s_bg: float) -> tuple[np.ndarray, dict[str, float]]:
         try:
             s_fg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
-            return fg
-        s_bg = _sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise
-        if abs(s_fg - s_bg) <= 0.1 * max(s_bg, 1e-4) or (s_fg > s_bg and s_bg < _FLAT):
-            return fg  # matched already; or a flat, synthetic background (a colour, a preset): keep the photo's detail
-        if s_bg > s_fg:
-            add = np.float32(np.sqrt(s_bg**2 - s_fg**2))
-            fg = np.array(fg, np.float32)  # a new array
-            h, w = fg.shape[:2]
-            for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
-                for x in range(0, w, _TILE):
-                    block = fg[y : y + _TILE, x : x + _TILE]
-                    cv2.scaleAdd(self._noise[: block.shape[0], : block.shape[1]], float(add), block, dst=block)
-            return np.clip(fg, 0.0, 1.0, out=fg)
-        # smooth just enough: the softest blur that gets below the background's level, blended back by
-        # linear interpolation of the measured noise levels (photo noise is not white: measure, not model)
-        for sigma in (0.7, 1.0, 1.5, 2.2, 3.2):
-            smooth = cv2.GaussianBlur(fg, (0, 0), sigma)
-            s_sm = _sigma(smooth, alpha >= 0.95, _NOISE_BLOCKS)
-            if s_sm <= s_bg:
-                break
-        keep = float(np.clip((s_bg - s_sm) / max(s_fg - s_sm, 1e-6), 0.0, 1.0))
-        return cv2.addWeighted(fg, keep, smooth, 1.0 - keep, 0.0, dst=smooth)
+            return fg, {"subject_sigma": float("nan"), "background_sigma": s_bg, "added_sigma": 0.0}
+        report = {"subject_sigma": s_fg, "background_sigma": s_bg, "added_sigma": 0.0}
+        if s_bg <= 1.1 * s_fg or s_bg < _FLAT:
+            return fg, report  # as grainy as the scene already (or grainier: the photo's detail is kept)
+        add = float(np.sqrt(s_bg**2 - s_fg**2))
+        report["added_sigma"] = add
+        fg = np.array(fg, np.float32)  # a new array
+        h, w = fg.shape[:2]
+        for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
+            for x in range(0, w, _TILE):
+                block = fg[y : y + _TILE, x : x + _TILE]
+                cv2.scaleAdd(self._noise[: block.shape[0], : block.shape[1]], add, block, dst=block)
+        return np.clip(fg, 0.0, 1.0, out=fg), report
 
-    def _spill(self, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray] | None:
-        """(small linear background light reaching each point, its reach in the window at full size); None without wrap."""
+    def wrap_sigma(self, subject_height: int) -> float:
+        """The light wrap's Gaussian σ in pixels for a subject ``subject_height`` pixels tall."""
+        return float(np.clip(self.wrap_radius * subject_height, 0.5, self.max_wrap_px))
+
+    def _spill(self, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray, tuple[slice, slice], float, float] | None:
+        """(linear background light reaching each point, its reach, the region they cover, its scale, σ); None without wrap.
+
+        Computed on the subject's window grown by 4σ, at the scale where σ is at most 1.5 px (full size for small σ).
+        """
         h, w = alpha.shape
         a_w = alpha[win]
         rows = np.flatnonzero((a_w >= 0.5).any(axis=1))
         if rows.size == 0 or self.light_wrap == 0.0:
             return None
-        sh, sw = working_size(h, w, 512)
-        radius = max(1.0, self.wrap_radius * (rows[-1] - rows[0] + 1) * sh / h)
-        outside = 1.0 - shrink_area(alpha, (sh, sw))
-        light = cv2.GaussianBlur(srgb_to_linear(shrink_area(background, (sh, sw))) * outside[..., None], (0, 0), radius)
-        reach = cv2.GaussianBlur(outside, (0, 0), radius)
-        reach_w = np.empty(a_w.shape, np.float32)
-        upsample_into(reach_w, reach, (h, w), win)
-        return light, reach_w
+        sigma = self.wrap_sigma(int(rows[-1] - rows[0] + 1))
+        margin = int(np.ceil(4 * sigma)) + 1
+        region = (slice(max(0, win[0].start - margin), min(h, win[0].stop + margin)), slice(max(0, win[1].start - margin), min(w, win[1].stop + margin)))
+        scale = min(1.0, 1.5 / sigma)
+        rh, rw = region[0].stop - region[0].start, region[1].stop - region[1].start
+        sh, sw = max(1, round(rh * scale)), max(1, round(rw * scale))
+        a_r, b_r = alpha[region], background[region]
+        if (sh, sw) != (rh, rw):
+            a_r, b_r = shrink_area(a_r, (sh, sw)), shrink_area(b_r, (sh, sw))
+        outside = 1.0 - a_r
+        s = sigma * sh / rh
+        light = cv2.GaussianBlur(srgb_to_linear(b_r) * outside[..., None], (0, 0), s)
+        reach = cv2.GaussianBlur(outside, (0, 0), s)
+        return light, reach, region, sh / rh, sigma
 
-    def _blend_and_wrap(self, out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> None:
-        """The linear-light alpha-over of the window and the light wrap, in one pass over the edge pixels.
+    def _blend_and_wrap(self, out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> float:
+        """The alpha-over of the window and the light wrap, in one pass over the edge pixels; returns the wrap's σ (0 without).
 
         Solid pixels away from the edge are copied; at the edge (0 < α < 1, or
-        reached by at least 10 % of the background's light) the result is
-        encode(α·(F + k·S) + (1 − α)·B) with F, B, S linear: subject, background
-        and the spilt light S, k = ``light_wrap``.
+        reached by at least 10 % of the background's light) the subject's colour
+        is F' = encode(decode(F) + k·S) (S the spilt linear light, k =
+        ``light_wrap``), and the result α·F' + (1 − α)·B in the ``blend`` space.
         """
         h, w = alpha.shape
         a_w = alpha[win]
         spill = self._spill(alpha, background, win)
         cv2.copyTo(fg, (a_w >= 1.0).view(np.uint8), out[win])
         edge = (a_w > 0.0) & (a_w < 1.0)
+        reach_px = None
         if spill is not None:
-            edge |= (spill[1] > 0.1) & (a_w > 0.0)  # below 10 % reach the spill is under 2.5 % of the light
+            light, reach, region, scale, _ = spill
+            # the reach at the window's pixels, sampled at the edge candidates only
+            r_all, c_all = np.nonzero(a_w > 0.0)
+            ry = (r_all + win[0].start - region[0].start).astype(np.float32)
+            rx = (c_all + win[1].start - region[1].start).astype(np.float32)
+            reach_px = sample_bilinear(reach[..., None], ry, rx, (scale, scale))[:, 0]
+            near = reach_px > 0.1  # below 10 % reach the spill is under a tenth of the (bounded) light
+            edge[r_all[near], c_all[near]] = True
         idx = np.flatnonzero(edge)
         if idx.size == 0:
-            return
+            return 0.0 if spill is None else spill[4]
         # 1-D indices (into the window and the whole frame) gather faster than (row, column) pairs
         r, c = np.divmod(idx, a_w.shape[1])
         f_p = fg.reshape(-1, 3)[idx] if fg.flags.c_contiguous else fg[r, c]
+        if spill is not None:
+            light, _, region, scale, _ = spill
+            lin = srgb_to_linear(f_p)
+            ry = (r + win[0].start - region[0].start).astype(np.float32)
+            rx = (c + win[1].start - region[1].start).astype(np.float32)
+            cv2.scaleAdd(sample_bilinear(light, ry, rx, (scale, scale)), self.light_wrap, lin, dst=lin)
+            if self.blend == "srgb":
+                f_p = linear_to_srgb(lin)
+        elif self.blend == "linear":
+            lin = srgb_to_linear(f_p)
         r += win[0].start
         c += win[1].start
         frame = r * w + c
         a_p = alpha.reshape(-1)[frame][:, None]
         flat = out.reshape(-1, 3)
-        lin = srgb_to_linear(f_p)
-        if spill is not None:
-            cv2.scaleAdd(sample_bilinear(spill[0], r, c, (spill[0].shape[0] / h, spill[0].shape[1] / w)), self.light_wrap, lin, dst=lin)
-        lin *= a_p
-        lin += srgb_to_linear(flat[frame]) * (1.0 - a_p)
-        flat[frame] = linear_to_srgb(lin)
+        if self.blend == "srgb":
+            flat[frame] = np.clip(f_p * a_p + flat[frame] * (1.0 - a_p), 0.0, 1.0)
+        else:
+            lin *= a_p
+            lin += srgb_to_linear(flat[frame]) * (1.0 - a_p)
+            flat[frame] = linear_to_srgb(lin)
+        return 0.0 if spill is None else spill[4]
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
+        return self.composite_reported(foreground, alpha, background, shadow)[0]
+
+    def composite_reported(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> tuple[Image, dict[str, dict[str, float]]]:
+        """:meth:`composite` and what each finishing step did.
+
+        Returns
+        -------
+        (composite, report)
+            ``report["sharpen"]``: ``subject_blur`` and ``background_blur`` (σ, px; NaN when unknown),
+            ``sigma`` (σ of the blur applied, negative for a deblur, 0 for none), ``mismatch_before``
+            and ``mismatch_after`` (|difference| of the blurs, px);
+            ``report["grain"]``: ``subject_sigma``, ``background_sigma``, ``added_sigma`` (noise σ, [0, 1] units);
+            ``report["light_wrap"]``: ``strength`` and ``sigma_px`` (0 when off).
+            A step that is switched off is left out.
+        """
         fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
+        report: dict[str, dict[str, float]] = {}
         out = bg.copy()
         if s is not None:
             darken_in_place(out, s)
         win = bounding_window(a > 0.0)
         if win is None:
-            return out
+            return out, report
         f_w, a_w = fg[win], a[win]  # views: the corrections return new arrays when they change something
-        bg_noise = _sigma(bg, None, _NOISE_BLOCKS) if self.grain else None
+        bg_noise = _sigma(bg, None, _NOISE_BLOCKS) if self.grain else 0.0
+
+        def grained(f: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+            return self._grain(f, a_w, bg_noise) if self.grain else (f, {})
+
+        laid, g_report = grained(f_w)
         if self.sharpness:
+            # the same two numbers metrics.blur_mismatch compares, measured on the subject as it will be laid
+            inner = cv2.erode((a_w >= 0.95).view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)
+            s_fg, s_bg = _blur_sigma(laid, inner), _blur_sigma(bg, a <= 0.05)
+            before = abs(s_fg - s_bg)
             deblur = True
-            if bg_noise is not None:  # a subject grainier than the scene will be smoothed: do not sharpen its grain first
+            if self.grain:  # a subject grainier than the scene: sharpening would amplify its grain
                 try:
                     deblur = _sigma(f_w, a_w >= 0.95, _NOISE_BLOCKS) <= 1.1 * bg_noise
                 except InputError:
                     pass
-            f_w = self.match_sharpness(f_w, a_w, bg[_grow(win, a.shape, 0.25)], deblur=deblur)
-        if bg_noise is not None:
-            f_w = self.match_grain(f_w, a_w, bg, bg_noise)
-        self._blend_and_wrap(out, f_w, a, bg, win)
-        return out
+            candidate, applied = self.sharpness_step(f_w, s_fg, s_bg, deblur=deblur)
+            after = before
+            if applied != 0.0:
+                laid_c, g_c = grained(candidate)
+                after_c = abs(_blur_sigma(laid_c, inner) - s_bg)
+                if np.isfinite(after_c) and after_c < before:  # kept only when it narrows the measured gap
+                    laid, g_report, after = laid_c, g_c, after_c
+                else:
+                    applied = 0.0
+            report["sharpen"] = {"subject_blur": s_fg, "background_blur": s_bg, "sigma": applied, "mismatch_before": before, "mismatch_after": after}
+        if self.grain:
+            report["grain"] = g_report
+        sigma = self._blend_and_wrap(out, laid, a, bg, win)
+        if self.light_wrap > 0.0:
+            report["light_wrap"] = {"strength": self.light_wrap, "sigma_px": sigma}
+        return out, report
