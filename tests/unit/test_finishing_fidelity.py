@@ -1,0 +1,60 @@
+"""Issue 13: finishing that never damages the person (illuminant relighting, fidelity metrics)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import studiocomp
+from studiocomp import metrics
+from studiocomp.color import linear_to_srgb, srgb_to_linear
+
+
+def _scene(seed: int = 0) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)  # a photographed scene: texture and sensor noise, no clipping
+    tex = cv2.resize(rng.random((12, 16, 3)).astype(np.float32), (320, 240), interpolation=cv2.INTER_CUBIC)
+    return np.clip(0.25 + 0.4 * tex + rng.normal(0, 0.01, tex.shape), 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("gain", [(1.15, 1.0, 0.8), (0.85, 1.0, 1.2), (0.6, 0.6, 0.6)], ids=["warm", "cool", "dim"])
+def test_the_subject_follows_the_scene_light(gain: tuple[float, float, float]) -> None:
+    image, alpha = studiocomp.synthetic.studio_shot((240, 320), seed=3)
+    bg = _scene()
+    lit = linear_to_srgb(srgb_to_linear(bg) * np.float32(gain))
+    r = studiocomp.create("relighter", "illuminant")
+    a = r.relight(image, alpha, bg, photo=image, photo_alpha=alpha)
+    b, report = r.relight_reported(image, alpha, lit, photo=image, photo_alpha=alpha)
+    inner = metrics.fidelity.interior(alpha)
+    m = np.log(srgb_to_linear(b[inner]).mean(0) / srgb_to_linear(a[inner]).mean(0))
+    lg = np.log(np.array(gain))
+    assert np.linalg.norm(m - lg) <= 0.3 * np.linalg.norm(lg)
+    assert report["photo_reference"] == 1.0 and report["generated_background"] == 0.0
+
+
+def test_a_generated_background_keeps_the_photo_as_shot() -> None:
+    image, alpha = studiocomp.synthetic.studio_shot((240, 180), seed=1)
+    r = studiocomp.create("relighter", "illuminant")
+    for preset in ("white", "grey", "pink-white-1"):
+        bg = studiocomp.backgrounds.resolve_background(preset, 240, 180)
+        out, report = r.relight_reported(image, alpha, bg, photo=image, photo_alpha=alpha)
+        assert np.array_equal(out, image) and report["generated_background"] == 1.0
+
+
+def test_fidelity_metrics_and_the_pipeline_report() -> None:
+    image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=2)
+    result = studiocomp.Pipeline.preset("studio")(image, background="grey")
+    plain = metrics.pasted(result.placed_foreground, result.placed_alpha, result.background)
+    assert metrics.sharpness_ratio(result.composite, image, result.alpha) == pytest.approx(1.0, abs=0.1)
+    assert metrics.color_shift(result.composite, image, result.alpha) < 2.0
+    assert metrics.edge_halo(result.composite, plain, result.alpha) * 255 < 3.0
+    assert metrics.sharpness_ratio(image, image, result.alpha) == pytest.approx(1.0)
+    blurred = np.ascontiguousarray(__import__("cv2").GaussianBlur(image, (0, 0), 2.0))
+    assert metrics.sharpness_ratio(blurred, image, result.alpha) < 0.5
+    s = metrics.score(result.alpha, result.alpha, image=result.composite, photo=image, reference=plain)
+    assert set(metrics.FIDELITY_KEYS) <= set(s)
+    assert s["sharpness_ratio"] == pytest.approx(metrics.sharpness_ratio(result.composite, image, result.alpha))
+    assert {"relight", "sharpen", "grain", "light_wrap"} <= set(result.finishing)
+    off = studiocomp.Pipeline.preset("studio", compositor=studiocomp.create("compositor", "matched", grain=False, sharpness=False, light_wrap=0.0))
+    assert set(off(image, background="grey").finishing) == {"relight"}
