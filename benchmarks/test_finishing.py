@@ -62,7 +62,7 @@ def _info(benchmark: pytest.FixtureRequest, alpha: np.ndarray, shadow: np.ndarra
 
 @pytest.fixture(scope="module")
 def stages() -> tuple[object, object, object]:
-    return (studiocomp.create("relighter", "histogram"), studiocomp.create("shadow_caster", "cast"), studiocomp.create("compositor", "matched"))
+    return (studiocomp.create("relighter", "illuminant"), studiocomp.create("shadow_caster", "cast"), studiocomp.create("compositor", "matched"))
 
 
 def test_relight(benchmark: pytest.FixtureRequest, scene: tuple, stages: tuple) -> None:
