@@ -169,6 +169,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_backgrounds(args: argparse.Namespace) -> int:
+    """List, show or create prepared-background sidecars (``NAME.studiocomp.json``)."""
+    import json
+
+    from .prepared import SIDECAR_SUFFIX, prepare, read_info, sidecar_path, write_info
+
+    if args.action == "list":
+        kinds = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+        images = [f for f in sorted(Path(args.path).iterdir()) if f.is_file() and f.suffix.lower() in kinds and not f.name.endswith(SIDECAR_SUFFIX)]
+        for f in images:
+            try:
+                info = read_info(f)
+            except StudiocompError as exc:
+                print(f"{f.name}: bad sidecar: {exc}")
+                continue
+            if info is None:
+                print(f"{f.name}: not prepared")
+            else:
+                lt = info.light
+                print(f"{f.name}: horizon {info.horizon}, floor line {info.floor_line}, light {lt.azimuth}/{lt.elevation} ({lt.source}), camera {info.camera_height} m")
+        return EXIT_OK
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"studiocomp: error: {path}: no such image file", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "show":
+        info = read_info(path)
+        if info is None:
+            print(f"{path.name} has no sidecar ({sidecar_path(path).name}); make one with: studiocomp backgrounds create {path}", file=sys.stderr)
+            return EXIT_FAILED
+        print(json.dumps(info.to_json(), indent=2))
+        return EXIT_OK
+    if sidecar_path(path).exists() and not args.force:
+        print(f"studiocomp: error: {sidecar_path(path)} exists (--force replaces it)", file=sys.stderr)
+        return EXIT_USAGE
+    info = prepare(path, camera_height=args.camera_height)
+    out = write_info(path, info)
+    print(json.dumps(info.to_json(), indent=2))
+    found = "measured on the scene's cast shadows" if info.light.source == "shadows" else "NOT found in the scene: the default light"
+    print(f"wrote {out}: light {found}; horizon and floor line are not estimated — fill them in", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_backends(args: argparse.Namespace) -> int:
     import importlib
 
@@ -247,7 +290,7 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
 
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results (created if missing); inputs are never overwritten")
-    p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="ready-made pipeline (default: %(default)s, the offline backdrop keyer)")
+    p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="ready-made pipeline (default: %(default)s, person models + backdrop model; the backdrop keyer alone without weights)")
     p.add_argument("--plate", metavar="PATH", help="photo of the empty backdrop from the same position (clean plate); improves the cut-out")
     if composite:
         p.add_argument(
@@ -338,6 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", nargs="?", choices=["list", "fetch", "verify"], help="list (default), fetch (download if needed, check sha256) or verify (cache only)")
     p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify")
     p.set_defaults(func=_cmd_models)
+    p = sub.add_parser(
+        "backgrounds",
+        help="list, show or create prepared backgrounds (sidecar NAME.studiocomp.json)",
+        description="A prepared background has a sidecar next to it with its horizon, floor line, light, camera height, floor scale and default placement; composite uses them.",
+    )
+    p.add_argument("action", choices=["list", "show", "create"], help="list a folder's backgrounds, show one sidecar, or create one pre-filled by the estimators")
+    p.add_argument("path", metavar="PATH", help="a folder (list) or a background image (show, create)")
+    p.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="camera height above the floor for create (default: %(default)s)")
+    p.add_argument("--force", action="store_true", help="create: replace an existing sidecar")
+    p.set_defaults(func=_cmd_backgrounds)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
     return parser

@@ -15,6 +15,7 @@ from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image
 from .placement import Placement
+from .prepared import read_info
 from .registry import create
 from .types import STAGE_PROTOCOLS, Alpha, Assessed, Image, Mask, Matte, QualityWarning
 
@@ -324,6 +325,9 @@ class Pipeline:
         warnings += assess_mask(alpha > 0.5)
         bg = timed("background", resolve_background, background, h, w, fit)
         size = bg.shape[:2]
+        info = read_info(background) if isinstance(background, (str, os.PathLike)) and os.path.isfile(background) else None
+        if info is not None and place is not None:  # a prepared background: its sidecar fills what place leaves open
+            place = info.placement(place)
         if place is not None:
             placed = timed("placement", place.apply, foreground, alpha, size)
             subject, subject_alpha = placed.foreground, placed.alpha
@@ -339,7 +343,14 @@ class Pipeline:
         elif relighter is not None:
             subject = timed("relighter", relighter.relight, subject, subject_alpha, bg)
         if "shadow_caster" in self._stages:
-            shadow = timed("shadow_caster", self._stages["shadow_caster"].cast, subject_alpha, bg)
+            caster = self._stages["shadow_caster"]
+            if info is not None and hasattr(caster, "with_light"):  # the sidecar's light, unless the caster has its own
+                caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
+            if hasattr(caster, "cast_assessed"):  # says when the light was guessed
+                shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
+                warnings += notes
+            else:
+                shadow = timed("shadow_caster", caster.cast, subject_alpha, bg)
         else:
             shadow = np.zeros(size, np.float32)
         compositor = self._stages["compositor"]

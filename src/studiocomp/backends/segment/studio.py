@@ -68,8 +68,6 @@ TEXTURED_NOISE = 0.02
 KEYER_DISAGREEMENT_LIMIT = 0.15
 #: a backdrop is clean (the keyer may decide the shape) when this much of the frame band is backdrop, and it is not textured
 _CLEAN_BORDER = 0.8
-#: keyer and prior agree (IoU) at least this much: the keyer's shape is kept
-_AGREEMENT = 0.9
 #: members' disagreement above which the prior itself is lost (drawn or unusual subjects): a clean keyer decides
 _PRIOR_LOST = 0.3
 #: the prior found a person when its mask covers at least this fraction of the frame
@@ -201,9 +199,11 @@ class StudioSegmenter:
             # no person: a product shot (or a person the models cannot see); the keyer decides, with its own checks
             note = QualityWarning("no-person", "the person models found no person: the backdrop keyer decides the subject's shape", uncertain=False)
             return self._upsample(analysis.mask, (h, w)), [note, *keyer_warnings(analysis)]
-        if clean and (agreement >= _AGREEMENT or spread > _PRIOR_LOST):
-            # a clean backdrop the keyer can trust: it decides the shape, and what the prior is sure of is added
-            # (a white jacket on white paper); objects the person models do not know are kept
+        if clean and spread > _PRIOR_LOST:
+            # the person models are lost (an object they do not know, each sees something else) on a clean
+            # backdrop the keyer can trust: the keyer decides the shape, what the prior is sure of is added.
+            # Where they agree, the prior's shape with the keyer's edges wins even on clean paper (measured:
+            # 0.953 → 0.960 on the 22 real photos, 0.978 → 0.982 on studio_synth, segmenter alone)
             return self._upsample(analysis.mask | (prob > _PRIOR_SURE), (h, w)), warnings
         fused = self._fuse(prob, analysis)
         # the keyer's doubts are notes here: the prior decides the shape
