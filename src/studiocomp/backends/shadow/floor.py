@@ -33,6 +33,7 @@ from ..._ops import bounding_window, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...image import checked_alpha, checked_image
 from ...types import Alpha, Image, QualityWarning
+from .light import CasterShadow, read_light
 
 __all__ = ["ContactShadow", "CastShadow", "LightEstimate", "find_light", "estimate_light", "DEFAULT_AZIMUTH", "DEFAULT_ELEVATION"]
 
@@ -60,11 +61,13 @@ class LightEstimate:
         True when the azimuth comes from cast shadows in the scene.
     elevation_found : bool
         True when the elevation was measured too (a shadow's length against its caster's
-        height); never with this version, which finds no casters — the elevation is then the default.
+        height, :mod:`~studiocomp.backends.shadow.light`); else it is the default.
     shadows : int
         How many cast shadows agreed on the direction.
     reason : str
         One sentence on what was found or why nothing was.
+    casters : tuple of CasterShadow
+        Each caster found with its shadow (contact point, top, shadow tip, its own light), best first.
     """
 
     azimuth: float
@@ -73,6 +76,7 @@ class LightEstimate:
     elevation_found: bool
     shadows: int
     reason: str
+    casters: tuple[CasterShadow, ...] = ()
 
 
 def _shadow_blobs(luma: np.ndarray, depth: float) -> list[tuple[float, float, int]]:
@@ -137,11 +141,12 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     Returns
     -------
     LightEstimate
-        The azimuth from the area-weighted mean direction of the cast-shadow candidates
-        (:func:`_shadow_blobs`), when their directions agree (resultant length ≥ 0.6); else
-        ``found=False`` with the documented defaults (0°, 45°) and the reason. The elevation
-        (a shadow's length relative to what casts it) needs the caster, which this version
-        does not find: it is always the default, ``elevation_found=False``.
+        First, casters standing on the floor with their shadows
+        (:func:`~studiocomp.backends.shadow.light.read_light`): azimuth *and* elevation
+        (``elevation_found=True``) from those agreeing within 20° with the best. Failing that,
+        dark elongated blobs with no caster found (:func:`_shadow_blobs`) give the direction
+        only, when they agree (resultant length ≥ 0.6). Else ``found=False`` with the
+        documented defaults (:data:`DEFAULT_AZIMUTH` 0°, :data:`DEFAULT_ELEVATION` 45°) and the reason.
 
     Notes
     -----
@@ -151,6 +156,24 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     outdoor image", ICCV 2009), without its learned shadow detector.
     """
     img = checked_image(background, name="background")
+    casters = read_light(img, depth=depth)
+    if casters:
+        best = casters[0]
+        agree = [c for c in casters if abs((c.azimuth - best.azimuth + 180.0) % 360.0 - 180.0) <= 20.0]
+        vx = sum(math.cos(math.radians(c.azimuth)) for c in agree)
+        vy = sum(math.sin(math.radians(c.azimuth)) for c in agree)
+        azimuth = math.degrees(math.atan2(vy, vx)) % 360.0
+        length = math.exp(sum(math.log(c.length) for c in agree) / len(agree))
+        elevation = min(89.0, max(5.0, math.degrees(math.atan(1.0 / length))))
+        return LightEstimate(
+            azimuth,
+            elevation,
+            True,
+            True,
+            len(agree),
+            f"{len(agree)} caster(s) with a cast shadow on the floor (shadow {length:.2f}x the caster's height)",
+            tuple(casters),
+        )
     h, w = img.shape[:2]
     sh, sw = working_size(h, w, work_side)
     small = shrink_area(img, (sh, sw))
@@ -165,7 +188,14 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
         return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, len(blobs), f"{len(blobs)} shadow candidates disagree on the direction (agreement {agreement:.2f})")
     # the cast model throws the shadow along (−sin az, −cos az · depth) in the image
     azimuth = math.degrees(math.atan2(-vx, -vy / depth)) % 360.0
-    return LightEstimate(azimuth, DEFAULT_ELEVATION, True, False, len(blobs), f"{len(blobs)} cast shadow(s) on the floor; elevation not measured (default {DEFAULT_ELEVATION:g}°)")
+    return LightEstimate(
+        azimuth,
+        DEFAULT_ELEVATION,
+        True,
+        False,
+        len(blobs),
+        f"{len(blobs)} shadow(s) on the floor with no caster found: direction only, elevation not measured (default {DEFAULT_ELEVATION:g}°)",
+    )
 
 
 def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> tuple[float, float]:

@@ -1,0 +1,259 @@
+"""The light read off the cast shadows already in a background: each shadow found *with its caster*.
+
+A cast shadow on a floor is its caster's silhouette thrown along the floor: with
+the floor model of :class:`~studiocomp.backends.shadow.floor.CastShadow`, a point
+of the caster ``t`` pixels above its contact row ``y_c`` lands at
+``(x + t·cdx, y_c + t·cdy)``, where ``(cdx, cdy) = floor_step(azimuth, elevation, depth)``
+(:func:`floor_step`). So one upright caster and the dark region at its feet give
+both angles: the direction of the throw gives the azimuth, and its length relative
+to the caster's height gives the elevation (``L = cot(elevation)``).
+
+Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
+
+1. **Floor reference.** Log-luminance (linear light) and log-chromaticity are
+   compared with a large-scale floor estimate: a normalized (masked) Gaussian
+   mean over the pixels that look like floor, iterated three times so shadows and
+   objects do not pull it down. A shadow darkens the floor by a roughly constant
+   ratio and keeps its chromaticity and texture; an object does not.
+2. **Casters.** Pixels whose chromaticity differs from the floor's, or that are much
+   brighter, or darker than any plausible shadow (ratio < 0.2), are *object*
+   pixels. Its connected components that stand upright (taller than wide, at least
+   5 % of the frame's height, not touching the frame's bottom) are caster
+   candidates; each is filled row by row (its silhouette) and its lowest rows give
+   the contact point.
+3. **Fit.** For every light on a grid (azimuth every 3°, ``L`` from 0.3 to 3.2 in
+   geometric steps), the caster's silhouette is thrown onto the floor and the
+   darkness evidence under it is summed (+1 where the floor is darkened by a
+   shadow's ratio, −1 where it is plain floor, 0 where it is hidden by an object or
+   outside the frame), weighted by the thrown area. The light with the highest
+   score wins (hypotheses within 2 % of it are averaged, which centres the plateau a
+   side light makes, see :func:`floor_step`).
+4. **Acceptance.** The thrown shadow must be clearly darker than the floor around
+   it (mean evidence ≥ ``min_evidence``), visible for at least a third of its
+   area, and darker than the same silhouette thrown the opposite way. A dark
+   edge (stairs, a wall's base, a rug's border) has no upright caster at one end
+   and fails these tests; so do most dark floor patterns.
+
+Heuristic, in the spirit of shadow-based illumination estimation (Lalonde, Efros,
+Narasimhan, "Estimating natural illumination from a single outdoor image", ICCV
+2009; Kee, O'Brien, Farid, "Exposing photo manipulation from shading and shadows",
+ACM TOG 2014, for the caster–shadow correspondence), without learned detectors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..._ops import shrink_area, working_size
+from ...color import srgb_to_linear
+
+__all__ = ["floor_step", "CasterShadow", "read_light"]
+
+_EPS = 0.005  # added to linear luminance before the log (a black floor stays finite)
+
+
+def floor_step(azimuth: float, elevation: float, depth: float) -> tuple[float, float]:
+    """The image displacement (cdx, cdy) of a caster's point per pixel of its height, for a light.
+
+    ``cdx = −cot(el)·sin(az)``, ``cdy = −cot(el)·cos(az)·depth``; like
+    :class:`~studiocomp.backends.shadow.floor.CastShadow`, ``|cdy|`` is at least
+    ``0.25·depth·cot(el)`` (a body lit from the side still throws a shadow with
+    some depth on the floor), so lights within ~14.5° of 90° or 270° throw the same
+    shadow and cannot be told apart.
+    """
+    length = 1.0 / math.tan(math.radians(elevation))
+    return _step(math.radians(azimuth), length, depth)
+
+
+def _step(az: float, length: float, depth: float) -> tuple[float, float]:
+    dx, dy = -math.sin(az), -math.cos(az) * depth
+    if abs(dy) < 0.25 * depth:
+        dy = math.copysign(0.25 * depth, dy) if dy else -0.25 * depth
+    return length * dx, length * dy
+
+
+@dataclass(frozen=True)
+class CasterShadow:
+    """One caster and the shadow fitted to it (coordinates in the input image's pixels).
+
+    ``contact`` (x, y) is where the caster meets the floor, ``top`` its highest row,
+    ``tip`` (x, y) where its top's shadow falls; ``azimuth``/``elevation`` in degrees,
+    ``length`` = cot(elevation) (shadow length / caster height), ``evidence`` the mean
+    darkness evidence in [−1, 1] under the thrown silhouette, ``visible`` the fraction
+    of it not hidden by objects or the frame.
+    """
+
+    contact: tuple[float, float]
+    top: float
+    tip: tuple[float, float]
+    azimuth: float
+    elevation: float
+    length: float
+    evidence: float
+    visible: float
+
+
+def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(darkness log-ratio d, chroma distance dc, object mask, scale small/full) on the working copy."""
+    h, w = img.shape[:2]
+    sh, sw = working_size(h, w, work_side)
+    lin = srgb_to_linear(shrink_area(img, (sh, sw))).astype(np.float32)
+    lum = lin @ np.float32([0.2126, 0.7152, 0.0722])
+    logl = np.log(lum + _EPS)
+    chrom = np.log(lin + _EPS) - logl[..., None]
+    lm = cv2.GaussianBlur(logl, (0, 0), 1.5)
+    cm = cv2.GaussianBlur(chrom, (0, 0), 1.5)
+    side = max(sh, sw)
+    # a robust first floor estimate: the median over a window of 1/8 of the frame (on a half-size copy)
+    lo, hi = float(lm.min()), float(lm.max()) + 1e-6
+    q = np.round((lm - lo) / (hi - lo) * 255).astype(np.uint8)
+    half = cv2.resize(q, (sw // 2, sh // 2), interpolation=cv2.INTER_AREA)
+    k = max(3, (side // 10) | 1)
+    med = cv2.resize(cv2.medianBlur(half, k), (sw, sh), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255 * (hi - lo) + lo
+    sig = side / 16.0
+    ls = cv2.GaussianBlur(logl, (0, 0), 4.0)  # the scale of a shadow's width: most floor texture averages out
+    d = ls - med
+    valid = (np.abs(d) < 0.35).astype(np.float32)
+    for _ in range(3):
+        den = cv2.GaussianBlur(valid, (0, 0), sig) + 1e-6
+        floor_l = cv2.GaussianBlur(ls * valid, (0, 0), sig) / den
+        floor_c = cv2.GaussianBlur(cm * valid[..., None], (0, 0), sig) / den[..., None]
+        d = ls - floor_l
+        dc = np.linalg.norm(cm - floor_c, axis=2)
+        valid = ((np.abs(d) < 0.3) & (dc < 0.12)).astype(np.float32)
+    d_fine = lm - floor_l
+    obj = (dc > 0.12) | (d_fine < -1.6)
+    obj = cv2.morphologyEx(obj.view(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    obj = cv2.morphologyEx(obj, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool)
+    return d, dc, obj, sh / h
+
+
+def _casters(obj: np.ndarray) -> list[np.ndarray]:
+    """Upright object components, each filled row by row (a silhouette), largest first."""
+    h, w = obj.shape
+    n, lab, st, _ = cv2.connectedComponentsWithStats(obj.view(np.uint8), connectivity=8)
+    out = []
+    for k in np.argsort(-st[1:, cv2.CC_STAT_AREA]) + 1:
+        x, y, bw, bh, area = (int(v) for v in st[k])
+        # upright, whole (not cut by the frame's top or bottom), standing below the frame's upper third
+        if bh < 0.05 * h or y <= 1 or y + bh >= h - 2 or y + bh < 0.4 * h or bh < 1.3 * bw or area < 0.25 * bw * bh:
+            continue
+        comp = lab[y : y + bh, x : x + bw] == k
+        filled = np.zeros_like(comp)
+        for r in range(bh):
+            cols = np.flatnonzero(comp[r])
+            if cols.size:
+                filled[r, cols[0] : cols[-1] + 1] = True
+        full = np.zeros((h, w), bool)
+        full[y : y + bh, x : x + bw] = filled
+        out.append(full)
+        if len(out) == 6:
+            break
+    return out
+
+
+_AZ = np.radians(np.arange(0.0, 360.0, 3.0))
+_L = np.geomspace(0.3, 3.2, 48)
+
+
+def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float) -> tuple[float, float, float, float, tuple[float, float], float] | None:
+    """(azimuth°, L, mean evidence, visible fraction, contact (x, y), opposite's evidence) for one caster silhouette."""
+    h, w = sil.shape
+    ys, xs = np.nonzero(sil)
+    top, yc = int(ys.min()), int(ys.max())
+    height = yc - top + 1
+    foot = ys >= yc - max(1, height // 30)
+    xc = float(xs[foot].mean())
+    if height < 8:
+        return None
+    step = max(1, int(math.sqrt(ys.size / 1500.0)))
+    keep = (ys % step == 0) & (xs % step == 0)
+    t = (yc - ys[keep]).astype(np.float32)
+    x0 = xs[keep].astype(np.float32)
+    ev = np.where(hidden, np.float32(0.0), evidence)
+    pad = np.zeros((h + 2, w + 2), np.float32)
+    pad[1:-1, 1:-1] = ev
+    shown = np.zeros((h + 2, w + 2), np.float32)
+    shown[1:-1, 1:-1] = ~hidden
+    steps = np.array([_step(a, 1.0, depth) for a in _AZ], np.float32)  # per unit length
+    best = (-np.inf, 0, 0)
+    scores = np.empty((_AZ.size, _L.size), np.float32)
+    for j, length in enumerate(_L):
+        cdx = steps[:, 0:1] * length
+        cdy = steps[:, 1:2] * length
+        px = np.clip(np.rint(x0[None] + t[None] * cdx).astype(np.int32) + 1, 0, w + 1)
+        py = np.clip(np.rint(yc + t[None] * cdy).astype(np.int32) + 1, 0, h + 1)
+        seen = shown[py, px].mean(axis=1)
+        scores[:, j] = np.where(seen >= 0.4, pad[py, px].sum(axis=1) * np.abs(cdy[:, 0]), -np.inf)
+    i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    best = float(scores[i, j])
+    if not best > 0:
+        return None
+    near = scores >= best - 0.02 * abs(best)
+    ai, lj = np.nonzero(near)
+    az = math.degrees(math.atan2(np.sin(_AZ[ai]).mean(), np.cos(_AZ[ai]).mean())) % 360.0
+    length = float(np.exp(np.log(_L[lj]).mean()))
+    # how the winning throw looks: its mean evidence over the visible part, and the visible fraction
+    cdx, cdy = _step(math.radians(az), length, depth)
+    px = np.clip(np.rint(x0 + t * cdx).astype(np.int32) + 1, 0, w + 1)
+    py = np.clip(np.rint(yc + t * cdy).astype(np.int32) + 1, 0, h + 1)
+    vis = shown[py, px]
+    visible = float(vis.mean())
+    mean_ev = float(pad[py, px].sum() / max(vis.sum(), 1.0))
+    ox = np.clip(np.rint(x0 - t * cdx).astype(np.int32) + 1, 0, w + 1)
+    oy = np.clip(np.rint(yc - t * cdy).astype(np.int32) + 1, 0, h + 1)
+    opposite = float(pad[oy, ox].sum() / max(shown[oy, ox].sum(), 1.0))
+    return az, length, mean_ev, visible, (xc, float(yc)), opposite
+
+
+def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0.35, min_evidence: float = -0.2) -> list[CasterShadow]:
+    """Casters standing on the floor of ``background`` and the light their shadows say, best first.
+
+    Parameters
+    ----------
+    background : np.ndarray
+        H×W×3 float32 sRGB in [0, 1] (checked by the caller).
+    work_side : int
+        Long side of the working copy, px.
+    depth : float
+        The floor's foreshortening (:class:`~studiocomp.backends.shadow.floor.CastShadow`'s ``depth``).
+    min_evidence : float
+        The least mean darkness evidence (in [−1, 1]) under a fitted shadow for it to count.
+
+    Returns
+    -------
+    list of CasterShadow
+        Empty when no caster has a shadow that fits (see the module docstring, step 4).
+    """
+    d, _dc, obj, scale = _maps(background, work_side)
+    # +1 where the floor is darkened like a shadow (ratio ≤ ~0.6), −1 where it is plain floor
+    evidence = np.clip((-d - 0.1) / 0.35, 0.0, 1.0) * 2.0 - 1.0
+    out: list[CasterShadow] = []
+    for sil in _casters(obj):
+        fit = _fit(sil, evidence, obj | sil, depth)
+        if fit is None:
+            continue
+        az, length, mean_ev, visible, (xc, yc), opposite = fit
+        if mean_ev < min_evidence or visible < 1 / 3 or mean_ev - opposite < 0.5:
+            continue
+        top = float(np.flatnonzero(sil.any(axis=1))[0])
+        cdx, cdy = _step(math.radians(az), length, depth)
+        hh = yc - top
+        out.append(
+            CasterShadow(
+                contact=(xc / scale, yc / scale),
+                top=top / scale,
+                tip=((xc + hh * cdx) / scale, (yc + hh * cdy) / scale),
+                azimuth=az,
+                elevation=math.degrees(math.atan(1.0 / length)),
+                length=length,
+                evidence=mean_ev,
+                visible=visible,
+            )
+        )
+    out.sort(key=lambda c: -c.evidence * c.visible)
+    return out
