@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.conftest import HUB_CACHE, seed_hub_cache
 
 import studiocomp
 
@@ -25,15 +26,24 @@ def _shape(mp: float) -> tuple[int, int]:
     return h, int(h * 0.75)
 
 
+@pytest.mark.parametrize("prior", ["keyer-only", "person-models"])
 @pytest.mark.parametrize("mp", SIZES_MP)
-def test_studio_end_to_end(benchmark: pytest.FixtureRequest, mp: int) -> None:
+def test_studio_end_to_end(benchmark: pytest.FixtureRequest, mp: int, prior: str) -> None:
+    """The preset as a fresh offline machine runs it (keyer alone) and with the person models (weights from ../shared)."""
     import cv2
 
     h, w = _shape(mp)
     image, _ = studiocomp.synthetic.studio_shot((h, w), seed=0)
-    pipe = studiocomp.Pipeline.preset("studio")
+    if prior == "person-models":
+        seed_hub_cache(HUB_CACHE)
+        segmenter = studiocomp.create("segmenter", "studio")
+        if segmenter.prior is None:
+            pytest.skip("no person-model weights")
+    else:
+        segmenter = studiocomp.create("segmenter", "studio", prior=None)
+    pipe = studiocomp.Pipeline.preset("studio", segmenter=segmenter)
     pipe(image, background="gradient")  # warm-up
-    benchmark.extra_info.update({"megapixels": h * w / 1e6, "height": h, "width": w, "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()})
+    benchmark.extra_info.update({"prior": prior, "megapixels": h * w / 1e6, "height": h, "width": w, "cv2_threads": cv2.getNumThreads(), "cpus": os.cpu_count()})
     result = benchmark.pedantic(pipe, args=(image,), kwargs={"background": "gradient"}, rounds=3, iterations=1)
     assert result.composite.shape == (h, w, 3)
 

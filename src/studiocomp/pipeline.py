@@ -32,8 +32,8 @@ _FINISHING: dict[str, tuple[str, dict[str, Any]]] = {
 PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
     # person prior (selfie + U²-Net-p + MODNet, those whose weights are there) + backdrop model; keyer alone offline
     "studio": {"segmenter": ("studio", {}), "matter": ("unmix", {}), **_FINISHING},
-    # MODNet's alpha; people of a group that MODNet drops are restored from the selfie + U²-Net-p mask
-    "portrait": {"segmenter": ("ensemble", {"members": ("selfie", "u2netp")}), "matter": ("modnet", {"fill_missed": True}), **_FINISHING},
+    # MODNet's alpha; people of a group that MODNet drops are restored from the selfie mask
+    "portrait": {"segmenter": ("selfie", {}), "matter": ("modnet", {"fill_missed": True}), **_FINISHING},
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
 

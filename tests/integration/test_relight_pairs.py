@@ -54,20 +54,26 @@ def test_relighting_beats_a_plain_paste(pairs: list[tuple[np.ndarray, np.ndarray
     assert more_consistent / len(pairs) >= illumination_share
 
 
-def test_grain_matching_brings_the_subject_to_the_background_level(pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
-    """Issue 5: after grain matching the subject's noise sigma is within 20 % of the background's.
+def _grain_outcome(comp: object, image: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> tuple[bool, bool]:
+    """(cleaner subject reached the background's grain within 20 %, grainier subject kept its own within 10 %)."""
+    solid = alpha >= 0.95
+    own, target = metrics.noise_level(image, region=solid), metrics.noise_level(bg)
+    after = metrics.noise_level(comp.composite(image, alpha, bg), region=solid)  # type: ignore[attr-defined]
+    if own < target:
+        return abs(after / target - 1.0) <= 0.2, True
+    return True, abs(after / max(own, 1e-9) - 1.0) <= 0.1
 
-    Measured 2026-11-22 with sharpness matching on (the default): 622 of 640 pairs
-    (97 %) within 20 %; ratio percentiles 5/50/95: 0.85 / 0.96 / 1.15 (before:
-    0.25 / 2.34 / 8.37).
+
+def test_grain_matching_only_adds_grain(pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """Issue 13: grain matching adds grain to a subject cleaner than the background and never smooths a grainier one.
+
+    (Issue 5's version smoothed grainier subjects down to the background too; that took the detail of a
+    sharp face against a clean background: sharpness ratio 0.33-0.65.)
     """
     comp = studiocomp.create("compositor", "matched", light_wrap=0.0)
-    within = 0
-    for image, alpha, bg in pairs:
-        out = comp.composite(image, alpha, bg)
-        ratio = metrics.noise_level(out, region=alpha >= 0.95) / metrics.noise_level(bg)
-        within += abs(ratio - 1.0) <= 0.2
-    assert within / len(pairs) >= 0.95
+    outcomes = [_grain_outcome(comp, image, alpha, bg) for image, alpha, bg in pairs]
+    assert sum(a for a, _ in outcomes) / len(pairs) >= 0.9
+    assert all(b for _, b in outcomes)
 
 
 def test_composite_assets_people_on_every_background(hub_cache: object) -> None:
@@ -75,7 +81,8 @@ def test_composite_assets_people_on_every_background(hub_cache: object) -> None:
 
     They have no alpha: the ``portrait`` preset cuts them out (selfie + MODNet, at 400 px), then each is
     laid on the 8 backgrounds. Measured 2026-11-22: 40 pairs; histogram relighting better than a plain
-    paste in Lab distance 40/40 and illumination consistency 40/40; grain within 20 % in 39/40.
+    paste in Lab distance 40/40 and illumination consistency 40/40; grain within 20 % in 39/40 (grain now
+    only adds: a cleaner subject reaches the background's grain, a grainier one keeps its own).
     """
     root = shared_path("data", "composite_assets")
     people = sorted((root / "bgmatting_captures" / "image").iterdir()) + [root / "people" / "skimage_astronaut.png"]
@@ -96,8 +103,7 @@ def test_composite_assets_people_on_every_background(hub_cache: object) -> None:
             plain, relit = over.composite(fg, alpha, bg), over.composite(relighter.relight(fg, alpha, bg), alpha, bg)
             closer += metrics.lab_color_distance(relit, alpha) < metrics.lab_color_distance(plain, alpha)
             consistent += metrics.illumination_consistency(relit, alpha) > metrics.illumination_consistency(plain, alpha)
-            ratio = metrics.noise_level(grain.composite(fg, alpha, bg), region=alpha >= 0.95) / metrics.noise_level(bg)
-            within += abs(ratio - 1.0) <= 0.2
+            within += all(_grain_outcome(grain, fg, alpha, bg))
             pairs += 1
     assert pairs == 40
     assert closer / pairs >= 0.8 and consistent / pairs >= 0.8

@@ -44,7 +44,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..._ops import disk, resize
+from ..._ops import disk, resize, shrink_area, working_size
 from ...errors import InputError, WeightsUnavailableError
 from ...image import checked_image
 from ...types import Image, Mask, QualityWarning
@@ -183,6 +183,9 @@ class StudioSegmenter:
         """
         img = checked_image(image)
         h, w = img.shape[:2]
+        # one pass over the full-size photo; the keyer and every person model work from this copy
+        # (at 24 MP each of them shrinking the photo itself cost about 0.1 s)
+        img = shrink_area(img, working_size(h, w, 2 * self.keyer.working_size))
         analysis = self.keyer.analyse(img)
         if self.prior is None:
             missing = f" ({', '.join(self.prior_missing)} not available)" if self.prior_missing else ""
@@ -204,7 +207,8 @@ class StudioSegmenter:
             # backdrop the keyer can trust: the keyer decides the shape, what the prior is sure of is added.
             # Where they agree, the prior's shape with the keyer's edges wins even on clean paper (measured:
             # 0.953 → 0.960 on the 22 real photos, 0.978 → 0.982 on studio_synth, segmenter alone)
-            return self._upsample(analysis.mask | (prob > _PRIOR_SURE), (h, w)), warnings
+            notes = [QualityWarning(x.code, x.message + "; the keyer decides on this clean backdrop", x.value, uncertain=False) for x in warnings]
+            return self._upsample(analysis.mask | (prob > _PRIOR_SURE), (h, w)), notes
         fused = self._fuse(prob, analysis)
         # the keyer's doubts are notes here: the prior decides the shape
         warnings += [QualityWarning(x.code, x.message + "; the person prior decides the shape", x.value, uncertain=False) for x in keyer_warnings(analysis)]
