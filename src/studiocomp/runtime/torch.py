@@ -12,9 +12,31 @@ from typing import Any
 
 from ..errors import BackendUnavailableError, InputError, WeightsUnavailableError
 
-__all__ = ["resolve_device", "load_checkpoint"]
+__all__ = ["resolve_device", "load_checkpoint", "require_torch", "INSTALL_HINT"]
 
 DEVICES = ("auto", "cpu", "cuda")
+#: How to get torch for the torch backends; torch is an extra, not a core dependency.
+INSTALL_HINT = 'pip install "studiocomp[torch]"'
+
+
+def require_torch(backend: str = "this backend") -> Any:
+    """The ``torch`` module, or :class:`~studiocomp.BackendUnavailableError` naming the ``[torch]`` extra.
+
+    Parameters
+    ----------
+    backend : str
+        Who needs torch, for the message (e.g. ``"the sam backend"``).
+
+    Raises
+    ------
+    BackendUnavailableError
+        torch is not installed (it is the optional extra ``studiocomp[torch]``).
+    """
+    try:
+        import torch
+    except ImportError as exc:
+        raise BackendUnavailableError(f"{backend} needs torch, which is an optional extra: {INSTALL_HINT}") from exc
+    return torch
 
 
 def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
@@ -23,10 +45,7 @@ def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
         raise InputError("device", f"one of {DEVICES}", repr(device))
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise InputError("threads", "a positive int or None", repr(threads))
-    try:
-        import torch
-    except ImportError as exc:
-        raise BackendUnavailableError("this backend needs torch: pip install torch") from exc
+    torch = require_torch()
     if threads is not None:
         torch.set_num_threads(threads)
     has_cuda = bool(torch.cuda.is_available())
@@ -41,9 +60,9 @@ def load_checkpoint(model: str, weights: str | os.PathLike[str] | None = None) -
     ``torch.load`` runs with ``weights_only=True``: a checkpoint cannot execute
     code. A ``{"model": state_dict}`` wrapper is unwrapped.
     """
-    import torch
-
     from ..hub import fetch
+
+    torch = require_torch()
 
     path = fetch(model, weights=weights)
     try:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import BackendUnavailableError, InputError
+from ...errors import InputError
 from ...image import checked_image
 from ...types import Image, Mask
 
@@ -31,11 +31,9 @@ _STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError as exc:
-        raise BackendUnavailableError("the deeplab backend needs torch: pip install torch") from exc
-    return torch
+    from ...runtime.torch import require_torch
+
+    return require_torch("the deeplab backend")
 
 
 def _make_divisible(v: float, divisor: int = 8) -> int:
@@ -250,6 +248,7 @@ class DeepLabSegmenter:
         if variant not in VARIANTS:
             raise InputError("variant", f"one of {sorted(VARIANTS)}", repr(variant))
         self.variant, self.resolution, self.threshold = variant, int(resolution), float(threshold)
+        _torch()  # torch missing: BackendUnavailableError naming the [torch] extra
         self.device = resolve_device(device, threads)
         net = build_deeplabv3(variant)
         if state_dict is None and pretrained:

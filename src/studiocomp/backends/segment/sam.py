@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ...errors import BackendUnavailableError, InputError
+from ...errors import InputError
 from ...image import checked_image
 from ...types import Image, Mask, Segmenter
 
@@ -93,7 +93,7 @@ class SAMSegmenter:
         device: str = "auto",
         threads: int | None = None,
     ) -> None:
-        from ...runtime.torch import load_checkpoint, resolve_device
+        from ...runtime.torch import load_checkpoint, require_torch, resolve_device
 
         if model not in _MODELS:
             raise InputError("model", f"one of {sorted(_MODELS)}", repr(model))
@@ -104,11 +104,10 @@ class SAMSegmenter:
         self.model, self.mode, self.points_per_side, self.min_iou = model, mode, points_per_side, float(min_iou)
         self._detector_spec = detector
         self._detector: Segmenter | None = None
+        require_torch("the sam backend")
         self.device = resolve_device(device, threads)
-        try:
-            from ._sam_model import build_sam
-        except ImportError as exc:  # pragma: no cover - torch missing
-            raise BackendUnavailableError("the sam backend needs torch: pip install torch") from exc
+        from ._sam_model import build_sam
+
         net = build_sam(config if config is not None else model)
         if state_dict is None and pretrained:
             state_dict = load_checkpoint(_MODELS[model], weights)
