@@ -6,7 +6,10 @@ H×W float32 alpha, H×W bool mask).
 
 from __future__ import annotations
 
+import io
 import os
+import threading
+import zlib
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -25,13 +28,18 @@ __all__ = [
     "to_uint8",
     "load_image",
     "save_image",
+    "source_bit_depth",
+    "srgb_icc",
 ]
 
-MAX_PIXELS: int = int(os.environ.get("STUDIOCOMP_MAX_PIXELS", 200_000_000))
-"""Largest accepted image (pixels): a guard against decompression bombs.
+MAX_PIXELS: int = 200_000_000
+"""Largest accepted image (pixels) by default: a guard against decompression bombs.
 
-Override per call with ``max_pixels=`` or for the process with the
-``STUDIOCOMP_MAX_PIXELS`` environment variable."""
+The one limit for files, bytes, PIL images and arrays alike (it replaces
+Pillow's own bomb guard in both directions). Override per call with
+``max_pixels=`` or for the process with the ``STUDIOCOMP_MAX_PIXELS``
+environment variable (a positive whole number, read at each load; a bad value
+is an :class:`InputError` when an image is loaded, never at import)."""
 
 _RANGE_TOL = 1e-4  # float inputs may overshoot [0, 1] by rounding; more is an error
 _EXIF_ORIENTATION = 0x0112
@@ -117,7 +125,7 @@ def checked_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None 
 def _check_size(shape: tuple[int, ...], name: str, max_pixels: int | None) -> None:
     if len(shape) < 2 or shape[0] == 0 or shape[1] == 0:
         raise InputError(name, "a non-empty image", f"shape {shape}")
-    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    limit = _max_pixels(max_pixels)
     if shape[0] * shape[1] > limit:
         raise InputError(name, f"at most {limit:,} pixels", f"{shape[0]}×{shape[1]} = {shape[0] * shape[1]:,} pixels")
 
@@ -127,11 +135,14 @@ def as_image(x: Any, *, name: str = "image", max_pixels: int | None = None) -> I
 
     Parameters
     ----------
-    x : path, PIL image or array
-        A file path (read with :func:`load_image`), a PIL image, or an array of
-        shape H×W (grey), H×W×1 or H×W×3 (RGB). uint8 and uint16 arrays are
-        rescaled by their dtype's range; float arrays must already be in [0, 1].
-        For BGR arrays (OpenCV) use :func:`from_bgr`.
+    x : path, bytes, PIL image or array
+        A file path, the bytes of an image file or a PIL image -- all three
+        read by the same loader as :func:`load_image` (EXIF orientation
+        applied, embedded ICC profile converted to sRGB, 16-bit and float
+        modes ``I;16``, ``I``, ``F`` rescaled, transparency premultiplied) --
+        or an array of shape H×W (grey), H×W×1 or H×W×3 (RGB). uint8 and
+        uint16 arrays are rescaled by their dtype's range; float arrays must
+        already be in [0, 1]. For BGR arrays (OpenCV) use :func:`from_bgr`.
     name : str
         Argument name used in error messages.
     max_pixels : int, optional
@@ -145,7 +156,8 @@ def as_image(x: Any, *, name: str = "image", max_pixels: int | None = None) -> I
     Raises
     ------
     InputError
-        Wrong type, shape, dtype, range, NaN, empty or oversized input.
+        Wrong type, shape, dtype, range, NaN, empty or oversized input; and
+        for files, bytes and PIL images everything :func:`load_image` refuses.
 
     Examples
     --------
@@ -153,12 +165,15 @@ def as_image(x: Any, *, name: str = "image", max_pixels: int | None = None) -> I
     >>> studiocomp.as_image(np.zeros((4, 5, 3), np.uint8)).shape
     (4, 5, 3)
     """
-    if isinstance(x, (str, os.PathLike)):
-        return load_image(x, max_pixels=max_pixels)
-    if _is_pil(x):
-        x = np.asarray(x.convert("RGB"))
+    if isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(x):
+        image, alpha, _ = _load(x, name, max_pixels)
+        return _premultiplied(image, alpha)
+    return _array_to_image(x, name, max_pixels)
+
+
+def _array_to_image(x: Any, name: str, max_pixels: int | None) -> Image:
     if not isinstance(x, np.ndarray):
-        raise InputError(name, "a path, PIL image or numpy array", _describe(x))
+        raise InputError(name, "a path, bytes, PIL image or numpy array", _describe(x))
     if x.dtype == bool:
         raise InputError(name, "an image (uint8, uint16 or float)", "a bool array (use it as a mask)")
     if x.ndim == 3 and x.shape[2] == 1:
@@ -236,35 +251,400 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(np.ascontiguousarray(arr), alpha=255.0).reshape(arr.shape)
 
 
-# --------------------------------------------------------------------------- files
+# --------------------------------------------------------------------------- files and the one loader
+
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+_PIL_LOCK = threading.Lock()  # Pillow's bomb guard and truncation flag are process-wide: set them under a lock
+_LOAD_BYTES_PER_PIXEL = 48  # decoded file + float32 RGB + alpha + the working copies of one load
 
 
-def _read_header(path: Path, max_pixels: int | None) -> tuple[int, int, int]:
-    """Open the file lazily with Pillow: size check and EXIF orientation, no decoding."""
+def _max_pixels(max_pixels: int | None) -> int:
+    if max_pixels is not None:
+        return int(max_pixels)
+    raw = os.environ.get("STUDIOCOMP_MAX_PIXELS")
+    if raw is None or raw.strip() == "":
+        return MAX_PIXELS
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise InputError("STUDIOCOMP_MAX_PIXELS", "a positive whole number of pixels (e.g. 200000000)", repr(raw))
+    return value
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(h: int, w: int, name: str) -> None:
+    """Refuse, before decoding, an image whose load alone would not fit in the memory available now."""
+    need = h * w * _LOAD_BYTES_PER_PIXEL
+    avail = _available_memory()
+    if avail is not None and need > avail:
+        raise InputError(name, f"an image that fits in memory (about {need / 1e9:.1f} GB needed to load it)", f"{h}×{w} px with {avail / 1e9:.1f} GB available")
+
+
+def _srgb_profile() -> Any:
+    from PIL import ImageCms
+
+    global _SRGB
+    if _SRGB is None:
+        _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return _SRGB
+
+
+_SRGB: Any = None
+
+
+def srgb_icc() -> bytes:
+    """The sRGB ICC profile studiocomp writes into its outputs (LittleCMS's built-in sRGB)."""
+    return bytes(_srgb_profile().tobytes())
+
+
+def _is_srgb(icc: bytes) -> bool:
+    from PIL import ImageCms
+
+    try:
+        desc = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip().lower()
+    except Exception:
+        return False
+    return desc.startswith("srgb") or "iec61966-2" in desc.replace(" ", "").replace(".", "")
+
+
+def _to_srgb_pil(im: Any, icc: bytes, name: str) -> Any:
+    """Convert an 8-bit PIL image (RGB, L, CMYK, LAB) from its embedded profile to sRGB RGB."""
+    from PIL import ImageCms
+
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    except Exception as exc:
+        raise InputError(name, "an image with a readable embedded ICC profile", f"a broken profile ({exc})") from None
+    try:
+        return ImageCms.profileToProfile(im, src, _srgb_profile(), renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC, outputMode="RGB")
+    except Exception as exc:
+        raise InputError(name, f"an ICC profile that matches the pixels (mode {im.mode})", f"one LittleCMS cannot apply ({exc})") from None
+
+
+def _icc_float_to_srgb(rgb: np.ndarray, icc: bytes, name: str) -> np.ndarray:
+    """Colour-convert a float RGB array in [0, 1] through LittleCMS at 8 bits per channel… with a 3-D LUT.
+
+    LittleCMS (through Pillow) only converts 8-bit RGB, so 16-bit and float
+    images are converted through a 33³ lattice it maps, interpolated
+    trilinearly in float32: the 16-bit precision of smooth gradients is kept.
+    """
+    from PIL import Image as PILImage
+
+    n = 33
+    grid = np.linspace(0, 255, n).round().astype(np.uint8)
+    r, g, b = np.meshgrid(grid, grid, grid, indexing="ij")
+    lattice = np.stack([r, g, b], axis=-1).reshape(n * n, n, 3)
+    out = _to_srgb_pil(PILImage.fromarray(lattice, "RGB"), icc, name)
+    lut = (np.asarray(out, np.float32) / 255).reshape(n, n, n, 3)
+    pos = np.clip(rgb, 0, 1) * np.float32(n - 1)
+    i0 = np.minimum(pos.astype(np.int32), n - 2)
+    f = pos - i0
+    res = np.zeros_like(rgb, dtype=np.float32)
+    for dr in (0, 1):
+        wr = f[..., 0] if dr else 1 - f[..., 0]
+        for dg in (0, 1):
+            wg = f[..., 1] if dg else 1 - f[..., 1]
+            for db in (0, 1):
+                wb = f[..., 2] if db else 1 - f[..., 2]
+                res += (wr * wg * wb)[..., None] * lut[i0[..., 0] + dr, i0[..., 1] + dg, i0[..., 2] + db]
+    return np.clip(res, 0, 1)
+
+
+def _open_pil(data: bytes, name: str) -> Any:
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
 
+    with _PIL_LOCK:
+        saved = PILImage.MAX_IMAGE_PIXELS
+        PILImage.MAX_IMAGE_PIXELS = None  # studiocomp's own limit (STUDIOCOMP_MAX_PIXELS) governs, both ways
+        try:
+            return PILImage.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            return None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InputError(name, "a readable image file", f"a corrupt file ({exc})") from None
+        finally:
+            PILImage.MAX_IMAGE_PIXELS = saved
+
+
+def _frames(im: Any) -> int:
     try:
-        with PILImage.open(path) as im:
-            w, h = im.size
-            _check_size((h, w), str(path), max_pixels)
-            try:
-                if im.format == "PNG":
-                    # Pillow's getexif() decodes a whole PNG to look for an eXIf chunk after the pixels (the
-                    # spec puts it before them): read what the header parse found instead, 2× faster loads
-                    exif = PILImage.Exif()
-                    if im.info.get("exif"):
-                        exif.load(im.info["exif"])
-                else:
-                    exif = im.getexif()
-                orientation = int(exif.get(_EXIF_ORIENTATION, 1))
-            except Exception:  # a broken EXIF block must not make the pixels unreadable
-                orientation = 1
-            return h, w, orientation
-    except UnidentifiedImageError:
-        raise InputError(str(path), "an image file (PNG, JPEG, TIFF, WebP, BMP …)", "a file no decoder recognises") from None
-    except PILImage.DecompressionBombError as exc:
-        raise InputError(str(path), "an image within the pixel limit", str(exc)) from None
+        return int(getattr(im, "n_frames", 1) or 1)
+    except Exception:
+        return 1
+
+
+def _refuse_frames(n: int, fmt: str, name: str) -> None:
+    if n > 1:
+        raise InputError(
+            name,
+            "a single-frame image (animations and multi-page files are not processed; export the frame or page you want)",
+            f"a {fmt or 'multi-frame'} file with {n} frames",
+        )
+
+
+def _jpeg_structure(data: bytes, name: str) -> bool:
+    """Walk a JPEG's markers; raise on corrupt structure. Returns True for a baseline (sequential) file.
+
+    libjpeg only *warns* about data it cannot decode and fills the rest with
+    grey; these checks turn the common kinds into errors: a marker that cannot
+    be one inside the compressed data (garbage), restart markers out of order,
+    a scan that does not end in a known marker, and no end-of-image marker.
+    """
+    bad = InputError(name, "a complete, uncorrupted JPEG file", "corrupt JPEG data")
+    n = len(data)
+    i = 2
+    baseline = False
+    valid_after_scan = {0xC4, 0xDB, 0xDD, 0xDA, 0xD9, 0xDC, 0xFE} | set(range(0xE0, 0xF0))
+    while i < n:
+        if data[i] != 0xFF:
+            raise bad
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            raise bad
+        marker = data[i]
+        i += 1
+        if marker == 0xD9:
+            return baseline
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            continue
+        if i + 2 > n:
+            raise bad
+        length = int.from_bytes(data[i : i + 2], "big")
+        if length < 2 or i + length > n:
+            raise bad
+        if marker in (0xC0, 0xC1):
+            baseline = True
+        seg_end = i + length
+        if marker != 0xDA:
+            i = seg_end
+            continue
+        # entropy-coded data: 0xFF is followed by 0x00 (stuffing) or a restart marker, in order, until the next marker
+        i = seg_end
+        expected_rst = 0
+        while True:
+            j = data.find(b"\xff", i)
+            if j < 0 or j + 1 >= n:
+                raise InputError(name, "a complete JPEG file", "a truncated JPEG (no end-of-image marker)")
+            nxt = data[j + 1]
+            if nxt == 0x00 or nxt == 0xFF:
+                i = j + 1 if nxt == 0xFF else j + 2
+                continue
+            if 0xD0 <= nxt <= 0xD7:
+                if nxt - 0xD0 != expected_rst:
+                    raise bad
+                expected_rst = (expected_rst + 1) % 8
+                i = j + 2
+                continue
+            if nxt not in valid_after_scan:
+                raise bad
+            i = j
+            break
+    raise InputError(name, "a complete JPEG file", "a truncated JPEG (no end-of-image marker)")
+
+
+def _grey_fill_tail(arr: np.ndarray) -> bool:
+    """True when the last MCU of a decoded baseline JPEG is libjpeg's exact mid-grey fill for missing data."""
+    tail = arr[-8:, -8:]
+    return bool(tail.size) and bool((tail == 128).all())
+
+
+def _from_tifffile(data: bytes, name: str) -> tuple[np.ndarray, bytes | None, int, int]:
+    """Pixels, ICC profile, EXIF orientation and page count of a TIFF, read with tifffile."""
+    try:
+        import tifffile
+
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            pages = len(tif.pages)
+            page = tif.pages[0]
+            icc_tag = page.tags.get(34675)
+            orient_tag = page.tags.get(274)
+            arr = page.asarray()
+            extra = page.tags.get(338)
+            associated = extra is not None and (extra.value == 1 or (isinstance(extra.value, tuple) and extra.value[:1] == (1,)))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(name, "a readable image file", f"a TIFF no decoder could read ({exc})") from None
+    if arr.ndim == 3 and arr.shape[0] in (3, 4) and arr.shape[2] not in (1, 2, 3, 4):  # planar
+        arr = np.moveaxis(arr, 0, -1)
+    if associated and arr.ndim == 3 and arr.shape[2] == 4:  # premultiplied alpha: divide it out
+        a = arr[..., 3:].astype(np.float64)
+        scale = np.float64(65535 if arr.dtype == np.uint16 else 255 if arr.dtype == np.uint8 else 1.0)
+        rgb = np.where(a > 0, arr[..., :3] * scale / np.maximum(a, 1e-12), 0)
+        arr = np.concatenate([np.clip(rgb, 0, scale).astype(arr.dtype), arr[..., 3:]], axis=2)
+    icc = bytes(icc_tag.value) if icc_tag is not None else None
+    orientation = int(orient_tag.value) if orient_tag is not None else 1
+    return arr, icc, orientation, pages
+
+
+def _pil_pixels(im: Any, name: str) -> tuple[np.ndarray, bytes | None]:
+    """Decoded PIL image → (uint8/uint16/float array in grey/RGB(A), ICC profile still to apply or None).
+
+    8-bit images with a non-sRGB profile are converted here with LittleCMS;
+    the profile is returned only for arrays it could not convert (16-bit, float).
+    """
+    icc = im.info.get("icc_profile") or None
+    if icc is not None and _is_srgb(icc):
+        icc = None
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(im).astype(np.uint16), icc
+    if mode == "I":
+        arr = np.asarray(im)
+        if arr.size and (arr.min() < 0 or arr.max() > 65535):
+            raise InputError(name, "32-bit integer pixels holding 16-bit levels (0–65535)", f"values in [{arr.min()}, {arr.max()}]")
+        return arr.astype(np.uint16), icc
+    if mode == "F":
+        return np.asarray(im, np.float32), icc
+    has_alpha = mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in im.info
+    alpha = np.asarray(im.convert("RGBA"))[..., 3] if has_alpha else None
+    if icc is not None and mode in ("RGB", "RGBA", "RGBa", "RGBX", "L", "LA", "CMYK", "LAB", "P", "PA"):
+        base = im
+        if mode in ("RGBA", "RGBa", "RGBX", "P", "PA"):
+            base = im.convert("RGB")
+        elif mode == "LA":
+            base = im.convert("L")
+        rgb = np.asarray(_to_srgb_pil(base, icc, name))
+        icc = None
+    elif mode == "LAB":
+        from PIL import ImageCms
+
+        rgb = np.asarray(ImageCms.profileToProfile(im, ImageCms.createProfile("LAB"), _srgb_profile(), outputMode="RGB"))
+    elif mode in ("1", "L") and alpha is None:
+        return np.asarray(im.convert("L")), None
+    else:
+        rgb = np.asarray(im.convert("RGB"))
+    if alpha is not None:
+        return np.concatenate([rgb, alpha[..., None]], axis=2), icc
+    return rgb, icc
+
+
+def _load(x: Any, name: str, max_pixels: int | None) -> tuple[Image, Alpha | None, int]:
+    """The one loader: path, bytes or PIL image → (image, alpha or None, bits per channel of the source)."""
+    import warnings
+
+    from PIL import ImageFile, ImageOps
+
+    limit = _max_pixels(max_pixels)
+    data: bytes | None = None
+    if isinstance(x, (str, os.PathLike)):
+        p = Path(x)
+        name = str(p)
+        if p.is_dir():
+            raise InputError(name, "an image file", "a folder (not a regular file)")
+        if not p.exists():
+            raise InputError(name, "an existing image file", "a broken symbolic link" if p.is_symlink() else "no such file")
+        if not p.is_file():
+            raise InputError(name, "an image file", "not a regular file")
+        try:
+            data = p.read_bytes()
+        except PermissionError:
+            raise InputError(name, "a readable file", "permission denied") from None
+        except OSError as exc:
+            raise InputError(name, "a readable file", f"{exc.strerror or exc}") from None
+    elif isinstance(x, (bytes, bytearray, memoryview)):
+        data = bytes(x)
+    if data is not None and len(data) == 0:
+        raise InputError(name, "an image file", "an empty file")
+    im = x if data is None else _open_pil(data, name)
+    tiff = data is not None and data[:4] in _TIFF_MAGIC
+    arr: np.ndarray | None = None
+    icc: bytes | None = None
+    orientation = 1
+    if im is not None:
+        w, h = im.size
+        _check_size((h, w), name, limit)
+        _check_memory(h, w, name)
+        _refuse_frames(_frames(im), im.format or "", name)
+        bits = tiff and im.tag_v2.get(258, (8,)) if hasattr(im, "tag_v2") else None
+        deep_tiff = tiff and (
+            im.mode not in ("1", "L", "P", "RGB", "RGBA", "CMYK", "LA", "I;16", "I;16B", "I;16L") or (isinstance(bits, tuple) and max(bits) > 8 and im.mode not in ("I;16", "I;16B", "I;16L"))
+        )
+        deep_png = data is not None and im.format == "PNG" and data[24] == 16 and data[25] in (2, 6)  # Pillow keeps 8 of 16 bits
+        if not deep_tiff:
+            baseline_jpeg = False
+            if data is not None and data[:2] == b"\xff\xd8":
+                baseline_jpeg = _jpeg_structure(data, name)
+            with _PIL_LOCK, warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # EXIF oddities are not pixel errors
+                saved = ImageFile.LOAD_TRUNCATED_IMAGES
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
+                try:
+                    im.load()
+                    oriented = ImageOps.exif_transpose(im)
+                except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                    raise InputError(name, "a complete, readable image file", f"a corrupt or truncated file ({exc})") from None
+                finally:
+                    ImageFile.LOAD_TRUNCATED_IMAGES = saved
+            if deep_png:
+                import cv2
+
+                raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+                if raw is None:
+                    raise InputError(name, "a readable PNG", "a 16-bit PNG OpenCV cannot decode")
+                raw = cv2.cvtColor(raw, cv2.COLOR_BGRA2RGBA if raw.shape[2] == 4 else cv2.COLOR_BGR2RGB)
+                orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1) or 1)
+                icc = im.info.get("icc_profile") or None
+                arr = _apply_orientation(raw, orientation)
+                if icc is not None and _is_srgb(icc):
+                    icc = None
+            else:
+                arr, icc = _pil_pixels(oriented, name)
+            if baseline_jpeg and _grey_fill_tail(arr):
+                raise InputError(name, "a complete, uncorrupted JPEG file", "a JPEG whose compressed data ends early (libjpeg filled the rest with grey)")
+    elif not tiff:
+        raise InputError(name, "an image file (PNG, JPEG, TIFF, WebP, BMP …)", "a file no decoder recognises")
+    if arr is None:  # TIFFs Pillow cannot hold (float RGB, 16-bit RGB): tifffile
+        arr, icc, orientation, pages = _from_tifffile(data, name)  # type: ignore[arg-type]
+        _refuse_frames(pages, "TIFF", name)
+        _check_size(arr.shape, name, limit)
+        arr = _apply_orientation(arr, orientation)
+        if icc is not None and _is_srgb(icc):
+            icc = None
+    _check_size(arr.shape, name, limit)
+    bit_depth = 8 if arr.dtype == np.uint8 else 16 if arr.dtype == np.uint16 else 32
+    alpha_arr = None
+    if arr.ndim == 3 and arr.shape[2] in (2, 4):
+        alpha_arr, arr = arr[..., -1], arr[..., :-1]
+    elif arr.ndim == 3 and arr.shape[2] > 4:
+        alpha_arr, arr = arr[..., 3], arr[..., :3]
+    if arr.dtype.kind == "f":
+        arr = np.clip(np.nan_to_num(arr, nan=0.0), 0.0, 1.0)
+        if alpha_arr is not None:
+            alpha_arr = np.clip(np.nan_to_num(alpha_arr, nan=0.0), 0.0, 1.0)
+    elif arr.dtype not in (np.uint8, np.uint16):
+        arr = np.clip(arr, 0, 65535).astype(np.uint16)
+        alpha_arr = None if alpha_arr is None else np.clip(alpha_arr, 0, 65535).astype(np.uint16)
+    image = _array_to_image(arr, name, limit)
+    if icc is not None:
+        image = _icc_float_to_srgb(image, icc, name)
+    alpha = as_alpha(alpha_arr, name=f"{name} (alpha)") if alpha_arr is not None else None
+    if alpha is not None:
+        image[alpha <= 0] = 0.0  # colours hidden under full transparency are never shown again
+    return image, alpha, bit_depth
+
+
+def _premultiplied(image: Image, alpha: Alpha | None) -> Image:
+    if alpha is None:
+        return image
+    return np.ascontiguousarray(image * alpha[..., None], dtype=np.float32)
 
 
 def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
@@ -282,42 +662,6 @@ def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(op(arr)) if op else arr
 
 
-def _decode(path: Path, data: bytes) -> np.ndarray:
-    """Decode to a uint8/uint16/float array in RGB(A) or grey order."""
-    import cv2
-
-    if len(data) == 0:
-        raise InputError(str(path), "an image file", "an empty file")
-    is_jpeg = data[:2] == b"\xff\xd8"
-    if is_jpeg and b"\xff\xd9" not in data[-4096:]:
-        # libjpeg would silently pad a truncated JPEG with grey; refuse it instead.
-        raise InputError(str(path), "a complete JPEG file", "a truncated JPEG (no end-of-image marker)")
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if arr is None:
-        arr = _decode_pillow(path)
-    elif arr.ndim == 3 and arr.shape[2] == 3:
-        arr = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
-    elif arr.ndim == 3 and arr.shape[2] == 4:
-        arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)
-    return arr
-
-
-def _decode_pillow(path: Path) -> np.ndarray:
-    from PIL import Image as PILImage
-
-    try:
-        with PILImage.open(path) as im:
-            im.load()
-            if im.mode in ("I;16", "I;16B", "I;16L"):
-                return np.asarray(im, dtype=np.uint16)
-            if im.mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F"):
-                has_alpha = im.mode in ("LA", "PA", "RGBA") or "transparency" in im.info
-                return np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
-            return np.asarray(im.convert("RGB"))
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(str(path), "a readable image file", f"a corrupt or truncated file ({exc})") from None
-
-
 @overload
 def load_image(path: str | os.PathLike[str], *, with_alpha: Literal[False] = ..., max_pixels: int | None = ...) -> Image: ...
 @overload
@@ -325,51 +669,72 @@ def load_image(path: str | os.PathLike[str], *, with_alpha: Literal[True], max_p
 
 
 def load_image(path: str | os.PathLike[str], *, with_alpha: bool = False, max_pixels: int | None = None) -> Image | tuple[Image, Alpha | None]:
-    """Read an image file into the library's convention.
+    """Read an image file (or its bytes) into the library's convention.
 
-    Handles JPEG, PNG (8/16-bit, grey, RGBA), TIFF (8/16-bit, float), WebP and
-    BMP; applies the EXIF orientation; refuses files over ``max_pixels`` before
-    decoding them, and truncated or corrupt files.
+    The one loader behind :func:`as_image` for paths, bytes and PIL images:
+
+    * JPEG, PNG (8/16-bit, grey, RGBA, palette), TIFF (8/16-bit, float32,
+      uncompressed/deflate/LZW…), WebP and BMP;
+    * EXIF orientation applied;
+    * an embedded ICC profile (Display P3, Adobe RGB, CMYK …) converted to sRGB
+      with LittleCMS (Pillow's ImageCms), relative colorimetric; 16-bit and
+      float pixels through a 33³ lattice, keeping their precision;
+    * transparency: without ``with_alpha`` the colours are returned
+      *premultiplied* by the alpha (over black); with it, straight colours and
+      the alpha, with the colour of fully transparent pixels set to 0 -- either
+      way colours hidden under transparent pixels never come back;
+    * strict decoding: truncated or corrupt data (including a JPEG whose
+      compressed data is damaged or cut short, which libjpeg only warns about)
+      is an error;
+    * multi-frame files (animated GIF/PNG/WebP, multi-page TIFF) are refused;
+    * the pixel limit (:data:`MAX_PIXELS`, ``STUDIOCOMP_MAX_PIXELS``) and an
+      estimate of the memory the load needs are checked from the header,
+      before decoding.
 
     Parameters
     ----------
-    path : str or PathLike
+    path : str, PathLike or bytes
     with_alpha : bool
-        Also return the file's alpha channel (``None`` when it has none).
+        Also return the file's alpha channel (H×W float32 in [0, 1]; ``None``
+        when it has none).
     max_pixels : int, optional
-        Size guard; defaults to :data:`MAX_PIXELS`.
+        Size guard; defaults to :data:`MAX_PIXELS` / ``STUDIOCOMP_MAX_PIXELS``.
 
     Returns
     -------
-    Image, or (Image, Alpha | None) when ``with_alpha``.
+    Image, or (Image, Alpha | None) when ``with_alpha``. H×W×3 float32 sRGB in [0, 1].
 
     Raises
     ------
     InputError
-        Missing, empty, truncated, corrupt, non-image or oversized file.
+        Missing, unreadable, empty, truncated, corrupt, multi-frame, non-image,
+        oversized or too-large-for-memory file; a bad ``STUDIOCOMP_MAX_PIXELS``.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(str(p), "an existing image file", "no such file" if not p.exists() else "not a regular file")
-    if p.stat().st_size == 0:
-        raise InputError(str(p), "an image file", "an empty file")
-    _, _, orientation = _read_header(p, max_pixels)  # size checked there, before decoding
-    arr = _decode(p, p.read_bytes())
-    _check_size(arr.shape, str(p), max_pixels)
-    arr = _apply_orientation(arr, orientation)
-    alpha_arr = None
-    if arr.ndim == 3 and arr.shape[2] in (2, 4):
-        alpha_arr, arr = arr[..., -1], arr[..., :-1]
-    if arr.dtype.kind == "f":
-        arr = np.clip(np.nan_to_num(arr, nan=0.0), 0.0, 1.0)
-        if alpha_arr is not None:
-            alpha_arr = np.clip(np.nan_to_num(alpha_arr, nan=0.0), 0.0, 1.0)
-    elif arr.dtype not in (np.uint8, np.uint16):
-        arr = np.clip(arr, 0, 65535).astype(np.uint16)
-    image = as_image(arr, name=str(p), max_pixels=max_pixels)
-    if not with_alpha:
-        return image
-    return image, (as_alpha(alpha_arr, name=f"{p} (alpha)") if alpha_arr is not None else None)
+    if not isinstance(path, (str, os.PathLike, bytes, bytearray, memoryview)):
+        raise InputError("path", "a file path or the bytes of an image file", _describe(path))
+    image, alpha, _ = _load(path, "image", max_pixels)
+    return (image, alpha) if with_alpha else _premultiplied(image, alpha)
+
+
+def source_bit_depth(path: str | os.PathLike[str]) -> int:
+    """Bits per channel stored in an image file: 8, 16 or 32 (float); 8 when unknown. Reads the header only."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return 8
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) > 24:
+        return 16 if head[24] == 16 else 8
+    if head[:4] in _TIFF_MAGIC:
+        try:
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                page = tif.pages[0]
+                return 32 if page.dtype is not None and page.dtype.kind == "f" else 16 if page.bitspersample > 8 else 8
+        except Exception:
+            return 8
+    return 8
 
 
 def save_image(
@@ -386,7 +751,9 @@ def save_image(
     ----------
     path : str or PathLike
         ``.png``, ``.tif``/``.tiff`` (8 or 16 bit, alpha allowed), ``.jpg``/``.jpeg``
-        (8 bit, no alpha), ``.webp``, ``.bmp``.
+        (8 bit, no alpha), ``.webp``, ``.bmp``. Every format but BMP carries an
+        sRGB ICC profile (the library's working space); TIFFs are deflate-compressed
+        with the alpha marked as unassociated (ExtraSamples = 2).
     image : array-like
         Anything :func:`as_image` accepts.
     alpha : array-like, optional
@@ -402,7 +769,6 @@ def save_image(
         The written path. The file is written to a temporary name and renamed,
         so a crash never leaves a half-written file.
     """
-    import cv2
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -427,15 +793,45 @@ def save_image(
         data = np.clip(scaled, 0, 65535, out=scaled).astype(np.uint16)
     else:
         data = to_uint8(arr)
-    data = cv2.cvtColor(data, cv2.COLOR_RGBA2BGRA if data.shape[2] == 4 else cv2.COLOR_RGB2BGR)
+    return atomic_write_bytes(p, _encode(data, suffix, int(quality)))
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+
+
+def _encode(data: np.ndarray, suffix: str, quality: int) -> bytes:
+    """Encode H×W×3/4 uint8/uint16 RGB(A) with an sRGB ICC profile embedded (all formats but BMP)."""
+    import cv2
+
+    icc = srgb_icc()
+    if suffix in (".tif", ".tiff"):
+        import tifffile
+
+        buf = io.BytesIO()
+        extra = {"extrasamples": [2]} if data.shape[2] == 4 else {}  # 2 = unassociated (straight) alpha
+        # deflate (zlib): every TIFF reader, and tifffile without imagecodecs, can read it
+        tifffile.imwrite(buf, data, photometric="rgb", compression="zlib", compressionargs={"level": 6}, iccprofile=icc, metadata=None, **extra)
+        return buf.getvalue()
+    if suffix == ".webp":
+        from PIL import Image as PILImage
+
+        buf = io.BytesIO()
+        PILImage.fromarray(data, "RGBA" if data.shape[2] == 4 else "RGB").save(buf, "WEBP", quality=quality, icc_profile=icc)
+        return buf.getvalue()
+    bgr = cv2.cvtColor(data, cv2.COLOR_RGBA2BGRA if data.shape[2] == 4 else cv2.COLOR_RGB2BGR)
     params: list[int] = []
     if suffix in (".jpg", ".jpeg"):
-        params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
-    elif suffix == ".webp":
-        params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
+        params = [cv2.IMWRITE_JPEG_QUALITY, quality]
     elif suffix == ".png":
         params = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # OpenCV's default: 1.7× faster than 3 for 3 % larger files
-    ok, buf = cv2.imencode(suffix, data, params)
+    ok, enc = cv2.imencode(suffix, bgr, params)
     if not ok:  # pragma: no cover - cv2 only fails here on exotic builds
         raise InputError("path", "a format OpenCV can encode", suffix)
-    return atomic_write_bytes(p, buf.tobytes())
+    out = enc.tobytes()
+    if suffix == ".png":  # iCCP right after IHDR (8-byte signature + 25-byte IHDR chunk)
+        return out[:33] + _png_chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(icc)) + out[33:]
+    if suffix in (".jpg", ".jpeg"):  # APP2 ICC_PROFILE after SOI (the profile fits one segment)
+        body = b"ICC_PROFILE\x00\x01\x01" + icc
+        return out[:2] + b"\xff\xe2" + (len(body) + 2).to_bytes(2, "big") + body + out[2:]
+    return out

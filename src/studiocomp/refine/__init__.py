@@ -68,8 +68,10 @@ def closed_form(image: Any, trimap: Any, *, scale: int = 2, eps: float = 1e-7) -
     if not (0.0 < eps < 1.0):
         raise InputError("eps", "a float in (0, 1)", repr(eps))
     fg, bg = _sure(tri)
-    if not (fg.any() or bg.any()):
-        raise InputError("trimap", "some sure foreground (1) or background (0) pixels", "only unknown pixels")
+    if not fg.any():  # as pymatting: a closed-form solve needs both constraints, or its alpha is a constant
+        raise InputError("trimap", "some sure foreground (1 / 255) pixels", "a trimap with no sure foreground")
+    if not bg.any():
+        raise InputError("trimap", "some sure background (0) pixels", "a trimap with no sure background")
     return solve_alpha(image, fg, bg, scale=scale, eps=float(eps))
 
 
