@@ -48,3 +48,30 @@ def test_portrait_preset_keeps_every_person_of_a_group(hub_cache) -> None:  # ty
     ious = {r["name"]: r["iou"] for r in report.rows}
     # MODNet alone: 0.55, 0.07, 0.39
     assert all(v > 0.8 for v in ious.values()), ious
+
+
+def test_same_photo_same_alpha_whatever_ran_before_and_on_any_thread(hub_cache) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    import cv2
+
+    data = shared_path("data", "humanseg_removebg290", "image")
+    photos = [studiocomp.load_image(next(data.glob(f"{i}.*"))) for i in ("036", "010", "263")]
+    pipe = studiocomp.Pipeline.preset("studio", relighter=None, shadow_caster=None, compositor="alpha-over")
+    reference = pipe(photos[0]).alpha
+    results: list[np.ndarray] = []
+
+    def run(k: int) -> None:
+        cv2.setRNGSeed(k)
+        pipe(photos[1 + k % 2])  # something else first, on this thread
+        results.append(pipe(photos[0]).alpha)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.append(studiocomp.Pipeline.preset("studio", relighter=None, shadow_caster=None, compositor="alpha-over")(photos[0]).alpha)
+    assert len(results) == 4
+    for alpha in results:
+        np.testing.assert_array_equal(alpha, reference)
