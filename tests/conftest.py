@@ -40,27 +40,19 @@ SHARED_WEIGHTS = {
     "u2netp": "u2netp/u2netp.onnx",
     "selfie": "mediapipe_selfie/selfie_segmentation.onnx",
 }
-FAKE_COMMIT = "5eed" * 10  # the seeded snapshot's "commit"; refs/main points at it
 
 
 def seed_hub_cache(cache: Path, names: list[str] | None = None) -> None:
-    """Lay out ``cache`` as the hub's own cache would hold these models (links to ../shared, no copies).
+    """Put these models' files from ../shared/weights into the hub cache ``cache`` (links, no copies).
 
-    hf_hub_download with HF_HUB_OFFLINE=1 then resolves refs/main → snapshot →
-    file exactly as on a user's machine after a first download.
+    Through :func:`studiocomp.hub.import_file`, as ``studiocomp models import`` does:
+    hf_hub_download with HF_HUB_OFFLINE=1 then resolves refs/main → snapshot → file
+    exactly as on a user's machine after a first download.
     """
-    from studiocomp.hub import MODELS
+    from studiocomp.hub import import_file
 
     for name in names or list(SHARED_WEIGHTS):
-        spec = MODELS[name]
-        src = shared_path("weights", SHARED_WEIGHTS[name])
-        repo = cache / ("models--" + spec.repo_id.replace("/", "--"))
-        (repo / "refs").mkdir(parents=True, exist_ok=True)
-        (repo / "refs" / spec.revision).write_text(FAKE_COMMIT)
-        target = repo / "snapshots" / FAKE_COMMIT / spec.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            target.symlink_to(src)
+        import_file(shared_path("weights", SHARED_WEIGHTS[name]), name, cache_dir=cache, link=True)
 
 
 @pytest.fixture(scope="session")

@@ -20,39 +20,106 @@ from typing import Any
 from ._version import __version__
 from .errors import StudiocompError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _collect(inputs: Sequence[str], recursive: bool) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to process, and (input, reason) for inputs that do not exist.
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".apng"}
 
-    Every regular file in a folder is taken (a non-image file is reported as a
-    failure, not silently ignored); hidden files (``.name``) are skipped.
+
+def _collect(inputs: Sequence[str], recursive: bool, exclude: Path | None = None) -> tuple[list[tuple[Path, Path | None]], list[tuple[str, str]], list[str]]:
+    """Files to process, problems found while looking, and non-image files passed over.
+
+    Returns ``(files, problems, not_images)``: ``files`` are ``(path, folder
+    given)`` pairs (``None`` for a file named directly), so outputs can mirror
+    the path relative to that folder; ``problems`` are ``(input, reason)`` for
+    inputs that do not exist, broken symbolic links, link loops, unreadable
+    folders and folders named like images; ``not_images`` are files in a
+    folder whose suffix is not an image's. Hidden names (``.name``) and the
+    ``exclude`` folder (the output folder, so earlier outputs are never taken
+    as inputs) are passed over.
     """
-    files: list[Path] = []
-    missing: list[tuple[str, str]] = []
+    files: list[tuple[Path, Path | None]] = []
+    problems: list[tuple[str, str]] = []
+    not_images: list[str] = []
+    skip = exclude.resolve() if exclude is not None else None
+
+    def walk(folder: Path, base: Path, seen: set[tuple[int, int]]) -> None:
+        try:
+            st = folder.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                problems.append((str(folder), "a symbolic link loop (folder already visited)"))
+                return
+            seen = seen | {(st.st_dev, st.st_ino)}
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            problems.append((str(folder), f"unreadable folder ({exc.strerror or exc})"))
+            return
+        for f in entries:
+            if f.name.startswith("."):
+                continue
+            try:
+                if not f.exists():
+                    problems.append((str(f), "a broken symbolic link"))
+                    continue
+                is_dir = f.is_dir()
+            except OSError as exc:  # ELOOP: a link that points to itself
+                problems.append((str(f), f"a symbolic link loop ({exc.strerror or exc})"))
+                continue
+            if is_dir:
+                if skip is not None and f.resolve() == skip:
+                    continue
+                if recursive:
+                    walk(f, base, seen)
+                elif f.suffix.lower() in _IMAGE_SUFFIXES:
+                    problems.append((str(f), "a folder named like an image"))
+                continue
+            if not f.is_file():
+                problems.append((str(f), "not a regular file"))
+            elif f.suffix.lower() in _IMAGE_SUFFIXES:
+                files.append((f, base))
+            else:
+                not_images.append(str(f))
+
     for raw in inputs:
         p = Path(raw)
-        if p.is_dir():
-            pattern = "**/*" if recursive else "*"
-            files.extend(sorted(f for f in p.glob(pattern) if f.is_file() and not f.name.startswith(".")))
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append((raw, "no such file or folder"))
-    return files, missing
+        try:
+            if p.is_dir():
+                walk(p, p, set())
+            elif p.is_file():
+                files.append((p, None))
+            elif p.is_symlink():
+                problems.append((raw, "a broken symbolic link"))
+            else:
+                problems.append((raw, "no such file or folder"))
+        except OSError as exc:
+            problems.append((raw, f"{exc.strerror or exc}"))
+    return files, problems, not_images
 
 
-def _output_paths(files: list[Path], out_dir: Path, suffix: str) -> dict[Path, Path]:
-    """One output per input, named after its stem; stems shared by several inputs keep their extension."""
-    stems: dict[str, int] = {}
-    for f in files:
-        stems[f.stem] = stems.get(f.stem, 0) + 1
+def _output_paths(files: list[tuple[Path, Path | None]], out_dir: Path, suffix: str) -> tuple[dict[Path, Path], list[str]]:
+    """One output per input, mirroring its path relative to the folder given, and the collisions.
+
+    Inputs in one folder that share a stem keep their extension
+    (``a.jpg`` → ``a-jpg.png``). Returns ``(targets, collisions)``: each
+    collision names the inputs that would write the same output file
+    (compared case-insensitively, as on macOS and Windows).
+    """
+    stems: dict[tuple[Path, str], int] = {}
+    rels: list[tuple[Path, Path]] = []
+    for f, base in files:
+        rel = f.relative_to(base) if base is not None else Path(f.name)
+        rels.append((f, rel))
+        key = (rel.parent, rel.stem.lower())
+        stems[key] = stems.get(key, 0) + 1
     out: dict[Path, Path] = {}
-    for f in files:
-        stem = f.stem if stems[f.stem] == 1 else f"{f.stem}-{f.suffix.lstrip('.')}"
-        out[f] = out_dir / f"{stem}{suffix}"
-    return out
+    by_target: dict[str, list[Path]] = {}
+    for f, rel in rels:
+        stem = rel.stem if stems[(rel.parent, rel.stem.lower())] == 1 else f"{rel.stem}-{rel.suffix.lstrip('.')}"
+        dst = out_dir / rel.parent / f"{stem}{suffix}"
+        out[f] = dst
+        by_target.setdefault(str(dst).lower(), []).append(f)
+    collisions = [f"{out[srcs[0]]} ← " + ", ".join(str(s) for s in srcs) for srcs in by_target.values() if len(srcs) > 1]
+    return out, collisions
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -62,19 +129,49 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _describe_failure(exc: BaseException) -> str:
+    """A one-line cause for any per-file failure."""
+    if isinstance(exc, StudiocompError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory (try a smaller image, or set STUDIOCOMP_MAX_PIXELS lower)"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{type(exc).__name__}: {exc.strerror or exc}{where}"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__module__.split('.')[0]}.{type(exc).__name__}: {text[:300]}"
+
+
+def _usage(message: str) -> int:
+    print(f"studiocomp: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _run_batch(args: argparse.Namespace, kind: str) -> int:
     from . import save_image
+    from ._atomic import remove_orphans
+    from .image import source_bit_depth
     from .pipeline import Pipeline
     from .progress import Progress
     from .registry import create
 
     out_dir = Path(args.output)
-    files, failures = _collect(args.inputs, args.recursive)
+    if out_dir.exists() and not out_dir.is_dir():
+        return _usage(f"--output {out_dir} is a file, not a folder")
+    quality = getattr(args, "quality", 95)
+    if not 1 <= quality <= 100:
+        return _usage(f"--quality expects 1–100, got {quality}")
+    files, failures, not_images = _collect(args.inputs, args.recursive, exclude=out_dir)
     if not files and not failures:
-        print("studiocomp: no input files found", file=sys.stderr)
+        print("studiocomp: no input files found" + (f" ({len(not_images)} files that are not images)" if not_images else ""), file=sys.stderr)
         return EXIT_USAGE
     suffix = ".png" if kind == "cutout" else f".{args.format}"
-    targets = _output_paths(files, out_dir, suffix)
+    targets, collisions = _output_paths(files, out_dir, suffix)
+    if collisions:
+        print("studiocomp: error: several inputs would write the same output file (rename them, or run them separately):", file=sys.stderr)
+        for line in collisions:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_USAGE
     stages: dict[str, Any] = {}
     if getattr(args, "plate", None):
         stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
@@ -92,8 +189,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             try:
                 azimuth, elevation = (float(v) for v in args.light.split(","))
             except ValueError:
-                print(f"studiocomp: error: --light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}", file=sys.stderr)
-                return EXIT_USAGE
+                return _usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}")
             light = {"azimuth": azimuth, "elevation": elevation}
         shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
         if shadow is not None:
@@ -105,21 +201,29 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                 base = Placement.parse(args.place or "auto")
                 place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
             except StudiocompError as exc:
-                print(f"studiocomp: error: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+                return _usage(str(exc))
     pipe = Pipeline.preset(args.preset, **stages)
     background = args.background if kind == "composite" else "white"
+    if kind == "composite":  # a bad --background is one usage error, before the first image
+        from .backgrounds import resolve_background
+
+        try:
+            resolve_background(background, 16, 16, "cover")
+        except StudiocompError as exc:
+            return _usage(f"--background: {exc}")
+    remove_orphans(out_dir)  # temporary files of earlier runs that were killed mid-write
     done = skipped = 0
     uncertain: list[tuple[str, str]] = []
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
     interrupted = False
-    with Progress(len(files), kind, enabled=show) as bar:
+    inputs = [f for f, _ in files]
+    with Progress(len(inputs), kind, enabled=show) as bar:
         try:
-            for src in files:
+            for src in inputs:
                 dst = targets[src]
                 try:
-                    if _same_file(src, dst) or any(_same_file(f, dst) for f in files):
+                    if _same_file(src, dst) or any(_same_file(f, dst) for f in inputs):
                         raise StudiocompError(f"output {dst} would overwrite an input; choose another --output folder")
                     if dst.exists() and args.skip_existing:
                         skipped += 1
@@ -131,29 +235,30 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     else:
                         if args.layers:
                             result.save_layers(dst.with_name(dst.stem + "_layers"), format=args.layers, depth=16)
-                        save_image(dst, result.composite, quality=args.quality)
+                        deep = suffix in (".png", ".tif") and source_bit_depth(src) >= 16  # 16-bit in, 16-bit out
+                        save_image(dst, result.composite, quality=quality, bit_depth=16 if deep else 8)
                     if doubts:
                         uncertain.append((str(src), doubts))
                     else:
                         done += 1
-                except StudiocompError as exc:
-                    failures.append((str(src), str(exc)))
-                    if bar.enabled:
-                        sys.stderr.write("\n")
-                    print(f"studiocomp: skipped {src}: {exc}", file=sys.stderr)
+                except Exception as exc:  # every per-file failure is reported and the batch goes on
+                    failures.append((str(src), _describe_failure(exc)))
                 finally:
                     bar.advance(src.name)
         except KeyboardInterrupt:
             interrupted = True
     elapsed = time.perf_counter() - started
     print(
-        f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there) in {elapsed:.1f} s → {out_dir}",
+        f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there), "
+        f"{len(not_images)} skipped (not images) in {elapsed:.1f} s → {out_dir}",
         file=sys.stderr,
     )
     for name, reason in uncertain:
         print(f"  uncertain: {name}: {reason}", file=sys.stderr)
     for name, reason in failures:
         print(f"  failed: {name}: {reason}", file=sys.stderr)
+    for name in not_images:
+        print(f"  skipped (not an image): {name}", file=sys.stderr)
     if interrupted:
         print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -265,7 +370,27 @@ def _cmd_models(args: argparse.Namespace) -> int:
             size = f"{spec.size / 1e6:.1f} MB" if spec.size else "?"
             flag = "  (copyleft: may require your software to be GPL)" if spec.copyleft else ""
             print(f"{spec.name:<30} {spec.framework:<9} {spec.license:<13} {size:>9}  {spec.task}{flag}")
-        print("\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only.")
+        print(
+            "\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only;"
+            "\nstudiocomp models import FILE [NAME] puts a weight file you have into the cache (then every preset finds it)."
+        )
+        return EXIT_OK
+    if action == "import":
+        if not 1 <= len(args.names) <= 2:
+            print("studiocomp: error: models import takes FILE and optionally NAME (the sha256 says which model when omitted)", file=sys.stderr)
+            return EXIT_USAGE
+        file, name = args.names[0], (args.names[1] if len(args.names) == 2 else None)
+        if name is not None:
+            hub.get_spec(name)  # unknown name: usage error
+        try:
+            path = hub.import_file(file, name, link=args.link)
+        except StudiocompError as exc:
+            print(f"studiocomp: error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        spec = hub.find_spec(hub.sha256_of(path)) if name is None else hub.get_spec(name)
+        label = spec.name if spec is not None else name
+        check = "sha256 ok" if spec is not None and spec.sha256 else "sha256 not pinned (not checked)"
+        print(f"{label}: {path} ({check}; {'linked to' if args.link else 'copied from'} {file})")
         return EXIT_OK
     specs = [hub.get_spec(n) for n in args.names]  # unknown names: usage error before any download
     if not specs:
@@ -337,7 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studiocomp",
         description="Cut subjects out of studio photos and composite them onto new backgrounds. Works offline.",
-        epilog="Exit status: 0 all done, 1 some inputs failed (listed at the end), 2 usage error, 130 interrupted.",
+        epilog=(
+            "Exit status: 0 all done, 1 some inputs failed (each listed at the end with its cause; the others were written), "
+            "2 usage error (nothing processed), 3 internal error (a bug: please report it), 130 interrupted."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"studiocomp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -376,10 +504,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
     p.set_defaults(func=_cmd_eval)
     p = sub.add_parser(
-        "models", help="list model weights (with licenses), fetch or verify them", description="List the model weight files, download them into the Hugging Face cache, or check the cached copies."
+        "models",
+        help="list model weights (with licenses), fetch, verify or import them",
+        description="List the model weight files, download them into the Hugging Face cache, check the cached copies, or import a weight file you have into the cache.",
     )
-    p.add_argument("action", nargs="?", choices=["list", "fetch", "verify"], help="list (default), fetch (download if needed, check sha256) or verify (cache only)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "fetch", "verify", "import"],
+        help="list (default), fetch (download if needed, check sha256), verify (cache only) or import FILE [NAME] (check the sha256, put the file where fetch finds it)",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify; FILE [NAME] for import")
+    p.add_argument("--link", action="store_true", help="import: link to FILE instead of copying it (FILE must stay where it is)")
     p.set_defaults(func=_cmd_models)
     p = sub.add_parser(
         "backgrounds",
@@ -407,6 +543,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's input: say so, distinctly from failed inputs
+        import traceback
+
+        traceback.print_exc()
+        print(f"studiocomp: internal error: {type(exc).__name__}: {exc} (please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,13 +6,20 @@
     hub.list_models()                  # every known weight file, with its license
     path = hub.fetch("modnet")         # cached path; downloads once, checks the sha256
     path = hub.fetch("modnet", weights="my/modnet.onnx")   # a local file, sha256-checked too
+    hub.import_file("my/modnet.onnx")  # into the hub cache: fetch("modnet") finds it from now on
 
 Downloads go through :func:`huggingface_hub.hf_hub_download` at the spec's
 revision, so the hub's cache (``HF_HOME``, ``HF_HUB_CACHE``) and offline mode
 (``HF_HUB_OFFLINE=1``) work as for any hub model. Offline with nothing cached,
 :func:`fetch` fails at once with :class:`~studiocomp.WeightsUnavailableError`
 saying which repo and file are missing and how to get them. It never falls back
-to random weights.
+to random weights. When the hub cannot be reached (and ``HF_HUB_OFFLINE`` is not
+set), a short connection probe notices it and :func:`fetch` uses the cache only,
+so a missing file fails within seconds rather than after the hub client's retries.
+
+A weight file you already have goes into the cache with :func:`import_file`
+(``studiocomp models import PATH``): the sha256 says which model it is, and from
+then on :func:`fetch` (and every backend and preset) finds it, offline too.
 
 ``sha256_verified`` on a spec says whether its sha256 was checked against the
 real file, ``location_verified`` whether the repo and file name were confirmed.
@@ -25,13 +32,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, WeightsUnavailableError
 
-__all__ = ["ModelSpec", "MODELS", "list_models", "get_spec", "fetch", "sha256_of", "is_offline"]
+__all__ = ["ModelSpec", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT"]
+
+#: The snapshot "commit" under which :func:`import_file` places a file when the cache has no ref for the
+#: spec's revision yet (a ref the hub wrote is kept and its snapshot used).
+LOCAL_COMMIT = "0" * 40
+#: Seconds the connection probe of :func:`hub_reachable` waits.
+PROBE_TIMEOUT = 1.5
 
 
 @dataclass(frozen=True)
@@ -184,6 +204,7 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """The sha256 of a file, as 64 lowercase hex digits (read in ``chunk``-byte blocks)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
@@ -210,7 +231,163 @@ def _verify(spec: ModelSpec, path: Path, where: str) -> Path:
 
 def _how_to_get(spec: ModelSpec) -> str:
     where = spec.source_url or spec.url
-    return f"Fetch it once with internet access: `studiocomp models fetch {spec.name}` (or unset HF_HUB_OFFLINE), or download {where} yourself and pass weights=PATH."
+    unset = " (or unset HF_HUB_OFFLINE)" if is_offline() else ""
+    return (
+        f"Fetch it once with internet access: `studiocomp models fetch {spec.name}`{unset}; or download {where} yourself and "
+        f"`studiocomp models import FILE` (then every preset finds it), or pass weights=PATH."
+    )
+
+
+def find_spec(sha256: str) -> ModelSpec | None:
+    """The spec whose pinned sha256 is ``sha256`` (64 hex digits), or None."""
+    digest = sha256.lower()
+    return next((spec for spec in MODELS.values() if spec.sha256 == digest), None)
+
+
+def _cache_root(cache_dir: str | os.PathLike[str] | None) -> Path:
+    if cache_dir is not None:
+        return Path(cache_dir)
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def import_file(
+    path: str | os.PathLike[str],
+    name: str | ModelSpec | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    link: bool = False,
+) -> Path:
+    """Put a local weight file into the hub cache, where :func:`fetch` finds it (offline too).
+
+    The file is laid out as :func:`huggingface_hub.hf_hub_download` leaves a
+    download: ``models--OWNER--REPO/blobs/SHA256``, a ``snapshots/COMMIT/FILENAME``
+    link to it and ``refs/REVISION`` naming the commit. A ref already in the cache
+    is kept (its snapshot gets the file); otherwise the commit is :data:`LOCAL_COMMIT`.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The weight file.
+    name : str or ModelSpec, optional
+        The model it is. Omitted: the model whose pinned sha256 the file has.
+    cache_dir : str or PathLike, optional
+        The hub cache folder; default the hub's own (``HF_HUB_CACHE``, ``HF_HOME``).
+    link : bool
+        Link to ``path`` instead of copying it (the file must then stay where it is).
+
+    Returns
+    -------
+    Path
+        The file's path in the cache (what :func:`fetch` will return).
+
+    Raises
+    ------
+    WeightsUnavailableError
+        ``path`` does not exist, its sha256 differs from the spec's, or (``name``
+        omitted) no spec pins its sha256.
+    InputError
+        ``name`` is not a known model.
+    """
+    src = Path(path)
+    if not src.is_file():
+        raise WeightsUnavailableError(f"weights file {src} does not exist")
+    digest = sha256_of(src)
+    if name is None:
+        found = find_spec(digest)
+        if found is None:
+            pinned = sorted(s.name for s in MODELS.values() if s.sha256)
+            raise WeightsUnavailableError(
+                f"{src} (sha256 {digest}) is none of the known weight files with a pinned sha256 ({', '.join(pinned)}). Name the model if its sha256 is not pinned: studiocomp models import {src} NAME"
+            )
+        spec = found
+    else:
+        spec = name if isinstance(name, ModelSpec) else get_spec(name)
+        if spec.sha256 is not None and digest != spec.sha256:
+            raise WeightsUnavailableError(f"{src} is not the {spec.name} weight file: its sha256 is {digest}, expected {spec.sha256}")
+    repo = _cache_root(cache_dir) / ("models--" + spec.repo_id.replace("/", "--"))
+    ref = repo / "refs" / spec.revision
+    if ref.is_file() and ref.read_text().strip():
+        commit = ref.read_text().strip()
+    else:
+        commit = spec.revision if len(spec.revision) == 40 and all(c in "0123456789abcdef" for c in spec.revision) else LOCAL_COMMIT
+    target = repo / "snapshots" / commit / spec.filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # the hub names a large file's blob by its sha256 (its LFS etag): a later download finds it there
+    blob = repo / "blobs" / digest
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    if link:
+        points_to = str(src.resolve())  # the snapshot links straight to the user's file
+    else:
+        if not (blob.is_file() and not blob.is_symlink() and sha256_of(blob) == digest):
+            fd, tmp = tempfile.mkstemp(prefix=f".{digest}.", suffix=".part", dir=blob.parent)
+            os.close(fd)
+            try:
+                os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache file is readable like a download
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, blob)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        points_to = os.path.relpath(blob, target.parent)  # as the hub links a snapshot to its blob
+    tmp_link = target.with_name(f".{target.name}.{os.getpid()}.link")
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(points_to)
+    os.replace(tmp_link, target)  # atomic: a reader sees the old link or the new one
+    if commit != spec.revision:
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(commit)
+    return target
+
+
+_probe_cache: dict[str, tuple[float, bool]] = {}
+
+
+def _proxied_address(url: str) -> tuple[str, int] | None:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        pp = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if not pp.hostname:
+            return None
+        return pp.hostname, pp.port or 80
+    return (host, port) if host else None
+
+
+def hub_reachable(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether a TCP connection to the hub (or the proxy in front of it) opens within ``timeout`` seconds.
+
+    ``endpoint`` defaults to the hub client's (``HF_ENDPOINT``). Name lookup is
+    bounded by the timeout too. A result is remembered for 30 seconds.
+    """
+    if endpoint is None:
+        from huggingface_hub import constants
+
+        endpoint = constants.ENDPOINT
+    cached = _probe_cache.get(endpoint)
+    if cached is not None and time.monotonic() - cached[0] < 30.0:
+        return cached[1]
+    address = _proxied_address(endpoint)
+    if address is None:
+        return True  # nothing to probe: let the hub client try
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection(address, timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True, name="studiocomp-hub-probe")
+    worker.start()
+    worker.join(timeout + 0.2)
+    ok = bool(result and result[0])
+    _probe_cache[endpoint] = (time.monotonic(), ok)
+    return ok
 
 
 def fetch(
@@ -224,7 +401,9 @@ def fetch(
 
     ``weights`` is a local file to use instead (checked against the spec's
     sha256 like a download). ``cache_dir`` overrides the hub cache folder;
-    ``local_only`` never downloads (as if offline).
+    ``local_only`` never downloads (as if offline). When the hub does not
+    answer a connection probe within :data:`PROBE_TIMEOUT` seconds, only the
+    cache is used (no retries).
     Raises :class:`~studiocomp.WeightsUnavailableError` when the file cannot
     be had or does not match its sha256.
     """
@@ -239,8 +418,9 @@ def fetch(
         from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
     except ImportError as exc:  # pragma: no cover - huggingface-hub is a dependency
         raise WeightsUnavailableError(f"huggingface-hub is needed to fetch {spec.name}: pip install huggingface-hub") from exc
+    unreachable = not local_only and not is_offline() and not hub_reachable()
     try:
-        local = hf_hub_download(spec.repo_id, spec.filename, revision=spec.revision, cache_dir=cache_dir, local_files_only=local_only, library_name="studiocomp")
+        local = hf_hub_download(spec.repo_id, spec.filename, revision=spec.revision, cache_dir=cache_dir, local_files_only=local_only or unreachable, library_name="studiocomp")
     except LocalEntryNotFoundError as exc:
         mode = "offline (HF_HUB_OFFLINE=1)" if is_offline() else "not asked (local only)" if local_only else "unreachable"
         raise WeightsUnavailableError(

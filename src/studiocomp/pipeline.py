@@ -230,17 +230,28 @@ class Pipeline:
 
         ``Pipeline.preset("studio", matter=None)`` is the studio pipeline without
         matting; ``segmenter=studiocomp.create("segmenter", "backdrop", plate=p)``
-        swaps in a configured backend.
+        swaps in a configured backend. Only the stages not given are built, so a
+        stage passed in never fetches the preset's default weights (a pipeline
+        of your own configured backends works offline).
+
+        Raises
+        ------
+        UnknownBackendError
+            ``name`` is not a preset (the message lists them).
+        InputError
+            A keyword is not a stage name.
+        WeightsUnavailableError
+            A default stage's weights cannot be had (offline, nothing cached).
         """
         if name not in PRESETS:
             raise UnknownBackendError("preset", name, sorted(PRESETS))
         unknown = set(stages) - set(_STAGES)
         if unknown:
             raise InputError("stages", f"keywords among {_STAGES}", sorted(unknown))
-        built: dict[str, Any] = {}
+        built: dict[str, Any] = dict(stages)
         for kind, (backend, options) in PRESETS[name].items():
-            built[kind] = create(kind, backend, **options)
-        built.update(stages)
+            if kind not in built:
+                built[kind] = create(kind, backend, **options)
         return cls(**built)
 
     @property

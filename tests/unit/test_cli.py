@@ -32,10 +32,11 @@ def test_folder_run_skips_bad_files(folder: Path, tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert code == 1
     assert sorted(p.name for p in out.iterdir()) == ["good0.png", "good1.png"]
-    for bad in ("empty.png", "notes.txt", "truncated.jpg", "corrupt.png"):
+    for bad in ("empty.png", "truncated.jpg", "corrupt.png"):
         assert f"failed: {folder / bad}" in err
+    assert f"skipped (not an image): {folder / 'notes.txt'}" in err
     assert ".DS_Store" not in err
-    assert "2 written, 0 uncertain" in err and "4 failed" in err
+    assert "2 written, 0 uncertain" in err and "3 failed" in err and "1 skipped (not images)" in err
     # outputs are complete images
     assert studiocomp.load_image(out / "good0.png").shape == (160, 120, 3)
 
@@ -80,8 +81,10 @@ def test_skip_existing_and_missing_input(tmp_path: Path, capsys: pytest.CaptureF
 def test_bad_background_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     image, _ = studiocomp.synthetic.studio_shot((96, 96), seed=3)
     src = studiocomp.save_image(tmp_path / "s.png", image)
-    assert main(["composite", str(src), "-o", str(tmp_path / "o"), "--background", "plaid"]) == 1
-    assert "preset name" in capsys.readouterr().err
+    assert main(["composite", str(src), "-o", str(tmp_path / "o"), "--background", "plaid"]) == 2
+    err = capsys.readouterr().err
+    assert "preset name" in err and err.count("plaid") == 1 and "written" not in err
+    assert main(["composite", str(src), "-o", str(tmp_path / "o"), "--quality", "0"]) == 2
 
 
 def test_demo_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

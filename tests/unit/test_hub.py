@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -50,17 +51,10 @@ def test_local_weights_are_checked(tmp_path: Path) -> None:
 
 
 def test_corrupt_cached_file_is_refused(tmp_path: Path) -> None:
-    from tests.conftest import FAKE_COMMIT
-
-    spec = hub.get_spec("u2netp")
-    repo = tmp_path / ("models--" + spec.repo_id.replace("/", "--"))
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(FAKE_COMMIT)
-    target = repo / "snapshots" / FAKE_COMMIT / spec.filename
-    target.parent.mkdir(parents=True)
-    target.write_bytes(b"truncated download")
+    cached = hub.import_file(shared_path("weights", SHARED_WEIGHTS["selfie"]), cache_dir=tmp_path)
+    cached.resolve().write_bytes(b"truncated download")  # the blob behind the snapshot link
     with pytest.raises(WeightsUnavailableError, match="sha256"):
-        hub.fetch("u2netp", cache_dir=tmp_path)
+        hub.fetch("selfie", cache_dir=tmp_path)
 
 
 def test_offline_without_cache_fails_fast_and_says_what_to_do(tmp_path: Path) -> None:
@@ -99,3 +93,104 @@ def test_models_cli(hub_cache: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["models", "verify", "selfie"]) == 0
     assert main(["models", "fetch", "nope"]) == 2
     assert HUB_CACHE.exists()
+
+
+# --------------------------------------------------------------------------- local files into the cache
+
+
+def test_import_file_is_found_by_fetch(tmp_path: Path) -> None:
+    src = shared_path("weights", SHARED_WEIGHTS["selfie"])
+    placed = hub.import_file(src, cache_dir=tmp_path)  # the name from the sha256
+    assert placed == hub.fetch("selfie", cache_dir=tmp_path, local_only=True)
+    assert not placed.resolve().is_relative_to(src.parent) and hub.sha256_of(placed) == hub.get_spec("selfie").sha256
+    assert hub.import_file(src, "selfie", cache_dir=tmp_path) == placed  # again: same place, no error
+    linked = hub.import_file(src, "selfie", cache_dir=tmp_path / "links", link=True)
+    assert linked.resolve() == src.resolve()
+
+
+def test_import_file_keeps_a_ref_the_hub_wrote(tmp_path: Path) -> None:
+    spec = hub.get_spec("selfie")
+    repo = tmp_path / ("models--" + spec.repo_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("ab" * 20)
+    placed = hub.import_file(shared_path("weights", SHARED_WEIGHTS["selfie"]), cache_dir=tmp_path, link=True)
+    assert "ab" * 20 in placed.parts and (repo / "refs" / "main").read_text() == "ab" * 20
+
+
+def test_import_file_refuses_the_wrong_file(tmp_path: Path) -> None:
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not a model")
+    with pytest.raises(WeightsUnavailableError, match="none of the known weight files"):
+        hub.import_file(fake, cache_dir=tmp_path)
+    with pytest.raises(WeightsUnavailableError, match="not the modnet weight file"):
+        hub.import_file(shared_path("weights", SHARED_WEIGHTS["selfie"]), "modnet", cache_dir=tmp_path)
+    with pytest.raises(WeightsUnavailableError, match="does not exist"):
+        hub.import_file(tmp_path / "missing.onnx", cache_dir=tmp_path)
+    assert not (tmp_path / "models--DavG25--modnet-pretrained-models").exists()
+
+
+def test_models_import_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = shared_path("weights", SHARED_WEIGHTS["u2netp"])
+    assert main(["models", "import", str(src), "--link"]) == 0  # into the session's hub cache (HF_HUB_CACHE)
+    assert "u2netp" in capsys.readouterr().out and hub.fetch("u2netp", local_only=True).resolve() == src.resolve()
+    fake = tmp_path / "x.onnx"
+    fake.write_bytes(b"x")
+    assert main(["models", "import", str(fake)]) == 1
+    assert "none of the known" in capsys.readouterr().err
+    assert main(["models", "import"]) == 2
+    assert main(["models", "import", str(src), "nope"]) == 2
+
+
+def test_preset_builds_only_the_stages_not_given(tmp_path: Path) -> None:
+    """Own configured backends: the preset's default weights are never fetched (an empty cache, offline)."""
+    code = (
+        "import sys, studiocomp\n"
+        "seg = studiocomp.create('segmenter', 'selfie', weights=sys.argv[1])\n"
+        "mat = studiocomp.create('matter', 'modnet', weights=sys.argv[2])\n"
+        "pipe = studiocomp.Pipeline.preset('portrait', segmenter=seg, matter=mat)\n"
+        "assert pipe.components['segmenter'] is seg and pipe.components['matter'] is mat\n"
+        "print('OK')\n"
+    )
+    env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "empty"), "PATH": "/usr/bin:/bin"}
+    args = [str(shared_path("weights", SHARED_WEIGHTS[n])) for n in ("selfie", "modnet")]
+    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert run.stdout.strip() == "OK", run.stderr[-2000:]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_hub_fails_fast_without_offline_mode(tmp_path: Path) -> None:
+    """HF_HUB_OFFLINE unset, the hub a closed local port: a cached file is still used, a missing one fails in ≤ 3 s."""
+    code = (
+        "import time, sys, studiocomp\n"
+        "from studiocomp import hub\n"
+        "hub.import_file(sys.argv[1], cache_dir=None, link=True)\n"
+        "t = time.perf_counter()\n"
+        "print('CACHED', hub.fetch('selfie').name)\n"
+        "t = time.perf_counter()\n"
+        "try:\n"
+        "    hub.fetch('modnet')\n"
+        "except studiocomp.WeightsUnavailableError as e:\n"
+        "    print('ERR', round(time.perf_counter() - t, 3), e)\n"
+    )
+    env = {"HF_HUB_CACHE": str(tmp_path), "HF_ENDPOINT": f"http://127.0.0.1:{_closed_port()}", "PATH": "/usr/bin:/bin"}
+    src = shared_path("weights", SHARED_WEIGHTS["selfie"])
+    run = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, env=env, timeout=60)
+    lines = run.stdout.splitlines()
+    assert len(lines) == 2 and lines[0] == "CACHED selfie_segmentation.onnx", run.stdout + run.stderr[-2000:]
+    assert lines[1].startswith("ERR") and float(lines[1].split()[1]) <= 3.0, lines[1]
+    assert "unreachable" in lines[1] and "studiocomp models import" in lines[1]
+
+
+def test_hub_reachable_probe() -> None:
+    t0 = time.perf_counter()
+    assert not hub.hub_reachable(f"http://127.0.0.1:{_closed_port()}", timeout=0.5)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        assert hub.hub_reachable(f"http://127.0.0.1:{s.getsockname()[1]}", timeout=0.5)
+    assert time.perf_counter() - t0 < 2.0
