@@ -268,7 +268,7 @@ def compare_refine(data: Path, output: Path, limit: int | None, growth_images: i
             for who, (a, t) in got.items():
                 a = np.clip(np.asarray(a, np.float32), 0.0, 1.0)
                 row[f"seconds_{who}"] = t
-                row[f"sad_{who}"] = metrics.sad(a, gt, tri) / 1000
+                row[f"sad_{who}"] = metrics.sad(a, gt, tri)  # in thousands
                 row[f"mse_{who}"] = metrics.mse(a, gt, tri) * 1000
                 row[f"grad_{who}"] = metrics.gradient_error(a, gt, tri) / 1000
             alpha_rows.append(row)

@@ -56,7 +56,7 @@ METRIC_COLUMNS: dict[str, tuple[str, float, bool]] = {
     "boundary_f1": ("boundary_f1", 1.0, True),
     "hausdorff_px": ("hausdorff", 1.0, False),
     "hausdorff95_px": ("hausdorff95", 1.0, False),
-    "sad_thousands": ("sad", 1e-3, False),
+    "sad_thousands": ("sad", 1.0, False),  # metrics.sad is in thousands already
     "mse_thousandths": ("mse", 1e3, False),
     "grad_thousands": ("gradient_error", 1e-3, False),
     "conn_thousands": ("connectivity_error", 1e-3, False),

@@ -257,10 +257,11 @@ def test_bad_inputs_raise_input_error() -> None:
 def test_sad_mse_by_hand() -> None:
     pred = np.array([[0.0, 0.5], [1.0, 1.0]], np.float32)
     gt = np.array([[0.0, 1.0], [0.5, 1.0]], np.float32)
-    assert metrics.sad(pred, gt) == pytest.approx(1.0)
+    assert metrics.sad(pred, gt) == pytest.approx(1.0 / 1000)  # in thousands, as the matting tables
     assert metrics.mse(pred, gt) == pytest.approx(0.5 / 4)
     trimap = np.array([[0, 128], [255, 255]], np.uint8)  # only the top-right pixel is unknown
-    assert metrics.sad(pred, gt, trimap=trimap) == pytest.approx(0.5)
+    assert metrics.sad(pred, gt, trimap=trimap) == pytest.approx(0.5 / 1000)
+    assert metrics.sad(np.ones((100, 100)), np.zeros((100, 100))) == pytest.approx(10.0)  # 10,000 wrong pixels: 10 thousand
     assert metrics.mse(pred, gt, trimap=trimap) == pytest.approx(0.25)
     assert metrics.mse(pred, gt, trimap=np.zeros((2, 2), np.uint8)) == 0.0
 

@@ -6,7 +6,7 @@ labelling, no pixel loops), validated like the rest of the public API::
     from studiocomp import metrics
     metrics.iou(pred_alpha, gt_mask)
     metrics.boundary_f1(pred_alpha, gt_mask, tolerance=2)
-    metrics.sad(pred_alpha, gt_alpha, trimap=trimap) / 1000   # as papers report it
+    metrics.sad(pred_alpha, gt_alpha, trimap=trimap)   # in thousands, as the matting tables report it
 
 See ``docs/evaluation.md`` for the definitions and scaling conventions, and
 :func:`studiocomp.evaluate.evaluate` for running them over a data set.

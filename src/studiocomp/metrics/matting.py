@@ -5,10 +5,12 @@ in [0, 1]), and an optional ``trimap``: when given, the error is summed (or
 averaged) over its unknown region only — pixels strictly between 0 and 1, the
 grey 128 of an 8-bit trimap. Without a trimap the whole image counts.
 
-Scaling conventions: the functions return the *unscaled* quantities, computed
-on alpha in [0, 1]. Papers in the Deep Image Matting line (and
-``studiocomp eval``) report SAD, gradient and connectivity errors divided by
-1000 and MSE multiplied by 1000; do the same when comparing with such a table.
+Scaling conventions: alpha is taken in [0, 1]. :func:`sad` returns SAD **in
+thousands** (Σ|pred − gt| / 1000), the unit of the matting tables (Deep Image
+Matting, alphamatting.com), so its numbers compare with a paper's directly. The
+others return the unscaled quantities; those tables (and ``studiocomp eval``)
+report gradient and connectivity errors divided by 1000 and MSE multiplied by
+1000: do the same when comparing with such a table.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def _total(err: np.ndarray, region: np.ndarray | None) -> float:
 
 
 def _sad(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
-    return _total(cv2.absdiff(p, g), region)
+    """SAD in thousands (the matting tables' unit)."""
+    return _total(cv2.absdiff(p, g), region) / 1000.0
 
 
 def _mse(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
@@ -45,7 +48,29 @@ def _mse(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
 
 
 def sad(pred: Any, gt: Any, trimap: Any = None) -> float:
-    """Sum of absolute differences, Σ|pred − gt|, over the region."""
+    """Sum of absolute differences over the region, **in thousands**: Σ|pred − gt| / 1000.
+
+    The unit of the matting tables (Deep Image Matting, alphamatting.com): a
+    value here compares directly with a paper's SAD column.
+
+    Parameters
+    ----------
+    pred, gt : array
+        H×W alphas (uint8, uint16 or float in [0, 1]; compared in [0, 1]).
+    trimap : array, optional
+        H×W trimap; only its unknown region (strictly between 0 and 1, grey 128
+        in 8 bits) counts. Without it the whole image counts.
+
+    Returns
+    -------
+    float
+        SAD / 1000, ≥ 0 (one pixel fully wrong adds 0.001).
+
+    Raises
+    ------
+    InputError
+        The alphas or the trimap are not H×W of the same size, or hold NaN.
+    """
     return _sad(*_prepare(pred, gt, trimap))
 
 

@@ -34,8 +34,8 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
         errors to its unknown region. ``image``, the composite the subject was placed
         in (H×W×3), adds the realism metrics, measured with ``pred`` as the
         subject's alpha; they are NaN when ``pred`` has no subject or no background
-    (where the functions themselves raise). Matting errors are unscaled, as the
-    functions return them.
+    (where the functions themselves raise). Matting errors are as the functions
+    return them: ``sad`` in thousands, the others unscaled.
 
     With ``image``, ``photo`` (the original photo, same size) adds the fidelity
     metrics :func:`sharpness_ratio` and :func:`color_shift`, and ``reference``
