@@ -458,6 +458,70 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
 
 
+def _cmd_video(args: argparse.Namespace) -> int:
+    """``studiocomp video IN -o OUT``: one clip, streaming (see studiocomp.video.run)."""
+    from .video.run import run
+    from .video.track import SubjectTracker
+
+    matter: Any = None if args.matter is None else args.matter
+    pipeline = None
+    if args.preset is not None:
+        from .pipeline import Pipeline
+        from .video.run import temporal_matter
+
+        pipeline = Pipeline.preset(args.preset, segmenter=None, matter=temporal_matter(matter, stabilise=args.stabilise))
+    track: Any = True
+    if args.point is not None:
+        track = SubjectTracker(point=tuple(float(v) for v in args.point.split(",")))  # type: ignore[arg-type]
+    elif args.box is not None:
+        track = SubjectTracker(box=tuple(float(v) for v in args.box.split(",")))  # type: ignore[arg-type]
+    elif args.everyone:
+        track = False
+    progress = {"auto": True, "on": True, "off": False}[args.progress]
+    result = run(
+        args.input,
+        args.output,
+        background=args.background,
+        matter=matter if pipeline is None else None,
+        pipeline=pipeline,
+        alpha_out=args.alpha,
+        cutout_out=args.cutout,
+        track=track,
+        stabilise=args.stabilise,
+        fps=args.fps,
+        audio=not args.no_audio,
+        progress=progress,
+    )
+    for name, path in result.outputs.items():
+        print(f"{name}: {path}")
+    print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps)")
+    return EXIT_OK
+
+
+def _add_video_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "video",
+        help="cut the main person out of a clip and composite them on a new background",
+        description="Matte a clip (mp4/mov/webm/mkv or a folder of frames) frame by frame, steady over time, keep only the main person, and write the composite with the input's frame rate, timestamps and audio. Needs PyAV: pip install \"studiocomp[video]\".",
+    )
+    p.add_argument("input", metavar="IN", help="video file or folder of frames")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="composite: .mp4/.mov/.mkv (H.264), .webm (VP9) or a folder (PNG frames)")
+    p.add_argument("--background", default="white", metavar="PRESET|COLOUR|PATH", help="new background (default: %(default)s)")
+    p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (light and shadow smoothed over time)")
+    p.add_argument("--matter", metavar="NAME", help="matting backend (default: rvm, with its recurrent state); others are stabilised along optical flow")
+    p.add_argument("--stabilise", action=argparse.BooleanOptionalAction, default=None, help="flow stabiliser on/off (default: on for frame-by-frame backends, off for rvm)")
+    p.add_argument("--alpha", metavar="OUT.webm|OUT.mov|DIR", help="also write the alpha: VP9 with alpha, ProRes 4444 or grey PNGs")
+    p.add_argument("--cutout", metavar="OUT.webm|OUT.mp4|DIR", help="also write the subject: RGBA video, on green (mp4/mkv) or RGBA PNGs")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--point", metavar="X,Y", help="the subject is the person at this pixel of the first frame")
+    who.add_argument("--box", metavar="X0,Y0,X1,Y1", help="the subject is the person in this box on the first frame")
+    who.add_argument("--everyone", action="store_true", help="keep everyone the matter finds (no subject tracking)")
+    p.add_argument("--fps", type=float, help="frame rate of a folder of frames (default 25)")
+    p.add_argument("--no-audio", action="store_true", help="leave the audio out")
+    p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
+    p.set_defaults(func=_cmd_video)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studiocomp",
@@ -529,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_backgrounds)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
+    _add_video_parser(sub)
     return parser
 
 

@@ -300,6 +300,17 @@ class Pipeline:
             return (self._run(item, background, fit, place) for item in image)
         raise InputError("image", "a path, PIL image, array, or an iterable of those", type(image).__name__)
 
+    def video(self, src: str | os.PathLike[str], dst: str | os.PathLike[str], *, background: Any = "white", alpha_out: str | os.PathLike[str] | None = None, cutout_out: str | os.PathLike[str] | None = None, progress: Any = None, **options: Any) -> Any:
+        """Run a clip (file or folder of frames) with this pipeline's stages, streaming; see :func:`studiocomp.video.run`.
+
+        The matter (or the segmenter) is made steady over time: a recurrent one (RVM)
+        keeps its state, any other is wrapped in :class:`studiocomp.video.StabilisedMatter`.
+        Needs PyAV (``pip install "studiocomp[video]"``). Returns a :class:`studiocomp.video.VideoResult`.
+        """
+        from .video.run import run
+
+        return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
+
     def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None) -> PipelineResult:
         timings: dict[str, float] = {}
 

@@ -1,0 +1,516 @@
+"""Reading and writing clips with PyAV (FFmpeg's libraries), streaming, one frame at a time.
+
+Reading: a video file (mp4, mov, webm, mkv … whatever FFmpeg demuxes) or a folder of frames
+(PNG/JPEG/TIFF/WebP, sorted by name). Frames come out as H×W×3 uint8 RGB, upright (the
+stream's rotation metadata is applied, as players do), each with its presentation time in
+seconds.
+
+Writing: every output goes to a temporary ``.studiocomp-PID-*.part`` file (or folder) next to
+its target and is renamed over it only when the whole clip was written, so a failed or
+interrupted run never leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import BackendUnavailableError, InputError
+
+__all__ = ["VideoInfo", "VideoReader", "VideoWriter", "FrameFolderWriter", "open_video", "read_info", "IMAGE_SUFFIXES"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+_PREFIX = ".studiocomp-"
+#: audio codecs each output container takes as they are (copied packet by packet); others are re-encoded
+_AUDIO_COPY = {
+    ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
+    ".m4v": {"aac", "mp3", "alac", "ac3"},
+    ".mov": {"aac", "mp3", "alac", "ac3", "pcm_s16le", "pcm_s24le"},
+    ".webm": {"opus", "vorbis"},
+    ".mkv": None,  # anything
+}
+_FORMAT = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
+
+
+def _av() -> Any:
+    try:
+        import av
+    except ImportError as exc:  # pragma: no cover - the [video] extra is missing
+        raise BackendUnavailableError('video needs PyAV: pip install "studiocomp[video]"') from exc
+    av.logging.set_level(av.logging.PANIC)  # errors surface as exceptions, not as FFmpeg's stderr chatter
+    return av
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What is known about a clip before decoding it.
+
+    Attributes
+    ----------
+    path : Path
+    width, height : int
+        Frame size in pixels, upright (after rotation).
+    fps : Fraction
+        Average frame rate (frames per second).
+    frames : int
+        Frame count from the container (0 when the container does not say).
+    duration : float
+        Seconds (0.0 when unknown).
+    rotation : int
+        Degrees of the display rotation in the file (0, 90, 180, 270); frames are returned upright.
+    audio_codec : str or None
+        The first audio stream's codec, or None without audio.
+    codec : str
+        The video codec (``"frames"`` for a folder).
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: Fraction
+    frames: int
+    duration: float
+    rotation: int
+    audio_codec: str | None
+    codec: str
+
+
+def _frame_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        raise InputError(str(folder), "a folder with frames (" + ", ".join(IMAGE_SUFFIXES) + ")", "no image files (a 0-frame clip)")
+    return files
+
+
+def _rotate(arr: np.ndarray, rotation: int) -> np.ndarray:
+    # rotation is the counter-clockwise angle a player turns the picture by (FFmpeg's display matrix)
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(arr, k)) if k else arr
+
+
+class VideoReader:
+    """Frames of a clip, decoded as they are asked for (see :func:`open_video`).
+
+    Iterating yields ``(rgb, t)``: H×W×3 uint8 RGB (upright) and the frame's
+    presentation time in seconds from the clip's start. Use as a context manager,
+    or call :meth:`close`.
+
+    Raises (while iterating)
+    ------------------------
+    InputError
+        The file is truncated or damaged (decoding fails, or fewer frames than
+        the container announced), it has no frames, or a folder's frames differ
+        in size.
+    """
+
+    def __init__(self, src: str | os.PathLike[str], fps: float | Fraction | None = None) -> None:
+        self.path = Path(src)
+        self._container: Any = None
+        if self.path.is_dir():
+            self._files = _frame_files(self.path)
+            from PIL import Image as PILImage
+
+            sizes: dict[tuple[int, int], Path] = {}
+            for f in self._files:
+                try:
+                    with PILImage.open(f) as im:
+                        sizes.setdefault(im.size, f)
+                except Exception as exc:
+                    raise InputError(str(f), "a readable image", f"{type(exc).__name__}: {exc}") from exc
+            if len(sizes) > 1:
+                listing = ", ".join(f"{w}×{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
+                raise InputError(str(self.path), "frames of one size", f"mixed sizes: {listing}")
+            (w, h) = next(iter(sizes))
+            rate = Fraction(fps if fps is not None else 25).limit_denominator(1001)
+            self.info = VideoInfo(self.path, w, h, rate, len(self._files), len(self._files) / float(rate), 0, None, "frames")
+            return
+        if not self.path.is_file():
+            raise InputError(str(self.path), "a video file or a folder of frames", "nothing at that path")
+        av = _av()
+        try:
+            self._container = av.open(str(self.path), "r")
+        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+            raise InputError(str(self.path), "a video file FFmpeg can read", f"{type(exc).__name__}: {exc} (truncated or not a video?)") from exc
+        c = self._container
+        if not c.streams.video:
+            c.close()
+            raise InputError(str(self.path), "a file with a video stream", "no video stream" + (" (audio only)" if c.streams.audio else ""))
+        vs = c.streams.video[0]
+        ctx = vs.codec_context
+        if ctx is None or ctx.codec is None or not getattr(ctx, "is_decoder", True):
+            name = vs.codec_context.name if vs.codec_context is not None else "unknown"
+            c.close()
+            raise InputError(str(self.path), "a video codec FFmpeg can decode", f"codec {name!r}")
+        vs.thread_type = "AUTO"
+        rate = vs.average_rate or vs.guessed_rate or Fraction(fps or 25)
+        w, h = ctx.width, ctx.height
+        if w <= 0 or h <= 0:
+            c.close()
+            raise InputError(str(self.path), "a video stream with a frame size", f"{w}×{h} (unknown codec or damaged header)")
+        rotation = self._rotation(vs)
+        if rotation in (90, 270):
+            w, h = h, w
+        duration = float(vs.duration * vs.time_base) if vs.duration else (c.duration / 1e6 if c.duration else 0.0)
+        audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
+        self.info = VideoInfo(self.path, w, h, Fraction(rate), int(vs.frames or 0), duration, rotation, audio, ctx.name)
+        self._stream = vs
+
+    @staticmethod
+    def _rotation(vs: Any) -> int:
+        for getter in (lambda: vs.metadata.get("rotate"), lambda: getattr(vs.codec_context, "rotation", None)):
+            try:
+                v = getter()
+            except Exception:
+                v = None
+            if v not in (None, ""):
+                return int(round(float(v))) % 360
+        return 0
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
+        if self._container is None and self.path.is_dir():
+            yield from self._iter_folder()
+            return
+        av = _av()
+        vs = self._stream
+        n = 0
+        t0: float | None = None
+        rotation_known = self.info.rotation
+        try:
+            for frame in self._container.decode(vs):
+                rgb = frame.to_ndarray(format="rgb24")
+                rot = rotation_known or int(getattr(frame, "rotation", 0) or 0) % 360
+                rgb = _rotate(rgb, rot)
+                if rgb.shape[:2] != (self.info.height, self.info.width):
+                    raise InputError(str(self.path), f"frames of {self.info.width}×{self.info.height}", f"frame {n} of {rgb.shape[1]}×{rgb.shape[0]}")
+                t = float(frame.pts * vs.time_base) if frame.pts is not None else n / float(self.info.fps)
+                if t0 is None:
+                    t0 = t
+                n += 1
+                yield rgb, t - t0
+        except av.error.FFmpegError as exc:
+            raise InputError(str(self.path), "a complete, undamaged video", f"decoding failed after {n} frames: {exc} (truncated file?)") from exc
+        if n == 0:
+            raise InputError(str(self.path), "a clip with at least one frame", "0 frames")
+        announced = self.info.frames
+        if announced and n < announced - 1 and self.path.suffix.lower() in (".mp4", ".mov", ".m4v"):
+            raise InputError(str(self.path), f"{announced} frames (as the container says)", f"{n}: the file is truncated")
+
+    def _iter_folder(self) -> Iterator[tuple[np.ndarray, float]]:
+        from ..image import load_image
+
+        dt = 1.0 / float(self.info.fps)
+        for i, f in enumerate(self._files):
+            img = load_image(f)
+            if img.shape[:2] != (self.info.height, self.info.width):
+                raise InputError(str(f), f"a frame of {self.info.width}×{self.info.height} like the others", f"{img.shape[1]}×{img.shape[0]}")
+            yield (np.clip(img * 255.0 + 0.5, 0, 255)).astype(np.uint8), i * dt
+
+
+def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = None) -> VideoReader:
+    """Open a clip for streaming: a video file or a folder of frames.
+
+    Parameters
+    ----------
+    src : path
+        A file FFmpeg can demux (mp4, mov, webm, mkv …) or a folder of image
+        files (sorted by name; all one size).
+    fps : number, optional
+        Frame rate of a folder of frames (default 25); a file's own rate is used.
+
+    Raises
+    ------
+    InputError
+        Nothing at ``src``; not a video (or a truncated one without its index);
+        no video stream; a codec FFmpeg cannot decode; an empty folder; frames
+        of different sizes in a folder.
+    BackendUnavailableError
+        PyAV is not installed (``pip install "studiocomp[video]"``).
+    """
+    return VideoReader(src, fps)
+
+
+def read_info(src: str | os.PathLike[str]) -> VideoInfo:
+    """The :class:`VideoInfo` of a clip, without decoding it (errors as :func:`open_video`)."""
+    with open_video(src) as r:
+        return r.info
+
+
+def _temp_path(target: Path, *, folder: bool = False) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if folder:
+        return Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=".part", dir=target.parent))
+    fd, tmp = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=".part", dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+class VideoWriter:
+    """Encode frames into a video file, atomically; optionally carry the audio of a source clip.
+
+    Parameters
+    ----------
+    path : path
+        Target file. The container follows the suffix: ``.mp4``/``.m4v``/``.mov``
+        /``.mkv`` (H.264, yuv420p) or ``.webm`` (VP9). With ``alpha=True``:
+        ``.webm`` is VP9 with alpha (yuva420p), ``.mov`` ProRes 4444 (yuva444p10le).
+    fps : Fraction
+        Frame rate; the stream's time base is 1/fps unless ``time_base`` is given.
+    width, height : int
+        Frame size (H.264 and yuv420p need even sides: odd sides are padded by one pixel).
+    alpha : bool
+        Frames are H×W×4 RGBA (uint8) and the alpha is kept.
+    audio_from : path, optional
+        A clip whose first audio stream is carried over: its packets are copied
+        when the container takes the codec, else decoded and encoded as AAC
+        (Opus in WebM). Audio is interleaved with the video as it is written.
+    crf : int
+        Quality of H.264/VP9 (lower is better; 18 is visually lossless for H.264).
+
+    :meth:`write` takes uint8 arrays and a time in seconds; :meth:`close` finishes
+    the file and renames it over ``path``; :meth:`abort` (or an exception inside
+    a ``with`` block) removes the temporary file and leaves ``path`` untouched.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fps: Fraction | float,
+        width: int,
+        height: int,
+        *,
+        alpha: bool = False,
+        audio_from: str | os.PathLike[str] | None = None,
+        crf: int = 18,
+        time_base: Fraction | None = None,
+    ) -> None:
+        av = _av()
+        self.path = Path(path)
+        suffix = self.path.suffix.lower()
+        if suffix not in _FORMAT:
+            raise InputError(str(self.path), "a video file name ending " + "/".join(_FORMAT), repr(suffix))
+        if alpha and suffix not in (".webm", ".mov"):
+            raise InputError(str(self.path), "a .webm (VP9 with alpha) or .mov (ProRes 4444) file, or a folder for PNGs", repr(suffix))
+        self.alpha = alpha
+        self.fps = Fraction(fps).limit_denominator(1001) if not isinstance(fps, Fraction) else fps
+        self._tmp = _temp_path(self.path)
+        self._out = av.open(str(self._tmp), "w", format=_FORMAT[suffix])
+        self.width, self.height = width, height
+        if suffix == ".webm":
+            vs = self._out.add_stream("libvpx-vp9", rate=self.fps)
+            vs.pix_fmt = "yuva420p" if alpha else "yuv420p"
+            vs.options = {"crf": str(crf + 12), "b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8"}
+        elif alpha:
+            vs = self._out.add_stream("prores_ks", rate=self.fps)
+            vs.pix_fmt = "yuva444p10le"
+            vs.options = {"profile": "4", "alpha_bits": "16"}
+        else:
+            vs = self._out.add_stream("libx264", rate=self.fps)
+            vs.pix_fmt = "yuv420p"
+            vs.options = {"crf": str(crf), "preset": "veryfast"}
+        self._even = not alpha or suffix == ".webm"
+        vs.width = width + (width % 2 if self._even else 0)
+        vs.height = height + (height % 2 if self._even else 0)
+        vs.time_base = time_base or Fraction(1, 1) / self.fps
+        vs.thread_type = "AUTO"
+        self._vs = vs
+        self._audio: _AudioCarrier | None = None
+        if audio_from is not None:
+            self._audio = _AudioCarrier(av, audio_from, self._out, suffix)
+        self.frames = 0
+        self._closed = False
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, rgb: np.ndarray, t: float | None = None) -> None:
+        """Encode one H×W×3 (or ×4 with ``alpha``) uint8 frame shown at ``t`` seconds (default: frame index / fps)."""
+        av = _av()
+        if rgb.dtype != np.uint8 or rgb.shape[:2] != (self.height, self.width) or rgb.shape[2] != (4 if self.alpha else 3):
+            raise InputError("frame", f"{self.height}×{self.width}×{4 if self.alpha else 3} uint8", f"{rgb.shape} {rgb.dtype}")
+        if (self._vs.height, self._vs.width) != rgb.shape[:2]:
+            rgb = np.pad(rgb, ((0, self._vs.height - rgb.shape[0]), (0, self._vs.width - rgb.shape[1]), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgba" if self.alpha else "rgb24")
+        tb = self._vs.time_base
+        pts = round((t if t is not None else self.frames / float(self.fps)) / float(tb))
+        frame.pts = pts
+        frame.time_base = tb
+        for packet in self._vs.encode(frame):
+            self._out.mux(packet)
+        self.frames += 1
+        if self._audio is not None:
+            self._audio.advance(pts * float(tb))
+
+    def close(self) -> Path:
+        """Flush the encoder, finish the audio, close the file and rename it over ``path``."""
+        if self._closed:
+            return self.path
+        try:
+            for packet in self._vs.encode(None):
+                self._out.mux(packet)
+            if self._audio is not None:
+                self._audio.advance(float("inf"))
+                self._audio.close()
+            self._out.close()
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        os.chmod(self._tmp, 0o644)
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop everything written so far; ``path`` is left as it was."""
+        if self._closed:
+            return
+        self._closed = True
+        for closer in ((self._audio.close if self._audio else None), self._out.close):
+            try:
+                if closer is not None:
+                    closer()
+            except Exception:
+                pass
+        self._tmp.unlink(missing_ok=True)
+
+
+class _AudioCarrier:
+    """Moves the audio of ``src`` into ``out`` up to a given time (copy when allowed, else re-encode)."""
+
+    def __init__(self, av: Any, src: str | os.PathLike[str], out: Any, suffix: str) -> None:
+        self._av = av
+        self._in: Any = None
+        self._iter: Iterator[Any] | None = None
+        if Path(src).is_dir():
+            return
+        self._in = av.open(str(src), "r")
+        if not self._in.streams.audio:
+            self._in.close()
+            self._in = None
+            return
+        ias = self._in.streams.audio[0]
+        self._ias = ias
+        allowed = _AUDIO_COPY.get(suffix)
+        self.copy = allowed is None or ias.codec_context.name in allowed
+        if self.copy:
+            self._oas = out.add_stream_from_template(ias)
+            self._iter = (p for p in self._in.demux(ias) if p.dts is not None)
+        else:
+            codec = "libopus" if suffix == ".webm" else "aac"
+            rate = 48000 if codec == "libopus" else ias.codec_context.sample_rate
+            self._oas = out.add_stream(codec, rate=rate)
+            layout = ias.codec_context.layout.name if ias.codec_context.layout else "stereo"
+            self._oas.layout = layout
+            fmt = self._oas.codec_context.codec.audio_formats[0].name
+            self._resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
+            self._iter = self._in.decode(ias)
+        self._pending: Any = None
+
+    def _time(self, item: Any) -> float:
+        ts = item.pts if item.pts is not None else getattr(item, "dts", None)
+        return float(ts * item.time_base) if ts is not None else 0.0
+
+    def advance(self, t: float) -> None:
+        if self._iter is None:
+            return
+        out = self._oas.container
+        while True:
+            item = self._pending if self._pending is not None else next(self._iter, None)
+            self._pending = None
+            if item is None:
+                self._iter = None
+                if not self.copy:
+                    for p in self._oas.encode(None):
+                        out.mux(p)
+                return
+            if self._time(item) > t:
+                self._pending = item
+                return
+            if self.copy:
+                item.stream = self._oas
+                out.mux(item)
+            else:
+                for f in self._resampler.resample(item):
+                    f.pts = None
+                    for p in self._oas.encode(f):
+                        out.mux(p)
+
+    def close(self) -> None:
+        if self._in is not None:
+            self._in.close()
+            self._in = None
+
+
+class FrameFolderWriter:
+    """Write frames as numbered PNGs (``00000.png`` …) into a folder, atomically.
+
+    Frames go into a temporary folder beside ``path``, which replaces ``path``
+    at :meth:`close` (an existing folder of that name is removed then, not before).
+    Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(str(self.path), "a folder for the PNG frames", "an existing file")
+        self._tmp = _temp_path(self.path, folder=True)
+        self.frames = 0
+        self._closed = False
+
+    def __enter__(self) -> FrameFolderWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, arr: np.ndarray, t: float | None = None) -> None:
+        from PIL import Image as PILImage
+
+        PILImage.fromarray(arr).save(self._tmp / f"{self.frames:05d}.png", compress_level=1)
+        self.frames += 1
+
+    def close(self) -> Path:
+        if self._closed:
+            return self.path
+        self._closed = True
+        os.chmod(self._tmp, 0o755)
+        if self.path.exists():
+            old = _temp_path(self.path, folder=True)
+            os.replace(self.path, old / "old")
+            os.replace(self._tmp, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if not self._closed:
+            self._closed = True
+            shutil.rmtree(self._tmp, ignore_errors=True)

@@ -1,0 +1,320 @@
+"""Run a clip through matting, tracking, stabilisation and compositing, streaming."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .io import FrameFolderWriter, VideoWriter, open_video
+from .stabilise import StabilisedMatter
+from .track import SubjectTracker
+
+__all__ = ["run", "VideoResult", "temporal_matter"]
+
+_VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+_GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
+_STOP = object()
+
+
+@dataclass
+class VideoResult:
+    """What :func:`run` wrote and how fast.
+
+    Attributes
+    ----------
+    outputs : dict[str, Path]
+        ``composite``, and ``alpha`` / ``cutout`` when asked for.
+    frames : int
+        Frames read and written.
+    fps : Fraction-like float
+        The clip's frame rate.
+    seconds : float
+        Wall-clock time of the whole run.
+    timings : dict[str, float]
+        Seconds per stage, summed over frames (``matter``, ``track``, ``composite``; decode and
+        encode run on their own threads and are not in the sum).
+    """
+
+    outputs: dict[str, Path]
+    frames: int
+    fps: float
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames processed per second of wall-clock time."""
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def temporal_matter(backend: Any = None, *, stabilise: bool | None = None) -> Any:
+    """A matter that is steady over time: RVM with its recurrent state by default.
+
+    ``backend`` is a Matter or Segmenter object, a registered matter name, or None (RVM).
+    A backend with a recurrent state (``sequence`` attribute, e.g. RVM) gets ``sequence=True``;
+    any other is wrapped in :class:`~studiocomp.video.StabilisedMatter` unless ``stabilise``
+    is False. ``stabilise=True`` wraps even a recurrent one.
+    """
+    from ..registry import create
+
+    if backend is None:
+        backend = create("matter", "rvm", sequence=True)
+    elif isinstance(backend, str):
+        backend = create("matter", backend, **({"sequence": True} if backend == "rvm" else {}))
+    recurrent = hasattr(backend, "sequence") and hasattr(backend, "reset") and not isinstance(backend, StabilisedMatter)
+    if recurrent:
+        backend.sequence = True
+    if isinstance(backend, StabilisedMatter) or stabilise is False or (recurrent and not stabilise):
+        return backend
+    return StabilisedMatter(backend)
+
+
+class _Smoother:
+    """Exponential smoothing of a per-frame estimate (shadow map, relight gains): ``s ← k·s + (1−k)·x``."""
+
+    def __init__(self, keep: float) -> None:
+        self.keep = keep
+        self.value: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.value is None or self.value.shape != x.shape:
+            self.value = np.asarray(x, np.float32).copy()
+        else:
+            self.value = (self.keep * self.value + (1.0 - self.keep) * x).astype(np.float32)
+        return self.value
+
+
+def _writer_for(path: Path, kind: str, info: Any, time_base: Any, audio: Any) -> Any:
+    if path.suffix.lower() in _VIDEO_SUFFIXES:
+        alpha = kind in ("alpha", "cutout") and path.suffix.lower() in (".webm", ".mov")
+        return VideoWriter(path, info.fps, info.width, info.height, alpha=alpha, audio_from=audio, time_base=time_base)
+    if path.suffix:
+        raise InputError(str(path), "a video file (" + ", ".join(_VIDEO_SUFFIXES) + ") or a folder for PNG frames", repr(path.suffix))
+    return FrameFolderWriter(path)
+
+
+def _u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def run(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    background: Any = "white",
+    matter: Any = None,
+    pipeline: Any = None,
+    alpha_out: str | os.PathLike[str] | None = None,
+    cutout_out: str | os.PathLike[str] | None = None,
+    track: bool | SubjectTracker = True,
+    stabilise: bool | None = None,
+    fps: float | None = None,
+    audio: bool = True,
+    progress: bool | Callable[[int, int], None] | None = None,
+    queue_size: int = 4,
+) -> VideoResult:
+    """Cut the main person out of a clip and lay them on a new background, frame by frame, streaming.
+
+    Frames flow decode → matte → track → finish → encode: a decoding thread and an
+    encoding thread run beside the inference through queues of ``queue_size`` frames,
+    so memory does not grow with the clip's length.
+
+    Parameters
+    ----------
+    src : path
+        A video file (mp4, mov, webm, mkv …) or a folder of frames (see :func:`open_video`).
+    dst : path
+        The composite: a video file (H.264 in ``.mp4``/``.mov``/``.mkv``, VP9 in ``.webm``)
+        or a folder (PNG frames). Frame rate, timestamps and the audio track of ``src`` are
+        carried over (audio packets copied when the container takes them, else AAC/Opus).
+    background : preset name, colour, path or array
+        As for :class:`~studiocomp.Pipeline`; fitted to the frame once (``cover``).
+    matter : Matter, Segmenter, name or None
+        The alpha's source; see :func:`temporal_matter` (default: RVM with its recurrent state).
+    pipeline : Pipeline, optional
+        Its matter (or segmenter), relighter, shadow caster and compositor are used. The
+        relighter's per-channel gain and the shadow are smoothed over time
+        (exponential, 0.8 kept) so that light and shadow do not flicker.
+    alpha_out : path, optional
+        The alpha: ``.webm`` (VP9 with alpha, yuva420p), ``.mov`` (ProRes 4444) — grey
+        picture and alpha channel both the matte — or a folder of grey PNGs.
+    cutout_out : path, optional
+        The subject: ``.webm``/``.mov`` RGBA video, ``.mp4``/``.mkv`` on chroma-key green
+        (#00b140), or a folder of RGBA PNGs.
+    track : bool or SubjectTracker
+        Keep only the main subject (:class:`SubjectTracker`; True: largest/most central on the
+        first frame). False keeps everyone the matter finds.
+    stabilise : bool, optional
+        See :func:`temporal_matter`.
+    fps : float, optional
+        Frame rate of a folder of frames (default 25).
+    progress : bool or callable(done, total), optional
+        True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left);
+        a callable is called after each frame.
+
+    Returns
+    -------
+    VideoResult
+
+    Raises
+    ------
+    InputError
+        Bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
+        frames, mixed sizes) or output names. Nothing is left at the output paths then:
+        every output is written to a temporary file and renamed only at the end.
+    """
+    from ..backgrounds import resolve_background
+
+    t_start = time.perf_counter()
+    dst = Path(dst)
+    stages: dict[str, Any] = pipeline.components if pipeline is not None else {}
+    if matter is None and pipeline is not None:
+        matter = stages.get("matter") or stages.get("segmenter")
+    m = temporal_matter(matter, stabilise=stabilise)
+    if hasattr(m, "reset"):
+        m.reset()
+    tracker = track if isinstance(track, SubjectTracker) else (SubjectTracker() if track else None)
+    if tracker is not None:
+        tracker.reset()
+    relighter, caster = stages.get("relighter"), stages.get("shadow_caster")
+    compositor = stages.get("compositor")
+    reader = open_video(src, fps=fps)
+    info = reader.info
+    time_base = getattr(getattr(reader, "_stream", None), "time_base", None)
+    bg = resolve_background(background, info.height, info.width, "cover")
+    writers: dict[str, Any] = {}
+    timings = {"matter": 0.0, "track": 0.0, "composite": 0.0}
+    q_in: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+    q_out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def put(q: queue.Queue[Any], item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            for item in reader:
+                if not put(q_in, item):
+                    return
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+        finally:
+            put(q_in, _STOP)
+
+    def encode() -> None:
+        try:
+            while True:
+                item = q_out.get()
+                if item is _STOP:
+                    return
+                t, layers = item
+                for name, arr in layers.items():
+                    writers[name].write(arr, t)
+        except BaseException as exc:
+            failure.append(exc)
+            stop.set()
+
+    bar: Any = None
+    t_dec: threading.Thread | None = None
+    n = 0
+    try:
+        audio_src = src if audio else None
+        writers["composite"] = _writer_for(dst, "composite", info, time_base, audio_src)
+        if alpha_out is not None:
+            writers["alpha"] = _writer_for(Path(alpha_out), "alpha", info, time_base, None)
+        if cutout_out is not None:
+            writers["cutout"] = _writer_for(Path(cutout_out), "cutout", info, time_base, None)
+        if progress is True:
+            from ..progress import Progress
+
+            bar = Progress(info.frames, "video", enabled=None).__enter__()
+        t_dec = threading.Thread(target=decode, name="studiocomp-decode", daemon=True)
+        t_enc = threading.Thread(target=encode, name="studiocomp-encode", daemon=True)
+        t_dec.start()
+        t_enc.start()
+        shadow_s, gain_s = _Smoother(0.8), _Smoother(0.8)
+        while True:
+            item = q_in.get()
+            if item is _STOP or failure:
+                break
+            rgb, t = item
+            img = rgb.astype(np.float32) * np.float32(1 / 255)
+            t0 = time.perf_counter()
+            matte = m.matte(img)
+            t1 = time.perf_counter()
+            alpha = tracker(matte.alpha) if tracker is not None else matte.alpha
+            t2 = time.perf_counter()
+            fg = matte.foreground
+            subject = fg
+            if relighter is not None:
+                relit = relighter.relight(fg, alpha, bg)
+                w = alpha[..., None]
+                den = (fg * w).sum((0, 1)) + 1e-6
+                gain = gain_s(((relit * w).sum((0, 1)) / den).astype(np.float32))
+                subject = np.clip(fg * gain, 0.0, 1.0)
+            shadow = shadow_s(caster.cast(alpha, bg)) if caster is not None else np.zeros(alpha.shape, np.float32)
+            if compositor is not None:
+                comp = compositor.composite(subject, alpha, bg, shadow)
+            else:
+                a = alpha[..., None]
+                comp = subject * a + bg * (1.0 - a)
+            layers = {"composite": _u8(comp)}
+            if "alpha" in writers:
+                a8 = _u8(alpha)
+                layers["alpha"] = np.dstack([a8, a8, a8, a8]) if isinstance(writers["alpha"], VideoWriter) else a8
+            if "cutout" in writers:
+                cw = writers["cutout"]
+                if isinstance(cw, VideoWriter) and not cw.alpha:
+                    a = alpha[..., None]
+                    layers["cutout"] = _u8(subject * a + _GREEN * (1.0 - a))
+                else:
+                    layers["cutout"] = np.dstack([_u8(subject), _u8(alpha)])
+            timings["matter"] += t1 - t0
+            timings["track"] += t2 - t1
+            timings["composite"] += time.perf_counter() - t2
+            if not put(q_out, (t, layers)):
+                break
+            n += 1
+            if bar is not None:
+                el = time.perf_counter() - t_start
+                bar.advance(f"{n / el:.1f} fps")
+            elif callable(progress):
+                progress(n, info.frames)
+        put(q_out, _STOP)
+        t_enc.join()
+        stop.set()
+        t_dec.join(timeout=5)
+        if failure:
+            raise failure[0]
+        if n == 0:
+            raise InputError(str(src), "a clip with at least one frame", "0 frames")
+        outputs = {name: w.close() for name, w in writers.items()}
+    except BaseException:
+        stop.set()
+        for w in writers.values():
+            w.abort()
+        raise
+    finally:
+        stop.set()
+        if t_dec is not None:
+            t_dec.join(timeout=5)
+        reader.close()
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    return VideoResult(outputs, n, float(info.fps), time.perf_counter() - t_start, timings)

@@ -1,0 +1,154 @@
+"""Choosing the main subject on the first frame and following it through a clip.
+
+SORT-style (Bewley et al., "Simple Online and Realtime Tracking", ICIP 2016), for one target:
+the subject's box is predicted by a constant-velocity model, each frame's alpha is split into
+connected components, and the components are associated with the track by the IoU of their
+box with the predicted box and by their overlap with the previous subject mask; the
+components that are not the subject (bystanders, a crowd) are taken out of the alpha.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["SubjectTracker", "box_iou"]
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two boxes (x0, y0, x1, y1), exclusive ends; 0.0 when either is empty."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / ua) if ua > 0 else 0.0
+
+
+class SubjectTracker:
+    """Keep only the main subject of each frame's alpha.
+
+    Parameters
+    ----------
+    point : (x, y), optional
+        A pixel of the subject on the first frame (full-size pixel coordinates).
+    box : (x0, y0, x1, y1), optional
+        A box around the subject on the first frame; the component covering most of it is chosen.
+    threshold : float
+        Alpha above which a pixel belongs to a component.
+    work_side : int
+        Long side of the downscaled mask the components are found on.
+    keep : float
+        A component is kept when this fraction of it overlaps the previous subject
+        (dilated by ``reach`` × the subject's box size) or when it is the best IoU match.
+    reach : float
+        How far, relative to the subject's box, a kept component may lie from the previous subject.
+
+    Without ``point`` or ``box`` the first frame's subject is the component with the largest
+    area weighted by closeness to the centre (``area · (1 − d)``, d the centroid's distance
+    from the centre over half the diagonal).
+
+    Call it with each frame's alpha (H×W float32) in order; it returns the alpha with the other
+    components set to 0 (soft edges kept). :meth:`reset` between clips.
+    """
+
+    def __init__(
+        self,
+        point: tuple[float, float] | None = None,
+        box: tuple[float, float, float, float] | None = None,
+        *,
+        threshold: float = 0.5,
+        work_side: int = 320,
+        keep: float = 0.3,
+        reach: float = 0.15,
+    ) -> None:
+        if point is not None and box is not None:
+            raise InputError("point/box", "one of the two, or neither", "both")
+        self.point = None if point is None else (float(point[0]), float(point[1]))
+        self.box = None if box is None else np.asarray(box, np.float64)
+        if self.box is not None and (self.box.shape != (4,) or self.box[2] <= self.box[0] or self.box[3] <= self.box[1]):
+            raise InputError("box", "(x0, y0, x1, y1) with x1 > x0 and y1 > y0", repr(box))
+        self.threshold, self.work_side, self.keep, self.reach = float(threshold), int(work_side), float(keep), float(reach)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the track: the next frame chooses the subject again."""
+        self._prev: np.ndarray | None = None  # previous subject mask (work size)
+        self._box: np.ndarray | None = None  # work-size box
+        self._vel = np.zeros(4)
+        self.lost = 0
+
+    def _pick_first(self, labels: np.ndarray, stats: np.ndarray, cents: np.ndarray, s: float) -> list[int]:
+        n = stats.shape[0]
+        h, w = labels.shape
+        if self.point is not None:
+            x, y = int(min(w - 1, self.point[0] * s)), int(min(h - 1, self.point[1] * s))
+            lab = labels[y, x]
+            if lab > 0:
+                return [int(lab)]
+            d = [np.hypot(cents[i][0] - x, cents[i][1] - y) for i in range(1, n)]
+            return [1 + int(np.argmin(d))]
+        if self.box is not None:
+            b = (self.box * s).round().astype(int)
+            sub = labels[max(0, b[1]) : b[3], max(0, b[0]) : b[2]]
+            counts = np.bincount(sub.ravel(), minlength=n)
+            counts[0] = 0
+            if counts.max() > 0:
+                return [int(np.argmax(counts))]
+        half_diag = 0.5 * np.hypot(h, w)
+        score = [stats[i, 4] * (1.0 - np.hypot(cents[i][0] - w / 2, cents[i][1] - h / 2) / half_diag) for i in range(1, n)]
+        return [1 + int(np.argmax(score))]
+
+    def __call__(self, alpha: np.ndarray) -> np.ndarray:
+        """The alpha of the tracked subject alone (H×W float32)."""
+        import cv2
+
+        alpha = np.asarray(alpha, np.float32)
+        h, w = alpha.shape
+        s = min(1.0, self.work_side / max(h, w))
+        small = cv2.resize(alpha, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+        fg = (small > self.threshold).astype(np.uint8)
+        n, labels, stats, cents = cv2.connectedComponentsWithStats(fg, connectivity=8)
+        if n <= 1:  # nothing this frame: keep predicting
+            self.lost += 1
+            if self._box is not None:
+                self._box = self._box + self._vel
+            return alpha
+        boxes = np.array([[x, y, x + bw, y + bh] for x, y, bw, bh, _ in stats], np.float64)
+        if self._prev is None:
+            chosen = self._pick_first(labels, stats, cents, s)
+        else:
+            pred = self._box + self._vel
+            bw, bh = pred[2] - pred[0], pred[3] - pred[1]
+            r = max(1, int(round(self.reach * max(bw, bh))))
+            shift = np.round(self._vel[:2] * 0.5 + self._vel[2:] * 0.5).astype(int)
+            prev = np.roll(self._prev, (shift[1], shift[0]), axis=(0, 1))
+            near = cv2.dilate(prev.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+            overlap = np.bincount(labels.ravel(), weights=near.ravel().astype(np.float64), minlength=n)
+            ious = [box_iou(boxes[i], pred) for i in range(n)]
+            chosen = [i for i in range(1, n) if overlap[i] / max(1, stats[i, 4]) >= self.keep]
+            best = 1 + int(np.argmax(ious[1:]))
+            if ious[best] > 0.1 and best not in chosen:
+                chosen.append(best)
+            if not chosen:  # lost: keep the prediction, pass nothing
+                self.lost += 1
+                self._box = pred
+                return np.zeros_like(alpha)
+        keep_small = np.isin(labels, chosen)
+        ys, xs = np.nonzero(keep_small)
+        box = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float64)
+        if self._box is not None:
+            self._vel = 0.5 * self._vel + 0.5 * (box - self._box)
+        self._box, self._prev, self.lost = box, keep_small, 0
+        # soft gate at full size: the kept components, grown a little so that their soft edges stay
+        gate = cv2.dilate(keep_small.astype(np.uint8), np.ones((3, 3), np.uint8))
+        gate = cv2.resize(gate.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        gate = cv2.GaussianBlur(gate, (0, 0), max(0.5, 0.5 / s))
+        return (alpha * np.clip(gate * 2.0, 0.0, 1.0)).astype(np.float32)
+
+    @property
+    def subject_box(self) -> Any:
+        """The current box (work-size pixels) or None before the first frame."""
+        return None if self._box is None else self._box.copy()

@@ -1,0 +1,253 @@
+"""Video I/O, the streaming run, the stabiliser, the tracker and bad input (small generated clips)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+av = pytest.importorskip("av")
+
+from studiocomp.errors import InputError  # noqa: E402
+from studiocomp.types import Matte  # noqa: E402
+
+
+def make_clip(path: Path, n: int = 8, size: tuple[int, int] = (64, 96), fps: int = 25, audio: bool = True, codec: str = "libx264", faststart: bool = False) -> Path:
+    """A few frames of a synthetic studio shot drifting sideways, with a 440 Hz sine as AAC/Opus audio."""
+    from studiocomp.synthetic import studio_shot
+
+    img, _ = studio_shot(size, seed=3)
+    base = (img * 255).astype(np.uint8)
+    with av.open(str(path), "w", options={"movflags": "faststart"} if faststart else {}) as c:
+        vs = c.add_stream(codec, rate=fps)
+        vs.width, vs.height, vs.pix_fmt = size[1], size[0], "yuv420p"
+        a = None
+        if audio:
+            a = c.add_stream("libopus" if path.suffix == ".webm" else "aac", rate=48000)
+            a.layout = "mono"
+        for i in range(n):
+            fr = av.VideoFrame.from_ndarray(np.roll(base, 2 * i, axis=1), format="rgb24")
+            fr.pts = i
+            for p in vs.encode(fr):
+                c.mux(p)
+        for p in vs.encode(None):
+            c.mux(p)
+        if a is not None:
+            total = int(48000 * n / fps)
+            s = (0.3 * np.sin(2 * np.pi * 440 * np.arange(total) / 48000)).astype(np.float32)
+            fmt = a.codec_context.codec.audio_formats[0].name
+            for k in range(0, total, 960):
+                f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + 960][None]).astype(np.float32), format="fltp", layout="mono")
+                f.sample_rate, f.pts = 48000, k
+                if fmt != "fltp":
+                    f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
+                for p in a.encode(f):
+                    c.mux(p)
+            for p in a.encode(None):
+                c.mux(p)
+    return path
+
+
+class DarkMatter:
+    """A tiny matter for fast tests: darker than the backdrop is the subject."""
+
+    def matte(self, image: np.ndarray, mask: np.ndarray | None = None) -> Matte:
+        a = (image.mean(axis=2) < 0.55).astype(np.float32)
+        return Matte(a, image.copy())
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".studiocomp-"))
+
+
+def probe(path: Path) -> dict:
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        n = sum(1 for _ in c.decode(vs))
+        return {
+            "frames": n,
+            "fps": vs.average_rate,
+            "duration": c.duration / 1e6 if c.duration else None,
+            "audio": [s.codec_context.name for s in c.streams.audio],
+            "pix_fmt": vs.codec_context.pix_fmt,
+        }
+
+
+def test_import_studiocomp_does_not_import_av() -> None:
+    code = "import sys, studiocomp, studiocomp.video; assert 'av' not in sys.modules, 'av imported'; studiocomp.Pipeline"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestIO:
+    def test_read_info_and_frames(self, tmp_path: Path) -> None:
+        from studiocomp.video import open_video
+
+        clip = make_clip(tmp_path / "a.mp4", n=6)
+        with open_video(clip) as r:
+            assert (r.info.width, r.info.height, r.info.fps, r.info.frames, r.info.audio_codec) == (96, 64, Fraction(25), 6, "aac")
+            frames = list(r)
+        assert len(frames) == 6 and frames[0][0].shape == (64, 96, 3) and frames[0][0].dtype == np.uint8
+        assert [round(t * 25) for _, t in frames] == list(range(6))
+
+    def test_folder_of_frames(self, tmp_path: Path) -> None:
+        from PIL import Image
+
+        from studiocomp.video import open_video
+
+        for i in range(3):
+            Image.fromarray(np.full((20, 30, 3), 40 * i, np.uint8)).save(tmp_path / f"{i:03d}.png")
+        with open_video(tmp_path, fps=10) as r:
+            assert (r.info.frames, r.info.fps) == (3, 10)
+            assert [int(f[0, 0, 0]) for f, _ in r] == [0, 40, 80]
+
+
+class TestRun:
+    def test_outputs_keep_frames_rate_duration_and_audio(self, tmp_path: Path) -> None:
+        from studiocomp.video import run
+
+        clip = make_clip(tmp_path / "in.mp4", n=10)
+        res = run(clip, tmp_path / "out.mp4", matter=DarkMatter(), background="#336699", alpha_out=tmp_path / "alpha.webm", cutout_out=tmp_path / "cut.mov")
+        assert res.frames == 10 and set(res.outputs) == {"composite", "alpha", "cutout"}
+        src, out = probe(clip), probe(tmp_path / "out.mp4")
+        assert out["frames"] == src["frames"] and out["fps"] == src["fps"]
+        assert abs(out["duration"] - src["duration"]) <= 1 / 25 + 1e-6
+        assert out["audio"] == ["aac"]  # copied, not re-encoded
+        assert probe(tmp_path / "cut.mov")["pix_fmt"].startswith("yuva444p")
+        with av.open(str(tmp_path / "alpha.webm")) as c:  # VP9 alpha lives in side data, flagged in the metadata
+            assert c.streams.video[0].metadata.get("alpha_mode") == "1"
+        assert leftovers(tmp_path) == []
+
+    def test_webm_in_webm_out_and_png_folders(self, tmp_path: Path) -> None:
+        from studiocomp.video import run
+
+        clip = make_clip(tmp_path / "in.webm", n=5, codec="libvpx-vp9")
+        run(clip, tmp_path / "out.webm", matter=DarkMatter(), alpha_out=tmp_path / "alpha", cutout_out=tmp_path / "green.mp4")
+        assert probe(tmp_path / "out.webm")["audio"] == ["opus"]
+        assert sorted(os.listdir(tmp_path / "alpha")) == [f"{i:05d}.png" for i in range(5)]
+        assert probe(tmp_path / "green.mp4")["frames"] == 5
+
+    def test_pipeline_video_with_a_segmenter_is_stabilised(self, tmp_path: Path) -> None:
+        import studiocomp
+
+        class DarkSegmenter:
+            def segment(self, image: np.ndarray) -> np.ndarray:
+                return image.mean(axis=2) < 0.55
+
+        clip = make_clip(tmp_path / "in.mp4", n=4, audio=False)
+        res = studiocomp.Pipeline(segmenter=DarkSegmenter()).video(clip, tmp_path / "o.mkv", background="white")
+        assert res.frames == 4 and probe(tmp_path / "o.mkv")["frames"] == 4
+
+    def test_cli(self, tmp_path: Path) -> None:
+        from studiocomp.cli import main
+
+        clip = make_clip(tmp_path / "in.mp4", n=3, audio=False)
+        # an unknown matter is a usage error, and nothing is written
+        assert main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--matter", "nope", "--progress", "off"]) == 2
+        assert not (tmp_path / "o.mp4").exists() and leftovers(tmp_path) == []
+
+
+class TestBadInput:
+    def run_bad(self, src: Path, tmp_path: Path) -> InputError:
+        from studiocomp.video import run
+
+        out = tmp_path / "out"
+        out.mkdir(exist_ok=True)
+        with pytest.raises(InputError) as info:
+            run(src, out / "o.mp4", matter=DarkMatter(), alpha_out=out / "a.webm")
+        assert sorted(os.listdir(out)) == [], "half-written output left"
+        return info.value
+
+    def test_truncated(self, tmp_path: Path) -> None:
+        # index at the end (lost), then at the start (frames missing at the end)
+        for faststart in (False, True):
+            data = make_clip(tmp_path / "a.mp4", n=10, faststart=faststart).read_bytes()
+            bad = tmp_path / f"t{faststart}.mp4"
+            bad.write_bytes(data[: int(len(data) * 0.7)])
+            err = self.run_bad(bad, tmp_path)
+            assert "truncated" in str(err) or "damaged" in str(err)
+
+    def test_no_video_stream(self, tmp_path: Path) -> None:
+        p = tmp_path / "sound.m4a"
+        with av.open(str(p), "w", format="mp4") as c:
+            a = c.add_stream("aac", rate=48000)
+            f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            f.sample_rate, f.pts = 48000, 0
+            for pk in list(a.encode(f)) + list(a.encode(None)):
+                c.mux(pk)
+        assert "no video stream" in str(self.run_bad(p, tmp_path))
+
+    def test_unknown_codec_and_not_a_video(self, tmp_path: Path) -> None:
+        p = tmp_path / "x.mp4"
+        p.write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(2000))
+        self.run_bad(p, tmp_path)
+        clip = make_clip(tmp_path / "a.mkv", n=3, audio=False)
+        data = bytearray(clip.read_bytes())
+        i = data.find(b"V_MPEG4/ISO/AVC")
+        data[i : i + 15] = b"V_NOSUCHCODEC!!"
+        p2 = tmp_path / "u.mkv"
+        p2.write_bytes(bytes(data))
+        assert "codec" in str(self.run_bad(p2, tmp_path))
+
+    def test_zero_frames(self, tmp_path: Path) -> None:
+        p = tmp_path / "empty.mp4"
+        with av.open(str(p), "w") as c:
+            vs = c.add_stream("libx264", rate=25)
+            vs.width, vs.height = 32, 32
+        self.run_bad(p, tmp_path)
+        (tmp_path / "nothing").mkdir()
+        self.run_bad(tmp_path / "nothing", tmp_path)
+
+    def test_mixed_sizes_in_a_folder(self, tmp_path: Path) -> None:
+        from PIL import Image
+
+        d = tmp_path / "frames"
+        d.mkdir()
+        Image.new("RGB", (30, 20)).save(d / "0.png")
+        Image.new("RGB", (32, 20)).save(d / "1.png")
+        assert "mixed sizes" in str(self.run_bad(d, tmp_path))
+
+
+class TestStabiliserTracker:
+    def test_stabiliser_averages_flicker_on_a_still_scene(self) -> None:
+        from studiocomp.video import FlowStabiliser
+
+        rng = np.random.default_rng(0)
+        img = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1))[..., None].repeat(3, 2)
+        truth = np.zeros((48, 64), np.float32)
+        truth[10:40, 20:44] = 1
+        st = FlowStabiliser(strength=0.7)
+        raw, out = [], []
+        for _ in range(12):
+            a = np.clip(truth + rng.normal(0, 0.1, truth.shape).astype(np.float32), 0, 1)
+            raw.append(a)
+            out.append(st(img, a))
+        d_raw = np.mean([np.abs(raw[i] - raw[i - 1]).mean() for i in range(4, 12)])
+        d_out = np.mean([np.abs(out[i] - out[i - 1]).mean() for i in range(4, 12)])
+        assert d_out < 0.6 * d_raw
+        with pytest.raises(InputError):
+            FlowStabiliser(strength=1.0)
+
+    def test_tracker_keeps_the_main_subject_and_follows_it(self) -> None:
+        from studiocomp.video import SubjectTracker
+
+        def frame(x: int) -> np.ndarray:
+            a = np.zeros((100, 160), np.float32)
+            a[20:90, x : x + 30] = 1  # the subject, moving right
+            a[40:90, 130:150] = 1  # a smaller bystander, still
+            return a
+
+        tr = SubjectTracker()
+        for x in range(40, 90, 10):
+            out = tr(frame(x))
+            assert out[50, x + 15] > 0.9 and out[60, 140] == 0
+        # a point picks the bystander instead
+        tr = SubjectTracker(point=(140, 60))
+        out = tr(frame(40))
+        assert out[60, 140] > 0.9 and out[50, 55] == 0
+        with pytest.raises(InputError):
+            SubjectTracker(point=(1, 1), box=(0, 0, 2, 2))
