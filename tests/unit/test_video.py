@@ -251,3 +251,36 @@ class TestStabiliserTracker:
         assert out[60, 140] > 0.9 and out[50, 55] == 0
         with pytest.raises(InputError):
             SubjectTracker(point=(1, 1), box=(0, 0, 2, 2))
+
+
+class TestClipMetrics:
+    def test_flicker_counts_change_only_where_the_truth_is_still(self) -> None:
+        from studiocomp.metrics import flicker
+
+        gt = np.zeros((3, 8, 8), np.float32)
+        gt[1:, :, :4] = 1  # the truth changes on the left half at t=1
+        pred = gt.copy()
+        assert flicker(pred, gt) == 0.0
+        pred[2, :, 4:] = 0.5  # a change on the still right half: flicker
+        assert flicker(pred, gt) == pytest.approx((0 + 0.25) / 2)  # t=2: half the still pixels changed by 0.5
+        assert flicker(pred) > flicker(pred, gt)
+
+    def test_score_clip_and_evaluate_clip(self, tmp_path: Path) -> None:
+        from PIL import Image
+
+        from studiocomp.video import evaluate_clip
+        from studiocomp.video.evaluate import score_clip
+
+        clip = make_clip(tmp_path / "c.mp4", n=4, audio=False)
+        masks = tmp_path / "m"
+        masks.mkdir()
+        from studiocomp.video import open_video
+
+        with open_video(clip) as r:
+            for i, (rgb, _) in enumerate(r):
+                Image.fromarray(((rgb.mean(2) < 140) * 255).astype(np.uint8)).save(masks / f"{i:05d}.png")
+        rep = evaluate_clip(clip, masks, DarkMatter(), track=False, stabilise=False, strip=tmp_path / "worst.png", worst=2)
+        assert len(rep.ious) == 4 and rep.mean_iou > 0.9 and rep.strip is not None and rep.strip.exists()
+        assert rep.worst[0] == int(np.argmin(rep.ious))
+        with pytest.raises(InputError):
+            score_clip(np.zeros((2, 4, 4)), np.zeros((3, 4, 4), bool))

@@ -19,7 +19,7 @@ from .matting import connectivity_error, gradient_error, mse, sad
 from .realism import blur_level, blur_mismatch, boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
 from .report import FIDELITY_KEYS, MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
 from .segmentation import HAUSDORFF_GRADES, boundary, boundary_f1, dice, hausdorff, hausdorff95, hausdorff_grade, iou, precision, recall
-from .video import dtssd, temporal_iou
+from .video import dtssd, flicker, temporal_iou
 
 __all__ = [
     # segmentation
@@ -54,6 +54,7 @@ __all__ = [
     # video
     "temporal_iou",
     "dtssd",
+    "flicker",
     # all at once
     "score",
     "SEGMENTATION_KEYS",

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import InputError
 from ._inputs import alpha, binary
 
-__all__ = ["temporal_iou", "dtssd"]
+__all__ = ["temporal_iou", "dtssd", "flicker"]
 
 
 def _frames(seq: Any, name: str, reader: Any, shape: tuple[int, int] | None = None) -> list[np.ndarray]:
@@ -57,3 +57,28 @@ def dtssd(pred: Any, gt: Any) -> float:
         d = (p[t] - p[t - 1]) - (g[t] - g[t - 1])
         errs.append(np.sqrt(np.mean(d.astype(np.float64) ** 2)))
     return float(np.mean(errs))
+
+
+def flicker(pred: Any, gt: Any = None) -> float:
+    """Mean absolute change of alpha between consecutive frames where nothing should change: lower is steadier.
+
+    ``F = mean over t of mean over still pixels of |pred_t − pred_{t−1}|``, "still" being
+    the pixels whose ground truth is the same in both frames (all pixels without ``gt``,
+    which then also counts true motion). It is the warping error of Lai et al.,
+    "Learning Blind Video Temporal Consistency" (ECCV 2018), with zero flow, restricted to
+    the pixels whose truth holds still, so that motion is not counted as flicker.
+    Alpha in [0, 1]; the result is in alpha units (×100 for percent).
+    """
+    p = _frames(pred, "pred", alpha)
+    g = _frames(gt, "gt", alpha, p[0].shape) if gt is not None else None
+    if g is not None and len(g) != len(p):
+        raise InputError("gt", f"{len(p)} frames (as many as pred)", f"{len(g)}")
+    vals = []
+    for t in range(1, len(p)):
+        d = np.abs(p[t].astype(np.float64) - p[t - 1])
+        if g is None:
+            vals.append(float(d.mean()))
+            continue
+        still = np.abs(g[t] - g[t - 1]) < 1e-6
+        vals.append(float(d[still].mean()) if still.any() else 0.0)
+    return float(np.mean(vals))

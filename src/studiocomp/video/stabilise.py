@@ -57,7 +57,7 @@ class FlowStabiliser:
     A change of frame size resets it too.
     """
 
-    def __init__(self, strength: float = 0.7, motion: float = 2.0, tolerance: float = 12.0, work_side: int = 320) -> None:
+    def __init__(self, strength: float = 0.5, motion: float = 6.0, tolerance: float = 20.0, work_side: int = 320) -> None:
         if not 0.0 <= strength < 1.0:
             raise InputError("strength", "a number in [0, 1)", repr(strength))
         if motion <= 0 or tolerance <= 0:
