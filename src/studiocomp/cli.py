@@ -228,7 +228,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     if dst.exists() and args.skip_existing:
                         skipped += 1
                         continue
-                    result = pipe(src, background=background, fit=args.fit, place=place)
+                    result = pipe(src, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
                     doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
                     if kind == "cutout":
                         save_image(dst, result.foreground, result.alpha)
@@ -455,6 +455,12 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
     p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")
+    p.add_argument(
+        "--input-alpha",
+        default="cutout",
+        choices=["cutout", "hint", "ignore"],
+        help="an input that is already transparent: its alpha is the cut-out (default), the mask for the matter (hint), or ignored (an opaque photo)",
+    )
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
 
 

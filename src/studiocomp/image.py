@@ -693,7 +693,7 @@ def load_image(path: str | os.PathLike[str], *, with_alpha: bool = False, max_pi
 
     Parameters
     ----------
-    path : str, PathLike or bytes
+    path : str, PathLike, bytes or PIL image
     with_alpha : bool
         Also return the file's alpha channel (H×W float32 in [0, 1]; ``None``
         when it has none).
@@ -710,8 +710,8 @@ def load_image(path: str | os.PathLike[str], *, with_alpha: bool = False, max_pi
         Missing, unreadable, empty, truncated, corrupt, multi-frame, non-image,
         oversized or too-large-for-memory file; a bad ``STUDIOCOMP_MAX_PIXELS``.
     """
-    if not isinstance(path, (str, os.PathLike, bytes, bytearray, memoryview)):
-        raise InputError("path", "a file path or the bytes of an image file", _describe(path))
+    if not (isinstance(path, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(path)):
+        raise InputError("path", "a file path, the bytes of an image file or a PIL image", _describe(path))
     image, alpha, _ = _load(path, "image", max_pixels)
     return (image, alpha) if with_alpha else _premultiplied(image, alpha)
 

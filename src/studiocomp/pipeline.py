@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -176,7 +176,27 @@ class PipelineResult:
 
 
 def _is_single(x: Any) -> bool:
-    return isinstance(x, (str, os.PathLike, np.ndarray)) or (type(x).__module__.startswith("PIL.") and hasattr(x, "mode"))
+    return isinstance(x, (str, os.PathLike, np.ndarray, bytes, bytearray, memoryview)) or _is_pil(x)
+
+
+def _is_pil(x: Any) -> bool:
+    return type(x).__module__.startswith("PIL.") and hasattr(x, "mode")
+
+
+InputAlpha = Literal["cutout", "hint", "ignore"]
+_INPUT_ALPHA = ("cutout", "hint", "ignore")
+
+
+def _load_with_alpha(image: Any) -> tuple[Image, Alpha | None]:
+    """The photo (straight colours) and its own alpha when it is a file, bytes or a PIL image with transparency."""
+    from .image import load_image
+
+    if isinstance(image, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(image):
+        rgb, alpha = load_image(image, with_alpha=True)
+        if alpha is not None and float(alpha.min()) < 1.0:
+            return rgb, alpha
+        return rgb, None
+    return checked_image(image), None
 
 
 class Pipeline:
@@ -264,11 +284,13 @@ class Pipeline:
         return f"Pipeline({inner})"
 
     @overload
-    def __call__(self, image: Any, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ...) -> PipelineResult: ...
+    def __call__(self, image: Any, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...) -> PipelineResult: ...
     @overload
-    def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ...) -> Iterator[PipelineResult]: ...
+    def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...) -> Iterator[PipelineResult]: ...
 
-    def __call__(self, image: Any, *, background: Any = "white", fit: Fit | None = None, place: Placement | str | None = None) -> PipelineResult | Iterator[PipelineResult]:
+    def __call__(
+        self, image: Any, *, background: Any = "white", fit: Fit | None = None, place: Placement | str | None = None, input_alpha: InputAlpha = "cutout"
+    ) -> PipelineResult | Iterator[PipelineResult]:
         """Run on one image, or lazily on an iterable of images.
 
         Parameters
@@ -287,7 +309,22 @@ class Pipeline:
             how tall it is (see :class:`studiocomp.Placement`; ``"auto"`` =
             ``Placement()``: centred, on the floor line). ``None`` keeps the
             subject where it is in the photo.
+        input_alpha : "cutout" (default), "hint" or "ignore"
+            What to do with a file, bytes or PIL image that is already transparent:
+            ``"cutout"`` takes its alpha as the cut-out (no segmenter, no matter);
+            ``"hint"`` gives its alpha > 0.5 to the matter as the mask (no segmenter);
+            ``"ignore"`` treats it as an opaque photo, its colours premultiplied
+            over black. Colours hidden under fully transparent pixels never come
+            back. Arrays are H×W×3 and carry no alpha. The result notes the choice
+            (``input-alpha`` warning, not uncertain).
+
+        Raises
+        ------
+        InputError
+            A bad ``place``, ``fit`` or ``input_alpha``, or an image the loader refuses.
         """
+        if input_alpha not in _INPUT_ALPHA:
+            raise InputError("input_alpha", f"one of {_INPUT_ALPHA}", repr(input_alpha))
         if isinstance(place, str):
             place = Placement.parse(place)
         elif place is not None and not isinstance(place, Placement):
@@ -295,12 +332,22 @@ class Pipeline:
         if fit is None:
             fit = "cover" if place is None else "none"
         if _is_single(image):
-            return self._run(image, background, fit, place)
+            return self._run(image, background, fit, place, input_alpha)
         if isinstance(image, Iterable):
-            return (self._run(item, background, fit, place) for item in image)
+            return (self._run(item, background, fit, place, input_alpha) for item in image)
         raise InputError("image", "a path, PIL image, array, or an iterable of those", type(image).__name__)
 
-    def video(self, src: str | os.PathLike[str], dst: str | os.PathLike[str], *, background: Any = "white", alpha_out: str | os.PathLike[str] | None = None, cutout_out: str | os.PathLike[str] | None = None, progress: Any = None, **options: Any) -> Any:
+    def video(
+        self,
+        src: str | os.PathLike[str],
+        dst: str | os.PathLike[str],
+        *,
+        background: Any = "white",
+        alpha_out: str | os.PathLike[str] | None = None,
+        cutout_out: str | os.PathLike[str] | None = None,
+        progress: Any = None,
+        **options: Any,
+    ) -> Any:
         """Run a clip (file or folder of frames) with this pipeline's stages, streaming; see :func:`studiocomp.video.run`.
 
         The matter (or the segmenter) is made steady over time: a recurrent one (RVM)
@@ -311,7 +358,7 @@ class Pipeline:
 
         return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
 
-    def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None) -> PipelineResult:
+    def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha = "ignore") -> PipelineResult:
         timings: dict[str, float] = {}
 
         def timed(stage: str, fn: Any, *args: Any) -> Any:
@@ -321,18 +368,28 @@ class Pipeline:
             return out
 
         # no copy: stages only read the image, and every layer returned is a new array
-        img = timed("load", checked_image, image)
+        given_alpha: Alpha | None = None
+        if input_alpha == "ignore":
+            img = timed("load", checked_image, image)
+        else:
+            img, given_alpha = timed("load", _load_with_alpha, image)
         h, w = img.shape[:2]
         mask: Mask | None = None
         warnings: list[QualityWarning] = []
-        if "segmenter" in self._stages:
+        if given_alpha is not None:
+            use = "the cut-out" if input_alpha == "cutout" else "the mask given to the matter"
+            warnings.append(QualityWarning("input-alpha", f"the input was already transparent: its alpha is {use}", uncertain=False))
+            mask = given_alpha > 0.5
+        elif "segmenter" in self._stages:
             segmenter = self._stages["segmenter"]
             if isinstance(segmenter, Assessed):
                 mask, warnings = timed("segmenter", segmenter.segment_assessed, img)
                 warnings = list(warnings)
             else:
                 mask = timed("segmenter", segmenter.segment, img)
-        if "matter" in self._stages:
+        if given_alpha is not None and (input_alpha == "cutout" or "matter" not in self._stages):
+            alpha, foreground = given_alpha, img.copy()
+        elif "matter" in self._stages:
             matte: Matte = timed("matter", self._stages["matter"].matte, img, mask)
             alpha, foreground = matte.alpha, matte.foreground
         elif mask is not None:  # __init__ guarantees a segmenter when there is no matter
