@@ -96,12 +96,12 @@ def _collect(inputs: Sequence[str], recursive: bool, exclude: Path | None = None
     return files, problems, not_images
 
 
-def _output_paths(files: list[tuple[Path, Path | None]], out_dir: Path, suffix: str) -> tuple[dict[Path, Path], list[str]]:
+def _output_paths(files: list[tuple[Path, Path | None]], out_dir: Path, suffix: str) -> tuple[dict[Path, Path], list[list[Path]]]:
     """One output per input, mirroring its path relative to the folder given, and the collisions.
 
     Inputs in one folder that share a stem keep their extension
     (``a.jpg`` → ``a-jpg.png``). Returns ``(targets, collisions)``: each
-    collision names the inputs that would write the same output file
+    collision lists the inputs that would write the same output file
     (compared case-insensitively, as on macOS and Windows).
     """
     stems: dict[tuple[Path, str], int] = {}
@@ -118,7 +118,7 @@ def _output_paths(files: list[tuple[Path, Path | None]], out_dir: Path, suffix: 
         dst = out_dir / rel.parent / f"{stem}{suffix}"
         out[f] = dst
         by_target.setdefault(str(dst).lower(), []).append(f)
-    collisions = [f"{out[srcs[0]]} ← " + ", ".join(str(s) for s in srcs) for srcs in by_target.values() if len(srcs) > 1]
+    collisions = [srcs for srcs in by_target.values() if len(srcs) > 1]
     return out, collisions
 
 
@@ -167,11 +167,13 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
         return EXIT_USAGE
     suffix = ".png" if kind == "cutout" else f".{args.format}"
     targets, collisions = _output_paths(files, out_dir, suffix)
-    if collisions:
-        print("studiocomp: error: several inputs would write the same output file (rename them, or run them separately):", file=sys.stderr)
-        for line in collisions:
-            print(f"  {line}", file=sys.stderr)
-        return EXIT_USAGE
+    # found before any work: each input of a collision fails (nothing of it is written), the others go on
+    colliding = {src for srcs in collisions for src in srcs}
+    for srcs in collisions:
+        for src in srcs:
+            others = ", ".join(str(o) for o in srcs if o != src)
+            failures.append((str(src), f"its output {targets[src]} would also be written by {others} (rename one, or run them separately)"))
+    files = [(f, base) for f, base in files if f not in colliding]
     stages: dict[str, Any] = {}
     if getattr(args, "plate", None):
         stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
@@ -508,7 +510,10 @@ def _add_video_parser(sub: Any) -> None:
     p = sub.add_parser(
         "video",
         help="cut the main person out of a clip and composite them on a new background",
-        description="Matte a clip (mp4/mov/webm/mkv or a folder of frames) frame by frame, steady over time, keep only the main person, and write the composite with the input's frame rate, timestamps and audio. Needs PyAV: pip install \"studiocomp[video]\".",
+        description=(
+            "Matte a clip (mp4/mov/webm/mkv or a folder of frames) frame by frame, steady over time"
+            ', keep only the main person, and write the composite with the input\'s frame rate, timestamps and audio. Needs PyAV: pip install "studiocomp[video]".'
+        ),
     )
     p.add_argument("input", metavar="IN", help="video file or folder of frames")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="composite: .mp4/.mov/.mkv (H.264), .webm (VP9) or a folder (PNG frames)")

@@ -45,6 +45,11 @@ def test_fifty_mixed_files_keep_going(tmp_path: Path, monkeypatch: pytest.Monkey
     bad["dangling.jpg"] = "broken symbolic link"
     (src / "folder.jpg").mkdir()  # a folder named like an image (-r walks into it: nothing there)
     (src / "notes.txt").write_text("not an image")
+    _shot(src / "col.jpg", 47)  # col.jpg → col-jpg.png (its stem is shared with col.png) …
+    _shot(src / "col-jpg.png", 48)  # … and col-jpg.png → col-jpg.png: a collision, both fail before any work
+    bad["col.jpg"] = "would also be written by"
+    bad["col-jpg.png"] = "would also be written by"
+    good.append(_shot(src / "col.png", 49))
     monkeypatch.setenv("STUDIOCOMP_MAX_PIXELS", "2000000")
     real_read = Path.read_bytes
 
@@ -70,7 +75,7 @@ def test_fifty_mixed_files_keep_going(tmp_path: Path, monkeypatch: pytest.Monkey
     written = {p.relative_to(out) for p in out.rglob("*.png")}
     for g in good:
         rel = g.relative_to(src)
-        stem = rel.stem if rel.stem != "same" else f"same-{rel.suffix[1:]}"
+        stem = rel.stem if rel.stem not in ("same", "col") else f"{rel.stem}-{rel.suffix[1:]}"
         assert rel.parent / f"{stem}.png" in written, rel
     assert "1 skipped (not images)" in err and "skipped (not an image):" in err
     assert not list(out.rglob(".studiocomp-*"))
@@ -79,14 +84,19 @@ def test_fifty_mixed_files_keep_going(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_collisions_and_bad_options_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _shot(tmp_path / "a" / "look.jpg", 1)
     _shot(tmp_path / "b" / "look.jpg", 2)
+    _shot(tmp_path / "a" / "other.jpg", 3)
     out = tmp_path / "out"
-    assert main(["cutout", str(tmp_path / "a" / "look.jpg"), str(tmp_path / "b" / "look.jpg"), "-o", str(out)]) == 2
-    assert "same output file" in capsys.readouterr().err and not out.exists()
+    # two inputs named on the command line with one output name: both fail, found before any work; the third is written
+    code = main(["cutout", str(tmp_path / "a" / "look.jpg"), str(tmp_path / "b" / "look.jpg"), str(tmp_path / "a" / "other.jpg"), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("would also be written by") == 2
+    assert sorted(p.name for p in out.iterdir()) == ["other.png"]
     _shot(tmp_path / "c" / "x.jpg", 3)
     _shot(tmp_path / "c" / "x.png", 3)
     _shot(tmp_path / "c" / "x-jpg.png", 4)  # x.jpg and x.png keep their extensions: x-jpg.png twice
-    assert main(["cutout", str(tmp_path / "c"), "-o", str(out)]) == 2
-    assert not out.exists()
+    out2 = tmp_path / "out2"
+    assert main(["cutout", str(tmp_path / "c"), "-o", str(out2)]) == 1
+    assert sorted(p.name for p in out2.iterdir()) == ["x-png.png"]
 
 
 def test_outputs_inside_the_input_folder_are_never_inputs(tmp_path: Path) -> None:
