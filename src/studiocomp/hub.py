@@ -420,7 +420,9 @@ def fetch(
         raise WeightsUnavailableError(f"huggingface-hub is needed to fetch {spec.name}: pip install huggingface-hub") from exc
     unreachable = not local_only and not is_offline() and not hub_reachable()
     try:
-        local = hf_hub_download(spec.repo_id, spec.filename, revision=spec.revision, cache_dir=cache_dir, local_files_only=local_only or unreachable, library_name="studiocomp")
+        local = hf_hub_download(
+            spec.repo_id, spec.filename, revision=spec.revision, cache_dir=None if cache_dir is None else str(cache_dir), local_files_only=local_only or unreachable, library_name="studiocomp"
+        )
     except LocalEntryNotFoundError as exc:
         mode = "offline (HF_HUB_OFFLINE=1)" if is_offline() else "not asked (local only)" if local_only else "unreachable"
         raise WeightsUnavailableError(
