@@ -58,3 +58,21 @@ def test_fidelity_metrics_and_the_pipeline_report() -> None:
     assert {"relight", "sharpen", "grain", "light_wrap"} <= set(result.finishing)
     off = studiocomp.Pipeline.preset("studio", compositor=studiocomp.create("compositor", "matched", grain=False, sharpness=False, light_wrap=0.0))
     assert set(off(image, background="grey").finishing) == {"relight"}
+
+
+def test_clipped_highlights_do_not_hold_the_estimate_back() -> None:
+    """A brighter light clips more of the scene; the winsorised estimate follows it while under 10 % of a channel clips."""
+    from studiocomp.backends.relight.illuminant import shades_of_grey
+
+    bg = _scene(1)
+    bg[:, :24] = 0.995  # 7.5 % of the frame is a blown-out window
+    gain = np.array([1.15, 1.0, 0.8])
+    lit = linear_to_srgb(srgb_to_linear(bg) * gain.astype(np.float32))  # clipped to [0, 1], as a camera would
+    ratio = shades_of_grey(lit, winsor=0.9) / shades_of_grey(bg, winsor=0.9)
+    assert np.allclose(ratio, gain, rtol=0.01)
+    plain = shades_of_grey(lit) / shades_of_grey(bg)  # the plain estimate: the red gain is mostly lost to clipping
+    assert plain[0] < 1.08
+    r = studiocomp.create("relighter", "illuminant")
+    assert r.winsor == 0.9 and r.relight_reported(bg, np.zeros(bg.shape[:2], np.float32), bg)[1]["bounded"] == 0.0
+    with pytest.raises(studiocomp.InputError, match="winsor"):
+        studiocomp.create("relighter", "illuminant", winsor=0.2)

@@ -20,6 +20,8 @@ _FLAT = 2e-4  # background noise σ below this (1/20 of an 8-bit level) is a syn
 _SHARPNESS_GAP = 0.7  # a blur (or deblur) of less than this σ (px) is not worth doing: nothing is done
 _MAX_BLUR, _MAX_DEBLUR, _MAX_DEBLUR_CHANGE = 3.0, 1.0, 0.05  # σ (px), σ (px), colour units
 _MAX_WRAP = 0.25  # the strongest light wrap allowed: a quarter of the background's light
+_EDGE_TILE = 64  # side (px) of the tiles the full-size wrap works on: about 4 % of a 24 MP subject's box is read
+_FULL_SIZE_WRAP = 1.5  # a wrap σ (px) up to this is computed at full size along the outline; wider ones on a smaller copy
 
 
 class MatchedCompositor:
@@ -128,13 +130,13 @@ class MatchedCompositor:
             return fg, report  # as grainy as the scene already (or grainier: the photo's detail is kept)
         add = float(np.sqrt(s_bg**2 - s_fg**2))
         report["added_sigma"] = add
-        fg = np.array(fg, np.float32)  # a new array
+        out = np.empty(fg.shape, np.float32)  # a new array, written once
         h, w = fg.shape[:2]
         for y in range(0, h, _TILE):  # the seeded tile, repeated over the window
             for x in range(0, w, _TILE):
                 block = fg[y : y + _TILE, x : x + _TILE]
-                cv2.scaleAdd(self._noise[: block.shape[0], : block.shape[1]], add, block, dst=block)
-        return np.clip(fg, 0.0, 1.0, out=fg), report
+                cv2.scaleAdd(self._noise[: block.shape[0], : block.shape[1]], add, block, dst=out[y : y + _TILE, x : x + _TILE])
+        return np.clip(out, 0.0, 1.0, out=out), report
 
     def wrap_sigma(self, subject_height: int) -> float:
         """The light wrap's Gaussian σ in pixels for a subject ``subject_height`` pixels tall."""
@@ -175,31 +177,37 @@ class MatchedCompositor:
         """
         h, w = alpha.shape
         a_w = alpha[win]
-        spill = self._spill(alpha, background, win)
         cv2.copyTo(fg, (a_w >= 1.0).view(np.uint8), out[win])
-        edge = (a_w > 0.0) & (a_w < 1.0)
-        reach_px = None
-        if spill is not None:
-            light, reach, region, scale, _ = spill
-            # the reach at the window's pixels, sampled at the edge candidates only
-            r_all, c_all = np.nonzero(a_w > 0.0)
-            ry = (r_all + win[0].start - region[0].start).astype(np.float32)
-            rx = (c_all + win[1].start - region[1].start).astype(np.float32)
-            reach_px = sample_bilinear(reach[..., None], ry, rx, (scale, scale))[:, 0]
-            near = reach_px > 0.1  # below 10 % reach the spill is under a tenth of the (bounded) light
-            edge[r_all[near], c_all[near]] = True
-        idx = np.flatnonzero(edge)
+        light_p, sigma = None, 0.0
+        rows = np.flatnonzero((a_w >= 0.5).any(axis=1)) if self.light_wrap > 0.0 else np.zeros(0, np.intp)
+        if rows.size and self.wrap_sigma(int(rows[-1] - rows[0] + 1)) <= _FULL_SIZE_WRAP:
+            idx, light_p, sigma = self._edge_light(alpha, background, win, self.wrap_sigma(int(rows[-1] - rows[0] + 1)))
+        else:
+            edge = (a_w > 0.0) & (a_w < 1.0)
+            spill = self._spill(alpha, background, win) if rows.size else None
+            if spill is not None:
+                light, reach, region, scale, sigma = spill
+                # the reach at the window's pixels, sampled at the edge candidates only
+                r_all, c_all = np.nonzero(a_w > 0.0)
+                ry = (r_all + win[0].start - region[0].start).astype(np.float32)
+                rx = (c_all + win[1].start - region[1].start).astype(np.float32)
+                reach_px = sample_bilinear(reach[..., None], ry, rx, (scale, scale))[:, 0]
+                near = reach_px > 0.1  # below 10 % reach the spill is under a tenth of the (bounded) light
+                edge[r_all[near], c_all[near]] = True
+            idx = np.flatnonzero(edge)
+            if spill is not None and idx.size:
+                r, c = np.divmod(idx, a_w.shape[1])
+                ry = (r + win[0].start - region[0].start).astype(np.float32)
+                rx = (c + win[1].start - region[1].start).astype(np.float32)
+                light_p = sample_bilinear(light, ry, rx, (scale, scale))
         if idx.size == 0:
-            return 0.0 if spill is None else spill[4]
+            return sigma
         # 1-D indices (into the window and the whole frame) gather faster than (row, column) pairs
         r, c = np.divmod(idx, a_w.shape[1])
         f_p = fg.reshape(-1, 3)[idx] if fg.flags.c_contiguous else fg[r, c]
-        if spill is not None:
-            light, _, region, scale, _ = spill
+        if light_p is not None:
             lin = srgb_to_linear(f_p)
-            ry = (r + win[0].start - region[0].start).astype(np.float32)
-            rx = (c + win[1].start - region[1].start).astype(np.float32)
-            cv2.scaleAdd(sample_bilinear(light, ry, rx, (scale, scale)), self.light_wrap, lin, dst=lin)
+            cv2.scaleAdd(light_p, self.light_wrap, lin, dst=lin)
             if self.blend == "srgb":
                 f_p = linear_to_srgb(lin)
         elif self.blend == "linear":
@@ -215,7 +223,52 @@ class MatchedCompositor:
             lin *= a_p
             lin += srgb_to_linear(flat[frame]) * (1.0 - a_p)
             flat[frame] = linear_to_srgb(lin)
-        return 0.0 if spill is None else spill[4]
+        return sigma
+
+    def _edge_light(self, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice], sigma: float) -> tuple[np.ndarray, np.ndarray, float]:
+        """(flat indices into the window of the pixels the wrap reaches, the spilt linear light there (N×3), σ) at full size.
+
+        The spill S = G_σ ∗ (decode(B)·(1 − α)) and its reach G_σ ∗ (1 − α) are
+        those of :meth:`_spill` (the window grown by 4σ + 1, mirrored at its
+        border), computed only on the tiles of 64×64 px that hold a pixel the
+        wrap can reach (α > 0 within OpenCV's kernel radius of an α < 1 pixel),
+        each grown by the kernel's radius: inside the subject 1 − α = 0, so the
+        band along the outline is all that is ever read, and the rest of the
+        subject is not touched.
+        """
+        h, w = alpha.shape
+        margin = int(np.ceil(4 * sigma)) + 1  # ≥ OpenCV's kernel radius for float data, round(8σ + 1) // 2
+        r0, c0 = max(0, win[0].start - margin), max(0, win[1].start - margin)
+        region = (slice(r0, min(h, win[0].stop + margin)), slice(c0, min(w, win[1].stop + margin)))
+        rh, rw = region[0].stop - r0, region[1].stop - c0
+        a_r, b_r = alpha[region], background[region]
+        s = sigma * rh / rh  # as _spill computes it, so the kernel is the same to the last bit
+        # the pixels the wrap may reach: α > 0 with an α < 1 pixel within the kernel's radius
+        t = _EDGE_TILE
+        reachable = np.zeros((-(-rh // t) * t, -(-rw // t) * t), np.uint8)
+        cv2.dilate((a_r < 1.0).view(np.uint8), np.ones((2 * margin + 1, 2 * margin + 1), np.uint8), dst=reachable[:rh, :rw])
+        reachable[:rh, :rw] &= (a_r > 0.0).view(np.uint8)
+        tiles = np.argwhere(reachable.reshape(reachable.shape[0] // t, t, -1, t).any(axis=(1, 3)))
+        dy, dx, ww = win[0].start - r0, win[1].start - c0, win[1].stop - win[1].start
+        indices, lights = [np.zeros(0, np.intp)], [np.zeros((0, 3), np.float32)]
+        for ty, tx in tiles * t:
+            gy0, gx0 = max(0, ty - margin), max(0, tx - margin)
+            grown = (slice(gy0, min(rh, ty + t + margin)), slice(gx0, min(rw, tx + t + margin)))
+            core = (slice(ty - gy0, min(rh, ty + t) - gy0), slice(tx - gx0, min(rw, tx + t) - gx0))
+            a_g = a_r[grown]
+            outside = 1.0 - a_g
+            reach = cv2.GaussianBlur(outside, (0, 0), s)
+            a_c = a_g[core]
+            edge = (a_c > 0.0) & ((a_c < 1.0) | (reach[core] > 0.1))  # under 10 % reach the spill is under a tenth of the light
+            er, ec = np.nonzero(edge)
+            if er.size == 0:
+                continue
+            spilt = srgb_to_linear(b_r[grown])
+            spilt *= outside[..., None]
+            light = cv2.GaussianBlur(spilt, (0, 0), s, dst=spilt)[core]
+            lights.append(light[er, ec])
+            indices.append((er + (ty - dy)) * ww + (ec + (tx - dx)))
+        return np.concatenate(indices), np.concatenate(lights), sigma
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
         return self.composite_reported(foreground, alpha, background, shadow)[0]
@@ -254,11 +307,8 @@ class MatchedCompositor:
             s_fg, s_bg = _blur_sigma(laid, inner), _blur_sigma(bg, a <= 0.05)
             before = abs(s_fg - s_bg)
             deblur = True
-            if self.grain:  # a subject grainier than the scene: sharpening would amplify its grain
-                try:
-                    deblur = _sigma(f_w, a_w >= 0.95, _NOISE_BLOCKS) <= 1.1 * bg_noise
-                except InputError:
-                    pass
+            if self.grain and np.isfinite(g_report["subject_sigma"]):  # a subject grainier than the scene: sharpening would amplify its grain
+                deblur = g_report["subject_sigma"] <= 1.1 * bg_noise  # the photo's own noise, measured by the grain step
             candidate, applied = self.sharpness_step(f_w, s_fg, s_bg, deblur=deblur)
             after = before
             if applied != 0.0:

@@ -13,8 +13,14 @@ The illuminant estimate is the shades-of-grey estimate of Finlayson & Trezzi,
 (CIC 12), 2004: e_c = (mean over pixels of v_c^p)^(1/p) on linear values v,
 which is grey world for p = 1 and white patch (max-RGB) as p → ∞; p = 4 is
 used (their best results lie at p ≈ 4–6; 4 followed known gains best on our real
-backgrounds). Clipped pixels are kept: leaving them out makes the estimate jump
-when a brighter light clips more of the scene.
+backgrounds). A camera clips bright pixels, and a brighter light clips more of
+them, which would make the estimate follow a change of light only in part; each
+channel is therefore winsorised at its 90th percentile first (see
+:func:`shades_of_grey`), which follows exactly as long as under 10 % of a
+channel is clipped (on the real backgrounds of
+``tests/integration/test_finishing_real.py``, 112 of 120 known changes of light
+are followed within 30 %; the rest: a scene with over 10 % of its blue clipped,
+and cases where the ``max_stops`` bound holds).
 
 A generated background (no sensor noise at all: a plain colour, a gradient, a
 preset) was not photographed under any light, so it says nothing about one: the
@@ -42,10 +48,26 @@ __all__ = ["IlluminantRelighter", "shades_of_grey"]
 _FLAT = 2e-4  # background noise σ below this: a generated, grainless background (as the matched compositor)
 _NOISE_BLOCKS = 1 << 16
 _CURVE = 4096  # samples of each channel's transfer curve encode(g·decode(v))
+_REMAP_ROWS, _REMAP_COLS = 256, 30000  # blocks of the lookup; columns under cv2.remap's 32767 a side, a multiple of 3
 
 
-def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float = 4.0) -> np.ndarray | None:
+def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float = 4.0, winsor: float | None = None) -> np.ndarray | None:
     """The illuminant of ``image`` (sRGB, H×W×3) as a linear RGB triple, by shades of grey (Finlayson & Trezzi 2004).
+
+    With ``winsor`` = q, each channel's values above its q-quantile are
+    replaced by that quantile before the Minkowski mean (winsorising). A
+    camera clips what is brighter than its white level: that censors the top
+    of each channel's distribution, and a brighter light censors more. The
+    quantiles below the censored fraction do not depend on it (the property
+    Powell's censored quantile regression rests on: J. L. Powell, "Censored
+    regression quantiles", J. Econometrics 32, 1986), and they scale exactly
+    with a per-channel (von Kries) gain, so the estimate follows a change of
+    light as long as under 1 − q of a channel's pixels are clipped.
+    Colour-constancy practice leaves clipped pixels out for the same reason
+    (Funt & Shi, "The rehabilitation of MaxRGB", CIC 18, 2010; Gijsenij,
+    Gevers & van de Weijer, IEEE TIP 20(9), 2011); dropping them outright
+    makes the estimate jump as a brighter light clips more pixels, replacing
+    them with the quantile does not.
 
     Parameters
     ----------
@@ -54,16 +76,37 @@ def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float
         Pixels that count (all when None).
     p : float
         Minkowski norm: 1 is grey world, large values approach white patch.
+    winsor : float in (0, 1], optional
+        Quantile at which each channel is capped (None or 1: no cap, the plain estimate).
 
     Returns
     -------
     (3,) float64 linear RGB, or None when fewer than 64 usable pixels remain.
     """
     usable = np.ones(image.shape[:2], bool) if region is None else region
-    if int(usable.sum()) < 64:
+    n = int(usable.sum())
+    if n < 64:
         return None
     lin = srgb_to_linear(image[usable]).astype(np.float64)
+    if winsor is not None and winsor < 1.0:
+        k = min(n - 1, max(0, int(np.floor(winsor * (n - 1)))))  # the "lower" quantile: an observed value
+        cap = np.partition(lin, k, axis=0)[k]
+        np.minimum(lin, cap, out=lin)
     return np.mean(lin**p, axis=0) ** (1.0 / p)
+
+
+def _channel_rows(h: int, w: int) -> np.ndarray:
+    """H×3W float32 map of 0, 1, 2, 0, 1, 2, …: the curve row (channel) each interleaved value is looked up in."""
+    return np.tile(np.arange(3, dtype=np.float32), (h, w))
+
+
+def _copy_outside(out: np.ndarray, src: np.ndarray, win: tuple[slice, slice]) -> None:
+    """Copy ``src`` into ``out`` outside the window ``win`` (the rows above and below it, the columns beside it)."""
+    (r, c) = win
+    out[: r.start] = src[: r.start]
+    out[r.stop :] = src[r.stop :]
+    out[r, : c.start] = src[r, : c.start]
+    out[r, c.stop :] = src[r, c.stop :]
 
 
 def _luminance(rgb: np.ndarray) -> float:
@@ -90,6 +133,10 @@ class IlluminantRelighter:
         Largest intensity change, in stops (factors of 2).
     max_tint : float ≥ 1
         Largest white-balance gain of one channel relative to the luminance.
+    winsor : float in [0.5, 1]
+        Quantile at which each channel is capped before the estimate (1: no cap):
+        clipped highlights then do not bias it while they are under 1 − ``winsor``
+        of the pixels. 0.9 by default.
     grow : float
         The background is read around where the subject stands: its bounding box
         grown by this fraction (see :func:`~studiocomp.backends.relight.match.reference_region`).
@@ -114,7 +161,7 @@ class IlluminantRelighter:
 
     uses_photo = True
 
-    def __init__(self, strength: float = 1.0, p: float = 4.0, max_stops: float = 4.0, max_tint: float = 3.0, grow: float = 0.5, work_side: int = 512) -> None:
+    def __init__(self, strength: float = 1.0, p: float = 4.0, max_stops: float = 4.0, max_tint: float = 3.0, grow: float = 0.5, work_side: int = 512, winsor: float = 0.9) -> None:
         if not (isinstance(strength, (int, float)) and 0.0 <= strength <= 1.0):
             raise InputError("strength", "a number in [0, 1]", repr(strength))
         if not (isinstance(p, (int, float)) and p >= 1.0):
@@ -126,16 +173,18 @@ class IlluminantRelighter:
         if not (isinstance(grow, (int, float)) and grow >= 0.0):
             raise InputError("grow", "a number ≥ 0", repr(grow))
         self.strength, self.p, self.max_stops, self.max_tint = float(strength), float(p), float(max_stops), float(max_tint)
-        self.grow, self.work_side = float(grow), int(work_side)
+        if not (isinstance(winsor, (int, float)) and 0.5 <= winsor <= 1.0):
+            raise InputError("winsor", "a quantile in [0.5, 1]", repr(winsor))
+        self.grow, self.work_side, self.winsor = float(grow), int(work_side), float(winsor)
 
     def __repr__(self) -> str:
-        return f"IlluminantRelighter(strength={self.strength}, p={self.p}, max_stops={self.max_stops}, max_tint={self.max_tint})"
+        return f"IlluminantRelighter(strength={self.strength}, p={self.p}, max_stops={self.max_stops}, max_tint={self.max_tint}, winsor={self.winsor})"
 
     def estimate_gain(self, alpha: np.ndarray, background: np.ndarray, photo: np.ndarray | None = None, photo_alpha: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
         """The (3,) linear gain for the subject, and a report of how it was found (see :meth:`relight_reported`)."""
         from ...metrics.realism import _sigma
 
-        report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0}
+        report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0}
         one = np.ones(3)
         if _sigma(background, None, _NOISE_BLOCKS) < _FLAT:
             report["generated_background"] = 1.0
@@ -144,27 +193,34 @@ class IlluminantRelighter:
         sh, sw = working_size(h, w, self.work_side)
         small_a = shrink_area(alpha, (sh, sw))
         region = reference_region(small_a, self.grow) | (small_a >= 0.5)  # the photo's subject is not in the new scene
-        e_bg = shades_of_grey(shrink_area(background, (sh, sw)), region, self.p)
+        e_bg = shades_of_grey(shrink_area(background, (sh, sw)), region, self.p, self.winsor)
         if e_bg is None or _luminance(e_bg) <= 1e-6:
             return one, report
         e_ph = None
         if photo is not None and photo_alpha is not None:
             ph, pw = working_size(*photo_alpha.shape, self.work_side)
-            e_ph = shades_of_grey(shrink_area(photo, (ph, pw)), shrink_area(photo_alpha, (ph, pw)) <= 0.05, self.p)
+            e_ph = shades_of_grey(shrink_area(photo, (ph, pw)), shrink_area(photo_alpha, (ph, pw)) <= 0.05, self.p, self.winsor)
         if e_ph is None or _luminance(e_ph) <= 1e-6:
             e_ph = np.full(3, _luminance(e_bg))  # neutral light of the same intensity: white balance only
         else:
             report["photo_reference"] = 1.0
         gain = e_bg / np.maximum(e_ph, 1e-6)
         y = _luminance(gain)
-        intensity = float(np.clip(np.log2(max(y, 1e-6)), -self.max_stops, self.max_stops))
-        tint = np.clip(gain / max(y, 1e-6), 1.0 / self.max_tint, self.max_tint)
+        raw_stops, raw_tint = float(np.log2(max(y, 1e-6))), gain / max(y, 1e-6)
+        intensity = float(np.clip(raw_stops, -self.max_stops, self.max_stops))
+        tint = np.clip(raw_tint, 1.0 / self.max_tint, self.max_tint)
         gain = np.exp2(self.strength * (intensity + np.log2(tint)))
-        report.update(gain_r=float(gain[0]), gain_g=float(gain[1]), gain_b=float(gain[2]))
+        bounded = intensity != raw_stops or bool(np.any(tint != raw_tint))
+        report.update(gain_r=float(gain[0]), gain_g=float(gain[1]), gain_b=float(gain[2]), bounded=float(bounded))
         return gain, report
 
     def relight_reported(self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None) -> tuple[Image, dict[str, float]]:
-        """:meth:`relight` and what it did: ``gain_r``, ``gain_g``, ``gain_b`` (linear), ``generated_background`` and ``photo_reference`` (0 or 1)."""
+        """:meth:`relight` and what it did: ``gain_r``, ``gain_g``, ``gain_b`` (linear), ``generated_background``, ``photo_reference`` and ``bounded`` (0 or 1).
+
+        ``bounded`` is 1 when the estimated change went past ``max_stops`` or
+        ``max_tint`` and was cut back to them: the subject then follows the
+        scene's light only up to that bound.
+        """
         fg = checked_image(foreground, name="foreground")
         a = checked_alpha(alpha, shape=fg.shape[:2])
         bg = checked_image(background, name="background")
@@ -174,22 +230,33 @@ class IlluminantRelighter:
         if photo is not None and photo_alpha is not None:
             ph = checked_image(photo, name="photo")
             pa = checked_alpha(photo_alpha, name="photo_alpha", shape=ph.shape[:2])
-        out = fg.copy()
         gain, report = self.estimate_gain(a, bg, ph, pa)
         win = bounding_window(a > 0.0)
         if win is None or np.allclose(gain, 1.0, atol=1e-4):
-            return out, report
-        # encode(g·decode(v)) per channel, tabulated: one multi-threaded table lookup over the subject's window
+            return fg.copy(), report
+        # encode(g·decode(v)) per channel, tabulated: one multi-threaded table lookup (cv2.remap) over the
+        # subject's window, read as one H×3W plane whose row coordinate is the channel (no split, no merge).
+        # The table has a 4th row and an N+1-th column repeating the last ones, so every 2×2 neighbourhood
+        # lies inside it: OpenCV's fast path (7× faster than its border path; the values agree to 1 ulp).
         grid = np.linspace(0.0, 1.0, _CURVE, dtype=np.float32)
-        curves = linear_to_srgb(srgb_to_linear(grid)[None, :] * gain.astype(np.float32)[:, None])  # 3×N
-        planes = cv2.split(fg[win])
-        rows0 = np.zeros(planes[0].shape, np.float32)  # every lookup reads row 0 of its channel's curve
-        channels = []
-        for c, plane in enumerate(planes):
-            xs = plane * np.float32(_CURVE - 1)
-            channels.append(cv2.remap(curves[c : c + 1], xs, rows0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-        relit = cv2.merge(channels)
-        cv2.copyTo(relit, (a[win] > 0.0).view(np.uint8), out[win])
+        curves = linear_to_srgb(srgb_to_linear(grid)[None, :] * gain.astype(np.float32)[:, None])
+        table = np.pad(curves, ((0, 1), (0, 1)), mode="edge")
+        f_w = fg[win]
+        hw, ww = f_w.shape[:2]
+        out = np.empty_like(fg)  # NumPy-allocated: first touch is cheap
+        _copy_outside(out, fg, win)
+        o_w = out[win]
+        src, dst = f_w.reshape(hw, 3 * ww), o_w.reshape(hw, 3 * ww)
+        step_x = min(3 * ww, _REMAP_COLS)
+        rows = _channel_rows(min(hw, _REMAP_ROWS), step_x // 3)
+        xs = np.empty(rows.shape, np.float32)
+        for y in range(0, hw, _REMAP_ROWS):  # blocks: small maps, reused; cv2.remap takes maps under 32767 a side
+            for x in range(0, 3 * ww, step_x):
+                block = src[y : y + _REMAP_ROWS, x : x + step_x]
+                bh, bw = block.shape
+                cv2.multiply(block, float(_CURVE - 1), dst=xs[:bh, :bw])
+                cv2.remap(table, xs[:bh, :bw], rows[:bh, :bw], cv2.INTER_LINEAR, dst=dst[y : y + bh, x : x + bw], borderMode=cv2.BORDER_REPLICATE)
+        cv2.copyTo(f_w, (a[win] <= 0.0).view(np.uint8), o_w)  # the background around the subject stays as it was
         return out, report
 
     def relight(self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None) -> Image:
