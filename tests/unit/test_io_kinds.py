@@ -6,6 +6,7 @@ import io
 import struct
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageCms
@@ -292,3 +293,37 @@ def test_degenerate_trimaps_are_errors() -> None:
     no_bg[4:20, 4:20] = 0.5
     with pytest.raises(InputError, match="no sure background"):
         refine.closed_form(img, no_bg)
+
+
+@pytest.mark.parametrize("profile", [P3, ADOBE], ids=["p3", "adobe"])
+def test_wide_gamut_photo_composite_within_de00_2_in_a_colour_managed_viewer(tmp_path: Path, profile: bytes) -> None:
+    """Issue 14's done-when: the composite, as a colour-managed viewer shows it, is within ΔE00 2 of the photo in the subject's interior.
+
+    A studio shot encoded in a wide-gamut space (its profile embedded), cut out by the keyer on a neutral
+    preset with the finishing stages off, saved; both files are then read the way a colour-managed viewer
+    reads them (LittleCMS, each through its own embedded profile, to one display space: sRGB here).
+    """
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    image, alpha = studiocomp.synthetic.studio_shot((160, 120), seed=5)
+    srgb = ImageCms.createProfile("sRGB")
+    wide = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    shot = ImageCms.profileToProfile(Image.fromarray((image * 255 + 0.5).astype(np.uint8)), srgb, wide, outputMode="RGB")
+    src = tmp_path / "wide.jpg"
+    shot.save(src, quality=95, icc_profile=profile)
+    pipe = studiocomp.Pipeline.preset("studio", segmenter=studiocomp.create("segmenter", "studio", prior=None), relighter=None, shadow_caster=None, compositor="alpha-over")
+    result = pipe(src, background="grey")
+    out = studiocomp.save_image(tmp_path / "comp.png", result.composite)
+
+    def as_viewer_shows(path: Path) -> np.ndarray:
+        with Image.open(path) as im:
+            icc = im.info.get("icc_profile")
+            assert icc, f"{path.name} carries no profile: a viewer would guess"
+            shown = ImageCms.profileToProfile(im.convert("RGB"), ImageCms.ImageCmsProfile(io.BytesIO(icc)), srgb, outputMode="RGB")
+        return np.asarray(shown, np.float32) / 255
+
+    interior = cv2.erode((result.alpha > 0.98).astype(np.uint8), np.ones((11, 11), np.uint8)) > 0
+    assert interior.sum() > 500
+    de = deltaE_ciede2000(rgb2lab(as_viewer_shows(src)[interior][None]), rgb2lab(as_viewer_shows(out)[interior][None]))
+    print(f"median ΔE00 {np.median(de):.2f}, 95th percentile {np.percentile(de, 95):.2f}")
+    assert float(np.median(de)) <= 2.0 and float(np.percentile(de, 95)) <= 3.0
