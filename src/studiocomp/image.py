@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import zlib
 from pathlib import Path
@@ -398,71 +399,35 @@ def _refuse_frames(n: int, fmt: str, name: str) -> None:
         )
 
 
-def _jpeg_structure(data: bytes, name: str) -> bool:
-    """Walk a JPEG's markers; raise on corrupt structure. Returns True for a baseline (sequential) file.
+#: the one libjpeg warning that does not mean damaged pixels: a few bytes of padding before the end
+#: marker (some cameras write them). More than a few means the scan's data and its length disagree:
+#: garbage that happened to decode as valid codes, the common case of damage in the middle of a file.
+_JPEG_PADDING = re.compile(r"(\d+) extraneous bytes before marker 0xd9")
+_JPEG_PADDING_MAX = 4
 
-    libjpeg only *warns* about data it cannot decode and fills the rest with
-    grey; these checks turn the common kinds into errors: a marker that cannot
-    be one inside the compressed data (garbage), restart markers out of order,
-    a scan that does not end in a known marker, and no end-of-image marker.
+
+def _check_jpeg(data: bytes, name: str) -> None:
+    """Decode a JPEG's compressed data strictly; raise :class:`InputError` on any corruption libjpeg reports.
+
+    libjpeg only *warns* about data it cannot decode (garbage in the middle, a
+    truncated scan with its end marker added back) and fills what is missing
+    with grey, so a plain decode succeeds on a damaged file. simplejpeg
+    (libjpeg-turbo) with ``strict=True`` turns those warnings into errors. The
+    check decodes at 1/8 scale (DCT scaling): every coefficient is still
+    entropy-decoded, so the whole file is checked, at a fraction of the cost.
     """
-    bad = InputError(name, "a complete, uncorrupted JPEG file", "corrupt JPEG data")
-    n = len(data)
-    i = 2
-    baseline = False
-    valid_after_scan = {0xC4, 0xDB, 0xDD, 0xDA, 0xD9, 0xDC, 0xFE} | set(range(0xE0, 0xF0))
-    while i < n:
-        if data[i] != 0xFF:
-            raise bad
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            raise bad
-        marker = data[i]
-        i += 1
-        if marker == 0xD9:
-            return baseline
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            continue
-        if i + 2 > n:
-            raise bad
-        length = int.from_bytes(data[i : i + 2], "big")
-        if length < 2 or i + length > n:
-            raise bad
-        if marker in (0xC0, 0xC1):
-            baseline = True
-        seg_end = i + length
-        if marker != 0xDA:
-            i = seg_end
-            continue
-        # entropy-coded data: 0xFF is followed by 0x00 (stuffing) or a restart marker, in order, until the next marker
-        i = seg_end
-        expected_rst = 0
-        while True:
-            j = data.find(b"\xff", i)
-            if j < 0 or j + 1 >= n:
-                raise InputError(name, "a complete JPEG file", "a truncated JPEG (no end-of-image marker)")
-            nxt = data[j + 1]
-            if nxt == 0x00 or nxt == 0xFF:
-                i = j + 1 if nxt == 0xFF else j + 2
-                continue
-            if 0xD0 <= nxt <= 0xD7:
-                if nxt - 0xD0 != expected_rst:
-                    raise bad
-                expected_rst = (expected_rst + 1) % 8
-                i = j + 2
-                continue
-            if nxt not in valid_after_scan:
-                raise bad
-            i = j
-            break
-    raise InputError(name, "a complete JPEG file", "a truncated JPEG (no end-of-image marker)")
+    import simplejpeg
 
-
-def _grey_fill_tail(arr: np.ndarray) -> bool:
-    """True when the last MCU of a decoded baseline JPEG is libjpeg's exact mid-grey fill for missing data."""
-    tail = arr[-8:, -8:]
-    return bool(tail.size) and bool((tail == 128).all())
+    try:
+        simplejpeg.decode_jpeg(data, strict=True, min_factor=8)
+    except ValueError as exc:
+        message = str(exc)
+        padding = _JPEG_PADDING.search(message)
+        if padding is not None and int(padding.group(1)) <= _JPEG_PADDING_MAX:
+            return
+        if "Premature end" in message or "premature end" in message:
+            raise InputError(name, "a complete JPEG file", f"a truncated JPEG ({message})") from None
+        raise InputError(name, "a complete, uncorrupted JPEG file", f"corrupt JPEG data ({message})") from None
 
 
 def _from_tifffile(data: bytes, name: str) -> tuple[np.ndarray, bytes | None, int, int]:
@@ -579,9 +544,8 @@ def _load(x: Any, name: str, max_pixels: int | None) -> tuple[Image, Alpha | Non
         )
         deep_png = data is not None and im.format == "PNG" and data[24] == 16 and data[25] in (2, 6)  # Pillow keeps 8 of 16 bits
         if not deep_tiff:
-            baseline_jpeg = False
             if data is not None and data[:2] == b"\xff\xd8":
-                baseline_jpeg = _jpeg_structure(data, name)
+                _check_jpeg(data, name)
             with _PIL_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # EXIF oddities are not pixel errors
                 saved = ImageFile.LOAD_TRUNCATED_IMAGES
@@ -607,8 +571,6 @@ def _load(x: Any, name: str, max_pixels: int | None) -> tuple[Image, Alpha | Non
                     icc = None
             else:
                 arr, icc = _pil_pixels(oriented, name)
-            if baseline_jpeg and _grey_fill_tail(arr):
-                raise InputError(name, "a complete, uncorrupted JPEG file", "a JPEG whose compressed data ends early (libjpeg filled the rest with grey)")
     elif not tiff:
         raise InputError(name, "an image file (PNG, JPEG, TIFF, WebP, BMP …)", "a file no decoder recognises")
     if arr is None:  # TIFFs Pillow cannot hold (float RGB, 16-bit RGB): tifffile
