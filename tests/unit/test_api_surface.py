@@ -17,15 +17,22 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
-SURFACE_FILE = Path(__file__).resolve().parents[1] / "api_surface.txt"
+REPO = Path(__file__).resolve().parents[2]
+SURFACE_FILE = REPO / "tests" / "api_surface.txt"
 HEADER = "# The public API of studiocomp, one `module:name` per line (see tests/unit/test_api_surface.py).\n# Regenerate: python -m tests.unit.test_api_surface\n"
 
 
 def public_names() -> set[str]:
-    """Every public ``module:name`` of the installed package (importing its public modules)."""
+    """Every public ``module:name`` of the installed package (importing its public modules).
+
+    Importing every submodule changes the package objects (``import pkg.run`` binds the
+    attribute ``pkg.run`` to the submodule, over a lazily exported function of that name),
+    so the tests call this in a fresh process (:func:`public_names_isolated`).
+    """
     import studiocomp
 
     names = {f"studiocomp:{n}" for n in studiocomp.__all__}
@@ -40,23 +47,30 @@ def public_names() -> set[str]:
     return names
 
 
+def public_names_isolated() -> set[str]:
+    """:func:`public_names`, computed in a fresh interpreter so this test process is left as it was."""
+    run = subprocess.run([sys.executable, "-m", "tests.unit.test_api_surface", "--print"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return set(run.stdout.split())
+
+
 def listed_names() -> set[str]:
     lines = SURFACE_FILE.read_text().splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
 def test_no_public_name_removed_or_unlisted() -> None:
-    current, listed = public_names(), listed_names()
+    current, listed = public_names_isolated(), listed_names()
     removed, added = sorted(listed - current), sorted(current - listed)
     assert not removed, f"public names removed (a breaking change): {removed}. If that is meant, drop them from {SURFACE_FILE.name} (python -m tests.unit.test_api_surface) and say so in CHANGELOG.md."
     assert not added, f"new public names not in {SURFACE_FILE.name}: {added}. Add them: python -m tests.unit.test_api_surface"
 
 
 def test_every_listed_name_resolves() -> None:
-    """``__all__`` promises each name: it must be there (lazy attributes included)."""
-    for entry in sorted(listed_names()):
-        module, name = entry.split(":")
-        assert getattr(importlib.import_module(module), name, None) is not None, entry
+    """``__all__`` promises each name: it must be there (lazy attributes included), in a fresh process."""
+    code = "import importlib, sys\nmissing = [e for e in sys.argv[1:] if getattr(importlib.import_module(e.split(':')[0]), e.split(':')[1], None) is None]\nprint(*missing)\n"
+    run = subprocess.run([sys.executable, "-c", code, *sorted(listed_names(), key=lambda e: (e.count("."), e))], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and not run.stdout.split(), run.stdout + run.stderr[-3000:]
 
 
 def write_surface_file() -> None:
@@ -64,5 +78,8 @@ def write_surface_file() -> None:
 
 
 if __name__ == "__main__":
-    write_surface_file()
-    print(f"wrote {SURFACE_FILE} ({len(listed_names())} names)", file=sys.stderr)
+    if sys.argv[1:] == ["--print"]:
+        print("\n".join(sorted(public_names())))
+    else:
+        write_surface_file()
+        print(f"wrote {SURFACE_FILE} ({len(listed_names())} names)", file=sys.stderr)
