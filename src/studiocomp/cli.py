@@ -468,14 +468,14 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
 
 def _cmd_video(args: argparse.Namespace) -> int:
     """``studiocomp video IN -o OUT``: one clip, streaming (see studiocomp.video.run)."""
-    from .video.run import run
+    from .video.stream import run
     from .video.track import SubjectTracker
 
     matter: Any = None if args.matter is None else args.matter
     pipeline = None
     if args.preset is not None:
         from .pipeline import Pipeline
-        from .video.run import temporal_matter
+        from .video.stream import temporal_matter
 
         pipeline = Pipeline.preset(args.preset, segmenter=None, matter=temporal_matter(matter, stabilise=args.stabilise))
     track: Any = True

@@ -354,7 +354,7 @@ class Pipeline:
         keeps its state, any other is wrapped in :class:`studiocomp.video.StabilisedMatter`.
         Needs PyAV (``pip install "studiocomp[video]"``). Returns a :class:`studiocomp.video.VideoResult`.
         """
-        from .video.run import run
+        from .video.stream import run
 
         return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
 

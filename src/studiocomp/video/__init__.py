@@ -33,9 +33,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "run": "run",
-    "VideoResult": "run",
-    "temporal_matter": "run",
+    "run": "stream",
+    "VideoResult": "stream",
+    "temporal_matter": "stream",
     "open_video": "io",
     "read_info": "io",
     "VideoInfo": "io",

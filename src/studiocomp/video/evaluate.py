@@ -100,7 +100,7 @@ def evaluate_clip(
     from PIL import Image
 
     from .io import open_video
-    from .run import temporal_matter
+    from .stream import temporal_matter
     from .track import SubjectTracker
 
     mask_files = sorted(p for p in Path(masks).iterdir() if p.suffix.lower() == ".png")
