@@ -144,10 +144,13 @@ class IlluminantRelighter:
     Notes
     -----
     :meth:`relight` takes the original ``photo`` and its ``photo_alpha``
-    (keywords): the photo's illuminant is read from its non-subject area
-    (alpha ≤ 0.05). Without them (or with too little backdrop visible) only
-    the new background's white balance is applied, relative to neutral light,
-    and the intensity is kept. The :class:`~studiocomp.Pipeline` passes them.
+    (keywords): the photo's illuminant is read from the whole photo, subject
+    and backdrop (a studio backdrop alone reads as light of its paper's
+    colour: a black one made subjects 6–25× brighter). ``photo_alpha`` is
+    still required, as the sign that ``photo`` is the subject's own photo.
+    Without them only the new background's white balance is applied,
+    relative to neutral light, and the intensity is kept. The
+    :class:`~studiocomp.Pipeline` passes them.
 
     Examples
     --------
@@ -199,7 +202,10 @@ class IlluminantRelighter:
         e_ph = None
         if photo is not None and photo_alpha is not None:
             ph, pw = working_size(*photo_alpha.shape, self.work_side)
-            e_ph = shades_of_grey(shrink_area(photo, (ph, pw)), shrink_area(photo_alpha, (ph, pw)) <= 0.05, self.p, self.winsor)
+            # the whole photo, subject included: a studio backdrop is paper of any colour, black included, and
+            # alone it reads as that colour of light (a black one made the subject 6-25x brighter on real
+            # backgrounds); the subject's own highlights carry the light too, as the new scene's region does
+            e_ph = shades_of_grey(shrink_area(photo, (ph, pw)), None, self.p, self.winsor)
         if e_ph is None or _luminance(e_ph) <= 1e-6:
             e_ph = np.full(3, _luminance(e_bg))  # neutral light of the same intensity: white balance only
         else:
