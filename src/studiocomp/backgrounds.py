@@ -13,7 +13,7 @@ from .errors import InputError
 from .image import as_image
 from .types import Image
 
-__all__ = ["PRESETS", "Fit", "make_preset", "fit_background", "resolve_background"]
+__all__ = ["PRESETS", "ALIASES", "Fit", "make_preset", "fit_background", "resolve_background"]
 
 Fit: TypeAlias = str | tuple[int, int, int, int]
 """``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
@@ -79,9 +79,19 @@ PRESETS: dict[str, Callable[[int, int], Image]] = {
 }
 """Procedural background presets by name."""
 
+ALIASES: dict[str, str] = {"grad": "gradient", "gray": "grey", "pink": "pink-white-1"}
+"""Other names for the presets (the names the studio's first scripts used, and US spelling)."""
+
 
 def make_preset(name: str, height: int, width: int) -> Image:
-    """Render the preset ``name`` at ``height``×``width``."""
+    """Render the preset ``name`` (or an :data:`ALIASES` name) at ``height``×``width``.
+
+    Raises
+    ------
+    InputError
+        Unknown name, or a non-positive size.
+    """
+    name = ALIASES.get(name, name)
     if name not in PRESETS:
         raise InputError("background", f"a preset name ({', '.join(PRESETS)}), an image path or an array", repr(name))
     if height <= 0 or width <= 0:
@@ -139,7 +149,7 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     Image files are decoded once per process (:func:`studiocomp.prepared.load_background`,
     an LRU bounded in bytes); with ``fit="none"`` the cached, read-only array is returned.
     """
-    if isinstance(spec, str) and spec in PRESETS:
+    if isinstance(spec, str) and (spec in PRESETS or spec in ALIASES):
         return make_preset(spec, height, width)
     if isinstance(spec, str) and spec.startswith("#") and len(spec) == 7:
         try:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._version import __version__
 from .errors import StudiocompError
 
@@ -147,14 +149,149 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+class _Usage(Exception):
+    """A bad option found while building the pipeline: a usage error, before any work."""
+
+
+def parse_stage(kind: str, text: str) -> Any:
+    """A stage from ``NAME[:key=value,...]`` (``none`` drops the stage); values are Python literals or plain strings.
+
+    ``matched:grain=False,light_wrap=0`` creates ``create("compositor", "matched", grain=False, light_wrap=0)``.
+
+    Raises
+    ------
+    StudiocompError
+        Unknown backend or bad options (from :func:`studiocomp.create`); a malformed option is an
+        :class:`~studiocomp.InputError`.
+    """
+    import ast
+
+    from .errors import InputError
+    from .registry import create
+
+    name, _, rest = text.partition(":")
+    name = name.strip()
+    if name == "none":
+        return None
+    options: dict[str, Any] = {}
+    for item in filter(None, (x.strip() for x in rest.split(","))) if rest else ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise InputError(f"--{kind}", "NAME[:key=value,...]", repr(text))
+        try:
+            options[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            options[key.strip()] = value.strip()
+    return create(kind, name, **options)
+
+
+def _batch_stages(args: argparse.Namespace, kind: str) -> tuple[dict[str, Any], Any]:
+    """The stages the options replace in the preset, and the placement; raises :class:`_Usage` on a bad option."""
+    from .registry import create
+
+    stages: dict[str, Any] = {}
+    if getattr(args, "plate", None):
+        stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
+    for stage in ("segmenter", "matter"):
+        if getattr(args, stage, None) is not None:
+            stages[stage] = parse_stage(stage, getattr(args, stage))
+    place = None
+    if kind == "cutout":  # a cut-out needs neither light nor shadow
+        stages.update(relighter=None, shadow_caster=None, compositor="alpha-over")
+        return stages, place
+    if args.relighter is not None:
+        stages["relighter"] = parse_stage("relighter", args.relighter)
+    light: dict[str, float] = {}
+    if args.light:
+        try:
+            azimuth, elevation = (float(v) for v in args.light.split(","))
+        except ValueError:
+            raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}") from None
+        light = {"azimuth": azimuth, "elevation": elevation}
+    shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
+    if shadow is not None:
+        if light and shadow.partition(":")[0] == "cast":
+            shadow += (":" if ":" not in shadow else ",") + ",".join(f"{k}={v}" for k, v in light.items())
+        stages["shadow_caster"] = parse_stage("shadow_caster", shadow)
+    off = ({"grain": False} if args.no_grain else {}) | ({"sharpness": False} if args.no_sharpen else {}) | ({"light_wrap": 0.0} if args.no_light_wrap else {})
+    if args.compositor is not None or off:  # the presets' compositor with those steps off
+        spec = args.compositor or "matched"
+        if off and spec.partition(":")[0] != "none":
+            spec += (":" if ":" not in spec else ",") + ",".join(f"{k}={v}" for k, v in off.items())
+        stages["compositor"] = parse_stage("compositor", spec)
+    if args.place is not None or args.horizon is not None:
+        from .placement import Placement
+
+        try:
+            base = Placement.parse(args.place or "auto")
+            place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
+        except StudiocompError as exc:
+            raise _Usage(str(exc)) from None
+    return stages, place
+
+
+def _save_mask(path: Path, result: Any) -> Path:
+    """The cut-out's alpha as a 16-bit grey PNG (white = subject), in the photo's coordinates."""
+    from .image import save_image
+
+    return save_image(path, np.repeat(result.alpha[..., None], 3, axis=2), bit_depth=16)
+
+
+def _run_stream(args: argparse.Namespace, kind: str) -> int:
+    """One image from stdin (``-``) or a file, to stdout (``-o -``) or a folder: for shell pipes."""
+    import tempfile
+
+    from .image import save_image
+    from .pipeline import Pipeline
+
+    if len(args.inputs) != 1:
+        return _usage("'-' (stdin) and '-o -' (stdout) take exactly one input")
+    source = args.inputs[0]
+    if source == "-":
+        data: Any = sys.stdin.buffer.read()
+        if not data:
+            return _usage("nothing on standard input")
+        name = "stdin"
+    else:
+        data, name = Path(source), Path(source).stem
+    try:
+        stages, place = _batch_stages(args, kind)
+    except _Usage as exc:
+        return _usage(str(exc))
+    pipe = Pipeline.preset(args.preset, **stages)
+    background = args.background if kind == "composite" else "white"
+    try:
+        result = pipe(data, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
+    except StudiocompError as exc:
+        print(f"studiocomp: failed: {source}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}{suffix}" if args.output == "-" else Path(args.output) / f"{name}{suffix}"
+        if args.only_mask:
+            _save_mask(out, result)
+        elif kind == "cutout":
+            save_image(out, result.foreground, result.alpha)
+        else:
+            save_image(out, result.composite, quality=getattr(args, "quality", 95))
+        if args.output == "-":
+            sys.stdout.buffer.write(out.read_bytes())
+            sys.stdout.buffer.flush()
+    for w in result.warnings:
+        if w.uncertain:
+            print(f"studiocomp: uncertain: {source}: {w}", file=sys.stderr)
+    return EXIT_FAILED if result.uncertain and args.fail_uncertain else EXIT_OK
+
+
 def _run_batch(args: argparse.Namespace, kind: str) -> int:
     from . import save_image
     from ._atomic import remove_orphans
     from .image import source_bit_depth
     from .pipeline import Pipeline
     from .progress import Progress
-    from .registry import create
 
+    if "-" in args.inputs or args.output == "-":
+        return _run_stream(args, kind)
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         return _usage(f"--output {out_dir} is a file, not a folder")
@@ -165,7 +302,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     if not files and not failures:
         print("studiocomp: no input files found" + (f" ({len(not_images)} files that are not images)" if not_images else ""), file=sys.stderr)
         return EXIT_USAGE
-    suffix = ".png" if kind == "cutout" else f".{args.format}"
+    suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
     targets, collisions = _output_paths(files, out_dir, suffix)
     # found before any work: each input of a collision fails (nothing of it is written), the others go on
     colliding = {src for srcs in collisions for src in srcs}
@@ -174,36 +311,10 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             others = ", ".join(str(o) for o in srcs if o != src)
             failures.append((str(src), f"its output {targets[src]} would also be written by {others} (rename one, or run them separately)"))
     files = [(f, base) for f, base in files if f not in colliding]
-    stages: dict[str, Any] = {}
-    if getattr(args, "plate", None):
-        stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
-    place = None
-    if kind == "cutout":  # a cut-out needs neither light nor shadow
-        stages.update(relighter=None, shadow_caster=None, compositor="alpha-over")
-    else:
-        if args.relight is not None:
-            stages["relighter"] = None if args.relight == "none" else create("relighter", args.relight)
-        if args.no_grain or args.no_sharpen or args.no_light_wrap:  # the presets' compositor with those steps off
-            off = {"grain": not args.no_grain, "sharpness": not args.no_sharpen} | ({"light_wrap": 0.0} if args.no_light_wrap else {})
-            stages["compositor"] = create("compositor", "matched", **off)
-        light: dict[str, float] = {}
-        if args.light:
-            try:
-                azimuth, elevation = (float(v) for v in args.light.split(","))
-            except ValueError:
-                return _usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}")
-            light = {"azimuth": azimuth, "elevation": elevation}
-        shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
-        if shadow is not None:
-            stages["shadow_caster"] = None if shadow == "none" else create("shadow_caster", shadow, **(light if shadow == "cast" else {}))
-        if args.place is not None or args.horizon is not None:
-            from .placement import Placement
-
-            try:
-                base = Placement.parse(args.place or "auto")
-                place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
-            except StudiocompError as exc:
-                return _usage(str(exc))
+    try:
+        stages, place = _batch_stages(args, kind)
+    except _Usage as exc:
+        return _usage(str(exc))
     pipe = Pipeline.preset(args.preset, **stages)
     background = args.background if kind == "composite" else "white"
     if kind == "composite":  # a bad --background is one usage error, before the first image
@@ -232,7 +343,9 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                         continue
                     result = pipe(src, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
                     doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
-                    if kind == "cutout":
+                    if args.only_mask:
+                        _save_mask(dst.with_suffix(".png"), result)
+                    elif kind == "cutout":
                         save_image(dst, result.foreground, result.alpha)
                     else:
                         if args.layers:
@@ -346,14 +459,13 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
     from .pipeline import Pipeline
-    from .registry import create
 
     progress = {"auto": None, "on": True, "off": False}[args.progress]
     stages: dict[str, Any] = {}
     for stage in ("segmenter", "matter"):
         choice = getattr(args, stage)
         if choice is not None:
-            stages[stage] = None if choice == "none" else create(stage, choice)
+            stages[stage] = parse_stage(stage, choice)
     pipeline = Pipeline.preset(args.preset, **stages)
     report = evaluate(args.data, pipeline, output=args.output, limit=args.limit, tolerance=args.tolerance, trimap=args.trimap, background=args.background, gallery=args.gallery, progress=progress)
     print(report.table(), end="")
@@ -415,26 +527,33 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     from .backgrounds import PRESETS as BG
     from .pipeline import PRESETS
 
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results (created if missing); inputs are never overwritten")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images; '-' reads one image from standard input")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results (created if missing; inputs are never overwritten); '-' writes one image to standard output")
     p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="ready-made pipeline (default: %(default)s, person models + backdrop model; the backdrop keyer alone without weights)")
     p.add_argument("--plate", metavar="PATH", help="photo of the empty backdrop from the same position (clean plate); improves the cut-out")
+    stage_help = "replace the preset's {}: NAME[:key=value,...] (see: studiocomp backends), or 'none'"
+    p.add_argument("--segmenter", metavar="SPEC", help=stage_help.format("segmenter") + ", e.g. studio:prior=None")
+    p.add_argument("--matter", metavar="SPEC", help=stage_help.format("matter") + ", e.g. modnet:resolution=768")
+    p.add_argument("--only-mask", action="store_true", help="write only the subject's mask (alpha as a 16-bit grey PNG, white = subject)")
     if composite:
         p.add_argument(
             "--background",
             default="white",
             metavar="PRESET|PATH",
-            help=f"new background: a preset ({', '.join(BG)}), '#rrggbb', or an image file (default: %(default)s)",
+            help=f"new background: a preset ({', '.join(BG)}; also grad, gray, pink), '#rrggbb', or an image file (default: %(default)s)",
         )
         p.add_argument(
+            "--relighter",
             "--relight",
-            choices=["none", "illuminant", "histogram", "reinhard"],
-            help="carry the new background's light over to the subject (default: the preset's, illuminant; histogram and reinhard match its colours instead)",
+            dest="relighter",
+            metavar="SPEC",
+            help="carry the new background's light over to the subject (default: the preset's, illuminant; histogram and reinhard match its colours instead; none)",
         )
+        p.add_argument("--compositor", metavar="SPEC", help=stage_help.format("compositor") + ", e.g. alpha-over or matched:light_wrap=0")
         p.add_argument("--no-grain", action="store_true", help="do not add the background's grain to a cleaner subject")
         p.add_argument("--no-sharpen", action="store_true", help="do not match the subject's sharpness to the background's")
         p.add_argument("--no-light-wrap", action="store_true", help="do not let the background's light wrap around the subject's edge")
-        p.add_argument("--shadow", choices=["none", "contact", "cast"], help="floor shadow when the feet are in the frame (default: the preset's, cast)")
+        p.add_argument("--shadow", metavar="SPEC", help="floor shadow caster when the feet are in the frame: cast, contact or none, with options (default: the preset's, cast)")
         p.add_argument(
             "--light", metavar="AZ,EL", help="light direction for the cast shadow, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated from the background"
         )
@@ -449,11 +568,13 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
         p.add_argument("--layers", choices=["png", "tiff"], help="also write background, shadow, subject and composite as 16-bit layers in NAME_layers/")
         p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
         p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1–100 (default: %(default)s)")
-    p.add_argument(
-        "--fit",
-        choices=["cover", "contain", "stretch", "none"],
-        help="how an image background is fitted: cover crops, contain pads, none keeps its size (default: cover; none with --place)",
-    )
+        p.add_argument(
+            "--fit",
+            choices=["cover", "contain", "stretch", "none"],
+            help="how an image background is fitted: cover crops, contain pads, none keeps its size (default: cover; none with --place)",
+        )
+    else:
+        p.set_defaults(fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, no_grain=False, no_sharpen=False, no_light_wrap=False)
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
     p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")
@@ -533,6 +654,33 @@ def _add_video_parser(sub: Any) -> None:
     p.set_defaults(func=_cmd_video)
 
 
+def _add_common_options(p: argparse.ArgumentParser) -> None:
+    """--weights and --device: what every command that runs models takes."""
+    p.add_argument(
+        "--weights",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="use a local model file for NAME wherever it is needed (sha256-checked; repeatable; names: studiocomp models)",
+    )
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the models run (default: auto, CUDA when there is one)")
+
+
+def _apply_common_options(args: argparse.Namespace) -> None:
+    """Register --weights with the hub and --device for every backend; raises StudiocompError on a bad value."""
+    from . import hub
+    from .errors import InputError
+    from .runtime import DEVICE_ENV
+
+    for item in getattr(args, "weights", []) or []:
+        name, eq, path = item.partition("=")
+        if not eq or not name or not path:
+            raise InputError("--weights", "NAME=PATH", repr(item))
+        hub.use_weights(name.strip(), Path(path).expanduser())
+    if getattr(args, "device", None):
+        os.environ[DEVICE_ENV] = args.device
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studiocomp",
@@ -568,8 +716,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", required=True, metavar="DIR", help="folder with image/, alpha/ or mask/, and optionally attributes.json")
     p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="pipeline to measure (default: %(default)s)")
-    p.add_argument("--segmenter", metavar="NAME", help="replace the preset's segmenter (a backend name, or 'none' to drop it)")
-    p.add_argument("--matter", metavar="NAME", help="replace the preset's matter (a backend name, or 'none' to drop it)")
+    p.add_argument("--segmenter", metavar="SPEC", help="replace the preset's segmenter: NAME[:key=value,...], or 'none' to drop it")
+    p.add_argument("--matter", metavar="SPEC", help="replace the preset's matter: NAME[:key=value,...], or 'none' to drop it")
     p.add_argument("-o", "--output", default="eval", metavar="DIR", help="folder for the report (default: %(default)s)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N images")
     p.add_argument("--tolerance", type=float, default=2.0, help="boundary F1 tolerance in pixels (default: %(default)s)")
@@ -605,6 +753,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
     _add_video_parser(sub)
+    for name in ("composite", "cutout", "demo", "eval", "video"):
+        _add_common_options(sub.choices[name])
     return parser
 
 
@@ -612,6 +762,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _apply_common_options(args)
         return int(args.func(args))
     except StudiocompError as exc:
         print(f"studiocomp: error: {exc}", file=sys.stderr)

@@ -45,7 +45,33 @@ from typing import Any
 
 from .errors import InputError, WeightsUnavailableError
 
-__all__ = ["ModelSpec", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT"]
+__all__ = ["ModelSpec", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights"]
+
+_LOCAL_WEIGHTS: dict[str, Path] = {}
+
+
+def use_weights(name: str, path: str | os.PathLike[str] | None) -> None:
+    """Use a local file for model ``name`` wherever this process fetches it (``None`` forgets it).
+
+    Every backend that fetches ``name`` without its own ``weights=`` gets this
+    file (sha256-checked on fetch) instead of the hub cache: the presets' default
+    stages included. ``--weights NAME=PATH`` on the command line calls this.
+
+    Raises
+    ------
+    InputError
+        ``name`` is not a known model (see :func:`list_models`).
+    WeightsUnavailableError
+        ``path`` does not exist.
+    """
+    spec = get_spec(name)
+    if path is None:
+        _LOCAL_WEIGHTS.pop(spec.name, None)
+        return
+    p = Path(path)
+    if not p.is_file():
+        raise WeightsUnavailableError(f"weights file {p} for {spec.name} does not exist")
+    _LOCAL_WEIGHTS[spec.name] = p
 
 #: The snapshot "commit" under which :func:`import_file` places a file when the cache has no ref for the
 #: spec's revision yet (a ref the hub wrote is kept and its snapshot used).
@@ -408,6 +434,8 @@ def fetch(
     be had or does not match its sha256.
     """
     spec = name if isinstance(name, ModelSpec) else get_spec(name)
+    if weights is None:
+        weights = _LOCAL_WEIGHTS.get(spec.name)
     if weights is not None:
         path = Path(weights)
         if not path.is_file():

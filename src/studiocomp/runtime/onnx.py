@@ -47,6 +47,10 @@ def providers_for(device: str) -> list[str]:
     """The execution providers for ``device``; raises when ``"cuda"`` cannot be had."""
     if device not in DEVICES:
         raise InputError("device", f"one of {DEVICES}", repr(device))
+    if device == "auto":
+        from . import default_device
+
+        device = default_device()
     available = _ort().get_available_providers()
     if device == "cpu":
         return ["CPUExecutionProvider"]

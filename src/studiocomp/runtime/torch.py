@@ -45,6 +45,10 @@ def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
         raise InputError("device", f"one of {DEVICES}", repr(device))
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise InputError("threads", "a positive int or None", repr(threads))
+    if device == "auto":
+        from . import default_device
+
+        device = default_device()
     torch = require_torch()
     if threads is not None:
         torch.set_num_threads(threads)
