@@ -73,6 +73,7 @@ def use_weights(name: str, path: str | os.PathLike[str] | None) -> None:
         raise WeightsUnavailableError(f"weights file {p} for {spec.name} does not exist")
     _LOCAL_WEIGHTS[spec.name] = p
 
+
 #: The snapshot "commit" under which :func:`import_file` places a file when the cache has no ref for the
 #: spec's revision yet (a ref the hub wrote is kept and its snapshot used).
 LOCAL_COMMIT = "0" * 40
