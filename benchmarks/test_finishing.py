@@ -2,8 +2,8 @@
 
 Run:  pytest benchmarks/test_finishing.py --benchmark-enable
 
-Issue 5's target: relight + shadow + composite of the presets' backends
-(``histogram``, ``cast``, ``matched``) in at most 1 s at 24 MP on a 2-core machine.
+Issue 5's target (kept by issue 13): relight + shadow + composite of the presets' backends
+(``illuminant``, ``cast``, ``matched``) in at most 1 s at 24 MP on a 2-core machine.
 
 Inputs: a generated studio subject (exact alpha, hair strands) placed with
 :class:`studiocomp.Placement` at 70 % of the frame's height, standing on the
