@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
@@ -55,7 +57,7 @@ def upsample_into(dst: np.ndarray, small: np.ndarray, hw: tuple[int, int], win: 
     y0, x0 = win[0].start, win[1].start
     sy, sx = sh / h, sw / w
     # full-resolution pixel (x, y) of the window reads small at ((x + x0 + 0.5)·sx − 0.5, …)
-    m = np.float64([[sx, 0.0, (x0 + 0.5) * sx - 0.5], [0.0, sy, (y0 + 0.5) * sy - 0.5]])
+    m = np.array([[sx, 0.0, (x0 + 0.5) * sx - 0.5], [0.0, sy, (y0 + 0.5) * sy - 0.5]], np.float64)
     cv2.warpAffine(small, m, (dst.shape[1], dst.shape[0]), dst=dst, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -85,7 +87,7 @@ def remove_small(mask: np.ndarray, rel_area: float) -> np.ndarray:
     areas = st[1:, cv2.CC_STAT_AREA]
     keep = np.zeros(n, bool)
     keep[1:] = areas >= rel_area * areas.max()
-    return keep[lab]
+    return cast("np.ndarray", keep[lab])
 
 
 def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
@@ -116,7 +118,7 @@ def label_tile(tile: np.ndarray, text: str) -> np.ndarray:
     scale = max(0.4, tile.shape[1] / 500)
     cv2.rectangle(out, (0, 0), (tile.shape[1], int(28 * scale)), (0.0, 0.0, 0.0), -1)
     cv2.putText(out, text, (6, int(20 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (1.0, 1.0, 1.0), 1, cv2.LINE_AA)
-    return out
+    return cast("np.ndarray", out)
 
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:
@@ -151,7 +153,8 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     lh, lw = alpha.shape
     if (lh, lw) == (h, w):
         out = np.clip(alpha, 0.0, 1.0).astype(np.float32)
-        return out, np.nonzero((out > 0.0) & (out < 1.0))
+        rows, cols = np.nonzero((out > 0.0) & (out < 1.0))
+        return out, (rows, cols)
     # Where the model is sure (alpha within `snap` of 0 or 1, `radius` pixels around included),
     # the output is exactly 0 or 1: the guided filter would add faint texture there, and every
     # fractional pixel costs foreground estimation and compositing work later.
@@ -209,7 +212,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray, radius: int = 45, 
     partial = (a > 0.0) & (a < 1.0)
     rows, cols, a = rows[partial], cols[partial], a[partial][:, None]
     if rows.size == 0:
-        return out
+        return cast("np.ndarray", out)
     sh, sw = working_size(h, w, work_side)
     small_i = shrink_area(image, (sh, sw))  # local mean colours: a subsampled copy is as good
     small_a = shrink_area(alpha, (sh, sw))[..., None]
@@ -222,7 +225,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray, radius: int = 45, 
     b = sample_bilinear(bg.astype(np.float32), rows, cols, scale)
     est = f + a * (image[rows, cols] - a * f - (1 - a) * b)
     out[rows, cols] = np.clip(est, 0.0, 1.0)
-    return out
+    return cast("np.ndarray", out)
 
 
 def mask_gate(mask: np.ndarray, margin: float, work_side: int = 512) -> np.ndarray:
@@ -237,4 +240,4 @@ def mask_gate(mask: np.ndarray, margin: float, work_side: int = 512) -> np.ndarr
     r = max(1, round(margin * max(sh, sw)))
     dist = cv2.distanceTransform((~small).view(np.uint8), cv2.DIST_L2, 3)
     gate = np.clip((r - dist) / (0.5 * r), 0.0, 1.0).astype(np.float32)  # 1 within r/2, 0 beyond r
-    return cv2.resize(gate, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cast("np.ndarray", cv2.resize(gate, (w, h), interpolation=cv2.INTER_LINEAR))

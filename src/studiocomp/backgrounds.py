@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import cv2
 import numpy as np
@@ -28,7 +28,7 @@ def _solid(rgb: tuple[float, float, float]) -> Callable[[int, int], Image]:
     def make(h: int, w: int) -> Image:
         # three filled planes interleaved by OpenCV (about 2× faster than NumPy's broadcast copy) into a
         # NumPy-allocated array (large ones get huge pages: cheaper to touch first)
-        return cv2.merge([np.full((h, w), v, np.float32) for v in rgb], dst=np.empty((h, w, 3), np.float32))
+        return cast("Image", cv2.merge([np.full((h, w), v, np.float32) for v in rgb], dst=np.empty((h, w, 3), np.float32)))
 
     return make
 
@@ -45,7 +45,7 @@ def _upscale(small: np.ndarray, h: int, w: int) -> Image:
 
 def _mix(c0: tuple[float, ...], c1: tuple[float, ...], t: np.ndarray) -> np.ndarray:
     a, b = np.asarray(c0, np.float32), np.asarray(c1, np.float32)
-    return a + (b - a) * np.clip(t, 0, 1)[..., None]
+    return cast("np.ndarray", a + (b - a) * np.clip(t, 0, 1)[..., None])
 
 
 def _spotlight(h: int, w: int) -> Image:
@@ -117,9 +117,13 @@ def _fit(bg: Image, height: int, width: int, fit: Fit) -> Image:
             raise InputError("fit", f"a box inside the {bw}×{bh} background", repr(fit))
         bg, fit = bg[y : y + h, x : x + w], "stretch"
         bh, bw = h, w
-    interp = lambda s: cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR  # noqa: E731
+
+    def interp(s: float) -> int:
+        return cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+
     if fit == "stretch":
-        return np.ascontiguousarray(cv2.resize(bg, (width, height), interpolation=interp(min(width / bw, height / bh))))
+        stretched: np.ndarray = cv2.resize(bg, (width, height), interpolation=interp(min(width / bw, height / bh)))
+        return np.ascontiguousarray(stretched)
     if fit == "cover":
         s = max(width / bw, height / bh)
         nw, nh = max(width, round(bw * s)), max(height, round(bh * s))

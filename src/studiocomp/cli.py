@@ -501,9 +501,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
         except StudiocompError as exc:
             print(f"studiocomp: error: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        spec = hub.find_spec(hub.sha256_of(path)) if name is None else hub.get_spec(name)
-        label = spec.name if spec is not None else name
-        check = "sha256 ok" if spec is not None and spec.sha256 else "sha256 not pinned (not checked)"
+        found = hub.find_spec(hub.sha256_of(path)) if name is None else hub.get_spec(name)
+        label = found.name if found is not None else name
+        check = "sha256 ok" if found is not None and found.sha256 else "sha256 not pinned (not checked)"
         print(f"{label}: {path} ({check}; {'linked to' if args.link else 'copied from'} {file})")
         return EXIT_OK
     specs = [hub.get_spec(n) for n in args.names]  # unknown names: usage error before any download

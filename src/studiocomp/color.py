@@ -7,6 +7,8 @@ NumPy formulas to within 3e-7.
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
@@ -22,9 +24,10 @@ def srgb_to_linear(x: np.ndarray) -> np.ndarray:
     """Decode sRGB values in [0, 1] to linear light (float32, new array, same shape)."""
     x = np.asarray(x, np.float32)
     if x.size == 0:
-        return x.copy()
+        return cast("np.ndarray", x.copy())
     f = _flat(np.ascontiguousarray(x))
-    hi = cv2.pow(cv2.multiply(cv2.add(f, 0.055), 1 / 1.055), 2.4)
+    # OpenCV takes a Python scalar as src2; its stubs only list arrays
+    hi: np.ndarray = cv2.pow(cv2.multiply(cv2.add(f, 0.055), 1 / 1.055), 2.4)  # type: ignore[call-overload]
     np.copyto(hi, f * np.float32(1 / 12.92), where=f <= 0.04045)
     return hi.reshape(x.shape)
 
@@ -35,6 +38,7 @@ def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     if x.size == 0:
         return x
     f = _flat(x)
-    hi = cv2.subtract(cv2.multiply(cv2.pow(f, 1 / 2.4), 1.055), 0.055)
+    # OpenCV takes a Python scalar as src2; its stubs only list arrays
+    hi: np.ndarray = cv2.subtract(cv2.multiply(cv2.pow(f, 1 / 2.4), 1.055), 0.055)  # type: ignore[call-overload]
     np.copyto(hi, f * np.float32(12.92), where=f <= 0.0031308)
     return hi.reshape(x.shape)

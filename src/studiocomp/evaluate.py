@@ -147,7 +147,7 @@ def _truth(sample: Sample, shape: tuple[int, int]) -> np.ndarray:
     arr = load_image(sample.truth).mean(axis=2)
     gt = as_alpha(arr, name=str(sample.truth))
     if gt.shape != shape:
-        gt = cv2.resize(gt, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+        gt = np.asarray(cv2.resize(gt, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), np.float32)  # already float32: no copy
     if not sample.truth_is_alpha:
         gt = (gt > 0.5).astype(np.float32)
     return gt

@@ -12,7 +12,7 @@ import re
 import threading
 import zlib
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -60,9 +60,9 @@ def _is_pil(x: Any) -> bool:
 def _scale_to_float(arr: np.ndarray, name: str) -> np.ndarray:
     """Rescale by dtype range to float32 in [0, 1] (always a new array)."""
     if arr.dtype == np.uint8:
-        return arr.astype(np.float32) * np.float32(1 / 255)
+        return cast("np.ndarray", arr.astype(np.float32) * np.float32(1 / 255))
     if arr.dtype == np.uint16:
-        return arr.astype(np.float32) * np.float32(1 / 65535)
+        return cast("np.ndarray", arr.astype(np.float32) * np.float32(1 / 65535))
     if arr.dtype.kind == "f":
         out = arr.astype(np.float32, copy=True)
         if _float_range_ok(out, name):
@@ -215,7 +215,7 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     if shape is not None and tuple(x.shape) != tuple(shape):
         raise InputError(name, f"shape {tuple(shape)} (same as the image)", f"shape {x.shape}")
     if x.dtype == bool:
-        return x.astype(np.float32)
+        return cast("Alpha", x.astype(np.float32))
     return np.ascontiguousarray(_scale_to_float(x, name))
 
 
@@ -233,7 +233,7 @@ def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None)
         _check_size(x.shape, name, None)
         if shape is not None and tuple(x.shape) != tuple(shape):
             raise InputError(name, f"shape {tuple(shape)} (same as the image)", f"shape {x.shape}")
-        return x.copy()
+        return cast("Mask", x.copy())
     return as_alpha(x, name=name, shape=shape) > 0.5
 
 
@@ -560,6 +560,7 @@ def _load(x: Any, name: str, max_pixels: int | None) -> tuple[Image, Alpha | Non
             if deep_png:
                 import cv2
 
+                assert data is not None  # deep_png needs the bytes
                 raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
                 if raw is None:
                     raise InputError(name, "a readable PNG", "a 16-bit PNG OpenCV cannot decode")
@@ -771,9 +772,9 @@ def _encode(data: np.ndarray, suffix: str, quality: int) -> bytes:
         import tifffile
 
         buf = io.BytesIO()
-        extra = {"extrasamples": [2]} if data.shape[2] == 4 else {}  # 2 = unassociated (straight) alpha
+        extrasamples = [2] if data.shape[2] == 4 else None  # 2 = unassociated (straight) alpha
         # deflate (zlib): every TIFF reader, and tifffile without imagecodecs, can read it
-        tifffile.imwrite(buf, data, photometric="rgb", compression="zlib", compressionargs={"level": 6}, iccprofile=icc, metadata=None, **extra)
+        tifffile.imwrite(buf, data, photometric="rgb", compression="zlib", compressionargs={"level": 6}, iccprofile=icc, metadata=None, extrasamples=extrasamples)
         return buf.getvalue()
     if suffix == ".webp":
         from PIL import Image as PILImage

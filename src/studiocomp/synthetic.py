@@ -108,7 +108,7 @@ def studio_shot(
     y, x = y / (sh - 1), x / (sw - 1)
     light = 1.0 + 0.08 * (0.5 - y) - 0.10 * ((x - 0.5) ** 2 + (y - 0.45) ** 2) * 2
     small_sil = cv2.resize(np.maximum(head, body), (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
-    m = np.float32([[1, 0, sw * 0.06], [0, 1, sh * 0.03]])
+    m = np.array([[1, 0, sw * 0.06], [0, 1, sh * 0.03]], np.float32)
     shadow = cv2.GaussianBlur(cv2.warpAffine(small_sil, m, (sw, sh)), (0, 0), sw * 0.03)
     light = light * (1.0 - 0.35 * shadow)
     paper = np.asarray(BACKDROPS[backdrop], np.float32)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -129,7 +129,7 @@ def missed_regions(mask: np.ndarray, alpha: np.ndarray, coverage: float = 0.5, m
     dropped[0] = False
     if not dropped.any():
         return np.zeros((h, w), bool)
-    return (resize(dropped[labels].view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask
+    return cast("np.ndarray", (resize(dropped[labels].view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask)
 
 
 def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None, fill_missed: bool = False) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -19,7 +19,7 @@ def binary(x: Any, name: str, shape: tuple[int, int] | None = None) -> np.ndarra
             raise InputError(name, "an H×W mask", _describe(x))
         if shape is not None and x.shape != shape:
             raise InputError(name, f"shape {shape} (same as the other argument)", f"shape {x.shape}")
-        return x
+        return cast("np.ndarray", x)
     return checked_alpha(x, name=name, shape=shape) > 0.5
 
 

@@ -20,7 +20,7 @@ halo ≤ 3/255).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -44,7 +44,7 @@ def interior(alpha: np.ndarray) -> np.ndarray:
 def edge_band(alpha: np.ndarray) -> np.ndarray:
     """H×W bool: the band 1–8 px inside the outline of alpha > 0.5."""
     m = (alpha > 0.5).astype(np.uint8)
-    return cv2.erode(m, _BAND_INNER).view(bool) & ~cv2.erode(m, _BAND_OUTER).view(bool)
+    return cast("np.ndarray", cv2.erode(m, _BAND_INNER).view(bool) & ~cv2.erode(m, _BAND_OUTER).view(bool))
 
 
 def _three(image: Any, photo: Any, alpha: Any, photo_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,7 +110,7 @@ def color_shift(image: Any, photo: Any, alpha: Any) -> float:
 
     img, ph, a = _three(image, photo, alpha, "photo")
     region = _region(interior(a), "a solid interior (alpha > 0.98, 5 px from the edge)")
-    return float(np.median(deltaE_ciede2000(rgb2lab(ph[region][None]), rgb2lab(img[region][None]))))
+    return float(np.median(deltaE_ciede2000(rgb2lab(ph[region][None]), rgb2lab(img[region][None]))))  # type: ignore[no-untyped-call]  # scikit-image has no annotations here
 
 
 def pasted(foreground: Any, alpha: Any, background: Any) -> np.ndarray:
@@ -120,7 +120,7 @@ def pasted(foreground: Any, alpha: Any, background: Any) -> np.ndarray:
     if bg.shape != fg.shape:
         raise InputError("background", f"shape {fg.shape} (the foreground's)", f"shape {bg.shape}")
     a = checked_alpha_arg(alpha, "alpha", fg.shape[:2])[..., None]
-    return (fg * a + bg * (1.0 - a)).astype(np.float32)
+    return cast("np.ndarray", (fg * a + bg * (1.0 - a)).astype(np.float32))
 
 
 def edge_halo(image: Any, reference: Any, alpha: Any) -> float:

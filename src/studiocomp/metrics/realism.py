@@ -13,7 +13,7 @@ not for ranking different photos against each other.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -63,10 +63,10 @@ def _haar_diagonal(img: np.ndarray, region: np.ndarray | None = None, max_blocks
     top, bottom = pairs[:, 0], pairs[:, 1]
     hh = (top[:, 0::2] - top[:, 1::2] - bottom[:, 0::2] + bottom[:, 1::2]) * np.float32(0.5)
     if region is None:
-        return hh.reshape(-1, img.shape[2])
+        return cast("np.ndarray", hh.reshape(-1, img.shape[2]))
     r = region[:h, :w].reshape(h // 2, 2, w)[::stride]
     inside = r[:, 0, 0::2] & r[:, 0, 1::2] & r[:, 1, 0::2] & r[:, 1, 1::2]
-    return hh[inside]
+    return cast("np.ndarray", hh[inside])
 
 
 def _median(x: np.ndarray) -> float:
@@ -191,7 +191,7 @@ def blur_mismatch(image: Any, alpha: Any) -> float:
 
 def _luma(img: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     px = img[rows, cols]
-    return px @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    return cast("np.ndarray", px @ np.array([0.2126, 0.7152, 0.0722], np.float32))
 
 
 def boundary_sharpness(image: Any, alpha: Any) -> float:

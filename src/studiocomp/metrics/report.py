@@ -90,7 +90,7 @@ def _fidelity(img: np.ndarray, p: np.ndarray, photo: Any, reference: Any) -> dic
         inner = interior(p)
         if inner.any():
             out["sharpness_ratio"] = _laplacian_variance(img, inner) / max(_laplacian_variance(ph, inner), 1e-12)
-            out["color_shift"] = float(np.median(deltaE_ciede2000(rgb2lab(ph[inner][None]), rgb2lab(img[inner][None]))))
+            out["color_shift"] = float(np.median(deltaE_ciede2000(rgb2lab(ph[inner][None]), rgb2lab(img[inner][None]))))  # type: ignore[no-untyped-call]  # scikit-image has no annotations here
         else:
             out.update(sharpness_ratio=float("nan"), color_shift=float("nan"))
     if reference is not None:

@@ -13,7 +13,7 @@ when the boundaries are very long).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -72,7 +72,7 @@ def recall(pred: Any, gt: Any) -> float:
 def _boundary(m: np.ndarray) -> np.ndarray:
     m8 = m.view(np.uint8)
     # erode's default border value is the maximum: the frame does not count as outside.
-    return m & ~cv2.erode(m8, _CROSS).view(bool)
+    return cast("np.ndarray", m & ~cv2.erode(m8, _CROSS).view(bool))
 
 
 def boundary(mask: Any) -> np.ndarray:
@@ -94,7 +94,7 @@ def _nearest(src: np.ndarray, dst: np.ndarray, ps: np.ndarray, pd: np.ndarray) -
     rows, cols = np.flatnonzero((src | dst).any(axis=1)), np.flatnonzero((src | dst).any(axis=0))
     win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
     dt = cv2.distanceTransform((~dst[win]).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return dt[src[win]]
+    return cast("np.ndarray", dt[src[win]])
 
 
 def _coords(m: np.ndarray) -> np.ndarray:

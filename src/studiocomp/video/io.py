@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -165,7 +165,8 @@ class VideoReader:
 
     @staticmethod
     def _rotation(vs: Any) -> int:
-        for getter in (lambda: vs.metadata.get("rotate"), lambda: getattr(vs.codec_context, "rotation", None)):
+        getters: tuple[Callable[[], Any], ...] = (lambda: vs.metadata.get("rotate"), lambda: getattr(vs.codec_context, "rotation", None))
+        for getter in getters:
             try:
                 v = getter()
             except Exception:

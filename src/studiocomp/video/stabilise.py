@@ -12,7 +12,7 @@ the new alpha wins.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class FlowStabiliser:
             self._prev_grey, self._prev_alpha, self._shape = grey, alpha, (h, w)
             return alpha
         if self._dis is None:
-            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+            self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         flow = self._dis.calc(grey, self._prev_grey, None)  # current → previous (backward)
         ys, xs = np.mgrid[0 : hw[0], 0 : hw[1]].astype(np.float32)
         mx, my = xs + flow[..., 0], ys + flow[..., 1]
@@ -100,11 +100,12 @@ class FlowStabiliser:
         fx = cv2.resize(flow[..., 0], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
         fy = cv2.resize(flow[..., 1], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
         gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+        assert self._prev_alpha is not None  # set together with _prev_grey
         prev = cv2.remap(self._prev_alpha, gx + fx, gy + fy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         wf = cv2.resize(weight.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
         out = np.clip(wf * prev + (1.0 - wf) * alpha, 0.0, 1.0).astype(np.float32)
         self._prev_grey, self._prev_alpha = grey, out
-        return out
+        return cast("np.ndarray", out)
 
 
 class StabilisedMatter:

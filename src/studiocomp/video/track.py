@@ -9,7 +9,7 @@ components that are not the subject (bystanders, a crowd) are taken out of the a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -120,6 +120,7 @@ class SubjectTracker:
         if self._prev is None:
             chosen = self._pick_first(labels, stats, cents, s)
         else:
+            assert self._box is not None  # set together with _prev
             pred = self._box + self._vel
             bw, bh = pred[2] - pred[0], pred[3] - pred[1]
             r = max(1, int(round(self.reach * max(bw, bh))))
@@ -146,7 +147,7 @@ class SubjectTracker:
         gate = cv2.dilate(keep_small.astype(np.uint8), np.ones((3, 3), np.uint8))
         gate = cv2.resize(gate.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
         gate = cv2.GaussianBlur(gate, (0, 0), max(0.5, 0.5 / s))
-        return (alpha * np.clip(gate * 2.0, 0.0, 1.0)).astype(np.float32)
+        return cast("np.ndarray", (alpha * np.clip(gate * 2.0, 0.0, 1.0)).astype(np.float32))
 
     @property
     def subject_box(self) -> Any:

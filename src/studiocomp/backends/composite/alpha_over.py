@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
@@ -38,11 +40,11 @@ def darken_in_place(out: np.ndarray, shadow: np.ndarray) -> None:
     if win is None:
         return
     o_w = out[win]
-    gain = cv2.pow(cv2.subtract(1.0, shadow[win]), 1 / 2.4)
+    gain = cv2.pow(cv2.subtract(1.0, shadow[win]), 1 / 2.4)  # type: ignore[call-overload]  # OpenCV takes a scalar tuple as src; its stubs list arrays only
     # NumPy-allocated buffers: large ones get huge pages, so first touch is cheap (OpenCV's do not)
-    dark = cv2.add(o_w, (0.055, 0.055, 0.055, 0.0), dst=np.empty(o_w.shape, np.float32))
+    dark = cv2.add(o_w, (0.055, 0.055, 0.055, 0.0), dst=np.empty(o_w.shape, np.float32))  # type: ignore[call-overload]  # OpenCV takes a scalar tuple as src; its stubs list arrays only
     np.multiply(dark, gain[..., None], out=dark)
-    cv2.subtract(dark, (0.055, 0.055, 0.055, 0.0), dst=dark)
+    cv2.subtract(dark, (0.055, 0.055, 0.055, 0.0), dst=dark)  # type: ignore[call-overload]  # OpenCV takes a scalar tuple as src; its stubs list arrays only
     # darkening never brightens, so a value that started in the linear part ends there too
     low = np.unique(np.flatnonzero(dark.reshape(-1) <= 0.04045) // 3)
     if low.size:
@@ -110,4 +112,4 @@ class AlphaOverCompositor:
         win = bounding_window(a > 0.0)
         if win is not None:
             blend_in_place(out, fg[win], a[win], win)
-        return out
+        return cast("Image", out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,4 +74,4 @@ class MODNetMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         img = checked_image(image)
-        return finish_matte(img, self.predict_alpha(img), mask, self.mask_margin, self.fill_missed)
+        return cast("Matte", finish_matte(img, self.predict_alpha(img), mask, self.mask_margin, self.fill_missed))

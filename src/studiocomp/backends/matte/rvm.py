@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class RVMMatter:
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         img = checked_image(image)
-        return finish_matte(img, self._run(img), mask, self.mask_margin)
+        return cast("Matte", finish_matte(img, self._run(img), mask, self.mask_margin))
 
     def matte_sequence(self, frames: Iterable[Any]) -> Iterator[Matte]:
         """Matte the frames of one clip in order, carrying the state; the state is reset first and after."""

@@ -22,6 +22,8 @@ pixels only (alpha > 0).
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
@@ -92,10 +94,10 @@ class _LabRelighter:
         out = fg.copy()
         subject, ref = self._stats(fg, a, bg)
         if self.strength == 0.0 or len(subject) < 16 or len(ref) < 16:
-            return out
+            return cast("Image", out)
         win = bounding_window(a > 0.0)
         if win is None:
-            return out
+            return cast("Image", out)
         # The correction is a fixed function of the pixel's colour: a lightness curve (tabulated every
         # 0.1 L*, which is invisible) and a constant a*, b* shift — applied to the subject's bounding box
         # with contiguous, multi-threaded OpenCV passes, then kept only where the subject is.
@@ -112,11 +114,11 @@ class _LabRelighter:
         xs = lab[..., 0] * np.float32((_LUT_SIZE - 1) / 100.0)
         rows0 = np.broadcast_to(np.float32(0.0), xs.shape)  # every lookup reads row 0 of the curve
         lab[..., 0] = cv2.remap(curve.reshape(1, -1), xs, rows0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        cv2.add(lab, (0.0, float(shift[0]), float(shift[1]), 0.0), dst=lab)
+        cv2.add(lab, (0.0, float(shift[0]), float(shift[1]), 0.0), dst=lab)  # type: ignore[call-overload]  # OpenCV takes a scalar tuple as src; its stubs list arrays only
         relit = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB, dst=np.empty(lab.shape, np.float32))
         np.clip(relit, 0.0, 1.0, out=relit)
         cv2.copyTo(relit, (a[win] > 0.0).view(np.uint8), out[win])
-        return out
+        return cast("Image", out)
 
 
 class ReinhardRelighter(_LabRelighter):
@@ -147,4 +149,4 @@ class HistogramRelighter(_LabRelighter):
         src_q, ref_q = np.quantile(subject, q), np.quantile(ref, q)
         src_q = np.maximum.accumulate(src_q + np.arange(257) * 1e-6)  # strictly increasing for interp
         mapped = np.interp(light, src_q, ref_q).astype(np.float32)
-        return (light + self.strength * (mapped - light)).astype(np.float32)
+        return cast("np.ndarray", (light + self.strength * (mapped - light)).astype(np.float32))

@@ -30,7 +30,7 @@ turns it into fractional alpha at full resolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -62,7 +62,7 @@ def _score(img: np.ndarray, model: np.ndarray, shadow_depth: float, highlight: f
     lum_dev = np.maximum((ratio - highlight) / 0.12, (shadow_depth - ratio) / 0.12)
     score = np.maximum(chroma / chroma_tol - 1.0, lum_dev)
     close = np.abs(img - model).max(2) < 0.035
-    return np.where(close, np.minimum(score, 0.0), score).astype(np.float32)
+    return cast("np.ndarray", np.where(close, np.minimum(score, 0.0), score).astype(np.float32))
 
 
 def _gradient(img: np.ndarray) -> np.ndarray:
@@ -72,14 +72,14 @@ def _gradient(img: np.ndarray) -> np.ndarray:
     linear ramp, so a soft shadow's penumbra is no barrier while an outline is.
     """
     dog = img - cv2.GaussianBlur(img, (0, 0), _DOG_SIGMA)
-    return np.sqrt((dog * dog).sum(2))
+    return cast("np.ndarray", np.sqrt((dog * dog).sum(2)))
 
 
 def _seed_colour(img: np.ndarray, grad: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     smooth = seeds & (grad <= np.percentile(grad[seeds], 50))
     pts = img[smooth].astype(np.float32)
     if len(pts) < 16:
-        return np.median(img[seeds], axis=0).astype(np.float32)
+        return cast("np.ndarray", np.median(img[seeds], axis=0).astype(np.float32))
     # Deterministic start (brightness terciles), one attempt: k-means++ would draw from OpenCV's
     # per-thread random state, so a photo's result would depend on what ran before it in the thread.
     order = np.argsort(pts.sum(1), kind="stable")
@@ -88,14 +88,14 @@ def _seed_colour(img: np.ndarray, grad: np.ndarray, seeds: np.ndarray) -> np.nda
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-3)
     _, labels, centres = cv2.kmeans(pts, 3, labels0, crit, 1, cv2.KMEANS_USE_INITIAL_LABELS)
     counts = np.bincount(labels.ravel(), minlength=3)
-    return centres[counts.argmax()].astype(np.float32)
+    return cast("np.ndarray", centres[counts.argmax()].astype(np.float32))
 
 
 def _align_plate(img: np.ndarray, plate: np.ndarray) -> np.ndarray:
     """Warp ``plate`` onto ``img`` (hand-held shots move) with ORB + RANSAC homography."""
     g1 = cv2.cvtColor((img * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
     g2 = cv2.cvtColor((plate * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    orb = cv2.ORB_create(2000)
+    orb = cv2.ORB.create(2000)
     k1, d1 = orb.detectAndCompute(g1, None)
     k2, d2 = orb.detectAndCompute(g2, None)
     if d1 is None or d2 is None or len(k1) < 12 or len(k2) < 12:
@@ -103,8 +103,8 @@ def _align_plate(img: np.ndarray, plate: np.ndarray) -> np.ndarray:
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(d2, d1)
     if len(matches) < 12:
         return plate
-    src = np.float32([k2[m.queryIdx].pt for m in matches])
-    dst = np.float32([k1[m.trainIdx].pt for m in matches])
+    src = np.array([k2[m.queryIdx].pt for m in matches], np.float32)
+    dst = np.array([k1[m.trainIdx].pt for m in matches], np.float32)
     hom, inliers = cv2.findHomography(src, dst, cv2.RANSAC, 3.0)
     if hom is None or inliers.sum() < 12:
         return plate
@@ -120,7 +120,7 @@ def _plate_model(blur: np.ndarray, plate_full: np.ndarray, hw: tuple[int, int]) 
     close = (np.abs(blur - plate).max(2) < 0.08).astype(np.float32)
     gain, density = fill_from(blur / np.maximum(plate, 1e-3), close, max(hw) / 8.0)
     gain = np.where(density[..., None] > 1e-3, np.clip(gain, 0.5, 2.0), 1.0)
-    return (plate * gain).astype(np.float32)
+    return cast("np.ndarray", (plate * gain).astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,8 @@ class BackdropKeyer:
 
     def analyse(self, image: Image) -> BackdropAnalysis:
         """Key ``image`` at the working resolution and return everything measured (see :class:`BackdropAnalysis`)."""
-        hw = working_size(*image.shape[:2], self.working_size)
+        h, w = image.shape[:2]
+        hw = working_size(h, w, self.working_size)
         small = resize(image, hw, cv2.INTER_AREA)
         blur = cv2.GaussianBlur(small, (0, 0), 0.8)
         grad = _gradient(blur)
@@ -274,8 +275,9 @@ class BackdropKeyer:
         grown = bg.astype(np.uint8)
         allow = allowed.astype(np.uint8)
         for _ in range(steps):
-            grown = cv2.dilate(grown, _K3) & allow
-        return grown.astype(bool) | bg
+            dilated: np.ndarray = cv2.dilate(grown, _K3)
+            grown = dilated & allow
+        return cast("np.ndarray", grown.astype(bool) | bg)
 
     @staticmethod
     def _enclosed_backdrop(bg: np.ndarray, score: np.ndarray, grad: np.ndarray, grad_limit: float, img: np.ndarray, model: np.ndarray) -> np.ndarray:

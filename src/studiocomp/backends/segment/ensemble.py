@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -127,7 +127,8 @@ class PersonEnsemble:
     def member_probabilities(self, image: Image) -> dict[str, np.ndarray]:
         """Each member's subject probability at the working size (h×w float32 in [0, 1], long side ``working_side``)."""
         img = checked_image(image)
-        hw = working_size(*img.shape[:2], self.working_side)
+        h, w = img.shape[:2]
+        hw = working_size(h, w, self.working_side)
         out: dict[str, np.ndarray] = {}
         for name, backend in self.members.items():
             small = backend.predict_alpha(img) if hasattr(backend, "predict_alpha") else backend.predict_probability(img)
@@ -159,7 +160,7 @@ class PersonEnsemble:
         """The mean subject probability at the photo's size (H×W float32 in [0, 1])."""
         img = checked_image(image)
         mean, _ = self.probability_small(img)
-        return np.clip(resize(mean, img.shape[:2], cv2.INTER_LINEAR), 0.0, 1.0)
+        return cast("np.ndarray", np.clip(resize(mean, img.shape[:2], cv2.INTER_LINEAR), 0.0, 1.0))
 
     def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
         """The H×W bool mask and the members' doubts (see :class:`~studiocomp.types.Assessed`)."""

@@ -25,7 +25,7 @@ class U2NetPSegmenter(OnnxSegmenter):
     size = 320
 
     def _predict(self, image: np.ndarray) -> np.ndarray:
-        x = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        x: np.ndarray = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
         x = (x / max(float(x.max()), 1e-6) - _MEAN) / _STD
         out = self._session.run(None, {self._input: np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32)})[0][0, 0]
         lo, hi = float(out.min()), float(out.max())

@@ -275,7 +275,7 @@ class ContactShadow:
         foot = np.zeros_like(a)
         foot[yc - band + 1 : yc + 1] = a[yc - band + 1 : yc + 1]
         # squash the feet 4× towards the contact line, a little below it
-        m = np.float32([[1.0, 0.0, 0.0], [0.0, 0.25, 0.75 * yc + 0.01 * height]])
+        m = np.array([[1.0, 0.0, 0.0], [0.0, 0.25, 0.75 * yc + 0.01 * height]], np.float32)
         pad = cv2.warpAffine(foot, m, (a.shape[1], a.shape[0]), flags=cv2.INTER_LINEAR)
         sigma = max(0.5, self.softness * height)
         pad = cv2.GaussianBlur(pad, (0, 0), sigma)
@@ -383,7 +383,7 @@ class CastShadow:
             dy = math.copysign(0.25 * self.depth, dy) if dy else -0.25 * self.depth
         cdx, cdy = length * dx, length * dy
         # (x, y) at height t = yc − y  →  (x + t·cdx, yc + t·cdy): an affine map
-        m = np.float32([[1.0, -cdx, cdx * yc], [0.0, -cdy, (1.0 + cdy) * yc]])
+        m = np.array([[1.0, -cdx, cdx * yc], [0.0, -cdy, (1.0 + cdy) * yc]], np.float32)
         solid = a * (np.arange(h, dtype=np.float32)[:, None] <= yc)
         heights = np.clip(yc - np.arange(h, dtype=np.float32), 0, None)[:, None] * solid
         warp = cv2.warpAffine(solid, m, (w, h), flags=cv2.INTER_LINEAR)

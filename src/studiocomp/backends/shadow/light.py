@@ -102,7 +102,7 @@ def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.n
     h, w = img.shape[:2]
     sh, sw = working_size(h, w, work_side)
     lin = srgb_to_linear(shrink_area(img, (sh, sw))).astype(np.float32)
-    lum = lin @ np.float32([0.2126, 0.7152, 0.0722])
+    lum = lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     logl = np.log(lum + _EPS)
     chrom = np.log(lin + _EPS) - logl[..., None]
     lm = cv2.GaussianBlur(logl, (0, 0), 1.5)
@@ -180,7 +180,6 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
     shown = np.zeros((h + 2, w + 2), np.float32)
     shown[1:-1, 1:-1] = ~hidden
     steps = np.array([_step(a, 1.0, depth) for a in _AZ], np.float32)  # per unit length
-    best = (-np.inf, 0, 0)
     scores = np.empty((_AZ.size, _L.size), np.float32)
     for j, length in enumerate(_L):
         cdx = steps[:, 0:1] * length
@@ -189,8 +188,8 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
         py = np.clip(np.rint(yc + t[None] * cdy).astype(np.int32) + 1, 0, h + 1)
         seen = shown[py, px].mean(axis=1)
         scores[:, j] = np.where(seen >= 0.4, pad[py, px].sum(axis=1) * np.abs(cdy[:, 0]), -np.inf)
-    i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    best = float(scores[i, j])
+    bi, bj = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    best = float(scores[bi, bj])
     if not best > 0:
         return None
     near = scores >= best - 0.02 * abs(best)
