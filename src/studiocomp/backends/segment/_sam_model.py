@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -81,7 +82,7 @@ class MLPBlock(nn.Module):
         self.act = act()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.lin2(self.act(self.lin1(x)))
+        return cast("torch.Tensor", self.lin2(self.act(self.lin1(x))))
 
 
 # ----------------------------------------------------------------------------- ViT image encoder
@@ -118,7 +119,7 @@ class ViTAttention(nn.Module):
         rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, rw)
         attn = (attn.view(-1, h, w, h, w) + rel_h[:, :, :, :, None] + rel_w[:, :, :, None, :]).view(-1, h * w, h * w)
         x = (attn.softmax(dim=-1) @ v).view(b, self.heads, h, w, -1).permute(0, 2, 3, 1, 4).reshape(b, h, w, -1)
-        return self.proj(x)
+        return cast("torch.Tensor", self.proj(x))
 
 
 class ViTBlock(nn.Module):
@@ -145,7 +146,7 @@ class ViTBlock(nn.Module):
         else:
             x = self.attn(x)
         x = shortcut + x
-        return x + self.mlp(self.norm2(x))
+        return cast("torch.Tensor", x + self.mlp(self.norm2(x)))
 
 
 class PatchEmbed(nn.Module):
@@ -154,7 +155,7 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(3, dim, 16, 16)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x).permute(0, 2, 3, 1)
+        return cast("torch.Tensor", self.proj(x).permute(0, 2, 3, 1))
 
 
 def _neck(cin: int, cout: int) -> nn.Sequential:
@@ -174,7 +175,7 @@ class ImageEncoderViT(nn.Module):
         x = self.patch_embed(x) + self.pos_embed
         for blk in self.blocks:
             x = blk(x)
-        return self.neck(x.permute(0, 3, 1, 2))
+        return cast("torch.Tensor", self.neck(x.permute(0, 3, 1, 2)))
 
 
 # ----------------------------------------------------------------------------- TinyViT image encoder (MobileSAM)
@@ -193,7 +194,7 @@ class TinyPatchEmbed(nn.Module):
         self.seq = nn.Sequential(Conv2dBN(3, dim // 2, 3, 2, 1), nn.GELU(), Conv2dBN(dim // 2, dim, 3, 2, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.seq(x)
+        return cast("torch.Tensor", self.seq(x))
 
 
 class MBConv(nn.Module):
@@ -235,10 +236,12 @@ class ConvLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for blk in self.blocks:
             x = blk(x)
-        return self.downsample(x)
+        return cast("torch.Tensor", self.downsample(x))
 
 
 class TinyAttention(nn.Module):
+    attention_bias_idxs: torch.Tensor  # a buffer (registered in __init__)
+
     def __init__(self, dim: int, key_dim: int, heads: int, resolution: tuple[int, int]) -> None:
         super().__init__()
         self.heads, self.key_dim, self.scale = heads, key_dim, key_dim**-0.5
@@ -262,7 +265,7 @@ class TinyAttention(nn.Module):
         q, k, v = self.qkv(self.norm(x)).view(b, n, self.heads, -1).split([self.key_dim, self.key_dim, self.d], dim=3)
         q, k, v = q.permute(0, 2, 1, 3), k.permute(0, 2, 1, 3), v.permute(0, 2, 1, 3)
         attn = (q @ k.transpose(-2, -1)) * self.scale + self.attention_biases[:, self.attention_bias_idxs]
-        return self.proj((attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, self.dh))
+        return cast("torch.Tensor", self.proj((attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, self.dh)))
 
 
 class TinyMlp(nn.Module):
@@ -273,7 +276,7 @@ class TinyMlp(nn.Module):
         self.fc2 = nn.Linear(hidden, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(F.gelu(self.fc1(self.norm(x))))
+        return cast("torch.Tensor", self.fc2(F.gelu(self.fc1(self.norm(x)))))
 
 
 class TinyViTBlock(nn.Module):
@@ -301,7 +304,7 @@ class TinyViTBlock(nn.Module):
             x = x.view(b, ph // ws, pw // ws, ws, ws, c).transpose(2, 3).reshape(b, ph, pw, c)[:, :h, :w].reshape(b, n, c)
         x = res + x
         x = self.local_conv(x.transpose(1, 2).reshape(b, c, h, w)).view(b, c, n).transpose(1, 2)
-        return x + self.mlp(x)
+        return cast("torch.Tensor", x + self.mlp(x))
 
 
 class BasicLayer(nn.Module):
@@ -338,13 +341,15 @@ class TinyViT(nn.Module):
         for layer in self.layers:
             x = layer(x)
         b, _, c = x.shape
-        return self.neck(x.view(b, self.out_size, self.out_size, c).permute(0, 3, 1, 2))
+        return cast("torch.Tensor", self.neck(x.view(b, self.out_size, self.out_size, c).permute(0, 3, 1, 2)))
 
 
 # ----------------------------------------------------------------------------- prompt encoder and mask decoder
 
 
 class PositionEmbeddingRandom(nn.Module):
+    positional_encoding_gaussian_matrix: torch.Tensor  # a buffer (registered in __init__)
+
     def __init__(self, num_pos_feats: int) -> None:
         super().__init__()
         self.register_buffer("positional_encoding_gaussian_matrix", torch.randn((2, num_pos_feats)))
@@ -376,6 +381,8 @@ class PromptEncoder(nn.Module):
 
     def forward(self, points: tuple[torch.Tensor, torch.Tensor] | None, boxes: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         parts = []
+        # the ModuleList of four nn.Embedding built in __init__ (torch types its items as Module)
+        point_embeddings = cast("Sequence[nn.Embedding]", self.point_embeddings)
         if points is not None:
             coords, labels = points
             coords = coords + 0.5
@@ -385,13 +392,13 @@ class PromptEncoder(nn.Module):
             emb = self.pe_layer.with_coords(coords, self.img_size)
             emb[labels == -1] = 0.0
             emb[labels == -1] += self.not_a_point_embed.weight
-            emb[labels == 0] += self.point_embeddings[0].weight
-            emb[labels == 1] += self.point_embeddings[1].weight
+            emb[labels == 0] += point_embeddings[0].weight
+            emb[labels == 1] += point_embeddings[1].weight
             parts.append(emb)
         if boxes is not None:
             corners = self.pe_layer.with_coords((boxes + 0.5).reshape(-1, 2, 2), self.img_size)
-            corners[:, 0, :] += self.point_embeddings[2].weight
-            corners[:, 1, :] += self.point_embeddings[3].weight
+            corners[:, 0, :] += point_embeddings[2].weight
+            corners[:, 1, :] += point_embeddings[3].weight
             parts.append(corners)
         sparse = torch.cat(parts, dim=1)
         dense = self.no_mask_embed.weight.reshape(1, -1, 1, 1).expand(sparse.shape[0], -1, self.embed_size, self.embed_size)
@@ -415,7 +422,7 @@ class Attention(nn.Module):
         attn = (q @ k.permute(0, 1, 3, 2)) / math.sqrt(q.shape[-1])
         out = attn.softmax(dim=-1) @ v
         b, h, n, c = out.shape
-        return self.out_proj(out.transpose(1, 2).reshape(b, n, h * c))
+        return cast("torch.Tensor", self.out_proj(out.transpose(1, 2).reshape(b, n, h * c)))
 
 
 class TwoWayBlock(nn.Module):

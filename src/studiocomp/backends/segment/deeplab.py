@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,6 +46,10 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
     torch = _torch()
     nn = torch.nn
     F = torch.nn.functional
+    # torch is imported lazily, so its classes are Any here (hence the ignore[misc] on the subclasses)
+    Module: Any = nn.Module
+    Sequential: Any = nn.Sequential
+    bn_eps, bn_momentum = 0.001, 0.01  # MobileNetV3's batch norm
 
     def conv_bn_act(cin: int, cout: int, k: int = 1, stride: int = 1, dilation: int = 1, groups: int = 1, act: Any = nn.ReLU, eps: float = 1e-5, momentum: float = 0.1) -> Any:
         layers = [
@@ -56,7 +60,7 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
             layers.append(act(inplace=True))
         return nn.Sequential(*layers)
 
-    class SqueezeExcitation(nn.Module):  # type: ignore[misc]
+    class SqueezeExcitation(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         def __init__(self, channels: int, squeeze: int) -> None:
             super().__init__()
             self.fc1 = nn.Conv2d(channels, squeeze, 1)
@@ -66,26 +70,25 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
             s = F.adaptive_avg_pool2d(x, 1)
             return x * F.hardsigmoid(self.fc2(F.relu(self.fc1(s))))
 
-    class InvertedResidual(nn.Module):  # type: ignore[misc]
+    class InvertedResidual(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         def __init__(self, cin: int, k: int, exp: int, cout: int, se: bool, hs: bool, stride: int, dilation: int) -> None:
             super().__init__()
             act = nn.Hardswish if hs else nn.ReLU
-            bn = {"eps": 0.001, "momentum": 0.01}
             self.use_res = stride == 1 and cin == cout
             layers = []
             if exp != cin:
-                layers.append(conv_bn_act(cin, exp, 1, act=act, **bn))
-            layers.append(conv_bn_act(exp, exp, k, 1 if dilation > 1 else stride, dilation, groups=exp, act=act, **bn))
+                layers.append(conv_bn_act(cin, exp, 1, act=act, eps=bn_eps, momentum=bn_momentum))
+            layers.append(conv_bn_act(exp, exp, k, 1 if dilation > 1 else stride, dilation, groups=exp, act=act, eps=bn_eps, momentum=bn_momentum))
             if se:
                 layers.append(SqueezeExcitation(exp, _make_divisible(exp // 4)))
-            layers.append(conv_bn_act(exp, cout, 1, act=None, **bn))
+            layers.append(conv_bn_act(exp, cout, 1, act=None, eps=bn_eps, momentum=bn_momentum))
             self.block = nn.Sequential(*layers)
 
         def forward(self, x: Any) -> Any:
             y = self.block(x)
             return x + y if self.use_res else y
 
-    class Bottleneck(nn.Module):  # type: ignore[misc]
+    class Bottleneck(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         expansion = 4
 
         def __init__(self, cin: int, planes: int, stride: int, dilation: int, downsample: Any) -> None:
@@ -104,7 +107,7 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
             y = self.bn3(self.conv3(y))
             return F.relu(y + (x if self.downsample is None else self.downsample(x)))
 
-    class ResNetTrunk(nn.Module):  # type: ignore[misc]
+    class ResNetTrunk(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         """ResNet-50 with layers 3 and 4 dilated (output stride 8), as torchvision's segmentation builders make it."""
 
         def __init__(self) -> None:
@@ -136,7 +139,7 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
             aux = self.layer3(x)
             return self.layer4(aux), aux
 
-    class MobileNetTrunk(nn.Sequential):  # type: ignore[misc]
+    class MobileNetTrunk(Sequential):  # type: ignore[misc]  # subclass of Any (lazy torch)
         """MobileNetV3-Large ``features`` with the last stage dilated (output stride 16)."""
 
         def __init__(self) -> None:
@@ -158,10 +161,9 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
                 (160, 5, 960, 160, True, True, 1, 2),
                 (160, 5, 960, 160, True, True, 1, 2),
             ]
-            bn = {"eps": 0.001, "momentum": 0.01}
-            layers = [conv_bn_act(3, 16, 3, 2, act=nn.Hardswish, **bn)]
+            layers = [conv_bn_act(3, 16, 3, 2, act=nn.Hardswish, eps=bn_eps, momentum=bn_momentum)]
             layers += [InvertedResidual(*c) for c in cfg]
-            layers.append(conv_bn_act(160, 960, 1, act=nn.Hardswish, **bn))
+            layers.append(conv_bn_act(160, 960, 1, act=nn.Hardswish, eps=bn_eps, momentum=bn_momentum))
             super().__init__(*layers)
 
         def forward(self, x: Any) -> Any:
@@ -172,7 +174,7 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
                     aux = x
             return x, aux
 
-    class ASPP(nn.Module):  # type: ignore[misc]
+    class ASPP(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         def __init__(self, cin: int, rates: tuple[int, int, int] = (12, 24, 36), cout: int = 256) -> None:
             super().__init__()
             convs = [conv_bn_act(cin, cout, 1)]
@@ -194,7 +196,7 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
         mid = cin // 4
         return nn.Sequential(nn.Conv2d(cin, mid, 3, padding=1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True), nn.Dropout(0.1), nn.Conv2d(mid, num_classes, 1))
 
-    class DeepLabV3(nn.Module):  # type: ignore[misc]
+    class DeepLabV3(Module):  # type: ignore[misc]  # subclass of Any (lazy torch)
         def __init__(self) -> None:
             super().__init__()
             if variant == "mobilenet_v3_large":
@@ -271,7 +273,7 @@ class DeepLabSegmenter:
         with self._lock, torch.inference_mode():
             logits = self._net(x)
             prob = torch.softmax(logits.float(), dim=1)[0, PERSON_CLASS].cpu().numpy()
-        return np.clip(cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+        return cast("np.ndarray", np.clip(cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0))
 
     def segment(self, image: Image) -> Mask:
         return self.probability(image) > self.threshold
