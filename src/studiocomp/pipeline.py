@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 
@@ -17,7 +17,13 @@ from .image import checked_image
 from .placement import Placement
 from .prepared import read_info
 from .registry import create
-from .types import STAGE_PROTOCOLS, Alpha, Assessed, Image, Mask, Matte, QualityWarning
+from .types import STAGE_PROTOCOLS, Alpha, Assessed, Compositor, Image, Mask, Matte, Matter, QualityWarning, Relighter, Segmenter, ShadowCaster
+
+if TYPE_CHECKING:
+    import PIL.Image
+
+SingleImage: TypeAlias = "str | os.PathLike[str] | np.ndarray | bytes | bytearray | memoryview | PIL.Image.Image"
+"""What :meth:`Pipeline.__call__` takes as one image (anything else iterable is a batch)."""
 
 __all__ = ["Pipeline", "PipelineResult", "PRESETS", "assess_mask"]
 
@@ -223,11 +229,11 @@ class Pipeline:
     def __init__(
         self,
         *,
-        segmenter: Any = None,
-        matter: Any = None,
-        relighter: Any = None,
-        shadow_caster: Any = None,
-        compositor: Any = "alpha-over",
+        segmenter: Segmenter | str | None = None,
+        matter: Matter | str | None = None,
+        relighter: Relighter | str | None = None,
+        shadow_caster: ShadowCaster | str | None = None,
+        compositor: Compositor | str | None = "alpha-over",
     ) -> None:
         given = {"segmenter": segmenter, "matter": matter, "relighter": relighter, "shadow_caster": shadow_caster, "compositor": compositor}
         self._stages: dict[str, Any] = {}
@@ -283,8 +289,11 @@ class Pipeline:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._stages.items())
         return f"Pipeline({inner})"
 
+    # a single image (a path string, an array) is itself iterable: the first overload wins, as at run time
     @overload
-    def __call__(self, image: Any, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...) -> PipelineResult: ...
+    def __call__(  # type: ignore[overload-overlap]
+        self, image: SingleImage, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...
+    ) -> PipelineResult: ...
     @overload
     def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...) -> Iterator[PipelineResult]: ...
 
@@ -417,7 +426,7 @@ class Pipeline:
             subject, subject_alpha = foreground, alpha
         finishing: dict[str, dict[str, float]] = {}
         relighter = self._stages.get("relighter")
-        if hasattr(relighter, "relight_reported"):  # reads the photo's own light, and says what it did
+        if relighter is not None and hasattr(relighter, "relight_reported"):  # reads the photo's own light, and says what it did
             subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha), subject, subject_alpha, bg)
         elif relighter is not None:
             subject = timed("relighter", relighter.relight, subject, subject_alpha, bg)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from .errors import StudiocompError, UnknownBackendError
-from .types import STAGE_PROTOCOLS
+from .types import STAGE_PROTOCOLS, Compositor, Matter, Relighter, Segmenter, ShadowCaster
 
 __all__ = ["KINDS", "register", "create", "list_backends"]
 
@@ -97,6 +97,20 @@ def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj  # type: ignore[no-any-return]
+
+
+@overload
+def create(kind: Literal["segmenter"], name: str, **options: Any) -> Segmenter: ...
+@overload
+def create(kind: Literal["matter"], name: str, **options: Any) -> Matter: ...
+@overload
+def create(kind: Literal["relighter"], name: str, **options: Any) -> Relighter: ...
+@overload
+def create(kind: Literal["shadow_caster"], name: str, **options: Any) -> ShadowCaster: ...
+@overload
+def create(kind: Literal["compositor"], name: str, **options: Any) -> Compositor: ...
+@overload
+def create(kind: str, name: str, **options: Any) -> Any: ...
 
 
 def create(kind: str, name: str, **options: Any) -> Any:

@@ -48,10 +48,10 @@ def _member(name: str, device: str, threads: int | None, weights: str | os.PathL
             raise InputError("members", "segmenters with a probability() method or matters with predict_alpha()", name)
         return backend
     if name in list_backends("matter"):
-        backend = create("matter", name, mask_margin=None, **opts)
-        if not hasattr(backend, "predict_alpha"):
+        matter = create("matter", name, mask_margin=None, **opts)
+        if not hasattr(matter, "predict_alpha"):
             raise InputError("members", "segmenters with a probability() method or matters with predict_alpha()", name)
-        return backend
+        return matter
     raise InputError("members", "names of neural segmenters or matters (selfie, u2netp, modnet, rvm)", repr(name))
 
 
