@@ -179,3 +179,29 @@ def test_light_wrap_brightens_the_edge_only() -> None:
         studiocomp.create("compositor", "matched", light_wrap=0.5)
     with pytest.raises(InputError, match="light_wrap"):
         studiocomp.create("compositor", "matched", light_wrap=3)
+
+
+def test_light_wrap_on_outline_tiles_equals_the_whole_window() -> None:
+    """The full-size wrap reads only tiles along the outline; it must give exactly what the whole window gives."""
+    import cv2
+
+    from studiocomp._ops import bounding_window
+
+    rng = np.random.default_rng(4)
+    h, w = 300, 260
+    blob = cv2.GaussianBlur((rng.random((h, w)) > 0.5).astype(np.float32), (0, 0), 12)
+    alpha = np.clip((blob - 0.5) * 25 + 0.5, 0, 1).astype(np.float32)
+    alpha[:, :3] = alpha[:, 3:4]  # the subject touches the frame: mirrored borders
+    bg = rng.random((h, w, 3), dtype=np.float32)
+    comp = studiocomp.create("compositor", "matched", light_wrap=0.25, wrap_radius=0.01)
+    win = bounding_window(alpha > 0)
+    sigma = comp.wrap_sigma(h)
+    idx, light, _ = comp._edge_light(alpha, bg, win, sigma)
+    whole, reach, region, scale, _ = comp._spill(alpha, bg, win)
+    assert scale == 1.0 and idx.size > 1000
+    r, c = np.divmod(idx, win[1].stop - win[1].start)
+    r, c = r + win[0].start - region[0].start, c + win[1].start - region[1].start
+    assert np.abs(light - whole[r, c]).max() <= 1e-6  # float32 rounding: cv2.pow on a tile vs the whole window
+    a_w = alpha[win]
+    expected = np.flatnonzero((a_w > 0) & ((a_w < 1) | (reach[win[0].start - region[0].start :, win[1].start - region[1].start :][: a_w.shape[0], : a_w.shape[1]] > 0.1)))
+    assert np.array_equal(np.sort(idx), expected)

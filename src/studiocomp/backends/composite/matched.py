@@ -180,8 +180,9 @@ class MatchedCompositor:
         cv2.copyTo(fg, (a_w >= 1.0).view(np.uint8), out[win])
         light_p, sigma = None, 0.0
         rows = np.flatnonzero((a_w >= 0.5).any(axis=1)) if self.light_wrap > 0.0 else np.zeros(0, np.intp)
-        if rows.size and self.wrap_sigma(int(rows[-1] - rows[0] + 1)) <= _FULL_SIZE_WRAP:
-            idx, light_p, sigma = self._edge_light(alpha, background, win, self.wrap_sigma(int(rows[-1] - rows[0] + 1)))
+        wrap = self.wrap_sigma(int(rows[-1] - rows[0] + 1)) if rows.size else 0.0
+        if 0.0 < wrap <= _FULL_SIZE_WRAP:  # the usual case: at full size, along the outline only
+            idx, light_p, sigma = self._edge_light(alpha, background, win, wrap)
         else:
             edge = (a_w > 0.0) & (a_w < 1.0)
             spill = self._spill(alpha, background, win) if rows.size else None
@@ -229,7 +230,7 @@ class MatchedCompositor:
         """(flat indices into the window of the pixels the wrap reaches, the spilt linear light there (N×3), σ) at full size.
 
         The spill S = G_σ ∗ (decode(B)·(1 − α)) and its reach G_σ ∗ (1 − α) are
-        those of :meth:`_spill` (the window grown by 4σ + 1, mirrored at its
+        those of :meth:`_spill` (to float32 rounding; the window grown by 4σ + 1, mirrored at its
         border), computed only on the tiles of 64×64 px that hold a pixel the
         wrap can reach (α > 0 within OpenCV's kernel radius of an α < 1 pixel),
         each grown by the kernel's radius: inside the subject 1 − α = 0, so the
