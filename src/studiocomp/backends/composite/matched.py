@@ -251,7 +251,8 @@ class MatchedCompositor:
         reachable[:rh, :rw] &= (a_r > 0.0).view(np.uint8)
         tiles = np.argwhere(reachable.reshape(reachable.shape[0] // t, t, -1, t).any(axis=(1, 3)))
         dy, dx, ww = win[0].start - r0, win[1].start - c0, win[1].stop - win[1].start
-        indices, lights = [np.zeros(0, np.intp)], [np.zeros((0, 3), np.float32)]
+        indices: list[np.ndarray] = [np.zeros(0, np.intp)]
+        lights: list[np.ndarray] = [np.zeros((0, 3), np.float32)]
         for ty, tx in tiles * t:
             gy0, gx0 = max(0, ty - margin), max(0, tx - margin)
             grown = (slice(gy0, min(rh, ty + t + margin)), slice(gx0, min(rw, tx + t + margin)))

@@ -92,7 +92,8 @@ def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float
         k = min(n - 1, max(0, int(np.floor(winsor * (n - 1)))))  # the "lower" quantile: an observed value
         cap = np.partition(lin, k, axis=0)[k]
         np.minimum(lin, cap, out=lin)
-    return np.mean(lin**p, axis=0) ** (1.0 / p)
+    e: np.ndarray = np.mean(lin**p, axis=0) ** (1.0 / p)
+    return e
 
 
 def _channel_rows(h: int, w: int) -> np.ndarray:
@@ -201,7 +202,7 @@ class IlluminantRelighter:
             return one, report
         e_ph = None
         if photo is not None and photo_alpha is not None:
-            ph, pw = working_size(*photo_alpha.shape, self.work_side)
+            ph, pw = working_size(photo_alpha.shape[0], photo_alpha.shape[1], self.work_side)
             # the whole photo, subject included: a studio backdrop is paper of any colour, black included, and
             # alone it reads as that colour of light (a black one made the subject 6-25x brighter on real
             # backgrounds); the subject's own highlights carry the light too, as the new scene's region does
@@ -260,7 +261,7 @@ class IlluminantRelighter:
             for x in range(0, 3 * ww, step_x):
                 block = src[y : y + _REMAP_ROWS, x : x + step_x]
                 bh, bw = block.shape
-                cv2.multiply(block, float(_CURVE - 1), dst=xs[:bh, :bw])
+                cv2.multiply(block, float(_CURVE - 1), dst=xs[:bh, :bw])  # type: ignore[call-overload]  # OpenCV takes a scalar as src2; its stubs list arrays only
                 cv2.remap(table, xs[:bh, :bw], rows[:bh, :bw], cv2.INTER_LINEAR, dst=dst[y : y + bh, x : x + bw], borderMode=cv2.BORDER_REPLICATE)
         cv2.copyTo(f_w, (a[win] <= 0.0).view(np.uint8), o_w)  # the background around the subject stays as it was
         return out, report
