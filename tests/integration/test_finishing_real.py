@@ -94,7 +94,7 @@ def test_the_subject_follows_a_change_of_light_on_real_backgrounds() -> None:
     cases, n = _following(studiocomp.create("relighter", "illuminant"), studiocomp.create("compositor", "matched"))
     assert n == 120
     failed = [c for c in cases if c[3] > 0.3]
-    assert len(failed) <= 8, failed
+    assert len(failed) <= 7, failed
     # every failure is a known one: a blue channel clipped beyond the estimate's reach, or a bound that holds the subject
     assert all((c[1] == "bgmatting_0001" and c[2] == "cool") or c[4] for c in failed), failed
     # the clipped bright scenes the plain estimate failed on now follow, the cool light on bgmatting_0001 excepted

@@ -72,7 +72,10 @@ def test_clipped_highlights_do_not_hold_the_estimate_back() -> None:
     assert np.allclose(ratio, gain, rtol=0.01)
     plain = shades_of_grey(lit) / shades_of_grey(bg)  # the plain estimate: the red gain is mostly lost to clipping
     assert plain[0] < 1.08
+    # the default: a robust white patch (p = inf, each channel's 95th percentile) below the clipped 7.5 %
+    white_patch = shades_of_grey(lit, p=float("inf"), winsor=0.9) / shades_of_grey(bg, p=float("inf"), winsor=0.9)
+    assert np.allclose(white_patch, gain, rtol=0.01)
     r = studiocomp.create("relighter", "illuminant")
-    assert r.winsor == 0.9 and r.relight_reported(bg, np.zeros(bg.shape[:2], np.float32), bg)[1]["bounded"] == 0.0
+    assert r.winsor == 0.95 and np.isinf(r.p) and r.relight_reported(bg, np.zeros(bg.shape[:2], np.float32), bg)[1]["bounded"] == 0.0
     with pytest.raises(studiocomp.InputError, match="winsor"):
         studiocomp.create("relighter", "illuminant", winsor=0.2)

@@ -11,16 +11,17 @@ ratio of the two to the subject as a von Kries gain, per channel, in linear ligh
 The illuminant estimate is the shades-of-grey estimate of Finlayson & Trezzi,
 "Shades of Gray and Colour Constancy", Proc. IS&T/SID Color Imaging Conference
 (CIC 12), 2004: e_c = (mean over pixels of v_c^p)^(1/p) on linear values v,
-which is grey world for p = 1 and white patch (max-RGB) as p → ∞; p = 4 is
-used (their best results lie at p ≈ 4–6; 4 followed known gains best on our real
-backgrounds). A camera clips bright pixels, and a brighter light clips more of
-them, which would make the estimate follow a change of light only in part; each
-channel is therefore winsorised at its 90th percentile first (see
-:func:`shades_of_grey`), which follows exactly as long as under 10 % of a
-channel is clipped (on the real backgrounds of
-``tests/integration/test_finishing_real.py``, 112 of 120 known changes of light
-are followed within 30 %; the rest: a scene with over 10 % of its blue clipped,
-and cases where the ``max_stops`` bound holds).
+which is grey world for p = 1 and white patch (max-RGB) as p → ∞. The default
+is the white-patch end, made robust: each channel's 95th percentile (Funt & Shi,
+"The rehabilitation of MaxRGB", CIC 18, 2010). Grey-world-like norms read the
+*content* of a scene as light (a dark sky, green grass); the bright end of each
+channel is what the light does to the brightest surfaces. A camera clips bright
+pixels, and a brighter light clips more of them; a percentile below the clipped
+fraction still scales exactly with a change of light (see :func:`shades_of_grey`).
+On the real backgrounds of ``tests/integration/test_finishing_real.py``, 113 of
+120 known changes of light are followed within 30 % (p = 4 with a 90th-percentile
+cap: 112); the rest: a scene with over 5 % of its blue clipped, and cases where
+the ``max_stops`` bound holds.
 
 A generated background (no sensor noise at all: a plain colour, a gradient, a
 preset) was not photographed under any light, so it says nothing about one: the
@@ -75,7 +76,8 @@ def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float
     region : H×W bool, optional
         Pixels that count (all when None).
     p : float
-        Minkowski norm: 1 is grey world, large values approach white patch.
+        Minkowski norm: 1 is grey world, large values approach white patch; ``inf`` is white patch
+        (with ``winsor``, the per-channel ``winsor``-quantile: a robust MaxRGB).
     winsor : float in (0, 1], optional
         Quantile at which each channel is capped (None or 1: no cap, the plain estimate).
 
@@ -91,7 +93,11 @@ def shades_of_grey(image: np.ndarray, region: np.ndarray | None = None, p: float
     if winsor is not None and winsor < 1.0:
         k = min(n - 1, max(0, int(np.floor(winsor * (n - 1)))))  # the "lower" quantile: an observed value
         cap = np.partition(lin, k, axis=0)[k]
+        if np.isinf(p):  # the p → ∞ limit of the capped mean: the cap itself (a robust white patch)
+            return np.asarray(cap, np.float64)
         np.minimum(lin, cap, out=lin)
+    if np.isinf(p):
+        return np.asarray(lin.max(axis=0), np.float64)
     e: np.ndarray = np.mean(lin**p, axis=0) ** (1.0 / p)
     return e
 
@@ -129,7 +135,12 @@ class IlluminantRelighter:
     strength : float in [0, 1]
         Fraction of the estimated change applied (in log terms). 1 follows the light fully.
     p : float ≥ 1
-        Shades-of-grey norm.
+        Shades-of-grey norm. The default, ``inf`` with ``winsor=0.95``, is a robust white patch (each
+        channel's 95th percentile; Funt & Shi, "The rehabilitation of MaxRGB", CIC 18, 2010): measured on
+        4 subjects × 10 real backgrounds it follows known warm/cool/dim changes of light in 113 of 120
+        cases (p = 4 with the 90th-percentile cap: 112) and reads less of a scene's content as light
+        (median |intensity change| 0.57 stop against 0.64; the rocket at dusk darkens a subject
+        1.6 stops, not 2.8).
     max_stops : float ≥ 0
         Largest intensity change, in stops (factors of 2).
     max_tint : float ≥ 1
@@ -137,7 +148,7 @@ class IlluminantRelighter:
     winsor : float in [0.5, 1]
         Quantile at which each channel is capped before the estimate (1: no cap):
         clipped highlights then do not bias it while they are under 1 − ``winsor``
-        of the pixels. 0.9 by default.
+        of the pixels. 0.95 by default.
     grow : float
         The background is read around where the subject stands: its bounding box
         grown by this fraction (see :func:`~studiocomp.backends.relight.match.reference_region`).
@@ -165,7 +176,7 @@ class IlluminantRelighter:
 
     uses_photo = True
 
-    def __init__(self, strength: float = 1.0, p: float = 4.0, max_stops: float = 4.0, max_tint: float = 3.0, grow: float = 0.5, work_side: int = 512, winsor: float = 0.9) -> None:
+    def __init__(self, strength: float = 1.0, p: float = float("inf"), max_stops: float = 4.0, max_tint: float = 3.0, grow: float = 0.5, work_side: int = 512, winsor: float = 0.95) -> None:
         if not (isinstance(strength, (int, float)) and 0.0 <= strength <= 1.0):
             raise InputError("strength", "a number in [0, 1]", repr(strength))
         if not (isinstance(p, (int, float)) and p >= 1.0):
