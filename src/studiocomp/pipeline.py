@@ -30,7 +30,10 @@ __all__ = ["Pipeline", "PipelineResult", "PRESETS", "assess_mask"]
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
 _FINISHING: dict[str, tuple[str, dict[str, Any]]] = {
-    "relighter": ("illuminant", {}),
+    # bounded to 1 stop and a 15 % tint: a single-image estimate also reads a scene's content as light (a blue
+    # video wall behind the subject turned sweaters lavender, a red-lit photo gave gains of 5-48x); the
+    # relighter's own defaults (4 stops, 3x) follow a change of light further, for those who want that
+    "relighter": ("illuminant", {"max_stops": 1.0, "max_tint": 1.15}),
     "shadow_caster": ("cast", {}),
     "compositor": ("matched", {}),
 }
