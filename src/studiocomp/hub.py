@@ -261,7 +261,8 @@ def _how_to_get(spec: ModelSpec) -> str:
     unset = " (or unset HF_HUB_OFFLINE)" if is_offline() else ""
     return (
         f"Fetch it once with internet access: `studiocomp models fetch {spec.name}`{unset}; or download {where} yourself and "
-        f"`studiocomp models import FILE` (then every preset finds it), or pass weights=PATH."
+        f"`studiocomp models import FILE` (then every preset finds it), or give it for one run: `--weights {spec.name}=FILE` "
+        f"on the command line, `weights=FILE` in Python."
     )
 
 

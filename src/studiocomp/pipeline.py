@@ -52,6 +52,25 @@ _TOUCH_FRACTION = 0.05
 _FILL_LIMIT = 0.9
 
 
+#: IoU between the segmenter's mask and the matter's alpha > 0.5 below which the two stages disagree
+_AGREEMENT_LIMIT = 0.85
+
+
+def _assess_agreement(mask: Mask, matte: Mask) -> list[QualityWarning]:
+    """``stage-disagreement`` when the segmenter's mask and the matter's alpha > 0.5 overlap by IoU < 0.85.
+
+    Two models that disagree that much mean one of them dropped or invented a region (MODNet
+    dropping a person of a group, a segmenter taking a desk for the person): uncertain either way.
+    """
+    union = np.count_nonzero(mask | matte)
+    if union == 0:
+        return []
+    iou = np.count_nonzero(mask & matte) / union
+    if iou >= _AGREEMENT_LIMIT:
+        return []
+    return [QualityWarning("stage-disagreement", f"the segmenter and the matter disagree on {1 - iou:.0%} of the subject (IoU {iou:.2f})", 1.0 - iou)]
+
+
 def assess_mask(mask: Mask) -> list[QualityWarning]:
     """The checks that hold for any segmenter: no subject, a subject filling the frame, or touching it on three sides.
 
@@ -414,6 +433,8 @@ class Pipeline:
         if mask is None:
             mask = alpha > 0.5
         warnings += assess_mask(alpha > 0.5)
+        if mask is not None and given_alpha is None and "matter" in self._stages and "segmenter" in self._stages:
+            warnings += _assess_agreement(mask, alpha > 0.5)
         bg = timed("background", resolve_background, background, h, w, fit)
         size = bg.shape[:2]
         info = read_info(background) if isinstance(background, (str, os.PathLike)) and os.path.isfile(background) else None

@@ -233,3 +233,32 @@ class TestHonestConfidence:
         assert (tmp_path / "out" / "canvas.png").exists()
         code = cli.main(["composite", str(src), "-o", str(tmp_path / "out2"), "--relight", "none", "--shadow", "none", "--progress", "off", "--fail-uncertain"])
         assert code == 1
+
+
+class TestStageAgreement:
+    """A segmenter and a matter that disagree strongly (MODNet dropping a person the segmenter found) put the result in doubt."""
+
+    class _Seg:
+        def segment(self, image: np.ndarray) -> np.ndarray:
+            m = np.zeros(image.shape[:2], bool)
+            m[10:90, 10:40] = True
+            m[10:90, 60:90] = True  # two people
+            return m
+
+    class _Mat:
+        def __init__(self, both: bool) -> None:
+            self.both = both
+
+        def matte(self, image: np.ndarray, mask: np.ndarray | None = None) -> studiocomp.Matte:
+            a = np.zeros(image.shape[:2], np.float32)
+            a[10:90, 10:40] = 1.0
+            if self.both:
+                a[10:90, 60:90] = 1.0
+            return studiocomp.Matte(alpha=a, foreground=image.copy())
+
+    def test_disagreement_is_uncertain_agreement_is_not(self) -> None:
+        image = np.full((100, 100, 3), 0.5, np.float32)
+        dropped = studiocomp.Pipeline(segmenter=self._Seg(), matter=self._Mat(both=False))(image)
+        assert dropped.uncertain and [w.code for w in dropped.warnings] == ["stage-disagreement"]
+        kept = studiocomp.Pipeline(segmenter=self._Seg(), matter=self._Mat(both=True))(image)
+        assert not kept.uncertain and kept.warnings == []
