@@ -298,6 +298,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     quality = getattr(args, "quality", 95)
     if not 1 <= quality <= 100:
         return _usage(f"--quality expects 1–100, got {quality}")
+    if getattr(args, "depth", "auto") == "16" and args.format not in ("png", "tif"):
+        return _usage(f"--depth 16 needs --format png or tif, not {args.format}")
     files, failures, not_images = _collect(args.inputs, args.recursive, exclude=out_dir)
     if not files and not failures:
         print("studiocomp: no input files found" + (f" ({len(not_images)} files that are not images)" if not_images else ""), file=sys.stderr)
@@ -350,7 +352,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     else:
                         if args.layers:
                             result.save_layers(dst.with_name(dst.stem + "_layers"), format=args.layers, depth=16)
-                        deep = suffix in (".png", ".tif") and source_bit_depth(src) >= 16  # 16-bit in, 16-bit out
+                        deep = args.depth == "16" or (args.depth == "auto" and suffix in (".png", ".tif") and source_bit_depth(src) >= 16)  # 16-bit in, 16-bit out
                         save_image(dst, result.composite, quality=quality, bit_depth=16 if deep else 8)
                     if doubts:
                         uncertain.append((str(src), doubts))
@@ -568,13 +570,14 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
         p.add_argument("--layers", choices=["png", "tiff"], help="also write background, shadow, subject and composite as 16-bit layers in NAME_layers/")
         p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
         p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1–100 (default: %(default)s)")
+        p.add_argument("--depth", default="auto", choices=["auto", "8", "16"], help="bits per channel of the composite: auto keeps a 16-bit input's depth in PNG/TIFF (default: %(default)s)")
         p.add_argument(
             "--fit",
             choices=["cover", "contain", "stretch", "none"],
             help="how an image background is fitted: cover crops, contain pads, none keeps its size (default: cover; none with --place)",
         )
     else:
-        p.set_defaults(fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, no_grain=False, no_sharpen=False, no_light_wrap=False)
+        p.set_defaults(depth="auto", fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, no_grain=False, no_sharpen=False, no_light_wrap=False)
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
     p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")

@@ -114,3 +114,10 @@ def test_python_dash_m() -> None:
     run = subprocess.run([sys.executable, "-m", "studiocomp", "--version"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.startswith("studiocomp ")
     assert cli.EXIT_USAGE == 2
+
+
+def test_depth_option(photo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d16"
+    assert main(["composite", str(photo), "-o", str(out), "--segmenter", KEYER, "--depth", "16", "--progress", "off"]) == 0
+    assert studiocomp.image.source_bit_depth(out / "shot.png") == 16  # an 8-bit photo, a 16-bit composite on request
+    assert main(["composite", str(photo), "-o", str(tmp_path / "j"), "--format", "jpg", "--depth", "16"]) == 2

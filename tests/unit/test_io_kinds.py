@@ -324,6 +324,21 @@ def test_degenerate_trimaps_are_errors() -> None:
         refine.closed_form(img, no_bg)
 
 
+def test_trimap_files_as_pymatting_users_pass_them(tmp_path: Path) -> None:
+    """Image and trimap given as files (uint8 0/128/255 PNGs): read in grey, and a degenerate one is still an error."""
+    img = photo(32, 32)
+    Image.fromarray(img).save(tmp_path / "image.png")
+    tri = np.full((32, 32), 128, np.uint8)
+    tri[:6], tri[-6:] = 0, 255
+    Image.fromarray(tri).save(tmp_path / "trimap.png")
+    alpha = refine.closed_form(tmp_path / "image.png", tmp_path / "trimap.png")
+    assert alpha.shape == (32, 32) and alpha[:6].max() == 0.0 and alpha[-6:].min() == 1.0
+    tri[-6:] = 128
+    Image.fromarray(tri).save(tmp_path / "no_fg.png")
+    with pytest.raises(InputError, match="no sure foreground"):
+        refine.closed_form(str(tmp_path / "image.png"), str(tmp_path / "no_fg.png"))
+
+
 @pytest.mark.parametrize("profile", [P3, ADOBE], ids=["p3", "adobe"])
 def test_wide_gamut_photo_composite_within_de00_2_in_a_colour_managed_viewer(tmp_path: Path, profile: bytes) -> None:
     """Issue 14's done-when: the composite, as a colour-managed viewer shows it, is within ΔE00 2 of the photo in the subject's interior.

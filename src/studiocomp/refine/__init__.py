@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,9 @@ def closed_form(image: Any, trimap: Any, *, scale: int = 2, eps: float = 1e-7) -
     ----------
     image : array or path-like accepted by :func:`studiocomp.as_image`
         The photo, H×W×3.
-    trimap : array
-        H×W: 1 sure foreground, 0 sure background, in between unknown.
+    trimap : array, path or bytes
+        H×W: 1 sure foreground, 0 sure background, in between unknown (uint8 0/128/255 too); an image
+        file is read in grey, as pymatting's ``load_image(path, "GRAY")`` does.
     scale : int
         The system is solved at ``1/scale`` of the photo's size and brought
         back along its edges; ``1`` solves at full size (slower, for small
@@ -62,6 +64,8 @@ def closed_form(image: Any, trimap: Any, *, scale: int = 2, eps: float = 1e-7) -
     from .solver import solve_alpha
 
     image = as_image(image)
+    if isinstance(trimap, (str, os.PathLike, bytes, bytearray, memoryview)):
+        trimap = as_image(trimap, name="trimap").mean(axis=2)
     tri = as_alpha(trimap, name="trimap", shape=image.shape[:2])
     if not (isinstance(scale, int) and 1 <= scale <= 8):
         raise InputError("scale", "an integer in 1–8", repr(scale))
