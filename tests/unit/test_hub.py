@@ -64,7 +64,7 @@ def test_offline_without_cache_fails_fast_and_says_what_to_do(tmp_path: Path) ->
     assert time.perf_counter() - t0 < 1.0
     msg = str(info.value)
     assert "DavG25/modnet-pretrained-models" in msg and "models/modnet_photographic_portrait_matting.onnx" in msg
-    assert "studiocomp models fetch modnet" in msg and "weights=PATH" in msg
+    assert "studiocomp models fetch modnet" in msg and "--weights modnet=FILE" in msg and "weights=FILE" in msg
 
 
 def test_backend_creation_fails_fast_offline(tmp_path: Path) -> None:
