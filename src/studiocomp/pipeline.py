@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
@@ -364,9 +364,13 @@ class Pipeline:
             fit = "cover" if place is None else "none"
         if _is_single(image):
             return self._run(image, background, fit, place, input_alpha)
-        if isinstance(image, Iterable):
-            return (self._run(item, background, fit, place, input_alpha) for item in image)
-        raise InputError("image", "a path, PIL image, array, or an iterable of those", type(image).__name__)
+        if isinstance(image, (Mapping, str)) or not isinstance(image, Iterable):
+            raise InputError("image", "a path, bytes, PIL image, array, or an iterable of those", type(image).__name__)
+        if isinstance(image, Sequence):  # a list or tuple is checked now, not when its bad item's turn comes
+            for i, item in enumerate(image):
+                if not _is_single(item):
+                    raise InputError(f"image[{i}]", "a path, bytes, PIL image or array", type(item).__name__)
+        return (self._run(item, background, fit, place, input_alpha) for item in image)
 
     def video(
         self,

@@ -143,3 +143,26 @@ def test_tiff_layers_have_unassociated_alpha_and_plain_compression(tmp_path: Pat
         assert page.tags["ExtraSamples"].value in (2, (2,))
         assert page.compression in (tifffile.COMPRESSION.ADOBE_DEFLATE, tifffile.COMPRESSION.NONE, tifffile.COMPRESSION.DEFLATE)
         assert page.asarray().dtype == np.uint16 and page.asarray().shape == (64, 48, 4)
+
+
+@pytest.mark.parametrize(("err", "words"), [(28, "No space left"), (30, "Read-only file system")])
+def test_full_disk_or_read_only_output_fails_that_file_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], err: int, words: str) -> None:
+    """A write that the file system refuses (ENOSPC, EROFS; root ignores permissions, so it is simulated) fails that file only."""
+    import studiocomp.image as image_module
+
+    src = tmp_path / "in"
+    for i in range(3):
+        _shot(src / f"s{i}.jpg", i)
+    real = image_module.atomic_write_bytes
+
+    def refuse(path: Path, data: bytes) -> Path:
+        if Path(path).stem == "s1":
+            raise OSError(err, os.strerror(err), str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(image_module, "atomic_write_bytes", refuse)
+    out = tmp_path / "out"
+    assert main(["cutout", str(src), "-o", str(out), "--progress", "off"]) == 1
+    errout = capsys.readouterr().err
+    assert "1 failed" in errout and words in errout and "s1.jpg" in errout
+    assert sorted(p.name for p in out.iterdir()) == ["s0.png", "s2.png"]

@@ -78,3 +78,11 @@ def test_cli_takes_a_transparent_input_as_the_cutout(transparent_png, tmp_path, 
     assert cli.main(["cutout", str(path), "-o", str(tmp_path / "out"), "--progress", "off"]) == 0
     _, saved = studiocomp.load_image(tmp_path / "out" / "cut.png", with_alpha=True)
     assert saved is not None and np.abs(saved - alpha).max() <= 2 / 255
+
+
+def test_bad_collections_are_refused_at_once() -> None:
+    pipe = studiocomp.Pipeline(segmenter=studiocomp.create("segmenter", "studio", prior=None))
+    with pytest.raises(studiocomp.InputError, match="image"):
+        pipe({"a": 1})
+    with pytest.raises(studiocomp.InputError, match=r"image\[1\]"):
+        pipe([np.zeros((8, 8, 3), np.float32), 3])  # not a lazy generator that fails on the second item
