@@ -230,6 +230,14 @@ def _batch_stages(args: argparse.Namespace, kind: str) -> tuple[dict[str, Any], 
     return stages, place
 
 
+def _batch_pipeline(args: argparse.Namespace, kind: str) -> tuple[Any, Any, Any]:
+    """The preset with the options' stages, the placement and the background; raises :class:`_Usage`."""
+    from .pipeline import Pipeline
+
+    stages, place = _batch_stages(args, kind)
+    return Pipeline.preset(args.preset, **stages), place, (args.background if kind == "composite" else "white")
+
+
 def _save_mask(path: Path, result: Any) -> Path:
     """The cut-out's alpha as a 16-bit grey PNG (white = subject), in the photo's coordinates."""
     from .image import save_image
@@ -242,7 +250,6 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     import tempfile
 
     from .image import save_image
-    from .pipeline import Pipeline
 
     if len(args.inputs) != 1:
         return _usage("'-' (stdin) and '-o -' (stdout) take exactly one input")
@@ -255,11 +262,9 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     else:
         data, name = Path(source), Path(source).stem
     try:
-        stages, place = _batch_stages(args, kind)
+        pipe, place, background = _batch_pipeline(args, kind)
     except _Usage as exc:
         return _usage(str(exc))
-    pipe = Pipeline.preset(args.preset, **stages)
-    background = args.background if kind == "composite" else "white"
     try:
         result = pipe(data, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
     except StudiocompError as exc:
@@ -287,7 +292,6 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     from . import save_image
     from ._atomic import remove_orphans
     from .image import source_bit_depth
-    from .pipeline import Pipeline
     from .progress import Progress
 
     if "-" in args.inputs or args.output == "-":
@@ -314,11 +318,9 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             failures.append((str(src), f"its output {targets[src]} would also be written by {others} (rename one, or run them separately)"))
     files = [(f, base) for f, base in files if f not in colliding]
     try:
-        stages, place = _batch_stages(args, kind)
+        pipe, place, background = _batch_pipeline(args, kind)
     except _Usage as exc:
         return _usage(str(exc))
-    pipe = Pipeline.preset(args.preset, **stages)
-    background = args.background if kind == "composite" else "white"
     if kind == "composite":  # a bad --background is one usage error, before the first image
         from .backgrounds import resolve_background
 

@@ -100,16 +100,10 @@ def evaluate_clip(
     from PIL import Image
 
     from .io import open_video
-    from .stream import temporal_matter
-    from .track import SubjectTracker
+    from .stream import fresh_clip_stages
 
     mask_files = sorted(p for p in Path(masks).iterdir() if p.suffix.lower() == ".png")
-    m = temporal_matter(matter, stabilise=stabilise)
-    if hasattr(m, "reset"):
-        m.reset()
-    tracker = track if isinstance(track, SubjectTracker) else (SubjectTracker() if track else None)
-    if tracker is not None:
-        tracker.reset()
+    m, tracker = fresh_clip_stages(matter, stabilise, track)
     alphas: list[np.ndarray] = []
     gts: list[np.ndarray] = []
     with open_video(frames) as reader:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from typing_extensions import Self
 
 from ..errors import BackendUnavailableError, InputError
 
@@ -264,7 +265,26 @@ def _temp_path(target: Path, *, folder: bool = False) -> Path:
     return Path(tmp)
 
 
-class VideoWriter:
+class _Committing:
+    """A writer as a context manager: :meth:`close` (commit: the output appears) on success, :meth:`abort` on an error."""
+
+    def close(self) -> Path:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoWriter(_Committing):
     """Encode frames into a video file, atomically; optionally carry the audio of a source clip.
 
     Parameters
@@ -338,15 +358,6 @@ class VideoWriter:
             self._audio = _AudioCarrier(av, audio_from, self._out, suffix)
         self.frames = 0
         self._closed = False
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def write(self, rgb: np.ndarray, t: float | None = None) -> None:
         """Encode one H×W×3 (or ×4 with ``alpha``) uint8 frame shown at ``t`` seconds (default: frame index / fps)."""
@@ -466,7 +477,7 @@ class _AudioCarrier:
             self._in = None
 
 
-class FrameFolderWriter:
+class FrameFolderWriter(_Committing):
     """Write frames as numbered PNGs (``00000.png`` …) into a folder, atomically.
 
     Frames go into a temporary folder beside ``path``, which replaces ``path``
@@ -481,15 +492,6 @@ class FrameFolderWriter:
         self._tmp = _temp_path(self.path, folder=True)
         self.frames = 0
         self._closed = False
-
-    def __enter__(self) -> FrameFolderWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def write(self, arr: np.ndarray, t: float | None = None) -> None:
         from PIL import Image as PILImage

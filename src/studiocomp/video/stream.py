@@ -106,6 +106,20 @@ def _u8(x: np.ndarray) -> np.ndarray:
     return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def fresh_clip_stages(matter: Any, stabilise: bool | None, track: Any) -> tuple[Any, Any]:
+    """The clip's matter (made steady: :func:`temporal_matter`) and subject tracker, both reset for a new clip.
+
+    ``track`` is a :class:`~studiocomp.video.track.SubjectTracker`, True (a default one) or False/None (none).
+    """
+    m = temporal_matter(matter, stabilise=stabilise)
+    if hasattr(m, "reset"):
+        m.reset()
+    tracker = track if isinstance(track, SubjectTracker) else (SubjectTracker() if track else None)
+    if tracker is not None:
+        tracker.reset()
+    return m, tracker
+
+
 def run(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
@@ -179,12 +193,7 @@ def run(
     stages: dict[str, Any] = pipeline.components if pipeline is not None else {}
     if matter is None and pipeline is not None:
         matter = stages.get("matter") or stages.get("segmenter")
-    m = temporal_matter(matter, stabilise=stabilise)
-    if hasattr(m, "reset"):
-        m.reset()
-    tracker = track if isinstance(track, SubjectTracker) else (SubjectTracker() if track else None)
-    if tracker is not None:
-        tracker.reset()
+    m, tracker = fresh_clip_stages(matter, stabilise, track)
     relighter, caster = stages.get("relighter"), stages.get("shadow_caster")
     compositor = stages.get("compositor")
     reader = open_video(src, fps=fps)
