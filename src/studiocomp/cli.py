@@ -131,10 +131,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _describe_failure(exc: BaseException) -> str:
-    """A one-line cause for any per-file failure."""
+def _describe_failure(exc: BaseException, src: Path | None = None) -> str:
+    """A one-line cause for any per-file failure (without repeating the file's own path, which the line starts with)."""
     if isinstance(exc, StudiocompError):
-        return str(exc)
+        text = str(exc)
+        return text[len(f"{src}: ") :] if src is not None and text.startswith(f"{src}: ") else text
     if isinstance(exc, MemoryError):
         return "out of memory (try a smaller image, or set STUDIOCOMP_MAX_PIXELS lower)"
     if isinstance(exc, OSError):
@@ -361,7 +362,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     else:
                         done += 1
                 except Exception as exc:  # every per-file failure is reported and the batch goes on
-                    failures.append((str(src), _describe_failure(exc)))
+                    failures.append((str(src), _describe_failure(exc, src)))
                 finally:
                     bar.advance(src.name)
         except KeyboardInterrupt:
@@ -511,6 +512,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
         print(f"{label}: {path} ({check}; {'linked to' if args.link else 'copied from'} {file})")
         return EXIT_OK
     specs = [hub.get_spec(n) for n in args.names]  # unknown names: usage error before any download
+    if not specs and action == "verify":  # verify with no names: every model, cache only
+        specs = list(hub.list_models())
     if not specs:
         print("studiocomp: error: name at least one model (see: studiocomp models)", file=sys.stderr)
         return EXIT_USAGE
@@ -740,7 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         choices=["list", "fetch", "verify", "import"],
-        help="list (default), fetch (download if needed, check sha256), verify (cache only) or import FILE [NAME] (check the sha256, put the file where fetch finds it)",
+        help="list (default), fetch (download if needed, check sha256), verify (cache only; all when none is named) or import FILE [NAME] (check the sha256, put it where fetch finds it)",
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify; FILE [NAME] for import")
     p.add_argument("--link", action="store_true", help="import: link to FILE instead of copying it (FILE must stay where it is)")

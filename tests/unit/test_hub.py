@@ -91,6 +91,10 @@ def test_models_cli(hub_cache: Path, capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert "selfie" in out and "sha256 ok" in out
     assert main(["models", "verify", "selfie"]) == 0
+    capsys.readouterr()
+    assert main(["models", "verify"]) == 1  # every model, cache only: the seeded ones pass, the ones not here fail
+    out, err = capsys.readouterr()
+    assert "selfie" in out and "modnet" in out and "sam-vit-b: FAILED" in err
     assert main(["models", "fetch", "nope"]) == 2
     assert HUB_CACHE.exists()
 
