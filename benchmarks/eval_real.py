@@ -46,12 +46,14 @@ SUITES = ("studio22", "studio22-grey", "groups", "pfcn", "studio_synth")
 
 
 def _seed_hub() -> None:
-    """Lay ../shared/weights out as a hub cache (links, no copies) and force offline mode, as the tests do."""
-    sys.path.insert(0, str(REPO / "tests"))
-    # the one place that knows the hub cache layout; importing it sets HF_HUB_OFFLINE=1 and a fresh HF_HUB_CACHE
-    from conftest import HUB_CACHE, seed_hub_cache
+    """Link ../shared/weights into a fresh hub cache (``hub.import_file`` names each file by its sha256), offline."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    cache = tempfile.mkdtemp(prefix="studiocomp-eval-hub-")
+    os.environ["HF_HUB_CACHE"] = cache  # before huggingface_hub is imported
+    from studiocomp import hub
 
-    seed_hub_cache(HUB_CACHE)
+    for path in sorted((SHARED / "weights").rglob("*.onnx")):
+        hub.import_file(path, cache_dir=cache, link=True)
 
 
 def _grey(image):  # type: ignore[no-untyped-def]

@@ -154,10 +154,11 @@ class _Usage(Exception):
     """A bad option found while building the pipeline: a usage error, before any work."""
 
 
-def parse_stage(kind: str, text: str) -> Any:
+def parse_stage(kind: str, text: str, **extra: Any) -> Any:
     """A stage from ``NAME[:key=value,...]`` (``none`` drops the stage); values are Python literals or plain strings.
 
-    ``matched:grain=False,light_wrap=0`` creates ``create("compositor", "matched", grain=False, light_wrap=0)``.
+    ``matched:grain=False,light_wrap=0`` creates ``create("compositor", "matched", grain=False, light_wrap=0)``;
+    ``extra`` options (from other command-line flags) are added to those in ``text``.
 
     Raises
     ------
@@ -183,7 +184,7 @@ def parse_stage(kind: str, text: str) -> Any:
             options[key.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             options[key.strip()] = value.strip()
-    return create(kind, name, **options)
+    return create(kind, name, **(options | extra))
 
 
 def _batch_stages(args: argparse.Namespace, kind: str) -> tuple[dict[str, Any], Any]:
@@ -211,15 +212,10 @@ def _batch_stages(args: argparse.Namespace, kind: str) -> tuple[dict[str, Any], 
         light = {"azimuth": azimuth, "elevation": elevation}
     shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
     if shadow is not None:
-        if light and shadow.partition(":")[0] == "cast":
-            shadow += (":" if ":" not in shadow else ",") + ",".join(f"{k}={v}" for k, v in light.items())
-        stages["shadow_caster"] = parse_stage("shadow_caster", shadow)
+        stages["shadow_caster"] = parse_stage("shadow_caster", shadow, **(light if shadow.partition(":")[0] == "cast" else {}))
     off = ({"grain": False} if args.no_grain else {}) | ({"sharpness": False} if args.no_sharpen else {}) | ({"light_wrap": 0.0} if args.no_light_wrap else {})
     if args.compositor is not None or off:  # the presets' compositor with those steps off
-        spec = args.compositor or "matched"
-        if off and spec.partition(":")[0] != "none":
-            spec += (":" if ":" not in spec else ",") + ",".join(f"{k}={v}" for k, v in off.items())
-        stages["compositor"] = parse_stage("compositor", spec)
+        stages["compositor"] = parse_stage("compositor", args.compositor or "matched", **off)
     if args.place is not None or args.horizon is not None:
         from .placement import Placement
 
