@@ -17,132 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ._version import __version__
 from .errors import StudiocompError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".apng"}
-
-
-def _collect(inputs: Sequence[str], recursive: bool, exclude: Path | None = None) -> tuple[list[tuple[Path, Path | None]], list[tuple[str, str]], list[str]]:
-    """Files to process, problems found while looking, and non-image files passed over.
-
-    Returns ``(files, problems, not_images)``: ``files`` are ``(path, folder
-    given)`` pairs (``None`` for a file named directly), so outputs can mirror
-    the path relative to that folder; ``problems`` are ``(input, reason)`` for
-    inputs that do not exist, broken symbolic links, link loops, unreadable
-    folders and folders named like images; ``not_images`` are files in a
-    folder whose suffix is not an image's. Hidden names (``.name``) and the
-    ``exclude`` folder (the output folder, so earlier outputs are never taken
-    as inputs) are passed over.
-    """
-    files: list[tuple[Path, Path | None]] = []
-    problems: list[tuple[str, str]] = []
-    not_images: list[str] = []
-    skip = exclude.resolve() if exclude is not None else None
-
-    def walk(folder: Path, base: Path, seen: set[tuple[int, int]]) -> None:
-        try:
-            st = folder.stat()
-            if (st.st_dev, st.st_ino) in seen:
-                problems.append((str(folder), "a symbolic link loop (folder already visited)"))
-                return
-            seen = seen | {(st.st_dev, st.st_ino)}
-            entries = sorted(folder.iterdir())
-        except OSError as exc:
-            problems.append((str(folder), f"unreadable folder ({exc.strerror or exc})"))
-            return
-        for f in entries:
-            if f.name.startswith("."):
-                continue
-            try:
-                if not f.exists():
-                    problems.append((str(f), "a broken symbolic link"))
-                    continue
-                is_dir = f.is_dir()
-            except OSError as exc:  # ELOOP: a link that points to itself
-                problems.append((str(f), f"a symbolic link loop ({exc.strerror or exc})"))
-                continue
-            if is_dir:
-                if skip is not None and f.resolve() == skip:
-                    continue
-                if recursive:
-                    walk(f, base, seen)
-                elif f.suffix.lower() in _IMAGE_SUFFIXES:
-                    problems.append((str(f), "a folder named like an image"))
-                continue
-            if not f.is_file():
-                problems.append((str(f), "not a regular file"))
-            elif f.suffix.lower() in _IMAGE_SUFFIXES:
-                files.append((f, base))
-            else:
-                not_images.append(str(f))
-
-    for raw in inputs:
-        p = Path(raw)
-        try:
-            if p.is_dir():
-                walk(p, p, set())
-            elif p.is_file():
-                files.append((p, None))
-            elif p.is_symlink():
-                problems.append((raw, "a broken symbolic link"))
-            else:
-                problems.append((raw, "no such file or folder"))
-        except OSError as exc:
-            problems.append((raw, f"{exc.strerror or exc}"))
-    return files, problems, not_images
-
-
-def _output_paths(files: list[tuple[Path, Path | None]], out_dir: Path, suffix: str) -> tuple[dict[Path, Path], list[list[Path]]]:
-    """One output per input, mirroring its path relative to the folder given, and the collisions.
-
-    Inputs in one folder that share a stem keep their extension
-    (``a.jpg`` → ``a-jpg.png``). Returns ``(targets, collisions)``: each
-    collision lists the inputs that would write the same output file
-    (compared case-insensitively, as on macOS and Windows).
-    """
-    stems: dict[tuple[Path, str], int] = {}
-    rels: list[tuple[Path, Path]] = []
-    for f, base in files:
-        rel = f.relative_to(base) if base is not None else Path(f.name)
-        rels.append((f, rel))
-        key = (rel.parent, rel.stem.lower())
-        stems[key] = stems.get(key, 0) + 1
-    out: dict[Path, Path] = {}
-    by_target: dict[str, list[Path]] = {}
-    for f, rel in rels:
-        stem = rel.stem if stems[(rel.parent, rel.stem.lower())] == 1 else f"{rel.stem}-{rel.suffix.lstrip('.')}"
-        dst = out_dir / rel.parent / f"{stem}{suffix}"
-        out[f] = dst
-        by_target.setdefault(str(dst).lower(), []).append(f)
-    collisions = [srcs for srcs in by_target.values() if len(srcs) > 1]
-    return out, collisions
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _describe_failure(exc: BaseException, src: Path | None = None) -> str:
-    """A one-line cause for any per-file failure (without repeating the file's own path, which the line starts with)."""
-    if isinstance(exc, StudiocompError):
-        text = str(exc)
-        return text[len(f"{src}: ") :] if src is not None and text.startswith(f"{src}: ") else text
-    if isinstance(exc, MemoryError):
-        return "out of memory (try a smaller image, or set STUDIOCOMP_MAX_PIXELS lower)"
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{type(exc).__name__}: {exc.strerror or exc}{where}"
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__module__.split('.')[0]}.{type(exc).__name__}: {text[:300]}"
 
 
 def _usage(message: str) -> int:
@@ -235,17 +113,11 @@ def _batch_pipeline(args: argparse.Namespace, kind: str) -> tuple[Any, Any, Any]
     return Pipeline.preset(args.preset, **stages), place, (args.background if kind == "composite" else "white")
 
 
-def _save_mask(path: Path, result: Any) -> Path:
-    """The cut-out's alpha as a 16-bit grey PNG (white = subject), in the photo's coordinates."""
-    from .image import save_image
-
-    return save_image(path, np.repeat(result.alpha[..., None], 3, axis=2), bit_depth=16)
-
-
 def _run_stream(args: argparse.Namespace, kind: str) -> int:
     """One image from stdin (``-``) or a file, to stdout (``-o -``) or a folder: for shell pipes."""
     import tempfile
 
+    from .batch import save_mask
     from .image import save_image
 
     if len(args.inputs) != 1:
@@ -271,7 +143,7 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{name}{suffix}" if args.output == "-" else Path(args.output) / f"{name}{suffix}"
         if args.only_mask:
-            _save_mask(out, result)
+            save_mask(out, result)
         elif kind == "cutout":
             save_image(out, result.foreground, result.alpha)
         else:
@@ -286,9 +158,8 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
 
 
 def _run_batch(args: argparse.Namespace, kind: str) -> int:
-    from . import save_image
     from ._atomic import remove_orphans
-    from .image import source_bit_depth
+    from .batch import BatchOptions, plan, process_file
     from .progress import Progress
 
     if "-" in args.inputs or args.output == "-":
@@ -301,19 +172,11 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
         return _usage(f"--quality expects 1–100, got {quality}")
     if getattr(args, "depth", "auto") == "16" and args.format not in ("png", "tif"):
         return _usage(f"--depth 16 needs --format png or tif, not {args.format}")
-    files, failures, not_images = _collect(args.inputs, args.recursive, exclude=out_dir)
-    if not files and not failures:
-        print("studiocomp: no input files found" + (f" ({len(not_images)} files that are not images)" if not_images else ""), file=sys.stderr)
-        return EXIT_USAGE
     suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
-    targets, collisions = _output_paths(files, out_dir, suffix)
-    # found before any work: each input of a collision fails (nothing of it is written), the others go on
-    colliding = {src for srcs in collisions for src in srcs}
-    for srcs in collisions:
-        for src in srcs:
-            others = ", ".join(str(o) for o in srcs if o != src)
-            failures.append((str(src), f"its output {targets[src]} would also be written by {others} (rename one, or run them separately)"))
-    files = [(f, base) for f, base in files if f not in colliding]
+    batch = plan(args.inputs, out_dir, suffix=suffix, recursive=args.recursive)
+    if not batch.jobs and not batch.failures:
+        print("studiocomp: no input files found" + (f" ({len(batch.not_images)} files that are not images)" if batch.not_images else ""), file=sys.stderr)
+        return EXIT_USAGE
     try:
         pipe, place, background = _batch_pipeline(args, kind)
     except _Usage as exc:
@@ -325,45 +188,57 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             resolve_background(background, 16, 16, "cover")
         except StudiocompError as exc:
             return _usage(f"--background: {exc}")
+    options = BatchOptions(
+        kind=kind,  # type: ignore[arg-type]
+        background=background,
+        fit=args.fit,
+        place=place,
+        input_alpha=args.input_alpha,
+        only_mask=args.only_mask,
+        layers=getattr(args, "layers", None),
+        depth=getattr(args, "depth", "auto"),
+        quality=quality,
+        skip_existing=args.skip_existing,
+    )
     remove_orphans(out_dir)  # temporary files of earlier runs that were killed mid-write
+    failures = list(batch.failures)
     done = skipped = 0
     uncertain: list[tuple[str, str]] = []
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
     interrupted = False
-    inputs = [f for f, _ in files]
-    with Progress(len(inputs), kind, enabled=show) as bar:
+    with Progress(len(batch.jobs), kind, enabled=show) as bar:
         try:
-            for src in inputs:
-                dst = targets[src]
-                try:
-                    if _same_file(src, dst) or any(_same_file(f, dst) for f in inputs):
-                        raise StudiocompError(f"output {dst} would overwrite an input; choose another --output folder")
-                    if dst.exists() and args.skip_existing:
-                        skipped += 1
-                        continue
-                    result = pipe(src, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
-                    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
-                    if args.only_mask:
-                        _save_mask(dst.with_suffix(".png"), result)
-                    elif kind == "cutout":
-                        save_image(dst, result.foreground, result.alpha)
-                    else:
-                        if args.layers:
-                            result.save_layers(dst.with_name(dst.stem + "_layers"), format=args.layers, depth=16)
-                        deep = args.depth == "16" or (args.depth == "auto" and suffix in (".png", ".tif") and source_bit_depth(src) >= 16)  # 16-bit in, 16-bit out
-                        save_image(dst, result.composite, quality=quality, bit_depth=16 if deep else 8)
-                    if doubts:
-                        uncertain.append((str(src), doubts))
-                    else:
-                        done += 1
-                except Exception as exc:  # every per-file failure is reported and the batch goes on
-                    failures.append((str(src), _describe_failure(exc, src)))
-                finally:
-                    bar.advance(src.name)
+            for job in batch.jobs:
+                outcome = process_file(pipe, job.source, job.output, options)
+                if outcome.status == "failed":
+                    failures.append((outcome.source, outcome.reason))
+                elif outcome.status == "uncertain":
+                    uncertain.append((outcome.source, outcome.reason))
+                elif outcome.status == "skipped":
+                    skipped += 1
+                else:
+                    done += 1
+                bar.advance(job.source.name)
         except KeyboardInterrupt:
             interrupted = True
     elapsed = time.perf_counter() - started
+    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain)
+
+
+def _report(
+    kind: str,
+    out_dir: Path,
+    elapsed: float,
+    done: int,
+    skipped: int,
+    uncertain: list[tuple[str, str]],
+    failures: list[tuple[str, str]],
+    not_images: list[str],
+    interrupted: bool,
+    fail_uncertain: bool,
+) -> int:
+    """Print a folder run's summary and per-file lines on stderr; returns the exit status."""
     print(
         f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there), "
         f"{len(not_images)} skipped (not images) in {elapsed:.1f} s → {out_dir}",
@@ -378,7 +253,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     if interrupted:
         print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if failures or (uncertain and args.fail_uncertain) else EXIT_OK
+    return EXIT_FAILED if failures or (uncertain and fail_uncertain) else EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

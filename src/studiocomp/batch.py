@@ -1,0 +1,436 @@
+"""Folder runs: find the inputs, name one output per input, process each file on its own.
+
+The command line (``studiocomp composite|cutout``) and the Dask scale-out both
+go through these functions, so a file gives the same output, and a bad file the
+same failure, wherever it is processed::
+
+    from studiocomp import Pipeline
+    from studiocomp.batch import BatchOptions, plan, process_file
+
+    batch = plan(["photos/"], "out/", suffix=".png")
+    pipe = Pipeline.preset("studio")
+    for job in batch.jobs:
+        outcome = process_file(pipe, job.source, job.output, BatchOptions(kind="composite", background="grey"))
+        print(outcome.status, outcome.source, outcome.reason)
+
+A file's failure never stops the run: :func:`process_file` returns a
+``"failed"`` :class:`FileOutcome` with a one-line cause (:func:`describe_failure`).
+Every output is written atomically (a reader sees the old file or the complete
+new one), so an interrupted run leaves no half-written image.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from .errors import StudiocompError
+
+if TYPE_CHECKING:
+    from .backgrounds import Fit
+    from .pipeline import InputAlpha, Pipeline, PipelineResult
+    from .placement import Placement
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "BatchOptions",
+    "BatchPlan",
+    "FileOutcome",
+    "Job",
+    "describe_failure",
+    "find_inputs",
+    "output_paths",
+    "plan",
+    "process_file",
+    "save_mask",
+    "write_result",
+]
+
+IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".apng"})
+"""File suffixes (lower case) a folder run takes as images; other files are listed as skipped."""
+
+Status = Literal["written", "uncertain", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input file and the output file it is written to."""
+
+    source: Path
+    output: Path
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a folder run will do, found before any work.
+
+    Attributes
+    ----------
+    jobs : list of Job
+        The files to process, in a stable (sorted) order.
+    failures : list of (str, str)
+        ``(input, reason)`` for inputs that fail before any work: missing files,
+        broken links, link loops, unreadable folders, output-name collisions and
+        outputs that would overwrite an input. Nothing is written for them.
+    not_images : list of str
+        Files in a given folder whose suffix is not in :data:`IMAGE_SUFFIXES`.
+    """
+
+    jobs: list[Job]
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    not_images: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How each file of a folder run is processed and written (the CLI's batch options).
+
+    Attributes
+    ----------
+    kind : {"composite", "cutout"}
+        ``composite`` writes the composite; ``cutout`` an RGBA PNG (the
+        pipeline's foreground and alpha).
+    background : Any
+        The composite's background (see :func:`studiocomp.backgrounds.resolve_background`);
+        ignored for a cut-out.
+    fit, place, input_alpha :
+        Passed to :meth:`studiocomp.Pipeline.__call__`.
+    only_mask : bool
+        Write only the alpha, as a 16-bit grey PNG (white = subject), to the
+        output path with the suffix ``.png``.
+    layers : {"png", "tiff"} or None
+        Also write the composite's layers into ``NAME_layers/`` (16-bit).
+    depth : {"auto", "8", "16"}
+        Bits per channel of a composite; ``auto`` keeps a 16-bit input's depth
+        in PNG/TIFF outputs.
+    quality : int
+        JPEG/WebP quality, 1–100.
+    skip_existing : bool
+        Leave an output that already exists untouched (status ``"skipped"``).
+    """
+
+    kind: Literal["composite", "cutout"] = "composite"
+    background: Any = "white"
+    fit: Fit | None = None
+    place: Placement | None = None
+    input_alpha: InputAlpha = "cutout"
+    only_mask: bool = False
+    layers: Literal["png", "tiff"] | None = None
+    depth: Literal["auto", "8", "16"] = "auto"
+    quality: int = 95
+    skip_existing: bool = False
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file of a folder run.
+
+    Attributes
+    ----------
+    source : str
+        The input path.
+    output : str or None
+        The file written (``None`` when nothing was written).
+    status : {"written", "uncertain", "skipped", "failed"}
+        ``uncertain`` outputs are written but carry an uncertain
+        :class:`~studiocomp.QualityWarning`; ``skipped`` ones already existed
+        (``skip_existing``).
+    reason : str
+        For ``failed``, the one-line cause; for ``uncertain``, the warnings.
+    """
+
+    source: str
+    output: str | None
+    status: Status
+    reason: str = ""
+
+
+def find_inputs(
+    inputs: Sequence[str | os.PathLike[str]], *, recursive: bool = False, exclude: str | os.PathLike[str] | None = None
+) -> tuple[list[tuple[Path, Path | None]], list[tuple[str, str]], list[str]]:
+    """Files to process, problems found while looking, and non-image files passed over.
+
+    Parameters
+    ----------
+    inputs : sequence of paths
+        Image files and folders.
+    recursive : bool
+        Also walk subfolders.
+    exclude : path, optional
+        A folder passed over (the output folder, so earlier outputs are never
+        taken as inputs).
+
+    Returns
+    -------
+    files : list of (Path, Path or None)
+        ``(path, folder given)`` pairs (``None`` for a file named directly), so
+        outputs can mirror the path relative to that folder. Folders are walked
+        in sorted order; hidden names (``.name``) are passed over.
+    problems : list of (str, str)
+        ``(input, reason)`` for inputs that do not exist, broken symbolic links,
+        link loops, unreadable folders and folders named like images.
+    not_images : list of str
+        Files in a folder whose suffix is not in :data:`IMAGE_SUFFIXES`.
+    """
+    files: list[tuple[Path, Path | None]] = []
+    problems: list[tuple[str, str]] = []
+    not_images: list[str] = []
+    skip = Path(exclude).resolve() if exclude is not None else None
+
+    def walk(folder: Path, base: Path, seen: set[tuple[int, int]]) -> None:
+        try:
+            st = folder.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                problems.append((str(folder), "a symbolic link loop (folder already visited)"))
+                return
+            seen = seen | {(st.st_dev, st.st_ino)}
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            problems.append((str(folder), f"unreadable folder ({exc.strerror or exc})"))
+            return
+        for f in entries:
+            if f.name.startswith("."):
+                continue
+            try:
+                if not f.exists():
+                    problems.append((str(f), "a broken symbolic link"))
+                    continue
+                is_dir = f.is_dir()
+            except OSError as exc:  # ELOOP: a link that points to itself
+                problems.append((str(f), f"a symbolic link loop ({exc.strerror or exc})"))
+                continue
+            if is_dir:
+                if skip is not None and f.resolve() == skip:
+                    continue
+                if recursive:
+                    walk(f, base, seen)
+                elif f.suffix.lower() in IMAGE_SUFFIXES:
+                    problems.append((str(f), "a folder named like an image"))
+                continue
+            if not f.is_file():
+                problems.append((str(f), "not a regular file"))
+            elif f.suffix.lower() in IMAGE_SUFFIXES:
+                files.append((f, base))
+            else:
+                not_images.append(str(f))
+
+    for raw in inputs:
+        p = Path(raw)
+        try:
+            if p.is_dir():
+                walk(p, p, set())
+            elif p.is_file():
+                files.append((p, None))
+            elif p.is_symlink():
+                problems.append((str(raw), "a broken symbolic link"))
+            else:
+                problems.append((str(raw), "no such file or folder"))
+        except OSError as exc:
+            problems.append((str(raw), f"{exc.strerror or exc}"))
+    return files, problems, not_images
+
+
+def output_paths(files: Iterable[tuple[Path, Path | None]], out_dir: str | os.PathLike[str], suffix: str) -> tuple[dict[Path, Path], list[list[Path]]]:
+    """One output per input, mirroring its path relative to the folder given, and the collisions.
+
+    Parameters
+    ----------
+    files : iterable of (Path, Path or None)
+        As returned by :func:`find_inputs`.
+    out_dir : path
+        The output folder.
+    suffix : str
+        The outputs' suffix, e.g. ``".png"``.
+
+    Returns
+    -------
+    targets : dict of Path to Path
+        Input → output. Inputs in one folder that share a stem keep their
+        extension (``a.jpg`` → ``a-jpg.png``).
+    collisions : list of list of Path
+        Inputs that would write the same output file (compared
+        case-insensitively, as on macOS and Windows).
+    """
+    out_root = Path(out_dir)
+    stems: dict[tuple[Path, str], int] = {}
+    rels: list[tuple[Path, Path]] = []
+    for f, base in files:
+        rel = f.relative_to(base) if base is not None else Path(f.name)
+        rels.append((f, rel))
+        key = (rel.parent, rel.stem.lower())
+        stems[key] = stems.get(key, 0) + 1
+    out: dict[Path, Path] = {}
+    by_target: dict[str, list[Path]] = {}
+    for f, rel in rels:
+        stem = rel.stem if stems[(rel.parent, rel.stem.lower())] == 1 else f"{rel.stem}-{rel.suffix.lstrip('.')}"
+        dst = out_root / rel.parent / f"{stem}{suffix}"
+        out[f] = dst
+        by_target.setdefault(str(dst).lower(), []).append(f)
+    collisions = [srcs for srcs in by_target.values() if len(srcs) > 1]
+    return out, collisions
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str], *, suffix: str = ".png", recursive: bool = False) -> BatchPlan:
+    """Find the inputs and their outputs, and every failure that can be known before any work.
+
+    Parameters
+    ----------
+    inputs : sequence of paths
+        Image files and folders (see :func:`find_inputs`).
+    out_dir : path
+        The output folder (passed over as an input).
+    suffix : str
+        The outputs' suffix.
+    recursive : bool
+        Also walk subfolders.
+
+    Returns
+    -------
+    BatchPlan
+        Each input of an output-name collision, and each input whose output
+        would overwrite an input file, is a failure (nothing is written for it);
+        the others are jobs.
+    """
+    files, failures, not_images = find_inputs(inputs, recursive=recursive, exclude=out_dir)
+    targets, collisions = output_paths(files, out_dir, suffix)
+    colliding = {src for srcs in collisions for src in srcs}
+    for srcs in collisions:
+        for src in srcs:
+            others = ", ".join(str(o) for o in srcs if o != src)
+            failures.append((str(src), f"its output {targets[src]} would also be written by {others} (rename one, or run them separately)"))
+    input_ids = {i for i in (_file_id(f) for f, _ in files) if i is not None}
+    jobs: list[Job] = []
+    for f, _ in files:
+        if f in colliding:
+            continue
+        dst = targets[f]
+        if _file_id(dst) in input_ids:
+            failures.append((str(f), f"output {dst} would overwrite an input; choose another --output folder"))
+            continue
+        jobs.append(Job(f, dst))
+    return BatchPlan(jobs, failures, not_images)
+
+
+def describe_failure(exc: BaseException, source: str | os.PathLike[str] | None = None) -> str:
+    """A one-line cause for any per-file failure, without repeating the file's own path.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What was raised while processing the file.
+    source : path, optional
+        The file; a library error's message that starts with ``"{source}: "``
+        loses that prefix (the report's line starts with the path already).
+
+    Returns
+    -------
+    str
+        The library's own message for a :class:`~studiocomp.StudiocompError`;
+        a hint for ``MemoryError``; the OS's reason and file for an ``OSError``;
+        otherwise ``package.ExceptionType: message`` (at most 300 characters).
+    """
+    if isinstance(exc, StudiocompError):
+        text = str(exc)
+        prefix = f"{source}: "
+        return text[len(prefix) :] if source is not None and text.startswith(prefix) else text
+    if isinstance(exc, MemoryError):
+        return "out of memory (try a smaller image, or set STUDIOCOMP_MAX_PIXELS lower)"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{type(exc).__name__}: {exc.strerror or exc}{where}"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__module__.split('.')[0]}.{type(exc).__name__}: {text[:300]}"
+
+
+def save_mask(path: str | os.PathLike[str], result: PipelineResult) -> Path:
+    """Write a result's alpha as a 16-bit grey PNG (white = subject), in the photo's coordinates.
+
+    Parameters
+    ----------
+    path : path
+        The PNG to write (atomically).
+    result : PipelineResult
+        Its ``alpha`` (HxW float32 in [0, 1]) is written.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    """
+    from .image import save_image
+
+    return save_image(path, np.repeat(result.alpha[..., None], 3, axis=2), bit_depth=16)
+
+
+def write_result(result: PipelineResult, source: str | os.PathLike[str], output: str | os.PathLike[str], options: BatchOptions) -> Path:
+    """Write one pipeline result as a folder run does (see :class:`BatchOptions`); returns the file written.
+
+    Raises
+    ------
+    OSError
+        The output cannot be written.
+    """
+    from .image import save_image, source_bit_depth
+
+    dst = Path(output)
+    if options.only_mask:
+        return save_mask(dst.with_suffix(".png"), result)
+    if options.kind == "cutout":
+        return save_image(dst, result.foreground, result.alpha)
+    if options.layers:
+        result.save_layers(dst.with_name(dst.stem + "_layers"), format=options.layers, depth=16)
+    suffix = dst.suffix.lower()
+    deep = options.depth == "16" or (options.depth == "auto" and suffix in (".png", ".tif", ".tiff") and source_bit_depth(source) >= 16)  # 16-bit in, 16-bit out
+    return save_image(dst, result.composite, quality=options.quality, bit_depth=16 if deep else 8)
+
+
+def process_file(pipeline: Pipeline, source: str | os.PathLike[str], output: str | os.PathLike[str], options: BatchOptions) -> FileOutcome:
+    """Run the pipeline on one file and write its output; never raises for a bad file.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The stages to run.
+    source, output : path
+        The input image and the file to write (atomically; its folder is
+        created).
+    options : BatchOptions
+        How to run and write.
+
+    Returns
+    -------
+    FileOutcome
+        ``written``, ``uncertain`` (written, with the uncertain warnings as the
+        reason), ``skipped`` (it existed and ``options.skip_existing``) or
+        ``failed`` with :func:`describe_failure`'s cause. ``KeyboardInterrupt``
+        and ``SystemExit`` are not caught.
+    """
+    src, dst = Path(source), Path(output)
+    try:
+        if options.skip_existing and (dst.with_suffix(".png") if options.only_mask else dst).exists():
+            return FileOutcome(str(src), None, "skipped")
+        background = options.background if options.kind == "composite" else "white"
+        result = pipeline(src, background=background, fit=options.fit, place=options.place, input_alpha=options.input_alpha)
+        written = write_result(result, src, dst, options)
+    except Exception as exc:  # every per-file failure is reported and the run goes on
+        return FileOutcome(str(src), None, "failed", describe_failure(exc, src))
+    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
+    return FileOutcome(str(src), str(written), "uncertain" if doubts else "written", doubts)
