@@ -54,6 +54,7 @@ __all__ = [
     "from_bgr",
     "load_image",
     "save_image",
+    "encode_image",
     # backends and pipelines
     "create",
     "list_backends",
@@ -78,6 +79,7 @@ _LAZY = {
     "from_bgr": "image",
     "load_image": "image",
     "save_image": "image",
+    "encode_image": "image",
     "create": "registry",
     "list_backends": "registry",
     "register": "registry",
@@ -91,7 +93,7 @@ _SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "refine
 if TYPE_CHECKING:
     from . import backgrounds, evaluate, hub, metrics, refine, synthetic
     from .hub import list_models
-    from .image import as_alpha, as_image, as_mask, from_bgr, load_image, save_image
+    from .image import as_alpha, as_image, as_mask, encode_image, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult
     from .registry import create, list_backends, register
 

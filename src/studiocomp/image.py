@@ -29,6 +29,7 @@ __all__ = [
     "to_uint8",
     "load_image",
     "save_image",
+    "encode_image",
     "source_bit_depth",
     "srgb_icc",
 ]
@@ -737,6 +738,46 @@ def save_image(
     suffix = p.suffix.lower()
     if suffix not in _WRITE_SUFFIXES:
         raise InputError("path", f"a file name ending in one of {sorted(_WRITE_SUFFIXES)}", repr(p.name))
+    return atomic_write_bytes(p, encode_image(image, alpha, format=suffix, bit_depth=bit_depth, quality=quality))
+
+
+def encode_image(image: Any, alpha: Any = None, *, format: str = "png", bit_depth: Literal[8, 16] = 8, quality: int = 95) -> bytes:
+    """Encode an image (and optional alpha) as the bytes of an image file, as :func:`save_image` writes it.
+
+    Parameters
+    ----------
+    image : array-like
+        Anything :func:`as_image` accepts; H×W×3 float32 sRGB in [0, 1] after conversion.
+    alpha : array-like, optional
+        H×W alpha in [0, 1], stored as a straight (unassociated) alpha channel.
+    format : str
+        ``"png"``, ``"jpg"``/``"jpeg"``, ``"tif"``/``"tiff"``, ``"webp"`` or ``"bmp"`` (a leading dot is allowed).
+        Every format but BMP carries an sRGB ICC profile.
+    bit_depth : {8, 16}
+        16 is allowed for PNG and TIFF.
+    quality : int
+        JPEG/WebP quality, 1–100.
+
+    Returns
+    -------
+    bytes
+        The encoded file.
+
+    Raises
+    ------
+    InputError
+        An unknown format, a bad ``bit_depth`` or ``quality``, an alpha for a format without one
+        (JPEG, BMP), or an image or alpha :func:`as_image` / :func:`as_alpha` refuse.
+
+    Examples
+    --------
+    >>> import numpy as np, studiocomp
+    >>> studiocomp.encode_image(np.zeros((4, 5, 3), np.float32))[:4]
+    b'\\x89PNG'
+    """
+    suffix = "." + str(format).lower().lstrip(".")
+    if suffix not in _WRITE_SUFFIXES:
+        raise InputError("format", f"one of {sorted(s.lstrip('.') for s in _WRITE_SUFFIXES)}", repr(format))
     if bit_depth not in (8, 16):
         raise InputError("bit_depth", "8 or 16", repr(bit_depth))
     if bit_depth == 16 and suffix not in (".png", ".tif", ".tiff"):
@@ -756,7 +797,7 @@ def save_image(
         data = np.clip(scaled, 0, 65535, out=scaled).astype(np.uint16)
     else:
         data = to_uint8(arr)
-    return atomic_write_bytes(p, _encode(data, suffix, int(quality)))
+    return _encode(data, suffix, int(quality))
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
