@@ -67,6 +67,7 @@ __all__ = [
     "backgrounds",
     "synthetic",
     "metrics",
+    "estimate",
     "evaluate",
     "hub",
     "refine",
@@ -88,10 +89,10 @@ _LAZY = {
     "PipelineResult": "pipeline",
     "Placement": "placement",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "metrics", "evaluate", "hub", "refine", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
+_SUBMODULES = {"backgrounds", "synthetic", "metrics", "estimate", "evaluate", "hub", "refine", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
 
 if TYPE_CHECKING:
-    from . import backgrounds, evaluate, hub, metrics, refine, synthetic
+    from . import backgrounds, estimate, evaluate, hub, metrics, refine, synthetic
     from .hub import list_models
     from .image import as_alpha, as_image, as_mask, encode_image, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult

@@ -42,32 +42,14 @@ import numpy as np
 
 from ._atomic import atomic_write_bytes
 from .errors import InputError, StudiocompError
+from .metrics.table import METRICS
 
 __all__ = ["Sample", "EvalReport", "load_dataset", "evaluate", "METRIC_COLUMNS"]
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 
-#: CSV column → (key in :func:`studiocomp.metrics.score`, factor, higher is better).
-METRIC_COLUMNS: dict[str, tuple[str, float, bool]] = {
-    "iou": ("iou", 1.0, True),
-    "dice": ("dice", 1.0, True),
-    "precision": ("precision", 1.0, True),
-    "recall": ("recall", 1.0, True),
-    "boundary_f1": ("boundary_f1", 1.0, True),
-    "hausdorff_px": ("hausdorff", 1.0, False),
-    "hausdorff95_px": ("hausdorff95", 1.0, False),
-    "sad_thousands": ("sad", 1.0, False),  # metrics.sad is in thousands already
-    "mse_thousandths": ("mse", 1e3, False),
-    "grad_thousands": ("gradient_error", 1e-3, False),
-    "conn_thousands": ("connectivity_error", 1e-3, False),
-    "noise_mismatch": ("noise_mismatch", 1.0, False),
-    "boundary_sharpness": ("boundary_sharpness", 1.0, True),
-    "illumination_consistency": ("illumination_consistency", 1.0, True),
-    "lab_color_distance": ("lab_color_distance", 1.0, False),
-    "sharpness_ratio": ("sharpness_ratio", 1.0, True),
-    "color_shift_de00": ("color_shift", 1.0, False),
-    "edge_halo_255": ("edge_halo", 255.0, False),
-}
+#: CSV column → (key in :func:`studiocomp.metrics.score`, factor, higher is better), from :data:`studiocomp.metrics.METRICS`.
+METRIC_COLUMNS: dict[str, tuple[str, float, bool]] = {m.column: (m.name, m.scale, m.higher_is_better) for m in METRICS.values()}
 
 
 @dataclass(frozen=True)

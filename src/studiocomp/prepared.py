@@ -184,12 +184,12 @@ def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
 def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subject_height: float = 1.7) -> BackgroundInfo:
     """A sidecar pre-filled by the estimators, for a person to check and correct.
 
-    The light comes from :func:`studiocomp.backends.shadow.floor.find_light` (the cast shadows
+    The light comes from :func:`studiocomp.estimate.find_light` (the cast shadows
     already in the scene; ``source`` "shadows", or "default" when it found none reliable). The
     horizon and floor line are not estimated (``None``) — they are for the user to fill in; the
     default placement is centred at 92 % of the height, where ``Placement()`` puts it.
     """
-    from .backends.shadow.floor import find_light
+    from .estimate.light import find_light
 
     bg = load_background(image)
     h, w = bg.shape[:2]

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..._ops import shrink_area, working_size
-from ...color import srgb_to_linear
+from .._ops import shrink_area, working_size
+from ..color import srgb_to_linear
 
 __all__ = ["floor_step", "CasterShadow", "read_light"]
 

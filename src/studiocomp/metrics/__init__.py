@@ -8,6 +8,8 @@ labelling, no pixel loops), validated like the rest of the public API::
     metrics.boundary_f1(pred_alpha, gt_mask, tolerance=2)
     metrics.sad(pred_alpha, gt_alpha, trimap=trimap)   # in thousands, as the matting tables report it
 
+:data:`METRICS` (``metrics/table.py``) is the one table of what :func:`score`
+reports: each metric's function, group, unit, direction and eval column.
 See ``docs/evaluation.md`` for the definitions and scaling conventions, and
 :func:`studiocomp.evaluate.evaluate` for running them over a data set.
 """
@@ -19,6 +21,7 @@ from .matting import connectivity_error, gradient_error, mse, sad
 from .realism import blur_level, blur_mismatch, boundary_sharpness, illumination_consistency, lab_color_distance, noise_level, noise_mismatch
 from .report import FIDELITY_KEYS, MATTING_KEYS, REALISM_KEYS, SEGMENTATION_KEYS, score
 from .segmentation import HAUSDORFF_GRADES, boundary, boundary_f1, dice, hausdorff, hausdorff95, hausdorff_grade, iou, precision, recall
+from .table import GROUPS, METRICS, MetricInfo
 from .video import dtssd, flicker, temporal_iou
 
 __all__ = [
@@ -61,4 +64,8 @@ __all__ = [
     "MATTING_KEYS",
     "REALISM_KEYS",
     "FIDELITY_KEYS",
+    # the table: name → function, group, unit, direction, eval column
+    "METRICS",
+    "MetricInfo",
+    "GROUPS",
 ]

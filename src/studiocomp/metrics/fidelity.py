@@ -61,7 +61,8 @@ def _region(mask: np.ndarray, what: str) -> np.ndarray:
     return mask
 
 
-def _laplacian_variance(img: np.ndarray, region: np.ndarray) -> float:
+def laplacian_variance(img: np.ndarray, region: np.ndarray) -> float:
+    """Variance of the 3×3 Laplacian of the BT.601 grey levels of an H×W×3 float32 image inside ``region`` (H×W bool)."""
     return float(cv2.Laplacian(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), cv2.CV_32F)[region].var())
 
 
@@ -86,7 +87,7 @@ def sharpness_ratio(image: Any, photo: Any, alpha: Any) -> float:
     """
     img, ph, a = _three(image, photo, alpha, "photo")
     region = _region(interior(a), "a solid interior (alpha > 0.98, 5 px from the edge)")
-    return _laplacian_variance(img, region) / max(_laplacian_variance(ph, region), 1e-12)
+    return laplacian_variance(img, region) / max(laplacian_variance(ph, region), 1e-12)
 
 
 def color_shift(image: Any, photo: Any, alpha: Any) -> float:

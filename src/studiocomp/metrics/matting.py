@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._ops import bounding_window
 from ..errors import InputError
 from ._inputs import alpha_pair, unknown_region
 
@@ -36,12 +37,13 @@ def _total(err: np.ndarray, region: np.ndarray | None) -> float:
     return float(err.sum(dtype=np.float64) if region is None else err[region].sum(dtype=np.float64))
 
 
-def _sad(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
-    """SAD in thousands (the matting tables' unit)."""
+def sad_of(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
+    """SAD in thousands (the matting tables' unit) on checked H×W float32 alphas over ``region`` (H×W bool, or None for all)."""
     return _total(cv2.absdiff(p, g), region) / 1000.0
 
 
-def _mse(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
+def mse_of(p: np.ndarray, g: np.ndarray, region: np.ndarray | None) -> float:
+    """MSE on checked H×W float32 alphas over ``region`` (H×W bool, or None for all)."""
     d = p - g
     n = d.size if region is None else int(np.count_nonzero(region))
     return 0.0 if n == 0 else _total(d * d, region) / n
@@ -71,12 +73,12 @@ def sad(pred: Any, gt: Any, trimap: Any = None) -> float:
     InputError
         The alphas or the trimap are not H×W of the same size, or hold NaN.
     """
-    return _sad(*_prepare(pred, gt, trimap))
+    return sad_of(*_prepare(pred, gt, trimap))
 
 
 def mse(pred: Any, gt: Any, trimap: Any = None) -> float:
     """Mean squared error over the region (0.0 when the region is empty)."""
-    return _mse(*_prepare(pred, gt, trimap))
+    return mse_of(*_prepare(pred, gt, trimap))
 
 
 def _gauss_gradient_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -108,21 +110,14 @@ def gradient_error(pred: Any, gt: Any, trimap: Any = None, sigma: float = 1.4) -
     """
     if not (np.isfinite(sigma) and sigma > 0):
         raise InputError("sigma", "a positive Gaussian width in pixels", repr(sigma))
-    return _gradient(*_prepare(pred, gt, trimap), sigma)
+    return gradient_error_of(*_prepare(pred, gt, trimap), sigma)
 
 
-def _gradient(p: np.ndarray, g: np.ndarray, region: np.ndarray | None, sigma: float = 1.4) -> float:
+def gradient_error_of(p: np.ndarray, g: np.ndarray, region: np.ndarray | None, sigma: float = 1.4) -> float:
+    """:func:`gradient_error` on checked H×W float32 alphas over ``region`` (H×W bool, or None for all)."""
     smooth, deriv = _gauss_gradient_kernels(sigma)
     d = _gradient_magnitude(p, smooth, deriv) - _gradient_magnitude(g, smooth, deriv)
     return _total(d * d, region)
-
-
-def _bbox(mask: np.ndarray) -> tuple[slice, slice] | None:
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _largest_component(s: np.ndarray, hint: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | None:
@@ -134,7 +129,7 @@ def _largest_component(s: np.ndarray, hint: np.ndarray) -> tuple[tuple[slice, sl
     otherwise all components are counted and the first largest in row-major
     order wins.
     """
-    win = _bbox(s)
+    win = bounding_window(s)
     if win is None:
         return None
     crop = np.ascontiguousarray(s[win])
@@ -149,11 +144,12 @@ def _largest_component(s: np.ndarray, hint: np.ndarray) -> tuple[tuple[slice, sl
     return win, labels == 1 + int(np.argmax(areas[1:]))
 
 
-def _connectivity(p: np.ndarray, g: np.ndarray, region: np.ndarray | None, step: float = 0.1) -> float:
+def connectivity_error_of(p: np.ndarray, g: np.ndarray, region: np.ndarray | None, step: float = 0.1) -> float:
+    """:func:`connectivity_error` on checked H×W float32 alphas over ``region`` (H×W bool, or None for all)."""
     n = int(round(1.0 / step))
     both = np.minimum(p, g)
     count = np.zeros(p.shape, np.uint8)  # how many thresholds in a row kept the pixel in Ω: level = count·step
-    outer = _bbox(both >= np.float32(step))  # outside it every level is 0
+    outer = bounding_window(both >= np.float32(step))  # outside it every level is 0
     if outer is not None:
         b, c = both[outer], count[outer]
         kept = np.ones(b.shape, bool)
@@ -187,4 +183,4 @@ def connectivity_error(pred: Any, gt: Any, trimap: Any = None, step: float = 0.1
     """
     if not (isinstance(step, (int, float)) and 0 < step <= 1):
         raise InputError("step", "a threshold step in (0, 1]", repr(step))
-    return _connectivity(*_prepare(pred, gt, trimap), step)
+    return connectivity_error_of(*_prepare(pred, gt, trimap), step)

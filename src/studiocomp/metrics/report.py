@@ -9,17 +9,16 @@ import numpy as np
 from ..errors import InputError
 from ..image import checked_image
 from ._inputs import alpha_pair, unknown_region
-from .fidelity import _laplacian_variance, edge_band, interior
-from .matting import _connectivity, _gradient, _mse, _sad
-from .realism import _illumination, _lab, _lab_distance, _noise_mismatch, _regions, _sharpness
-from .segmentation import _bf1, _check_tolerance, _counts, _distances, _hd
+from .fidelity import edge_band, interior, laplacian_variance
+from .matting import connectivity_error_of, gradient_error_of, mse_of, sad_of
+from .realism import boundary_sharpness_at, illumination_overlap, lab_distance_of, noise_mismatch_of, subject_and_background, to_lab
+from .segmentation import boundary_distances, boundary_f1_of, check_tolerance, confusion_counts, dice_of, hausdorff_of, iou_of, precision_of, recall_of
+from .table import keys
 
 __all__ = ["score", "SEGMENTATION_KEYS", "MATTING_KEYS", "REALISM_KEYS", "FIDELITY_KEYS"]
 
-SEGMENTATION_KEYS = ("iou", "dice", "precision", "recall", "boundary_f1", "hausdorff", "hausdorff95")
-MATTING_KEYS = ("sad", "mse", "gradient_error", "connectivity_error")
-REALISM_KEYS = ("noise_mismatch", "boundary_sharpness", "illumination_consistency", "lab_color_distance")
-FIDELITY_KEYS = ("sharpness_ratio", "color_shift", "edge_halo")
+#: The keys of :func:`score` per group, in order (from :data:`studiocomp.metrics.table.METRICS`).
+SEGMENTATION_KEYS, MATTING_KEYS, REALISM_KEYS, FIDELITY_KEYS = keys("segmentation"), keys("matting"), keys("realism"), keys("fidelity")
 
 
 def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True, photo: Any = None, reference: Any = None) -> dict[str, float]:
@@ -42,35 +41,35 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
     (the subject pasted plainly, :func:`pasted`) adds :func:`edge_halo`, all with
     ``pred`` as the subject's alpha; NaN where the subject has no solid interior or no outline.
     """
-    _check_tolerance(tolerance)
+    check_tolerance(tolerance)
     p, g = alpha_pair(pred, gt)
     pm, gm = p > 0.5, g > 0.5
-    tp, fp, fn = _counts(pm, gm)
-    d_p, d_g, edge = _distances(pm, gm)
+    counts = confusion_counts(pm, gm)
+    d_p, d_g, edge = boundary_distances(pm, gm)
     out = {
-        "iou": 1.0 if tp + fp + fn == 0 else tp / (tp + fp + fn),
-        "dice": 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn),
-        "precision": (1.0 if fn == 0 else 0.0) if tp + fp == 0 else tp / (tp + fp),
-        "recall": 1.0 if tp + fn == 0 else tp / (tp + fn),
-        "boundary_f1": _bf1(d_p, d_g, tolerance),
-        "hausdorff": _hd(d_p, d_g, None),
-        "hausdorff95": _hd(d_p, d_g, 95.0),
+        "iou": iou_of(*counts),
+        "dice": dice_of(*counts),
+        "precision": precision_of(*counts),
+        "recall": recall_of(*counts),
+        "boundary_f1": boundary_f1_of(d_p, d_g, tolerance),
+        "hausdorff": hausdorff_of(d_p, d_g, None),
+        "hausdorff95": hausdorff_of(d_p, d_g, 95.0),
     }
     if matting:
         region = unknown_region(trimap, p.shape)
-        out.update(sad=_sad(p, g, region), mse=_mse(p, g, region), gradient_error=_gradient(p, g, region), connectivity_error=_connectivity(p, g, region))
+        out.update(sad=sad_of(p, g, region), mse=mse_of(p, g, region), gradient_error=gradient_error_of(p, g, region), connectivity_error=connectivity_error_of(p, g, region))
     if image is not None:
         img = checked_image(image)
         if img.shape[:2] != p.shape:
             raise InputError("image", f"an image of {p.shape[0]}×{p.shape[1]} pixels (the alphas' size)", f"{img.shape[0]}×{img.shape[1]}")
         try:
-            subject, background = _regions(p)
-            lab = _lab(img)
+            subject, background = subject_and_background(p)
+            lab = to_lab(img)
             out.update(
-                noise_mismatch=_noise_mismatch(img, subject, background),
-                boundary_sharpness=_sharpness(img, edge[:, 0], edge[:, 1]),
-                illumination_consistency=_illumination(lab, subject, background),
-                lab_color_distance=_lab_distance(lab, subject, background),
+                noise_mismatch=noise_mismatch_of(img, subject, background),
+                boundary_sharpness=boundary_sharpness_at(img, edge[:, 0], edge[:, 1]),
+                illumination_consistency=illumination_overlap(lab, subject, background),
+                lab_color_distance=lab_distance_of(lab, subject, background),
             )
         except InputError:  # no subject or no background: realism is undefined, the rest still counts
             out.update(dict.fromkeys(REALISM_KEYS, float("nan")))
@@ -89,7 +88,7 @@ def _fidelity(img: np.ndarray, p: np.ndarray, photo: Any, reference: Any) -> dic
             raise InputError("photo", f"shape {img.shape} (the composite's)", f"shape {ph.shape}")
         inner = interior(p)
         if inner.any():
-            out["sharpness_ratio"] = _laplacian_variance(img, inner) / max(_laplacian_variance(ph, inner), 1e-12)
+            out["sharpness_ratio"] = laplacian_variance(img, inner) / max(laplacian_variance(ph, inner), 1e-12)
             out["color_shift"] = float(np.median(deltaE_ciede2000(rgb2lab(ph[inner][None]), rgb2lab(img[inner][None]))))  # type: ignore[no-untyped-call]  # scikit-image has no annotations here
         else:
             out.update(sharpness_ratio=float("nan"), color_shift=float("nan"))

@@ -18,6 +18,7 @@ from typing import Any, cast
 import cv2
 import numpy as np
 
+from .._ops import bounding_window
 from ..errors import InputError
 from ._inputs import mask_pair
 
@@ -37,39 +38,56 @@ __all__ = [
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
-def _counts(p: np.ndarray, g: np.ndarray) -> tuple[int, int, int]:
+def confusion_counts(p: np.ndarray, g: np.ndarray) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives)."""
     tp = int(np.count_nonzero(p & g))
     return tp, int(np.count_nonzero(p)) - tp, int(np.count_nonzero(g)) - tp
 
 
-def iou(pred: Any, gt: Any) -> float:
-    """Intersection over union (Jaccard index); 1.0 when both masks are empty."""
-    tp, fp, fn = _counts(*mask_pair(pred, gt))
+def iou_of(tp: int, fp: int, fn: int) -> float:
+    """IoU from the confusion counts (true positives, false positives, false negatives); 1.0 when all are 0."""
     return 1.0 if tp + fp + fn == 0 else tp / (tp + fp + fn)
 
 
-def dice(pred: Any, gt: Any) -> float:
-    """Dice coefficient (F1 of the pixels), 2·|P∩G| / (|P|+|G|); 1.0 when both masks are empty."""
-    tp, fp, fn = _counts(*mask_pair(pred, gt))
+def dice_of(tp: int, fp: int, fn: int) -> float:
+    """Dice from the confusion counts; 1.0 when all are 0."""
     return 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
-def precision(pred: Any, gt: Any) -> float:
-    """Fraction of predicted pixels that are in ``gt``; with nothing predicted, 1.0 if ``gt`` is empty too, else 0.0."""
-    tp, fp, fn = _counts(*mask_pair(pred, gt))
+def precision_of(tp: int, fp: int, fn: int) -> float:
+    """Precision from the confusion counts; with nothing predicted, 1.0 if nothing was to be found, else 0.0."""
     if tp + fp == 0:
         return 1.0 if fn == 0 else 0.0
     return tp / (tp + fp)
 
 
-def recall(pred: Any, gt: Any) -> float:
-    """Fraction of ``gt`` pixels that were predicted; 1.0 when ``gt`` is empty."""
-    tp, fp, fn = _counts(*mask_pair(pred, gt))
+def recall_of(tp: int, fp: int, fn: int) -> float:
+    """Recall from the confusion counts; 1.0 when there was nothing to find."""
     return 1.0 if tp + fn == 0 else tp / (tp + fn)
 
 
-def _boundary(m: np.ndarray) -> np.ndarray:
+def iou(pred: Any, gt: Any) -> float:
+    """Intersection over union (Jaccard index); 1.0 when both masks are empty."""
+    return iou_of(*confusion_counts(*mask_pair(pred, gt)))
+
+
+def dice(pred: Any, gt: Any) -> float:
+    """Dice coefficient (F1 of the pixels), 2·|P∩G| / (|P|+|G|); 1.0 when both masks are empty."""
+    return dice_of(*confusion_counts(*mask_pair(pred, gt)))
+
+
+def precision(pred: Any, gt: Any) -> float:
+    """Fraction of predicted pixels that are in ``gt``; with nothing predicted, 1.0 if ``gt`` is empty too, else 0.0."""
+    return precision_of(*confusion_counts(*mask_pair(pred, gt)))
+
+
+def recall(pred: Any, gt: Any) -> float:
+    """Fraction of ``gt`` pixels that were predicted; 1.0 when ``gt`` is empty."""
+    return recall_of(*confusion_counts(*mask_pair(pred, gt)))
+
+
+def inner_boundary(m: np.ndarray) -> np.ndarray:
+    """The inner contour of an H×W bool mask (no validation; see the module docs), H×W bool."""
     m8 = m.view(np.uint8)
     # erode's default border value is the maximum: the frame does not count as outside.
     return cast("np.ndarray", m & ~cv2.erode(m8, _CROSS).view(bool))
@@ -78,7 +96,7 @@ def _boundary(m: np.ndarray) -> np.ndarray:
 def boundary(mask: Any) -> np.ndarray:
     """The inner contour of a mask (see the module docs), as an H×W bool array."""
     m, _ = mask_pair(mask, mask)
-    return _boundary(np.ascontiguousarray(m))
+    return inner_boundary(np.ascontiguousarray(m))
 
 
 _KDTREE_MAX_POINTS = 400_000  # above this a distance transform is faster than a k-d tree
@@ -91,8 +109,7 @@ def _nearest(src: np.ndarray, dst: np.ndarray, ps: np.ndarray, pd: np.ndarray) -
 
         dist, _ = cKDTree(pd).query(ps, k=1)
         return np.asarray(dist, np.float32)
-    rows, cols = np.flatnonzero((src | dst).any(axis=1)), np.flatnonzero((src | dst).any(axis=0))
-    win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    win = bounding_window(src | dst) or (slice(None), slice(None))  # never None: both boundaries are non-empty here
     dt = cv2.distanceTransform((~dst[win]).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return cast("np.ndarray", dt[src[win]])
 
@@ -105,20 +122,21 @@ def _coords(m: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(pts.reshape(-1, 2)[:, ::-1])
 
 
-def _distances(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def boundary_distances(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distances from each boundary pixel of ``p`` to the boundary of ``g``, the reverse, and the (row, col) of ``p``'s boundary.
 
     Both empty when neither mask has a boundary; ``inf`` for every pixel of one
     boundary when the other is empty.
     """
-    bp, bg = _boundary(np.ascontiguousarray(p)), _boundary(np.ascontiguousarray(g))
+    bp, bg = inner_boundary(np.ascontiguousarray(p)), inner_boundary(np.ascontiguousarray(g))
     cp, cg = _coords(bp), _coords(bg)
     if cp.shape[0] == 0 or cg.shape[0] == 0:
         return np.full(cp.shape[0], np.inf, np.float32), np.full(cg.shape[0], np.inf, np.float32), cp
     return _nearest(bp, bg, cp, cg), _nearest(bg, bp, cg, cp), cp
 
 
-def _bf1(d_p: np.ndarray, d_g: np.ndarray, tolerance: float) -> float:
+def boundary_f1_of(d_p: np.ndarray, d_g: np.ndarray, tolerance: float) -> float:
+    """Boundary F1 from the two directed boundary distances of :func:`boundary_distances` (1-D float32, pixels)."""
     if d_p.size == 0 and d_g.size == 0:
         return 1.0
     if d_p.size == 0 or d_g.size == 0:
@@ -128,7 +146,8 @@ def _bf1(d_p: np.ndarray, d_g: np.ndarray, tolerance: float) -> float:
     return 0.0 if prec + rec == 0 else 2 * prec * rec / (prec + rec)
 
 
-def _hd(d_p: np.ndarray, d_g: np.ndarray, q: float | None) -> float:
+def hausdorff_of(d_p: np.ndarray, d_g: np.ndarray, q: float | None) -> float:
+    """Hausdorff distance (``q`` None) or its ``q``-th percentile form from :func:`boundary_distances`'s two directed distances, in pixels."""
     if d_p.size == 0 and d_g.size == 0:
         return 0.0
     if d_p.size == 0 or d_g.size == 0:
@@ -138,7 +157,8 @@ def _hd(d_p: np.ndarray, d_g: np.ndarray, q: float | None) -> float:
     return float(max(np.percentile(d_p, q), np.percentile(d_g, q)))
 
 
-def _check_tolerance(tolerance: float) -> None:
+def check_tolerance(tolerance: float) -> None:
+    """Raise :class:`~studiocomp.InputError` unless ``tolerance`` is a finite distance ≥ 0 in pixels."""
     if not (isinstance(tolerance, (int, float)) and np.isfinite(tolerance) and tolerance >= 0):
         raise InputError("tolerance", "a finite distance ≥ 0 in pixels", repr(tolerance))
 
@@ -152,8 +172,8 @@ def boundary_f1(pred: Any, gt: Any, tolerance: float = 2.0) -> float:
     (Csurka et al., BMVC 2013). 1.0 when both boundaries are empty, 0.0 when
     only one is.
     """
-    _check_tolerance(tolerance)
-    return _bf1(*_distances(*mask_pair(pred, gt))[:2], tolerance)
+    check_tolerance(tolerance)
+    return boundary_f1_of(*boundary_distances(*mask_pair(pred, gt))[:2], tolerance)
 
 
 def hausdorff(pred: Any, gt: Any) -> float:
@@ -161,7 +181,7 @@ def hausdorff(pred: Any, gt: Any) -> float:
 
     0.0 when both boundaries are empty, ``inf`` when only one is.
     """
-    return _hd(*_distances(*mask_pair(pred, gt))[:2], None)
+    return hausdorff_of(*boundary_distances(*mask_pair(pred, gt))[:2], None)
 
 
 def hausdorff95(pred: Any, gt: Any) -> float:
@@ -170,7 +190,7 @@ def hausdorff95(pred: Any, gt: Any) -> float:
     Less sensitive than :func:`hausdorff` to a few stray pixels (the convention
     of MONAI and the medical segmentation challenges).
     """
-    return _hd(*_distances(*mask_pair(pred, gt))[:2], 95.0)
+    return hausdorff_of(*boundary_distances(*mask_pair(pred, gt))[:2], 95.0)
 
 
 #: Upper bounds (pixels, inclusive) of the graded reading of a Hausdorff distance.

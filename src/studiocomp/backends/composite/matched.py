@@ -8,7 +8,8 @@ import numpy as np
 from ..._ops import bounding_window, sample_bilinear, shrink_area
 from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
-from ...metrics.realism import _blur_sigma, _sigma
+from ...estimate.blur import blur_sigma
+from ...estimate.noise import noise_sigma
 from ...types import Alpha, Image
 from .alpha_over import checked_layers, darken_in_place
 
@@ -118,11 +119,11 @@ class MatchedCompositor:
 
     def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, background_noise: float | None = None) -> np.ndarray:
         """``fg`` with grain added up to the ``background``'s noise level (``background_noise``, when already measured)."""
-        return self._grain(fg, alpha, _sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise)[0]
+        return self._grain(fg, alpha, noise_sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise)[0]
 
     def _grain(self, fg: np.ndarray, alpha: np.ndarray, s_bg: float) -> tuple[np.ndarray, dict[str, float]]:
         try:
-            s_fg = _sigma(fg, alpha >= 0.95, _NOISE_BLOCKS)
+            s_fg = noise_sigma(fg, alpha >= 0.95, _NOISE_BLOCKS)
         except InputError:  # a subject thinner than 2 px: nothing to match
             return fg, {"subject_sigma": float("nan"), "background_sigma": s_bg, "added_sigma": 0.0}
         report = {"subject_sigma": s_fg, "background_sigma": s_bg, "added_sigma": 0.0}
@@ -297,7 +298,7 @@ class MatchedCompositor:
         if win is None:
             return out, report
         f_w, a_w = fg[win], a[win]  # views: the corrections return new arrays when they change something
-        bg_noise = _sigma(bg, None, _NOISE_BLOCKS) if self.grain else 0.0
+        bg_noise = noise_sigma(bg, None, _NOISE_BLOCKS) if self.grain else 0.0
 
         def grained(f: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
             return self._grain(f, a_w, bg_noise) if self.grain else (f, {})
@@ -306,7 +307,7 @@ class MatchedCompositor:
         if self.sharpness:
             # the same two numbers metrics.blur_mismatch compares, measured on the subject as it will be laid
             inner = cv2.erode((a_w >= 0.95).view(np.uint8), np.ones((17, 17), np.uint8)).view(bool)
-            s_fg, s_bg = _blur_sigma(laid, inner), _blur_sigma(bg, a <= 0.05)
+            s_fg, s_bg = blur_sigma(laid, inner), blur_sigma(bg, a <= 0.05)
             before = abs(s_fg - s_bg)
             deblur = True
             if self.grain and np.isfinite(g_report["subject_sigma"]):  # a subject grainier than the scene: sharpening would amplify its grain
@@ -315,7 +316,7 @@ class MatchedCompositor:
             after = before
             if applied != 0.0:
                 laid_c, g_c = grained(candidate)
-                after_c = abs(_blur_sigma(laid_c, inner) - s_bg)
+                after_c = abs(blur_sigma(laid_c, inner) - s_bg)
                 if np.isfinite(after_c) and after_c < before:  # kept only when it narrows the measured gap
                     laid, g_report, after = laid_c, g_c, after_c
                 else:

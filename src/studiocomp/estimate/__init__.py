@@ -1,0 +1,47 @@
+"""Estimates read off images: noise and blur levels, the colour of the light, and its direction.
+
+These are the production estimators that both the metrics and the backends
+use (a measurement and a correction must agree on what they measure):
+
+- :func:`noise_sigma` — the noise σ of an image or a region (Donoho's wavelet
+  estimator); used by :func:`studiocomp.metrics.noise_level`, the ``matched``
+  compositor's grain matching and the ``illuminant`` relighter.
+- :func:`blur_sigma` — the blur σ of the strongest edges; used by
+  :func:`studiocomp.metrics.blur_level` and the ``matched`` compositor's
+  sharpness matching.
+- :func:`shades_of_grey`, :func:`neutral_white_patch` — the illuminant (linear
+  RGB) of a scene or a photo; used by the ``illuminant`` relighter.
+- :func:`find_light`, :func:`estimate_light`, :func:`read_light` — the light's
+  direction from the cast shadows on a background's floor; used by the ``cast``
+  shadow caster and prepared backgrounds.
+
+They take checked arrays (H×W×3 float32 sRGB in [0, 1], H×W bool regions; see
+:mod:`studiocomp.types`) and neither validate nor copy them: the metric
+functions are the validated forms.
+"""
+
+from __future__ import annotations
+
+from .blur import blur_sigma
+from .casters import CasterShadow, floor_step, read_light
+from .illuminant import neutral_white_patch, shades_of_grey
+from .light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
+from .noise import noise_sigma
+
+__all__ = [
+    # noise and blur
+    "noise_sigma",
+    "blur_sigma",
+    # the colour of the light
+    "shades_of_grey",
+    "neutral_white_patch",
+    # the direction of the light
+    "find_light",
+    "estimate_light",
+    "LightEstimate",
+    "DEFAULT_AZIMUTH",
+    "DEFAULT_ELEVATION",
+    "read_light",
+    "CasterShadow",
+    "floor_step",
+]

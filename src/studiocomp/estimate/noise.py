@@ -1,0 +1,86 @@
+"""The noise level of an image: Donoho's wavelet estimator on 2×2 Haar blocks, restricted to a region.
+
+Used by the realism metrics (:func:`studiocomp.metrics.noise_level`,
+:func:`~studiocomp.metrics.noise_mismatch`), the ``matched`` compositor's grain
+matching and the ``illuminant`` relighter's test for a generated (grainless)
+background.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["noise_sigma", "MAX_BLOCKS"]
+
+_MAD_TO_SIGMA = 0.6745  # median(|N(0, 1)|)
+#: Default number of 2×2 blocks :func:`noise_sigma` reads at most (every k-th row of blocks on large images).
+MAX_BLOCKS = 1 << 20
+
+
+def _haar_diagonal(img: np.ndarray, region: np.ndarray | None = None, max_blocks: int = MAX_BLOCKS) -> np.ndarray:
+    """Finest diagonal Haar coefficients (a − b − c + d)/2 of the 2×2 blocks: N×C.
+
+    Only blocks wholly inside ``region`` count. On large images every k-th row
+    of blocks is used, so that at most about ``max_blocks`` blocks are read: with
+    2**20 the median's standard error stays below 0.1 %.
+    """
+    h, w = img.shape[0] // 2 * 2, img.shape[1] // 2 * 2
+    stride = max(1, -(-(h // 2) * (w // 2) // max_blocks))
+    pairs = img[:h, :w].reshape(h // 2, 2, w, img.shape[2])[::stride]
+    top, bottom = pairs[:, 0], pairs[:, 1]
+    hh = (top[:, 0::2] - top[:, 1::2] - bottom[:, 0::2] + bottom[:, 1::2]) * np.float32(0.5)
+    if region is None:
+        return cast("np.ndarray", hh.reshape(-1, img.shape[2]))
+    r = region[:h, :w].reshape(h // 2, 2, w)[::stride]
+    inside = r[:, 0, 0::2] & r[:, 0, 1::2] & r[:, 1, 0::2] & r[:, 1, 1::2]
+    return cast("np.ndarray", hh[inside])
+
+
+def _median(x: np.ndarray) -> float:
+    n = x.size
+    if n % 2:
+        return float(np.partition(x, n // 2)[n // 2])
+    lo, hi = np.partition(x, [n // 2 - 1, n // 2])[n // 2 - 1 : n // 2 + 1]
+    return (float(lo) + float(hi)) / 2.0
+
+
+def noise_sigma(image: np.ndarray, region: np.ndarray | None = None, max_blocks: int = MAX_BLOCKS) -> float:
+    """Standard deviation of an image's noise, in [0, 1] image units (Donoho's wavelet estimator).
+
+    The estimator of :func:`skimage.restoration.estimate_sigma` (D. L. Donoho &
+    I. M. Johnstone, "Ideal spatial adaptation by wavelet shrinkage",
+    Biometrika 81(3), 1994): the median absolute finest diagonal wavelet
+    coefficient divided by 0.6745, averaged over the channels. It uses the Haar
+    wavelet on 2×2 blocks, so that it can be restricted to a region (blocks
+    wholly inside it count), and reads at most about ``max_blocks`` blocks (every
+    k-th row of blocks on large images). Inputs are not validated or copied:
+    :func:`studiocomp.metrics.noise_level` is the checked public form.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×C float32 (C ≥ 1; an sRGB image in [0, 1] gives σ in [0, 1] units).
+    region : numpy.ndarray, optional
+        H×W bool: the pixels that count (all when None).
+    max_blocks : int
+        Upper bound on the 2×2 blocks read (default :data:`MAX_BLOCKS`, 2**20).
+
+    Returns
+    -------
+    float
+        σ ≥ 0 in the image's units.
+
+    Raises
+    ------
+    InputError
+        ``region`` holds no whole 2×2 block.
+    """
+    hh = _haar_diagonal(image, region, max_blocks)
+    if hh.shape[0] == 0:
+        raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
+    coeffs = np.abs(hh.T)
+    return float(np.mean([_median(ch) for ch in coeffs]) / _MAD_TO_SIGMA)
