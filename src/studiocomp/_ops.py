@@ -44,6 +44,29 @@ def bounding_window(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | Non
     return slice(max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)), slice(max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad))
 
 
+def row_extent(mask: np.ndarray) -> tuple[int, int] | None:
+    """(first row, last row) of a 2-D mask that hold a True pixel; None when it is empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1])
+
+
+#: A subject whose lowest solid row is within this many rows of the frame's bottom is cut by it (no feet in the frame).
+BOTTOM_CUT_ROWS = 2
+
+
+def cut_by_bottom(alpha: np.ndarray) -> bool:
+    """True when the solid subject (alpha ≥ 0.5) of a full-size H×W alpha reaches the frame's bottom edge.
+
+    The one rule for "a head-and-shoulders shot, no feet": :func:`studiocomp.placement.subject_extent`
+    (placed on the background's bottom edge) and the floor shadows (none) both ask it, on the
+    full-size alpha, so they always agree.
+    """
+    extent = row_extent(alpha >= 0.5)
+    return extent is not None and extent[1] >= alpha.shape[0] - BOTTOM_CUT_ROWS
+
+
 def upsample_into(dst: np.ndarray, small: np.ndarray, hw: tuple[int, int], win: tuple[slice, slice]) -> None:
     """Write the window ``win`` of ``small`` bilinearly upsampled to the frame size ``hw`` into ``dst``.
 

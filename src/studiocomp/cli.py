@@ -309,22 +309,18 @@ def _cmd_backgrounds(args: argparse.Namespace) -> int:
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    import importlib
-
     from .hub import MODELS
     from .pipeline import PRESETS
-    from .registry import _BUILTIN, list_backends
+    from .registry import backend_factory, builtin_backends, list_backends
 
-    # a backend that offers copyleft weights says so here too (its class names its hub model)
+    # a built-in backend that offers copyleft weights says so here too (its class names its hub model);
+    # plug-ins are listed without importing them
     notes: dict[str, str] = {}
-    for kind, names in list_backends().items():
+    for kind, names in builtin_backends().items():
         for name in names:
-            target = _BUILTIN.get(kind, {}).get(name)
-            if isinstance(target, str):
-                module, _, cls = target.partition(":")
-                spec = MODELS.get(getattr(getattr(importlib.import_module(module), cls), "model", ""), None)
-                if spec is not None and spec.copyleft:
-                    notes[f"{kind}.{name}"] = f" ({spec.license} weights)"
+            spec = MODELS.get(getattr(backend_factory(kind, name), "model", ""), None)
+            if spec is not None and spec.copyleft:
+                notes[f"{kind}.{name}"] = f" ({spec.license} weights)"
     for kind, names in list_backends().items():
         shown = [name + notes.get(f"{kind}.{name}", "") for name in names]
         print(f"{kind:<14} {', '.join(shown) if shown else '(none yet)'}")

@@ -54,7 +54,8 @@ def _describe(x: Any) -> str:
     return type(x).__name__
 
 
-def _is_pil(x: Any) -> bool:
+def is_pil_image(x: Any) -> bool:
+    """True for a PIL image (without importing Pillow): its class comes from a ``PIL.`` module and it has ``mode`` and ``size``."""
     return type(x).__module__.startswith("PIL.") and hasattr(x, "mode") and hasattr(x, "size")
 
 
@@ -167,7 +168,7 @@ def as_image(x: Any, *, name: str = "image", max_pixels: int | None = None) -> I
     >>> studiocomp.as_image(np.zeros((4, 5, 3), np.uint8)).shape
     (4, 5, 3)
     """
-    if isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(x):
+    if isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview)) or is_pil_image(x):
         image, alpha, _ = _load(x, name, max_pixels)
         return _premultiplied(image, alpha)
     return _array_to_image(x, name, max_pixels)
@@ -204,7 +205,7 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     Accepts H×W or H×W×1 arrays of dtype bool, uint8, uint16 or float in [0, 1].
     ``shape``, when given, is the (H, W) the alpha must have.
     """
-    if _is_pil(x):
+    if is_pil_image(x):
         x = np.asarray(x.convert("L"))
     if not isinstance(x, np.ndarray):
         raise InputError(name, "a numpy array of shape H×W", _describe(x))
@@ -220,11 +221,31 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     return np.ascontiguousarray(_scale_to_float(x, name))
 
 
-def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None) -> Mask:
-    """Convert ``x`` to an H×W bool mask.
+def checked_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None) -> Mask:
+    """Like :func:`as_mask`, without a copy for an H×W (or H×W×1) bool array: the one mask check.
 
-    bool arrays are copied; numeric arrays are read as alpha (see
-    :func:`as_alpha`) and thresholded at 0.5.
+    Used by :func:`as_mask`, the metrics and the backends (which only read their
+    masks). Numeric arrays and PIL images are read as alpha (:func:`as_alpha`)
+    and cut at 0.5.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or PIL.Image.Image
+        H×W or H×W×1: bool, or uint8 / uint16 / float alpha in [0, 1].
+    name : str
+        The argument's name in error messages.
+    shape : (int, int), optional
+        The (H, W) the mask must have.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W bool; ``x`` itself (or its H×W view) when it is already bool.
+
+    Raises
+    ------
+    InputError
+        Not H×W, empty, too large, of another ``shape``, or (numeric) NaN / out of [0, 1].
     """
     if isinstance(x, np.ndarray) and x.dtype == bool:
         if x.ndim == 3 and x.shape[2] == 1:
@@ -234,8 +255,18 @@ def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None)
         _check_size(x.shape, name, None)
         if shape is not None and tuple(x.shape) != tuple(shape):
             raise InputError(name, f"shape {tuple(shape)} (same as the image)", f"shape {x.shape}")
-        return cast("Mask", x.copy())
-    return as_alpha(x, name=name, shape=shape) > 0.5
+        return cast("Mask", x)
+    return checked_alpha(x, name=name, shape=shape) > 0.5
+
+
+def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None) -> Mask:
+    """Convert ``x`` to an H×W bool mask.
+
+    bool arrays are copied; numeric arrays are read as alpha (see
+    :func:`as_alpha`) and thresholded at 0.5.
+    """
+    m = checked_mask(x, name=name, shape=shape)
+    return cast("Mask", m.copy()) if isinstance(x, np.ndarray) and x.dtype == bool else m
 
 
 def to_uint8(x: np.ndarray) -> np.ndarray:
@@ -674,7 +705,7 @@ def load_image(path: str | os.PathLike[str], *, with_alpha: bool = False, max_pi
         Missing, unreadable, empty, truncated, corrupt, multi-frame, non-image,
         oversized or too-large-for-memory file; a bad ``STUDIOCOMP_MAX_PIXELS``.
     """
-    if not (isinstance(path, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(path)):
+    if not (isinstance(path, (str, os.PathLike, bytes, bytearray, memoryview)) or is_pil_image(path)):
         raise InputError("path", "a file path, the bytes of an image file or a PIL image", _describe(path))
     image, alpha, _ = _load(path, "image", max_pixels)
     return (image, alpha) if with_alpha else _premultiplied(image, alpha)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
-from .image import checked_image
+from .image import checked_image, is_pil_image
 from .placement import Placement
 from .prepared import read_info
 from .registry import create
@@ -204,11 +204,7 @@ class PipelineResult:
 
 
 def _is_single(x: Any) -> bool:
-    return isinstance(x, (str, os.PathLike, np.ndarray, bytes, bytearray, memoryview)) or _is_pil(x)
-
-
-def _is_pil(x: Any) -> bool:
-    return type(x).__module__.startswith("PIL.") and hasattr(x, "mode")
+    return isinstance(x, (str, os.PathLike, np.ndarray, bytes, bytearray, memoryview)) or is_pil_image(x)
 
 
 InputAlpha = Literal["cutout", "hint", "ignore"]
@@ -219,7 +215,7 @@ def _load_with_alpha(image: Any) -> tuple[Image, Alpha | None]:
     """The photo (straight colours) and its own alpha when it is a file, bytes or a PIL image with transparency."""
     from .image import load_image
 
-    if isinstance(image, (str, os.PathLike, bytes, bytearray, memoryview)) or _is_pil(image):
+    if isinstance(image, (str, os.PathLike, bytes, bytearray, memoryview)) or is_pil_image(image):
         rgb, alpha = load_image(image, with_alpha=True)
         if alpha is not None and float(alpha.min()) < 1.0:
             return rgb, alpha

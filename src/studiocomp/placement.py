@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ._ops import bounding_window, cut_by_bottom, row_extent
 from .errors import InputError
 from .image import checked_alpha, checked_image
 from .types import Alpha, Image, QualityWarning
@@ -84,13 +85,13 @@ def subject_extent(alpha: np.ndarray) -> tuple[int, int, float, bool] | None:
     ``cut`` is True when the subject reaches the bottom edge of the frame.
     """
     solid = alpha >= 0.5
-    rows = np.flatnonzero(solid.any(axis=1))
-    if rows.size == 0:
+    extent = row_extent(solid)
+    if extent is None:
         return None
-    top, bottom = int(rows[0]), int(rows[-1])
+    top, bottom = extent
     low = max(top, bottom - max(1, round(0.03 * (bottom - top + 1))))
     cols = np.flatnonzero(solid[low : bottom + 1].any(axis=0))
-    return top, bottom, (float(cols[0]) + float(cols[-1])) / 2.0, bottom >= alpha.shape[0] - 2
+    return top, bottom, (float(cols[0]) + float(cols[-1])) / 2.0, cut_by_bottom(alpha)
 
 
 def _number(name: str, value: float | None, lo: float = 0.0) -> float | None:
@@ -247,8 +248,8 @@ class Placement:
         warnings = self.check(extent, a.shape, (h, w), (x, y, height), top_cut=top <= 1)
         scale = height / (bottom - top + 1)
         # the source window: everything with alpha > 0 (wisps above the solid part included)
-        rows, cols = np.flatnonzero((a > 0).any(axis=1)), np.flatnonzero((a > 0).any(axis=0))
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        win = bounding_window(a > 0) or (slice(top, bottom + 1), slice(0, a.shape[1]))  # never None: the solid subject is in it
+        r0, r1, c0, c1 = int(win[0].start), int(win[0].stop), int(win[1].start), int(win[1].stop)
         # destination of the window's corners: (feet_x, bottom + 1) of the photo lands on (x, y)
         d_top = round(y - (bottom + 1 - r0) * scale)
         d_left = round(x - (feet_x + 0.5 - c0) * scale)

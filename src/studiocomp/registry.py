@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 from .errors import StudiocompError, UnknownBackendError
 from .types import STAGE_PROTOCOLS, Compositor, Matter, Relighter, Segmenter, ShadowCaster
 
-__all__ = ["KINDS", "register", "create", "list_backends"]
+__all__ = ["KINDS", "register", "create", "list_backends", "backend_factory", "builtin_backends"]
 
 KINDS: tuple[str, ...] = tuple(STAGE_PROTOCOLS)
 ENTRY_POINT_GROUP = "studiocomp.backends"
@@ -163,3 +163,43 @@ def list_backends(kind: str | None = None) -> dict[str, list[str]] | list[str]:
         _check_kind(kind)
         return sorted(_registry[kind])
     return {k: sorted(v) for k, v in _registry.items()}
+
+def builtin_backends() -> dict[str, list[str]]:
+    """The backends that ship with studiocomp, by kind (sorted names; plug-ins and :func:`register` calls left out).
+
+    Returns
+    -------
+    dict of str to list of str
+        Every kind of :data:`KINDS` → its built-in names.
+    """
+    return {k: sorted(v) for k, v in _BUILTIN.items()}
+
+
+def backend_factory(kind: str, name: str) -> Callable[..., Any]:
+    """The class (or callable) registered as ``kind``/``name``, its module imported, nothing created.
+
+    For reading what a backend declares without loading its weights (e.g. the
+    hub model of a neural backend, its class's ``model`` attribute).
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    name : str
+        A registered name (see :func:`list_backends`).
+
+    Returns
+    -------
+    callable
+        What :func:`create` would call with the options.
+
+    Raises
+    ------
+    UnknownBackendError
+        Unknown kind or name; the message lists the valid ones.
+    """
+    _check_kind(kind)
+    _load_entry_points()
+    if name not in _registry[kind]:
+        raise UnknownBackendError(kind, name, sorted(_registry[kind]))
+    return _resolve(_registry[kind][name])

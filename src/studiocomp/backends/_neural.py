@@ -47,15 +47,6 @@ def check_margin(value: Any) -> float | None:
     return float(value)
 
 
-def checked_mask(mask: Any, shape: tuple[int, int]) -> np.ndarray:
-    """A segmenter's mask as H×W bool of the image's shape (no copy for a conforming bool array)."""
-    if isinstance(mask, np.ndarray) and mask.dtype == bool and mask.shape == shape:
-        return np.ascontiguousarray(mask)
-    from ..image import as_mask
-
-    return as_mask(mask, shape=shape)
-
-
 class OnnxSegmenter:
     """Base of the ONNX segmenters: loads the shared session; subclasses predict a small probability map.
 
@@ -141,11 +132,12 @@ def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: fl
     of a group the segmenter found) and blur-fusion foreground estimation.
     """
     from .._ops import estimate_foreground, guided_upsample, mask_gate
+    from ..image import checked_mask
     from ..types import Matte
 
     alpha, band = guided_upsample(np.clip(low_alpha, 0.0, 1.0), image)
     if mask is not None:
-        m = checked_mask(mask, image.shape[:2])
+        m = np.ascontiguousarray(checked_mask(mask, shape=image.shape[:2]))
         if margin is not None:
             alpha *= mask_gate(m, margin)
         if fill_missed:

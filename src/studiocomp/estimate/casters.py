@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .._ops import shrink_area, working_size
+from .._ops import row_extent, shrink_area, working_size
 from ..color import srgb_to_linear
 
 __all__ = ["floor_step", "CasterShadow", "read_light"]
@@ -239,7 +239,7 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
         az, length, mean_ev, visible, (xc, yc), opposite = fit
         if mean_ev < min_evidence or visible < 1 / 3 or mean_ev - opposite < 0.5:
             continue
-        top = float(np.flatnonzero(sil.any(axis=1))[0])
+        top = float((row_extent(sil) or (0, 0))[0])  # a caster's silhouette is never empty
         cdx, cdy = _step(math.radians(az), length, depth)
         hh = yc - top
         out.append(

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
-from ..image import _describe, checked_alpha, checked_image
+from ..image import checked_alpha, checked_image, checked_mask
 
 
 def binary(x: Any, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """An H×W bool mask: bool arrays pass through, numeric ones are read as alpha and cut at 0.5."""
-    if isinstance(x, np.ndarray) and x.dtype == bool:
-        if x.ndim == 3 and x.shape[2] == 1:
-            x = x[..., 0]
-        if x.ndim != 2:
-            raise InputError(name, "an H×W mask", _describe(x))
-        if shape is not None and x.shape != shape:
-            raise InputError(name, f"shape {shape} (same as the other argument)", f"shape {x.shape}")
-        return cast("np.ndarray", x)
-    return checked_alpha(x, name=name, shape=shape) > 0.5
+    """An H×W bool mask: bool arrays pass through, numeric ones are read as alpha and cut at 0.5 (:func:`studiocomp.image.checked_mask`)."""
+    return checked_mask(x, name=name, shape=shape)
 
 
 def alpha(x: Any, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import bounding_window, sample_bilinear, shrink_area
+from ..._ops import bounding_window, row_extent, sample_bilinear, shrink_area
 from ...color import linear_to_srgb, srgb_to_linear
 from ...errors import InputError
 from ...estimate.blur import blur_sigma
@@ -150,10 +150,10 @@ class MatchedCompositor:
         """
         h, w = alpha.shape
         a_w = alpha[win]
-        rows = np.flatnonzero((a_w >= 0.5).any(axis=1))
-        if rows.size == 0 or self.light_wrap == 0.0:
+        extent = row_extent(a_w >= 0.5)
+        if extent is None or self.light_wrap == 0.0:
             return None
-        sigma = self.wrap_sigma(int(rows[-1] - rows[0] + 1))
+        sigma = self.wrap_sigma(extent[1] - extent[0] + 1)
         margin = int(np.ceil(4 * sigma)) + 1
         region = (slice(max(0, win[0].start - margin), min(h, win[0].stop + margin)), slice(max(0, win[1].start - margin), min(w, win[1].stop + margin)))
         scale = min(1.0, 1.5 / sigma)
@@ -180,13 +180,13 @@ class MatchedCompositor:
         a_w = alpha[win]
         cv2.copyTo(fg, (a_w >= 1.0).view(np.uint8), out[win])
         light_p, sigma = None, 0.0
-        rows = np.flatnonzero((a_w >= 0.5).any(axis=1)) if self.light_wrap > 0.0 else np.zeros(0, np.intp)
-        wrap = self.wrap_sigma(int(rows[-1] - rows[0] + 1)) if rows.size else 0.0
+        extent = row_extent(a_w >= 0.5) if self.light_wrap > 0.0 else None
+        wrap = self.wrap_sigma(extent[1] - extent[0] + 1) if extent is not None else 0.0
         if 0.0 < wrap <= _FULL_SIZE_WRAP:  # the usual case: at full size, along the outline only
             idx, light_p, sigma = self._edge_light(alpha, background, win, wrap)
         else:
             edge = (a_w > 0.0) & (a_w < 1.0)
-            spill = self._spill(alpha, background, win) if rows.size else None
+            spill = self._spill(alpha, background, win) if extent is not None else None
             if spill is not None:
                 light, reach, region, scale, sigma = spill
                 # the reach at the window's pixels, sampled at the edge candidates only

@@ -41,12 +41,12 @@ def reference_region(alpha: np.ndarray, grow: float = 0.5) -> np.ndarray:
     """The background around the subject: its bounding box grown by ``grow``, minus the subject itself."""
     h, w = alpha.shape
     subject = alpha >= 0.5
-    rows, cols = np.flatnonzero(subject.any(axis=1)), np.flatnonzero(subject.any(axis=0))
+    win = bounding_window(subject)
     region = np.zeros((h, w), bool)
-    if rows.size == 0:
+    if win is None:
         region[:] = True
         return region
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    y0, y1, x0, x1 = win[0].start, win[0].stop, win[1].start, win[1].stop
     gy, gx = round((y1 - y0) * grow), round((x1 - x0) * grow)
     region[max(0, y0 - gy) : min(h, y1 + gy), max(0, x0 - gx) : min(w, x1 + gx)] = True
     region &= alpha <= 0.05

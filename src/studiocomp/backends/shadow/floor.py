@@ -28,7 +28,7 @@ import math
 import cv2
 import numpy as np
 
-from ..._ops import bounding_window, shrink_area, upsample_into, working_size
+from ..._ops import bounding_window, cut_by_bottom, row_extent, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...estimate.light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
 from ...image import checked_alpha, checked_image
@@ -51,11 +51,12 @@ def _small_alpha(alpha: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
 
 
 def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
-    """(top row, contact row, height) of the subject (alpha ≥ 0.5); None when there is none or it is cut by the frame's bottom."""
-    rows = np.flatnonzero((a >= 0.5).any(axis=1))
-    if rows.size == 0 or rows[-1] >= a.shape[0] - 2:
+    """(top row, contact row, height) of the subject (alpha ≥ 0.5) in the working copy; None when there is none."""
+    extent = row_extent(a >= 0.5)
+    if extent is None:
         return None
-    return int(rows[0]), int(rows[-1]), int(rows[-1] - rows[0] + 1)
+    top, bottom = extent
+    return top, bottom, bottom - top + 1
 
 
 def _upsample(s: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -107,6 +108,8 @@ class ContactShadow:
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
         a = checked_alpha(alpha)
         checked_image(background, name="background")
+        if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
+            return np.zeros(a.shape, np.float32)
         small, _ = _small_alpha(a, self.work_side)
         return _upsample(self._small(small), a.shape)
 
@@ -182,6 +185,8 @@ class CastShadow:
         bg = checked_image(background, name="background")
         if bg.shape[:2] != a.shape:
             raise InputError("background", f"shape {a.shape + (3,)} (same as alpha)", f"shape {bg.shape}")
+        if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
+            return np.zeros(a.shape, np.float32)
         azimuth, elevation = self.light(bg)
         small, _ = _small_alpha(a, self.work_side)
         shadow = self._cast_small(small, azimuth, elevation)
