@@ -529,6 +529,61 @@ def _add_video_parser(sub: Any) -> None:
     p.set_defaults(func=_cmd_video)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``studiocomp serve``: the HTTP service (studiocomp.serve); the API key only from the environment."""
+    from .serve import ServeSettings, serve
+
+    stages = {kind: getattr(args, kind) for kind in ("segmenter", "matter") if getattr(args, kind) is not None}
+    settings = ServeSettings(
+        host=args.host,
+        port=args.port,
+        preset=args.preset,
+        stages=stages,
+        workers=args.workers,
+        queue_size=args.queue_size,
+        max_upload_bytes=int(args.max_upload_mb * 2**20),
+        max_pixels=int(args.max_megapixels * 1e6),
+        request_timeout=args.timeout,
+        api_key=ServeSettings.api_key_from_env(args.api_key_env),
+        backgrounds_dir=Path(args.backgrounds) if args.backgrounds else None,
+    )
+    serve(settings, log_level=args.log_level)
+    return EXIT_OK
+
+
+def _add_serve_parser(sub: Any) -> None:
+    from .pipeline import PRESETS
+
+    p = sub.add_parser(
+        "serve",
+        help="HTTP service: cut-out, composite and remove.bg-compatible endpoints, and an upload page",
+        description=(
+            "Serve studiocomp over HTTP (FastAPI on uvicorn; needs: pip install \"studiocomp[serve]\"). The pipeline is loaded once at start-up;"
+            " a fixed number of workers takes requests from a bounded queue. Endpoints: / (upload page), /healthz, /v1/cutout, /v1/composite,"
+            " /v1/backgrounds, /v1.0/removebg. Logs are JSON lines on stderr."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="pipeline preset (default: %(default)s)")
+    p.add_argument("--segmenter", metavar="SPEC", help="replace the preset's segmenter: NAME[:key=value,...]")
+    p.add_argument("--matter", metavar="SPEC", help="replace the preset's matter: NAME[:key=value,...]")
+    p.add_argument("--workers", type=int, default=2, help="images processed at the same time (default: %(default)s)")
+    p.add_argument("--queue-size", type=int, default=32, help="requests that may wait for a worker; beyond them 503 (default: %(default)s)")
+    p.add_argument("--max-upload-mb", type=float, default=25.0, metavar="MB", help="largest request body, MiB (default: %(default)s)")
+    p.add_argument("--max-megapixels", type=float, default=40.0, metavar="MP", help="largest image, megapixels (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds a request may take, queue included; beyond them 504 (default: %(default)s)")
+    p.add_argument(
+        "--api-key-env",
+        default="STUDIOCOMP_API_KEY",
+        metavar="NAME",
+        help="environment variable holding the API key clients must send in X-Api-Key (default: %(default)s; unset or empty: no key)",
+    )
+    p.add_argument("--backgrounds", metavar="DIR", help="folder of prepared backgrounds clients may pick by name (studiocomp backgrounds create makes their sidecars)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="(default: %(default)s)")
+    p.set_defaults(func=_cmd_serve)
+
+
 def _add_common_options(p: argparse.ArgumentParser) -> None:
     """--weights and --device: what every command that runs models takes."""
     p.add_argument(
@@ -628,7 +683,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
     _add_video_parser(sub)
-    for name in ("composite", "cutout", "demo", "eval", "video"):
+    _add_serve_parser(sub)
+    for name in ("composite", "cutout", "demo", "eval", "video", "serve"):
         _add_common_options(sub.choices[name])
     return parser
 

@@ -1,0 +1,230 @@
+"""What a worker does: its pipelines (built at start-up, reused), and one request's run from bytes to bytes."""
+
+from __future__ import annotations
+
+import ast
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import StudiocompError
+from .errors import ApiError, from_library_error
+from .options import JobOptions
+from .settings import ServeSettings
+
+__all__ = ["Worker", "WorkerSet", "Output", "peek_size", "check_pixels", "decode_background", "prepared_path", "parse_trusted_stage"]
+
+#: pipelines a worker keeps for requests that replace stages (beyond its two default ones)
+_CACHE_SIZE = 4
+_MEDIA = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "tif": "image/tiff", "zip": "application/zip"}
+
+
+@dataclass
+class Output:
+    """An encoded answer: body, media type and headers."""
+
+    body: bytes
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def peek_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from an image file's header without decoding it; ``None`` when Pillow cannot tell.
+
+    A header claiming more pixels than Pillow's own bomb limit counts as huge: ``(2**31, 2**31)``.
+    """
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            return int(w), int(h)
+    except PILImage.DecompressionBombError:
+        return 2**31, 2**31
+    except Exception:  # not an image, damaged: the library's loader says which, with its own message
+        return None
+
+
+def check_pixels(data: bytes, max_pixels: int, what: str = "image") -> None:
+    """Refuse (400 ``too_many_pixels``) an image whose header claims more than ``max_pixels``, before decoding."""
+    size = peek_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        w, h = size
+        raise ApiError(400, "too_many_pixels", f"The {what} has too many pixels", f"{what}: {w}×{h} = {w * h:,} pixels, this server takes at most {max_pixels:,}")
+
+
+def decode_background(data: bytes, max_pixels: int) -> np.ndarray:
+    """An uploaded background: H×W×3 float32 sRGB, through the library's loader; raises :class:`ApiError`."""
+    from ..image import as_image
+
+    check_pixels(data, max_pixels, "background")
+    try:
+        return as_image(data, name="background", max_pixels=max_pixels)
+    except StudiocompError as exc:
+        raise from_library_error(exc, "background") from None
+
+
+def parse_trusted_stage(text: str) -> tuple[str, dict[str, Any]]:
+    """``NAME[:key=value,...]`` from the server's own settings: values are Python literals or plain strings (paths allowed)."""
+    name, _, rest = text.partition(":")
+    options: dict[str, Any] = {}
+    for item in filter(None, (x.strip() for x in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise StudiocompError(f"stage spec {text!r}: expected NAME[:key=value,...]")
+        try:
+            options[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            options[key.strip()] = value.strip()
+    return name.strip(), options
+
+
+def _make(kind: str, spec: Any, extra: Mapping[str, Any] | None = None) -> Any:
+    """A stage from a spec string (``none`` → None) or a backend object (used as it is)."""
+    from ..registry import create
+
+    if spec is None or not isinstance(spec, str):
+        return spec
+    name, options = parse_trusted_stage(spec)
+    if name == "none":
+        return None
+    return create(kind, name, **(options | dict(extra or {})))
+
+
+class Worker:
+    """One worker's pipelines: the server's default cut-out and composite pipelines, built at once, and an LRU of others.
+
+    One per worker thread (pipelines are not shared between threads; the ONNX sessions under them are,
+    one per model file in the process).
+
+    Parameters
+    ----------
+    settings : ServeSettings
+    """
+
+    def __init__(self, settings: ServeSettings) -> None:
+        self.settings = settings
+        self._pipelines: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.default_cutout = JobOptions(kind="cutout")
+        self.default_composite = JobOptions(kind="composite")
+        for options in (self.default_composite, self.default_cutout):
+            self._pipelines[options.pipeline_key()] = self._build(options)
+
+    def _build(self, options: JobOptions) -> Any:
+        from ..pipeline import Pipeline
+
+        stages: dict[str, Any] = {}
+        for kind, spec in self.settings.stages.items():
+            if kind in ("segmenter", "matter") or options.kind == "composite":
+                stages[kind] = _make(kind, spec)
+        for kind, name, opts in options.stages:
+            stages[kind] = None if name == "none" else _make(kind, name, dict(opts))
+        if options.kind == "cutout":  # a cut-out needs neither light nor shadow
+            stages.update(relighter=None, shadow_caster=None, compositor="alpha-over")
+        else:
+            given = {kind for kind, _, _ in options.stages}
+            if options.light is not None and "shadow_caster" not in given:
+                stages["shadow_caster"] = _make("shadow_caster", "cast", {"azimuth": options.light[0], "elevation": options.light[1]})
+            if options.compositor_off:
+                chosen = next((n for k, n, _ in options.stages if k == "compositor"), "matched")
+                given_opts: dict[str, Any] = next((dict(o) for k, _, o in options.stages if k == "compositor"), {})
+                stages["compositor"] = _make("compositor", chosen, {**given_opts, **dict(options.compositor_off)})
+        return Pipeline.preset(options.preset or self.settings.preset, **stages)
+
+    def pipeline(self, options: JobOptions) -> Any:
+        """The pipeline for these options (built on first use, then kept; the least recently used beyond 4 is dropped)."""
+        key = options.pipeline_key()
+        pipe = self._pipelines.get(key)
+        if pipe is None:
+            try:
+                pipe = self._build(options)
+            except StudiocompError as exc:
+                raise from_library_error(exc, "image") from None
+            except TypeError as exc:  # an option the backend does not take
+                raise ApiError(400, "invalid_parameter", "A stage option is not accepted", str(exc)) from None
+            self._pipelines[key] = pipe
+            defaults = {self.default_cutout.pipeline_key(), self.default_composite.pipeline_key()}
+            extra = [k for k in self._pipelines if k not in defaults]
+            while len(extra) > _CACHE_SIZE:
+                del self._pipelines[extra.pop(0)]
+        else:
+            self._pipelines.move_to_end(key)
+        return pipe
+
+    def run(self, options: JobOptions, data: bytes, background: Any) -> Output:
+        """Process one upload: load (the library's loader), run, encode. Raises :class:`ApiError` for a bad input.
+
+        ``background`` is a preset name or colour string, a prepared background's path, or the bytes of an
+        uploaded background.
+        """
+        from ..image import encode_image
+        from ..placement import Placement
+
+        check_pixels(data, self.settings.max_pixels)
+        pipe = self.pipeline(options)
+        if isinstance(background, (bytes, bytearray)):
+            background = decode_background(bytes(background), self.settings.max_pixels)
+        place = None
+        if options.place is not None:
+            feet, height, horizon, subject_height, camera_height = options.place
+            place = Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+        try:
+            result = pipe(data, background=background, fit=options.fit, place=place, input_alpha=options.input_alpha)
+            if options.only_mask:
+                body = encode_image(np.repeat(result.alpha[..., None], 3, axis=2), format="png", bit_depth=16)
+                fmt, (h, w) = "png", result.alpha.shape
+            elif options.kind == "cutout":
+                body = encode_image(result.foreground, result.alpha, format=options.format, bit_depth=options.depth)  # type: ignore[arg-type]
+                fmt, (h, w) = options.format, result.alpha.shape
+            else:
+                body = encode_image(result.composite, format=options.format, quality=options.quality, bit_depth=options.depth)  # type: ignore[arg-type]
+                fmt, (h, w) = options.format, result.composite.shape[:2]
+        except StudiocompError as exc:
+            raise from_library_error(exc, "image") from None
+        headers = {
+            "X-Width": str(w),
+            "X-Height": str(h),
+            "X-Uncertain": "true" if result.uncertain else "false",
+            "X-Warnings": ",".join(x.code for x in result.warnings),
+            "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
+        }
+        return Output(body, _MEDIA[fmt], headers)
+
+
+class WorkerSet:
+    """The workers built at start-up, handed out one per worker thread (``take`` is the pool's thread initializer)."""
+
+    def __init__(self, settings: ServeSettings) -> None:
+        import queue
+
+        self._free: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._local = threading.local()
+        for _ in range(settings.workers):
+            self._free.put(Worker(settings))
+
+    def take(self) -> None:
+        """Bind one free worker to the calling thread."""
+        self._local.worker = self._free.get_nowait()
+
+    def current(self) -> Worker:
+        """The calling thread's worker."""
+        worker: Worker = self._local.worker
+        return worker
+
+
+def prepared_path(folder: Path | None, name: str) -> Path | None:
+    """The prepared background called ``name`` (file name or stem) in ``folder``, or None; never outside the folder."""
+    if folder is None or not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    from .catalog import list_backgrounds
+
+    for entry in list_backgrounds(folder):
+        if name in (entry.name, entry.file):
+            return folder / entry.file
+    return None

@@ -1,0 +1,136 @@
+// The upload page: drop or choose a photo, pick a background, see before/after, download.
+// Plain JavaScript, no build step, nothing loaded from other sites.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { file: null, background: "", busy: false, resultUrl: null, beforeUrl: null };
+
+function apiKey() {
+  return $("apikey").value.trim();
+}
+
+function headers() {
+  const key = apiKey();
+  return key ? { "X-Api-Key": key } : {};
+}
+
+function say(text, isError) {
+  $("status").textContent = text;
+  $("status").className = isError ? "error" : "";
+}
+
+async function errorText(resp) {
+  try {
+    const body = await resp.json();
+    const e = body.errors && body.errors[0];
+    if (e) return e.title + (e.detail ? ": " + e.detail : "");
+  } catch (_) { /* not JSON */ }
+  return "HTTP " + resp.status;
+}
+
+function selectBackground(button) {
+  for (const b of document.querySelectorAll(".bg")) {
+    b.classList.toggle("selected", b === button);
+    b.setAttribute("aria-checked", b === button ? "true" : "false");
+  }
+  state.background = button.dataset.name;
+  if (state.file) run();
+}
+
+function addBackground(item) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "bg";
+  b.dataset.name = item.name;
+  b.setAttribute("role", "radio");
+  b.setAttribute("aria-checked", "false");
+  b.title = item.kind === "prepared" ? item.name + " (prepared background)" : item.name;
+  const img = document.createElement("img");
+  img.alt = "";
+  img.loading = "lazy";
+  img.src = item.thumbnail;
+  const label = document.createElement("span");
+  label.className = "label";
+  label.textContent = item.name;
+  b.append(img, label);
+  b.addEventListener("click", () => selectBackground(b));
+  $("backgrounds").append(b);
+}
+
+async function loadBackgrounds() {
+  const resp = await fetch("/v1/backgrounds", { headers: headers() });
+  if (!resp.ok) { say("Backgrounds: " + (await errorText(resp)), true); return; }
+  const body = await resp.json();
+  for (const old of document.querySelectorAll(".bg[data-name]:not([data-name=''])")) old.remove();
+  for (const item of body.backgrounds) addBackground(item);
+}
+
+async function init() {
+  const resp = await fetch("/healthz");
+  if (resp.ok) {
+    const h = await resp.json();
+    $("limits").textContent = "JPEG, PNG, TIFF, WebP or BMP, up to " + Math.round(h.limits.max_upload_bytes / 1048576) +
+      " MB and " + Math.round(h.limits.max_pixels / 1e6) + " megapixels.";
+    if (h.api_key_required) {
+      $("keybox").hidden = false;
+      $("apikey").value = localStorage.getItem("studiocomp-api-key") || "";
+      $("apikey").addEventListener("change", () => { localStorage.setItem("studiocomp-api-key", apiKey()); loadBackgrounds(); });
+    }
+  }
+  await loadBackgrounds();
+}
+
+function take(file) {
+  if (!file) return;
+  state.file = file;
+  if (state.beforeUrl) URL.revokeObjectURL(state.beforeUrl);
+  state.beforeUrl = URL.createObjectURL(file);
+  $("before").src = state.beforeUrl;
+  $("after").removeAttribute("src");
+  $("preview").hidden = false;
+  run();
+}
+
+async function run() {
+  if (state.busy) { state.again = true; return; }
+  state.busy = true;
+  $("download").hidden = true;
+  const composite = state.background !== "";
+  say(composite ? "Compositing on " + state.background + "…" : "Cutting out…");
+  const form = new FormData();
+  form.append("image", state.file, state.file.name || "photo");
+  if (composite) { form.append("background", state.background); form.append("format", "jpg"); }
+  const started = performance.now();
+  try {
+    const resp = await fetch(composite ? "/v1/composite" : "/v1/cutout", { method: "POST", body: form, headers: headers() });
+    if (!resp.ok) { say(await errorText(resp), true); return; }
+    const blob = await resp.blob();
+    if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+    state.resultUrl = URL.createObjectURL(blob);
+    $("after").src = state.resultUrl;
+    const stem = (state.file.name || "photo").replace(/\.[^.]*$/, "");
+    const link = $("download");
+    link.href = state.resultUrl;
+    link.download = composite ? stem + "-" + state.background + ".jpg" : stem + "-cutout.png";
+    link.hidden = false;
+    const doubt = resp.headers.get("X-Uncertain") === "true" ? " — uncertain: please check the edges (" + resp.headers.get("X-Warnings") + ")" : "";
+    say("Done in " + ((performance.now() - started) / 1000).toFixed(1) + " s, " + resp.headers.get("X-Width") + "×" + resp.headers.get("X-Height") + doubt);
+  } catch (err) {
+    say("The server could not be reached: " + err, true);
+  } finally {
+    state.busy = false;
+    if (state.again) { state.again = false; run(); }
+  }
+}
+
+const drop = $("drop");
+for (const type of ["dragenter", "dragover"]) {
+  drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+}
+for (const type of ["dragleave", "drop"]) {
+  drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.remove("over"); });
+}
+drop.addEventListener("drop", (e) => take(e.dataTransfer.files[0]));
+$("file").addEventListener("change", (e) => take(e.target.files[0]));
+document.querySelector(".bg[data-name='']").addEventListener("click", (e) => selectBackground(e.currentTarget));
+init();

@@ -1,0 +1,95 @@
+"""The upload page in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+A real photo is dropped on the page; the before/after preview appears; the download is a valid RGBA PNG
+of the photo's size. Skipped, with the reason, where chromium, Playwright or ../shared are missing.
+Set ``STUDIOCOMP_SCREENSHOT=path.png`` to keep a screenshot of the page with its result.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.conftest import shared_path
+
+CHROMIUM = os.environ.get("STUDIOCOMP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the page test needs Playwright (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set STUDIOCOMP_CHROMIUM)")
+    with sync_api.sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        except Exception as exc:  # a chromium Playwright cannot drive
+            pytest.skip(f"chromium at {CHROMIUM} did not start under Playwright: {str(exc)[:300]}")
+        yield b
+        b.close()
+
+
+def test_drop_a_photo_see_before_and_after_download_the_png(browser: Any, server: Any, tmp_path: Path) -> None:
+    photo = shared_path("data", "humanseg_removebg290", "image", "004.jpg")
+    with Image.open(photo) as im:
+        size = im.size
+    page = browser.new_page(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+    external: list[str] = []
+    page.on("request", lambda req: external.append(req.url) if not req.url.startswith((server.url, "blob:", "data:")) else None)
+    page.goto(server.url + "/")
+    page.wait_for_selector(".bg[data-name='pink-white-1'] img")  # the background picker came from /v1/backgrounds
+    # drop the photo on the drop zone, as a person drags it from a file manager
+    data = list(photo.read_bytes())
+    page.evaluate(
+        """([bytes, name]) => {
+            const file = new File([new Uint8Array(bytes)], name, {type: 'image/jpeg'});
+            const dt = new DataTransfer();
+            dt.items.add(file);
+            document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }""",
+        [data, photo.name],
+    )
+    page.wait_for_selector("#download:not([hidden])", timeout=120_000)
+    assert page.eval_on_selector("#before", "img => img.complete && img.naturalWidth") == size[0]
+    page.wait_for_function("() => document.getElementById('after').complete && document.getElementById('after').naturalWidth > 0")
+    assert page.eval_on_selector("#after", "img => [img.naturalWidth, img.naturalHeight]") == list(size)
+    assert "Done in" in page.inner_text("#status")
+    with page.expect_download() as info:
+        page.click("#download")
+    saved = tmp_path / "download.png"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == "004-cutout.png"
+    with Image.open(saved) as got:
+        got.load()
+        assert got.format == "PNG" and got.mode == "RGBA" and got.size == size
+        alpha = got.getchannel("A")
+        lo, hi = alpha.getextrema()
+        assert lo == 0 and hi == 255  # a cut-out: transparent background, opaque subject
+    shot = os.environ.get("STUDIOCOMP_SCREENSHOT")
+    if shot:
+        page.screenshot(path=shot, full_page=True)
+    # pick a background: the page composites and offers a JPEG
+    page.click(".bg[data-name='pink-white-1']")
+    page.wait_for_function("() => document.getElementById('download').download.endsWith('-pink-white-1.jpg') && !document.getElementById('download').hidden", timeout=120_000)
+    with page.expect_download() as info:
+        page.click("#download")
+    composite = Image.open(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert composite.format == "JPEG" and composite.size == size
+    assert external == [], external  # nothing fetched from anywhere else
+    page.close()
+
+
+def test_page_reports_a_bad_upload(browser: Any, server: Any) -> None:
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}])
+    page.wait_for_selector("#status.error")
+    assert "not an image" in page.inner_text("#status")
+    page.close()
