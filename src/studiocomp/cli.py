@@ -33,84 +33,73 @@ class _Usage(Exception):
 
 
 def parse_stage(kind: str, text: str, **extra: Any) -> Any:
-    """A stage from ``NAME[:key=value,...]`` (``none`` drops the stage); values are Python literals or plain strings.
-
-    ``matched:grain=False,light_wrap=0`` creates ``create("compositor", "matched", grain=False, light_wrap=0)``;
-    ``extra`` options (from other command-line flags) are added to those in ``text``.
+    """A stage from ``NAME[:key=value,...]`` (``none`` drops the stage): :func:`studiocomp.registry.parse_stage`.
 
     Raises
     ------
     StudiocompError
-        Unknown backend or bad options (from :func:`studiocomp.create`); a malformed option is an
-        :class:`~studiocomp.InputError`.
+        Unknown backend or bad options; a malformed option is an :class:`~studiocomp.InputError`.
     """
-    import ast
+    from .registry import parse_stage as parse
 
-    from .errors import InputError
-    from .registry import create
-
-    name, _, rest = text.partition(":")
-    name = name.strip()
-    if name == "none":
-        return None
-    options: dict[str, Any] = {}
-    for item in filter(None, (x.strip() for x in rest.split(","))) if rest else ():
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip().isidentifier():
-            raise InputError(f"--{kind}", "NAME[:key=value,...]", repr(text))
-        try:
-            options[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            options[key.strip()] = value.strip()
-    return create(kind, name, **(options | extra))
+    return parse(kind, text, **extra)
 
 
-def _batch_stages(args: argparse.Namespace, kind: str) -> tuple[dict[str, Any], Any]:
-    """The stages the options replace in the preset, and the placement; raises :class:`_Usage` on a bad option."""
-    from .registry import create
+def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
+    """The pipeline the options describe (a picklable :class:`~studiocomp.cluster.PipelineSpec`) and the placement.
 
-    stages: dict[str, Any] = {}
+    The one description both a local run and a Dask run (``--scheduler``) build from; raises
+    :class:`_Usage` on a bad option.
+    """
+    from .cluster import PipelineSpec
+
+    stages: dict[str, str] = {}
+    extra: dict[str, dict[str, Any]] = {}
     if getattr(args, "plate", None):
-        stages["segmenter"] = create("segmenter", "backdrop", plate=args.plate)
+        stages["segmenter"], extra["segmenter"] = "backdrop", {"plate": str(Path(args.plate).absolute())}
     for stage in ("segmenter", "matter"):
         if getattr(args, stage, None) is not None:
-            stages[stage] = parse_stage(stage, getattr(args, stage))
+            stages[stage] = getattr(args, stage)
+            extra.pop(stage, None)
     place = None
     if kind == "cutout":  # a cut-out needs neither light nor shadow
-        stages.update(relighter=None, shadow_caster=None, compositor="alpha-over")
-        return stages, place
-    if args.relighter is not None:
-        stages["relighter"] = parse_stage("relighter", args.relighter)
-    light: dict[str, float] = {}
-    if args.light:
-        try:
-            azimuth, elevation = (float(v) for v in args.light.split(","))
-        except ValueError:
-            raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}") from None
-        light = {"azimuth": azimuth, "elevation": elevation}
-    shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
-    if shadow is not None:
-        stages["shadow_caster"] = parse_stage("shadow_caster", shadow, **(light if shadow.partition(":")[0] == "cast" else {}))
-    off = ({"grain": False} if args.no_grain else {}) | ({"sharpness": False} if args.no_sharpen else {}) | ({"light_wrap": 0.0} if args.no_light_wrap else {})
-    if args.compositor is not None or off:  # the presets' compositor with those steps off
-        stages["compositor"] = parse_stage("compositor", args.compositor or "matched", **off)
-    if args.place is not None or args.horizon is not None:
-        from .placement import Placement
+        stages.update(relighter="none", shadow_caster="none", compositor="alpha-over")
+    else:
+        if args.relighter is not None:
+            stages["relighter"] = args.relighter
+        light: dict[str, float] = {}
+        if args.light:
+            try:
+                azimuth, elevation = (float(v) for v in args.light.split(","))
+            except ValueError:
+                raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}") from None
+            light = {"azimuth": azimuth, "elevation": elevation}
+        shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
+        if shadow is not None:
+            stages["shadow_caster"] = shadow
+            if light and shadow.partition(":")[0] == "cast":
+                extra["shadow_caster"] = light
+        off = ({"grain": False} if args.no_grain else {}) | ({"sharpness": False} if args.no_sharpen else {}) | ({"light_wrap": 0.0} if args.no_light_wrap else {})
+        if args.compositor is not None or off:  # the presets' compositor with those steps off
+            stages["compositor"] = args.compositor or "matched"
+            if off:
+                extra["compositor"] = off
+        if args.place is not None or args.horizon is not None:
+            from .placement import Placement
 
-        try:
-            base = Placement.parse(args.place or "auto")
-            place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
-        except StudiocompError as exc:
-            raise _Usage(str(exc)) from None
-    return stages, place
+            try:
+                base = Placement.parse(args.place or "auto")
+                place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
+            except StudiocompError as exc:
+                raise _Usage(str(exc)) from None
+    spec = PipelineSpec(args.preset, stages, extra, _weights(args), getattr(args, "device", None))
+    return spec, place
 
 
 def _batch_pipeline(args: argparse.Namespace, kind: str) -> tuple[Any, Any, Any]:
     """The preset with the options' stages, the placement and the background; raises :class:`_Usage`."""
-    from .pipeline import Pipeline
-
-    stages, place = _batch_stages(args, kind)
-    return Pipeline.preset(args.preset, **stages), place, (args.background if kind == "composite" else "white")
+    spec, place = _batch_spec(args, kind)
+    return spec.build(), place, (args.background if kind == "composite" else "white")
 
 
 def _run_stream(args: argparse.Namespace, kind: str) -> int:
@@ -158,11 +147,16 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
 
 
 def _run_batch(args: argparse.Namespace, kind: str) -> int:
+    import contextlib
+
     from ._atomic import remove_orphans
     from .batch import BatchOptions, plan, process_file
     from .progress import Progress
 
+    scheduler = getattr(args, "scheduler", None)
     if "-" in args.inputs or args.output == "-":
+        if scheduler:
+            return _usage("--scheduler runs folders and files, not '-' (standard input or output)")
         return _run_stream(args, kind)
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
@@ -178,9 +172,11 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
         print("studiocomp: no input files found" + (f" ({len(batch.not_images)} files that are not images)" if batch.not_images else ""), file=sys.stderr)
         return EXIT_USAGE
     try:
-        pipe, place, background = _batch_pipeline(args, kind)
+        spec, place = _batch_spec(args, kind)
     except _Usage as exc:
         return _usage(str(exc))
+    background = args.background if kind == "composite" else "white"
+    pipe: Any = None if scheduler else spec.build()  # on a cluster, each worker builds it
     if kind == "composite":  # a bad --background is one usage error, before the first image
         from .backgrounds import resolve_background
 
@@ -207,10 +203,16 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
     interrupted = False
-    with Progress(len(batch.jobs), kind, enabled=show) as bar:
+    with contextlib.ExitStack() as stack, Progress(len(batch.jobs), kind, enabled=show) as bar:
         try:
-            for job in batch.jobs:
-                outcome = process_file(pipe, job.source, job.output, options)
+            if scheduler:  # the same files, options and pipeline, on a Dask cluster's workers
+                from .cluster import connect, process_on_cluster
+
+                outcomes: Any = process_on_cluster(stack.enter_context(connect(scheduler)), batch.jobs, spec, options)
+                stack.callback(outcomes.close)
+            else:
+                outcomes = (process_file(pipe, job.source, job.output, options) for job in batch.jobs)
+            for outcome in outcomes:
                 if outcome.status == "failed":
                     failures.append((outcome.source, outcome.reason))
                 elif outcome.status == "uncertain":
@@ -219,10 +221,13 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     skipped += 1
                 else:
                     done += 1
-                bar.advance(job.source.name)
+                bar.advance(Path(outcome.source).name)
         except KeyboardInterrupt:
             interrupted = True
     elapsed = time.perf_counter() - started
+    order = {str(job.source): i for i, job in enumerate(batch.jobs)}  # a cluster finishes files out of order
+    failures = failures[: len(batch.failures)] + sorted(failures[len(batch.failures) :], key=lambda f: order.get(f[0], -1))
+    uncertain.sort(key=lambda f: order.get(f[0], -1))
     return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain)
 
 
@@ -460,6 +465,12 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
         help="an input that is already transparent: its alpha is the cut-out (default), the mask for the matter (hint), or ignored (an opaque photo)",
     )
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local[:N]",
+        help="process the files on a Dask cluster: its scheduler's address (tcp://host:8786; the workers read the inputs and write the outputs on "
+        'storage they share with this machine, at the same paths), or local:N for N worker processes here. Needs: pip install "studiocomp[dask]"',
+    )
 
 
 def _cmd_video(args: argparse.Namespace) -> int:
@@ -596,17 +607,26 @@ def _add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the models run (default: auto, CUDA when there is one)")
 
 
-def _apply_common_options(args: argparse.Namespace) -> None:
-    """Register --weights with the hub and --device for every backend; raises StudiocompError on a bad value."""
-    from . import hub
+def _weights(args: argparse.Namespace) -> dict[str, str]:
+    """--weights NAME=PATH as a dict; raises InputError on a malformed item."""
     from .errors import InputError
-    from .runtime import DEVICE_ENV
 
+    weights: dict[str, str] = {}
     for item in getattr(args, "weights", []) or []:
         name, eq, path = item.partition("=")
         if not eq or not name or not path:
             raise InputError("--weights", "NAME=PATH", repr(item))
-        hub.use_weights(name.strip(), Path(path).expanduser())
+        weights[name.strip()] = str(Path(path).expanduser())
+    return weights
+
+
+def _apply_common_options(args: argparse.Namespace) -> None:
+    """Register --weights with the hub and --device for every backend; raises StudiocompError on a bad value."""
+    from . import hub
+    from .runtime import DEVICE_ENV
+
+    for name, path in _weights(args).items():
+        hub.use_weights(name, path)
     if getattr(args, "device", None):
         os.environ[DEVICE_ENV] = args.device
 

@@ -37,6 +37,9 @@ class InputError(StudiocompError, ValueError):
         self.got = str(got)
         super().__init__(f"{argument}: expected {expected}, got {self.got}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, so it crosses process boundaries (Dask workers, multiprocessing)
+        return (type(self), (self.argument, self.expected, self.got))
+
 
 class UnknownBackendError(StudiocompError, LookupError):
     """No backend of that kind is registered under that name."""
@@ -45,6 +48,9 @@ class UnknownBackendError(StudiocompError, LookupError):
         self.kind, self.name, self.valid = kind, name, valid
         listing = ", ".join(repr(v) for v in valid) or "(none registered)"
         super().__init__(f"unknown {kind} {name!r}; valid names: {listing}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, as InputError
+        return (type(self), (self.kind, self.name, self.valid))
 
     def __str__(self) -> str:  # LookupError would add quotes around the message
         return str(self.args[0])

@@ -341,8 +341,17 @@ _SRGB: Any = None
 
 
 def srgb_icc() -> bytes:
-    """The sRGB ICC profile studiocomp writes into its outputs (LittleCMS's built-in sRGB)."""
-    return bytes(_srgb_profile().tobytes())
+    """The sRGB ICC profile studiocomp writes into its outputs (LittleCMS's built-in sRGB).
+
+    LittleCMS stamps a profile with the time it was made (header bytes 24–35);
+    that date is fixed to 2000-01-01 00:00:00 here, so the same pixels give the
+    same file, byte for byte, in every process and run (a Dask worker's output
+    equals the command line's). The profile ID (bytes 84–99) is left unset, as
+    LittleCMS leaves it, so no checksum covers the date.
+    """
+    data = bytearray(_srgb_profile().tobytes())
+    data[24:36] = (2000).to_bytes(2, "big") + (1).to_bytes(2, "big") + (1).to_bytes(2, "big") + bytes(6)
+    return bytes(data)
 
 
 def _is_srgb(icc: bytes) -> bool:

@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 from .errors import StudiocompError, UnknownBackendError
 from .types import STAGE_PROTOCOLS, Compositor, Matter, Relighter, Segmenter, ShadowCaster
 
-__all__ = ["KINDS", "register", "create", "list_backends", "backend_factory", "builtin_backends"]
+__all__ = ["KINDS", "register", "create", "parse_stage", "list_backends", "backend_factory", "builtin_backends"]
 
 KINDS: tuple[str, ...] = tuple(STAGE_PROTOCOLS)
 ENTRY_POINT_GROUP = "studiocomp.backends"
@@ -148,6 +148,58 @@ def create(kind: str, name: str, **options: Any) -> Any:
     if not isinstance(backend, protocol):
         raise StudiocompError(f"{kind} {name!r} created {type(backend).__name__}, which lacks the {protocol.__name__} methods")
     return backend
+
+
+def parse_stage(kind: str, text: str, **extra: Any) -> Any:
+    """Create a stage from a ``NAME[:key=value,...]`` spec, the command line's stage syntax.
+
+    ``"matched:grain=False,light_wrap=0"`` creates
+    ``create("compositor", "matched", grain=False, light_wrap=0)``. Values are
+    Python literals (:func:`ast.literal_eval`) or, failing that, plain strings.
+    The spec ``"none"`` gives ``None`` (the stage is dropped). A spec string is
+    picklable where the backend it makes may not be, which is why the Dask
+    scale-out (:class:`studiocomp.cluster.PipelineSpec`) sends specs to workers.
+
+    Parameters
+    ----------
+    kind : str
+        The stage kind (see :data:`KINDS`); also names the option in errors (``--kind``).
+    text : str
+        ``NAME`` or ``NAME:key=value,...``, or ``none``.
+    **extra
+        Further constructor options (e.g. from other command-line flags); they
+        win over options of the same name in ``text``.
+
+    Returns
+    -------
+    object or None
+        The backend, or ``None`` for ``none``.
+
+    Raises
+    ------
+    InputError
+        A malformed ``key=value`` item.
+    StudiocompError
+        Unknown backend or bad options (from :func:`create`).
+    """
+    import ast
+
+    from .errors import InputError
+
+    name, _, rest = text.partition(":")
+    name = name.strip()
+    if name == "none":
+        return None
+    options: dict[str, Any] = {}
+    for item in filter(None, (x.strip() for x in rest.split(","))) if rest else ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise InputError(f"--{kind}", "NAME[:key=value,...]", repr(text))
+        try:
+            options[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            options[key.strip()] = value.strip()
+    return create(kind, name, **(options | extra))
 
 
 @overload
