@@ -45,7 +45,7 @@ from typing import Any
 
 from .errors import InputError, WeightsUnavailableError
 
-__all__ = ["ModelSpec", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights"]
+__all__ = ["ModelSpec", "Preprocessing", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights"]
 
 _LOCAL_WEIGHTS: dict[str, Path] = {}
 
@@ -82,8 +82,89 @@ PROBE_TIMEOUT = 1.5
 
 
 @dataclass(frozen=True)
+class Preprocessing:
+    """How a network's input is made from a photo: the one source the backends read.
+
+    The photo is an H×W×3 float32 sRGB image in [0, 1] (see :mod:`studiocomp.types`).
+    Its size is set by one of ``size`` / ``long_side`` / ``short_side``; its values by
+    :meth:`normalize`: ``((x / max(x) if divide_by_max) · scale − mean) / std``.
+
+    Attributes
+    ----------
+    layout : str
+        "NCHW" or "NHWC": the axis order of the network's image input (batch of 1).
+    size : int, optional
+        Square input side (pixels): the photo is squeezed to ``size`` × ``size``.
+    long_side : int, optional
+        The photo is scaled so that its long side is this many pixels (the backend's default resolution).
+    short_side : int, optional
+        The photo is scaled so that its short side is this many pixels.
+    multiple_of : int
+        Each side is rounded to a multiple of this (the network's total stride).
+    scale : float
+        Factor applied to the [0, 1] values before ``mean`` and ``std`` (255 for networks trained on 8-bit values).
+    mean, std : tuple of 3 floats
+        Per-channel (R, G, B) normalisation, in the units after ``scale``.
+    divide_by_max : bool
+        Divide by the image's maximum first (rembg's preparation of U²-Net).
+    pad_to_square : bool
+        Pad bottom-right with zeros (after normalising) to ``long_side`` × ``long_side``.
+    notes : str
+        What else the network's inputs need (recurrent states, extra inputs), in words.
+    """
+
+    layout: str = "NCHW"
+    size: int | None = None
+    long_side: int | None = None
+    short_side: int | None = None
+    multiple_of: int = 1
+    scale: float = 1.0
+    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    divide_by_max: bool = False
+    pad_to_square: bool = False
+    notes: str = ""
+
+    def normalize(self, x: Any) -> Any:
+        """The network's values for an image already at the network's size.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            h×w×3 float32 sRGB in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            h×w×3 float32: ``((x / max(x) if divide_by_max) · scale − mean) / std``; the steps that
+            are identities (scale 1, mean 0, std 1) are skipped, so ``x`` itself comes back when all are.
+        """
+        import numpy as np
+
+        if self.divide_by_max:
+            x = x / max(float(x.max()), 1e-6)
+        if self.scale != 1.0:
+            x = x * np.float32(self.scale)
+        if self.mean != (0.0, 0.0, 0.0):
+            x = x - np.array(self.mean, np.float32)
+        if self.std != (1.0, 1.0, 1.0):
+            x = x / np.array(self.std, np.float32)
+        return x
+
+    def to_layout(self, x: Any) -> Any:
+        """An h×w×3 array as the network's contiguous batch of one: 1×3×h×w (NCHW) or 1×h×w×3 (NHWC), float32."""
+        import numpy as np
+
+        return np.ascontiguousarray((x.transpose(2, 0, 1) if self.layout == "NCHW" else x)[None], np.float32)
+
+
+_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+_SAM = Preprocessing(long_side=1024, scale=255.0, mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375), pad_to_square=True)
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """Where one weight file lives, what it is, and how its input must be prepared."""
+    """Where one weight file lives, what it is, and how its input must be prepared (:class:`Preprocessing`)."""
 
     name: str
     repo_id: str
@@ -94,7 +175,7 @@ class ModelSpec:
     framework: str  # "onnx" or "torch"
     task: str
     revision: str = "main"
-    preprocessing: dict[str, Any] = field(default_factory=dict)
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)
     sha256_verified: bool = False  # the sha256 was checked against the real file
     location_verified: bool = False  # repo and file name were confirmed to hold that file
     notes: str = ""
@@ -121,7 +202,7 @@ MODELS: dict[str, ModelSpec] = {
             license="Apache-2.0",
             framework="onnx",
             task="portrait matting",
-            preprocessing={"layout": "NCHW", "range": "(x*255 - 127.5) / 127.5", "multiple_of": 32, "reference_short_side": 512},
+            preprocessing=Preprocessing(long_side=512, multiple_of=32, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),  # (x·255 − 127.5) / 127.5 = (x − 0.5) / 0.5
             sha256_verified=True,
             location_verified=True,
         ),
@@ -134,7 +215,7 @@ MODELS: dict[str, ModelSpec] = {
             license="GPL-3.0",
             framework="onnx",
             task="video matting (recurrent)",
-            preprocessing={"layout": "NCHW", "range": "[0, 1]", "states": "r1i..r4i zeros [1,1,1,1] at the first frame", "downsample_ratio": "float32[1]"},
+            preprocessing=Preprocessing(long_side=1024, multiple_of=16, notes="recurrent states r1i..r4i (zeros [1,1,1,1] at the first frame) and downsample_ratio float32[1]"),
             sha256_verified=True,
             notes="GPL-3.0: software that ships these weights may have to be GPL-3.0 too. The exact file name in the hub repo is unconfirmed.",
         ),
@@ -147,7 +228,7 @@ MODELS: dict[str, ModelSpec] = {
             license="Apache-2.0",
             framework="onnx",
             task="salient object segmentation",
-            preprocessing={"layout": "NCHW", "size": 320, "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "scale": "divide by the image max"},
+            preprocessing=Preprocessing(size=320, divide_by_max=True, mean=_IMAGENET_MEAN, std=_IMAGENET_STD),
             sha256_verified=True,
             notes="The file rembg calls u2netp.onnx (same md5 as rembg's pin). rembg itself serves it from GitHub releases; this hub location is unconfirmed.",
         ),
@@ -160,7 +241,7 @@ MODELS: dict[str, ModelSpec] = {
             license="Apache-2.0",
             framework="onnx",
             task="person segmentation",
-            preprocessing={"layout": "NHWC", "size": 256, "range": "[0, 1]"},
+            preprocessing=Preprocessing(layout="NHWC", size=256),
             sha256_verified=True,
             notes="MediaPipe selfie segmentation (general) converted by tf2onnx; this hub location is unconfirmed.",
         ),
@@ -173,7 +254,7 @@ MODELS: dict[str, ModelSpec] = {
             license="Apache-2.0",
             framework="torch",
             task="promptable segmentation",
-            preprocessing={"long_side": 1024, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375), "pad": "bottom-right to 1024×1024"},
+            preprocessing=_SAM,
             notes="Official Segment Anything ViT-B checkpoint; not available here, so its sha256 is not pinned and quality was not measured.",
         ),
         ModelSpec(
@@ -185,7 +266,7 @@ MODELS: dict[str, ModelSpec] = {
             license="Apache-2.0",
             framework="torch",
             task="promptable segmentation",
-            preprocessing={"long_side": 1024, "mean": (123.675, 116.28, 103.53), "std": (58.395, 57.12, 57.375), "pad": "bottom-right to 1024×1024"},
+            preprocessing=_SAM,
             notes="MobileSAM (TinyViT encoder + SAM decoder); not available here: size from the hub listing, sha256 not pinned, quality not measured.",
         ),
         ModelSpec(
@@ -198,7 +279,7 @@ MODELS: dict[str, ModelSpec] = {
             license="BSD-3-Clause",
             framework="torch",
             task="semantic segmentation (COCO subset with VOC classes; person = 15)",
-            preprocessing={"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "short_side": 520},
+            preprocessing=Preprocessing(short_side=520, mean=_IMAGENET_MEAN, std=_IMAGENET_STD),
             notes="torchvision's published checkpoint (see source_url); the hub location is unconfirmed. Download it and pass weights=PATH.",
         ),
         ModelSpec(
@@ -211,7 +292,7 @@ MODELS: dict[str, ModelSpec] = {
             license="BSD-3-Clause",
             framework="torch",
             task="semantic segmentation (COCO subset with VOC classes; person = 15)",
-            preprocessing={"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "short_side": 520},
+            preprocessing=Preprocessing(short_side=520, mean=_IMAGENET_MEAN, std=_IMAGENET_STD),
             notes="torchvision's published checkpoint (see source_url); the hub location is unconfirmed. Download it and pass weights=PATH.",
         ),
     )

@@ -216,6 +216,7 @@ def list_backends(kind: str | None = None) -> dict[str, list[str]] | list[str]:
         return sorted(_registry[kind])
     return {k: sorted(v) for k, v in _registry.items()}
 
+
 def builtin_backends() -> dict[str, list[str]]:
     """The backends that ship with studiocomp, by kind (sorted names; plug-ins and :func:`register` calls left out).
 

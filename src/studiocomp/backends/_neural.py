@@ -20,6 +20,13 @@ def onnx_session(model: str, weights: str | os.PathLike[str] | None, device: str
     return get_session(fetch(model, weights=weights), device=device, threads=threads)
 
 
+def model_preprocessing(model: str) -> Any:
+    """The :class:`~studiocomp.hub.Preprocessing` of ``model``'s :class:`~studiocomp.hub.ModelSpec`: sizes, mean/std, layout."""
+    from ..hub import get_spec
+
+    return get_spec(model).preprocessing
+
+
 def model_size(h: int, w: int, long_side: int, multiple: int = 1) -> tuple[int, int]:
     """(H', W') with the long side scaled to ``long_side`` and each side rounded to a multiple (at least one)."""
     s = long_side / max(h, w)
@@ -58,8 +65,14 @@ class OnnxSegmenter:
 
     def __init__(self, threshold: float = 0.5, *, device: str = "auto", threads: int | None = None, weights: str | os.PathLike[str] | None = None) -> None:
         self.threshold = float(threshold)
+        self.pre = model_preprocessing(self.model)
         self._session: Any = onnx_session(self.model, weights, device, threads)
         self._input = self._session.get_inputs()[0].name
+
+    @property
+    def size(self) -> int:
+        """The side of the square network input, in pixels (from the model's spec)."""
+        return int(self.pre.size)
 
     def _predict(self, image: np.ndarray) -> np.ndarray:
         raise NotImplementedError

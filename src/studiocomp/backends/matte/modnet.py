@@ -9,7 +9,7 @@ import numpy as np
 
 from ...image import checked_image
 from ...types import Image, Mask, Matte
-from .._neural import check_margin, check_positive_int, finish_matte, model_size, onnx_session, shrink
+from .._neural import check_margin, check_positive_int, finish_matte, model_preprocessing, model_size, onnx_session, shrink
 
 __all__ = ["MODNetMatter"]
 
@@ -34,8 +34,8 @@ class MODNetMatter:
 
     Parameters
     ----------
-    resolution : int
-        Long side of the network input (default 512, the model's reference).
+    resolution : int, optional
+        Long side of the network input (default: the spec's, 512, the model's reference).
     device : "auto" | "cpu" | "cuda"
         Where ONNX Runtime runs; "cuda" without a CUDA provider is an error.
     threads : int, optional
@@ -50,7 +50,7 @@ class MODNetMatter:
 
     def __init__(
         self,
-        resolution: int = 512,
+        resolution: int | None = None,
         mask_margin: float | None = 0.03,
         fill_missed: bool = False,
         *,
@@ -58,7 +58,8 @@ class MODNetMatter:
         threads: int | None = None,
         weights: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.resolution = check_positive_int("resolution", resolution, 32)
+        self.pre = model_preprocessing(self.model)
+        self.resolution = check_positive_int("resolution", self.pre.long_side if resolution is None else resolution, self.pre.multiple_of)
         self.mask_margin = check_margin(mask_margin)
         self.fill_missed = bool(fill_missed)
         self._session: Any = onnx_session(self.model, weights, device, threads)
@@ -67,9 +68,9 @@ class MODNetMatter:
     def predict_alpha(self, image: Image) -> np.ndarray:
         """The network's alpha at the network's resolution (H'×W' float32)."""
         h, w = image.shape[:2]
-        hw = model_size(h, w, self.resolution, 32)
-        x = shrink(image, hw) * np.float32(2.0) - np.float32(1.0)
-        out = self._session.run(None, {self._input: np.ascontiguousarray(x.transpose(2, 0, 1)[None])})[0]
+        hw = model_size(h, w, self.resolution, self.pre.multiple_of)
+        x = self.pre.normalize(shrink(image, hw))
+        out = self._session.run(None, {self._input: self.pre.to_layout(x)})[0]
         return np.asarray(out[0, 0], np.float32)
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:

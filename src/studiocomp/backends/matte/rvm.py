@@ -12,7 +12,7 @@ import numpy as np
 from ...errors import InputError
 from ...image import checked_image
 from ...types import Image, Mask, Matte
-from .._neural import check_margin, check_positive_int, finish_matte, model_size, onnx_session, shrink
+from .._neural import check_margin, check_positive_int, finish_matte, model_preprocessing, model_size, onnx_session, shrink
 
 __all__ = ["RVMMatter", "auto_downsample_ratio"]
 
@@ -54,7 +54,7 @@ class RVMMatter:
 
     def __init__(
         self,
-        max_side: int = 1024,
+        max_side: int | None = None,
         downsample_ratio: float | None = None,
         mask_margin: float | None = 0.03,
         *,
@@ -63,7 +63,8 @@ class RVMMatter:
         threads: int | None = None,
         weights: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.max_side = check_positive_int("max_side", max_side, 64)
+        self.pre = model_preprocessing(self.model)
+        self.max_side = check_positive_int("max_side", self.pre.long_side if max_side is None else max_side, 64)
         if downsample_ratio is not None and not (0 < downsample_ratio <= 1):
             raise InputError("downsample_ratio", "a number in (0, 1], or None for automatic", repr(downsample_ratio))
         self.downsample_ratio = downsample_ratio
@@ -86,9 +87,9 @@ class RVMMatter:
 
     def _run(self, img: np.ndarray) -> np.ndarray:
         h, w = img.shape[:2]
-        hw = model_size(h, w, min(self.max_side, max(h, w)), 16)
+        hw = model_size(h, w, min(self.max_side, max(h, w)), self.pre.multiple_of)
         ratio = self.downsample_ratio if self.downsample_ratio is not None else auto_downsample_ratio(*hw)
-        src = np.ascontiguousarray(shrink(img, hw).transpose(2, 0, 1)[None])
+        src = self.pre.to_layout(self.pre.normalize(shrink(img, hw)))
         with self._lock:
             if not self.sequence or self._state_size != hw:
                 self._state = None

@@ -26,8 +26,6 @@ __all__ = ["DeepLabSegmenter", "build_deeplabv3", "VARIANTS", "PERSON_CLASS"]
 
 VARIANTS = {"mobilenet_v3_large": "deeplabv3-mobilenet-v3-large", "resnet50": "deeplabv3-resnet50"}
 PERSON_CLASS = 15  # Pascal VOC category order, used by torchvision's COCO-trained DeepLabV3
-_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
 def _torch() -> Any:
@@ -71,8 +69,9 @@ def build_deeplabv3(variant: str = "mobilenet_v3_large", num_classes: int = 21) 
 class DeepLabSegmenter:
     """Person segmentation with DeepLabV3 (torch): ``variant`` ``"mobilenet_v3_large"`` or ``"resnet50"``.
 
-    The photo is resized so that its short side is ``resolution`` (520, as
-    torchvision evaluates these models), normalised with ImageNet statistics,
+    The photo is resized so that its short side is ``resolution`` (default: the
+    spec's, 520, as torchvision evaluates these models), normalised with ImageNet
+    statistics (the spec's :class:`~studiocomp.hub.Preprocessing`),
     and the person class (15) wins where its softmax probability is above
     ``threshold``.
 
@@ -89,7 +88,7 @@ class DeepLabSegmenter:
     def __init__(
         self,
         variant: str = "mobilenet_v3_large",
-        resolution: int = 520,
+        resolution: int | None = None,
         threshold: float = 0.5,
         *,
         weights: str | os.PathLike[str] | None = None,
@@ -102,7 +101,14 @@ class DeepLabSegmenter:
 
         if variant not in VARIANTS:
             raise InputError("variant", f"one of {sorted(VARIANTS)}", repr(variant))
-        self.variant, self.resolution, self.threshold = variant, int(resolution), float(threshold)
+        from ...hub import get_spec
+
+        self.pre = get_spec(VARIANTS[variant]).preprocessing
+        self.variant, self.threshold = variant, float(threshold)
+        side = self.pre.short_side if resolution is None else resolution
+        if side is None:  # a spec without a short side: only a custom spec could do that
+            raise InputError("resolution", "the short side of the network input in pixels", "None")
+        self.resolution = int(side)
         _torch()  # torch missing: BackendUnavailableError naming the [torch] extra
         self.device = resolve_device(device, threads)
         net = build_deeplabv3(variant)
@@ -122,7 +128,7 @@ class DeepLabSegmenter:
         h, w = img.shape[:2]
         s = self.resolution / min(h, w)
         small = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-        x = torch.from_numpy(np.ascontiguousarray(((small - _MEAN) / _STD).transpose(2, 0, 1)[None])).to(self.device)
+        x = torch.from_numpy(self.pre.to_layout(self.pre.normalize(small))).to(self.device)
         with self._lock, torch.inference_mode():
             logits = self._net(x)
             prob = torch.softmax(logits.float(), dim=1)[0, PERSON_CLASS].cpu().numpy()

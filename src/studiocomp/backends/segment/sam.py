@@ -24,8 +24,6 @@ from ...types import Image, Mask, Segmenter
 __all__ = ["SAMSegmenter", "Embedding", "boxes_from_mask"]
 
 _MODELS = {"vit_b": "sam-vit-b", "mobile_sam": "mobile-sam"}
-_MEAN = np.array([123.675, 116.28, 103.53], np.float32)
-_STD = np.array([58.395, 57.12, 57.375], np.float32)
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,7 @@ class SAMSegmenter:
         device: str = "auto",
         threads: int | None = None,
     ) -> None:
+        from ...hub import get_spec
         from ...runtime.torch import load_checkpoint, require_torch, resolve_device
 
         if model not in _MODELS:
@@ -114,7 +113,8 @@ class SAMSegmenter:
         if state_dict is not None:
             net.load_state_dict(state_dict, strict=True)
         self._net = net.eval().to(self.device)
-        self.img_size = net.cfg.img_size
+        self.img_size = net.cfg.img_size  # the network's own input side (1024 for the published models, as the spec says)
+        self.pre = get_spec(_MODELS[model]).preprocessing
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ encoding
@@ -129,8 +129,8 @@ class SAMSegmenter:
         rh, rw = max(1, round(h * s)), max(1, round(w * s))
         small = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         x = np.zeros((self.img_size, self.img_size, 3), np.float32)
-        x[:rh, :rw] = (small * np.float32(255.0) - _MEAN) / _STD
-        t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)[None])).to(self.device)
+        x[:rh, :rw] = self.pre.normalize(small)  # padded bottom-right with zeros
+        t = torch.from_numpy(self.pre.to_layout(x)).to(self.device)
         with self._lock, torch.inference_mode():
             feats = self._net.image_encoder(t)
         return Embedding(features=feats, scale=s, resized=(rh, rw), size=(h, w))

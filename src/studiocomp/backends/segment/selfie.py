@@ -13,15 +13,15 @@ __all__ = ["SelfieSegmenter"]
 class SelfieSegmenter(OnnxSegmenter):
     """Person segmentation with MediaPipe's selfie model: tiny (0.45 MB) and fast.
 
-    The photo is squeezed to 256×256 (NHWC, RGB in [0, 1]); the person
+    The photo is squeezed to 256×256 (NHWC, RGB in [0, 1]: the spec's
+    :class:`~studiocomp.hub.Preprocessing`); the person
     probability is resized back bilinearly and cut at ``threshold``.
     Options: ``threshold``, ``device``, ``threads``, ``weights`` (see
     :class:`~studiocomp.backends.matte.modnet.MODNetMatter`).
     """
 
     model = "selfie"
-    size = 256
 
     def _predict(self, image: np.ndarray) -> np.ndarray:
-        x = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        return np.asarray(self._session.run(None, {self._input: x[None]})[0][0, :, :, 0])
+        x = self.pre.normalize(cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA))
+        return np.asarray(self._session.run(None, {self._input: self.pre.to_layout(x)})[0][0, :, :, 0])
