@@ -86,6 +86,18 @@ ALIASES: dict[str, str] = {"grad": "gradient", "gray": "grey", "pink": "pink-whi
 def make_preset(name: str, height: int, width: int) -> Image:
     """Render the preset ``name`` (or an :data:`ALIASES` name) at ``height``×``width``.
 
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PRESETS` or :data:`ALIASES`.
+    height, width : int
+        Output size in pixels.
+
+    Returns
+    -------
+    Image
+        ``height``×``width``×3 float32 sRGB in [0, 1].
+
     Raises
     ------
     InputError
@@ -100,7 +112,27 @@ def make_preset(name: str, height: int, width: int) -> Image:
 
 
 def fit_background(background: Image, height: int, width: int, fit: Fit = "cover") -> Image:
-    """Scale/crop ``background`` to ``height``×``width`` according to ``fit``."""
+    """Scale/crop ``background`` to ``height``×``width`` according to ``fit``.
+
+    Parameters
+    ----------
+    background : array_like
+        H×W×3 image (see :func:`studiocomp.as_image`).
+    height, width : int
+        Output size in pixels.
+    fit : str or (int, int, int, int)
+        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``, ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
+
+    Returns
+    -------
+    Image
+        ``height``×``width``×3 float32 (the background's own size for ``"none"``).
+
+    Raises
+    ------
+    InputError
+        A bad image or ``fit``.
+    """
     return _fit(as_image(background, name="background"), height, width, fit)
 
 
@@ -152,6 +184,25 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     their own size, and then ``height``×``width`` only sizes presets and colours).
     Image files are decoded once per process (:func:`studiocomp.prepared.load_background`,
     an LRU bounded in bytes); with ``fit="none"`` the cached, read-only array is returned.
+
+    Parameters
+    ----------
+    spec : str, tuple, path or array_like
+        See above.
+    height, width : int
+        Output size in pixels.
+    fit : str or (int, int, int, int)
+        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``, ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
+
+    Returns
+    -------
+    Image
+        H×W×3 float32 sRGB in [0, 1].
+
+    Raises
+    ------
+    InputError
+        An unknown preset, a malformed colour, a missing file, or an image the loader refuses.
     """
     if isinstance(spec, str) and (spec in PRESETS or spec in ALIASES):
         return make_preset(spec, height, width)

@@ -54,7 +54,21 @@ METRIC_COLUMNS: dict[str, tuple[str, float, bool]] = {m.column: (m.name, m.scale
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled image: its paths, whether the truth is fractional alpha, and its attributes."""
+    """One labelled image: its paths, whether the truth is fractional alpha, and its attributes.
+
+    Attributes
+    ----------
+    name : str
+        The file stem.
+    image, truth : pathlib.Path
+        The photo and its ground truth (``alpha/`` or ``mask/``).
+    truth_is_alpha : bool
+        Fractional alpha (True) or a binary mask.
+    trimap : pathlib.Path or None
+        Its trimap, when a trimap folder was named.
+    attributes : dict
+        From ``attributes.json`` (e.g. subject, backdrop).
+    """
 
     name: str
     image: Path
@@ -66,7 +80,21 @@ class Sample:
 
 @dataclass
 class EvalReport:
-    """What :func:`evaluate` measured; ``files`` lists what it wrote."""
+    """What :func:`evaluate` measured; ``files`` lists what it wrote.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One per image: attributes, metrics (the eval columns), timings, ``error``.
+    summary : dict
+        Column → {"mean", "median", "min", "max", "n"}.
+    by_attribute : dict
+        Attribute → value → column → mean.
+    failures : list of (str, str)
+        (image name, error) of images that failed.
+    files : list of pathlib.Path
+        What was written.
+    """
 
     rows: list[dict[str, Any]]
     summary: dict[str, dict[str, float]]
@@ -75,7 +103,12 @@ class EvalReport:
     files: list[Path] = field(default_factory=list)
 
     def table(self) -> str:
-        """The summary as a Markdown table (what ``summary.md`` holds)."""
+        """The summary as a Markdown table (what ``summary.md`` holds).
+
+        Returns
+        -------
+        str
+        """
         return _markdown(self)
 
 
@@ -90,6 +123,22 @@ def load_dataset(data: str | os.PathLike[str], *, trimap: str | None = None) -> 
 
     Raises :class:`~studiocomp.InputError` when the folder has no ``image/``, or
     no ``alpha/`` or ``mask/``, or an image has no ground truth.
+
+    Parameters
+    ----------
+    data : str or os.PathLike
+        The folder.
+    trimap : str, optional
+        A sub-folder of trimaps to pair with the images.
+
+    Returns
+    -------
+    list of Sample
+
+    Raises
+    ------
+    InputError
+        No images, no ground-truth folder, a missing trimap folder, or an image without ground truth.
     """
     root = Path(data)
     images = _stems(root / "image")
@@ -235,10 +284,16 @@ def evaluate(
 ) -> EvalReport:
     """Run ``pipeline`` (a :class:`~studiocomp.Pipeline` or a preset name) over a data folder and score it.
 
+    Each row also records ``uncertain`` (1 when the result had an uncertain
+    warning, else 0) and ``warnings`` (their codes), so that a report can show
+    whether the bad cut-outs were the flagged ones.
+
     Parameters
     ----------
     data : folder
         ``image/`` + ``alpha/`` or ``mask/`` (+ ``attributes.json``); see the module docs.
+    pipeline : Pipeline or str
+        What to run: a pipeline, or a preset name (``Pipeline.preset(pipeline)``).
     output : folder, optional
         Where to write the CSVs, summaries and gallery; nothing is written without it.
     limit : int, optional
@@ -262,9 +317,14 @@ def evaluate(
     prepare : callable, optional
         Applied to each loaded image (H×W×3 float32) before the pipeline, e.g. a greyscale conversion.
 
-    Each row also records ``uncertain`` (1 when the result had an uncertain
-    warning, else 0) and ``warnings`` (their codes), so that a report can show
-    whether the bad cut-outs were the flagged ones.
+    Returns
+    -------
+    EvalReport
+
+    Raises
+    ------
+    InputError
+        A bad folder, ``limit``, ``gallery``, ``pipeline`` or unknown ``names``.
     """
     from . import metrics
     from .image import load_image

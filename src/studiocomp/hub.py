@@ -57,6 +57,13 @@ def use_weights(name: str, path: str | os.PathLike[str] | None) -> None:
     file (sha256-checked on fetch) instead of the hub cache: the presets' default
     stages included. ``--weights NAME=PATH`` on the command line calls this.
 
+    Parameters
+    ----------
+    name : str
+        A model of :data:`MODELS`.
+    path : str, os.PathLike or None
+        The local weight file; None forgets an earlier one.
+
     Raises
     ------
     InputError
@@ -152,7 +159,18 @@ class Preprocessing:
         return x
 
     def to_layout(self, x: Any) -> Any:
-        """An h×w×3 array as the network's contiguous batch of one: 1×3×h×w (NCHW) or 1×h×w×3 (NHWC), float32."""
+        """An h×w×3 array as the network's contiguous batch of one: 1×3×h×w (NCHW) or 1×h×w×3 (NHWC), float32.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            h×w×3 float32 (after :meth:`normalize`).
+
+        Returns
+        -------
+        numpy.ndarray
+            1×3×h×w or 1×h×w×3 float32, C-contiguous.
+        """
         import numpy as np
 
         return np.ascontiguousarray((x.transpose(2, 0, 1) if self.layout == "NCHW" else x)[None], np.float32)
@@ -164,7 +182,35 @@ _SAM = Preprocessing(long_side=1024, scale=255.0, mean=(123.675, 116.28, 103.53)
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Where one weight file lives, what it is, and how its input must be prepared (:class:`Preprocessing`)."""
+    """Where one weight file lives, what it is, and how its input must be prepared (:class:`Preprocessing`).
+
+    Attributes
+    ----------
+    name : str
+        The model's name (``fetch(name)``, ``--weights NAME=PATH``).
+    repo_id, filename : str
+        Hugging Face hub repository and file path in it.
+    sha256 : str or None
+        64 hex digits the file must hash to (None: not pinned).
+    size : int or None
+        Bytes.
+    license : str
+        SPDX identifier of the weights' license.
+    framework : str
+        "onnx" or "torch".
+    task : str
+        What the model does, in words.
+    revision : str
+        Hub revision (branch, tag or commit).
+    preprocessing : Preprocessing
+        How its input is prepared; the backends read it.
+    sha256_verified, location_verified : bool
+        Whether the sha256 was checked against the real file, and whether the hub location was confirmed.
+    notes : str
+        Caveats, in words.
+    source_url : str or None
+        Where the authors publish the file, when that is not the hub.
+    """
 
     name: str
     repo_id: str
@@ -183,10 +229,12 @@ class ModelSpec:
 
     @property
     def copyleft(self) -> bool:
+        """True for GPL / AGPL / LGPL weights (software shipping them may have to be under that license too)."""
         return self.license.upper().startswith(("GPL", "AGPL", "LGPL"))
 
     @property
     def url(self) -> str:
+        """The hub page of the file at the spec's revision."""
         return f"https://huggingface.co/{self.repo_id}/blob/{self.revision}/{self.filename}"
 
 
@@ -300,11 +348,32 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def list_models() -> list[ModelSpec]:
-    """Every known weight file, sorted by name."""
+    """Every known weight file, sorted by name.
+
+    Returns
+    -------
+    list of ModelSpec
+    """
     return [MODELS[k] for k in sorted(MODELS)]
 
 
 def get_spec(name: str) -> ModelSpec:
+    """The spec of a known model.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`MODELS`.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    InputError
+        Unknown name; the message lists the known ones.
+    """
     try:
         return MODELS[name]
     except KeyError:
@@ -312,7 +381,25 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """The sha256 of a file, as 64 lowercase hex digits (read in ``chunk``-byte blocks)."""
+    """The sha256 of a file, as 64 lowercase hex digits (read in ``chunk``-byte blocks).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    chunk : int
+        Bytes read at a time.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
@@ -321,7 +408,12 @@ def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 
 
 def is_offline() -> bool:
-    """True when ``HF_HUB_OFFLINE`` is set (read as the hub library reads it)."""
+    """True when ``HF_HUB_OFFLINE`` is set (read as the hub library reads it).
+
+    Returns
+    -------
+    bool
+    """
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
@@ -348,7 +440,17 @@ def _how_to_get(spec: ModelSpec) -> str:
 
 
 def find_spec(sha256: str) -> ModelSpec | None:
-    """The spec whose pinned sha256 is ``sha256`` (64 hex digits), or None."""
+    """The spec whose pinned sha256 is ``sha256`` (64 hex digits), or None.
+
+    Parameters
+    ----------
+    sha256 : str
+        64 hex digits (any case).
+
+    Returns
+    -------
+    ModelSpec or None
+    """
     digest = sha256.lower()
     return next((spec for spec in MODELS.values() if spec.sha256 == digest), None)
 
@@ -471,6 +573,17 @@ def hub_reachable(endpoint: str | None = None, timeout: float = PROBE_TIMEOUT) -
 
     ``endpoint`` defaults to the hub client's (``HF_ENDPOINT``). Name lookup is
     bounded by the timeout too. A result is remembered for 30 seconds.
+
+    Parameters
+    ----------
+    endpoint : str, optional
+        The hub URL (default: ``HF_ENDPOINT`` or https://huggingface.co).
+    timeout : float
+        Seconds to wait for the connection.
+
+    Returns
+    -------
+    bool
     """
     if endpoint is None:
         from huggingface_hub import constants
@@ -515,6 +628,29 @@ def fetch(
     cache is used (no retries).
     Raises :class:`~studiocomp.WeightsUnavailableError` when the file cannot
     be had or does not match its sha256.
+
+    Parameters
+    ----------
+    name : str or ModelSpec
+        A model of :data:`MODELS` (see :func:`list_models`), or a spec.
+    weights : str or os.PathLike, optional
+        A local file to use instead of the hub (sha256-checked like a download).
+    cache_dir : str or os.PathLike, optional
+        The hub cache folder (default: the hub's, ``HF_HUB_CACHE``).
+    local_only : bool
+        Never download (as if offline).
+
+    Returns
+    -------
+    pathlib.Path
+        The weight file.
+
+    Raises
+    ------
+    InputError
+        Unknown model name.
+    WeightsUnavailableError
+        The file cannot be had (offline and not cached, unreachable hub, missing local file) or does not match its sha256.
     """
     spec = name if isinstance(name, ModelSpec) else get_spec(name)
     if weights is None:

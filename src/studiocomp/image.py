@@ -193,7 +193,25 @@ def _array_to_image(x: Any, name: str, max_pixels: int | None) -> Image:
 
 
 def from_bgr(x: np.ndarray, *, name: str = "image") -> Image:
-    """Like :func:`as_image` for an H×W×3 BGR array as OpenCV returns it."""
+    """Like :func:`as_image` for an H×W×3 BGR array as OpenCV returns it.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        H×W×3 BGR (uint8, uint16 or float in [0, 1]).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    Image
+        H×W×3 float32 RGB in [0, 1], a new array.
+
+    Raises
+    ------
+    InputError
+        Not H×W×3, or as :func:`as_image`.
+    """
     if not isinstance(x, np.ndarray) or x.ndim != 3 or x.shape[2] != 3:
         raise InputError(name, "an H×W×3 BGR array", _describe(x))
     return as_image(x[..., ::-1], name=name)
@@ -204,6 +222,25 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
 
     Accepts H×W or H×W×1 arrays of dtype bool, uint8, uint16 or float in [0, 1].
     ``shape``, when given, is the (H, W) the alpha must have.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or PIL.Image.Image
+        H×W or H×W×1: bool, uint8, uint16 or float in [0, 1] (a PIL image is read as grey ``L``).
+    name : str
+        Argument name used in error messages.
+    shape : (int, int), optional
+        The (H, W) the result must have.
+
+    Returns
+    -------
+    Alpha
+        H×W float32 in [0, 1], a new array.
+
+    Raises
+    ------
+    InputError
+        Not an array, not H×W, of another ``shape``, empty, oversized, NaN or out of [0, 1].
     """
     if is_pil_image(x):
         x = np.asarray(x.convert("L"))
@@ -264,6 +301,25 @@ def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None)
 
     bool arrays are copied; numeric arrays are read as alpha (see
     :func:`as_alpha`) and thresholded at 0.5.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or PIL.Image.Image
+        H×W or H×W×1: bool, or alpha (see :func:`as_alpha`).
+    name : str
+        Argument name used in error messages.
+    shape : (int, int), optional
+        The (H, W) the result must have.
+
+    Returns
+    -------
+    Mask
+        H×W bool, a new array.
+
+    Raises
+    ------
+    InputError
+        As :func:`checked_mask`.
     """
     m = checked_mask(x, name=name, shape=shape)
     return cast("Mask", m.copy()) if isinstance(x, np.ndarray) and x.dtype == bool else m
@@ -275,6 +331,16 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
     One multi-threaded OpenCV pass (``convertScaleAbs``: values are ≥ 0, so the
     absolute value changes nothing): 0.02 s at 24 MP, where NumPy's
     multiply–round–clip–cast took 0.7 s. Same values.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Float array in [0, 1] (any shape).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 of the same shape: round(255·x).
     """
     import cv2
 
@@ -348,6 +414,11 @@ def srgb_icc() -> bytes:
     same file, byte for byte, in every process and run (a Dask worker's output
     equals the command line's). The profile ID (bytes 84–99) is left unset, as
     LittleCMS leaves it, so no checksum covers the date.
+
+    Returns
+    -------
+    bytes
+        The ICC profile.
     """
     data = bytearray(_srgb_profile().tobytes())
     data[24:36] = (2000).to_bytes(2, "big") + (1).to_bytes(2, "big") + (1).to_bytes(2, "big") + bytes(6)
@@ -721,7 +792,18 @@ def load_image(path: str | os.PathLike[str], *, with_alpha: bool = False, max_pi
 
 
 def source_bit_depth(path: str | os.PathLike[str]) -> int:
-    """Bits per channel stored in an image file: 8, 16 or 32 (float); 8 when unknown. Reads the header only."""
+    """Bits per channel stored in an image file: 8, 16 or 32 (float); 8 when unknown. Reads the header only.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An image file.
+
+    Returns
+    -------
+    int
+        8, 16 or 32.
+    """
     try:
         with open(path, "rb") as fh:
             head = fh.read(64)
@@ -772,6 +854,13 @@ def save_image(
     Path
         The written path. The file is written to a temporary name and renamed,
         so a crash never leaves a half-written file.
+
+    Raises
+    ------
+    InputError
+        An unsupported file suffix, or an image / alpha :func:`as_image` / :func:`as_alpha` refuse.
+    OSError
+        The file cannot be written (the target is left as it was).
     """
 
     p = Path(path)

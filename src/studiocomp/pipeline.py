@@ -165,7 +165,13 @@ class PipelineResult:
         return 0.5 if self.warnings else 1.0
 
     def cutout(self) -> np.ndarray:
-        """H×W×4 float32 RGBA in the photo's coordinates: cleaned foreground with alpha (straight)."""
+        """H×W×4 float32 RGBA in the photo's coordinates: cleaned foreground with alpha (straight).
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W×4 float32 in [0, 1].
+        """
         return np.concatenate([self.foreground, self.alpha[..., None]], axis=2)
 
     def layers(self) -> dict[str, np.ndarray]:
@@ -175,6 +181,11 @@ class PipelineResult:
         as alpha; applied in linear light it gives the composite's darkening),
         ``subject`` (RGBA: placed, relit colours with their alpha) and
         ``composite`` (RGB). New arrays, float32 in [0, 1].
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``background``, ``shadow``, ``subject``, ``composite`` (H×W×3 or H×W×4 float32 in [0, 1]), bottom to top.
         """
         shadow = np.zeros(self.shadow.shape + (4,), np.float32)
         shadow[..., 3] = self.shadow
@@ -187,6 +198,27 @@ class PipelineResult:
         ``format`` is ``"png"`` or ``"tiff"``; ``depth`` 8 or 16 bits per
         channel. Each file is written atomically; the folder is created. Returns
         the paths by layer name.
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            Created if missing.
+        format : str
+            ``"png"`` or ``"tiff"``.
+        depth : int
+            Bits per channel, 8 or 16.
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            Layer name → written file.
+
+        Raises
+        ------
+        InputError
+            Another ``format`` or ``depth``.
+        OSError
+            A file cannot be written.
         """
         from .image import save_image
 
@@ -234,6 +266,13 @@ class Pipeline:
         At least a segmenter or a matter is needed; without a compositor the
         built-in ``"alpha-over"`` is used.
 
+    Raises
+    ------
+    InputError
+        A stage is neither a registered name nor an object with its protocol's methods, or there is neither a segmenter nor a matter.
+    UnknownBackendError
+        A stage name is not registered.
+
     Examples
     --------
     >>> import studiocomp
@@ -277,6 +316,17 @@ class Pipeline:
         swaps in a configured backend. Only the stages not given are built, so a
         stage passed in never fetches the preset's default weights (a pipeline
         of your own configured backends works offline).
+
+        Parameters
+        ----------
+        name : str
+            A key of :data:`PRESETS` (``"studio"``, ``"portrait"``).
+        **stages
+            ``segmenter``, ``matter``, ``relighter``, ``shadow_caster``, ``compositor``: a backend, a registered name, or None to drop the stage.
+
+        Returns
+        -------
+        Pipeline
 
         Raises
         ------
@@ -345,6 +395,11 @@ class Pipeline:
             back. Arrays are H×W×3 and carry no alpha. The result notes the choice
             (``input-alpha`` warning, not uncertain).
 
+        Returns
+        -------
+        PipelineResult or iterator of PipelineResult
+            One result for one image; a lazy iterator for an iterable.
+
         Raises
         ------
         InputError
@@ -384,6 +439,26 @@ class Pipeline:
         The matter (or the segmenter) is made steady over time: a recurrent one (RVM)
         keeps its state, any other is wrapped in :class:`studiocomp.video.StabilisedMatter`.
         Needs PyAV (``pip install "studiocomp[video]"``). Returns a :class:`studiocomp.video.VideoResult`.
+
+        Parameters
+        ----------
+        src : str or os.PathLike
+            A video file or a folder of frames.
+        dst : str or os.PathLike
+            The composite clip (a file, or a folder for frames).
+        background : preset name, colour, path or array
+            As for :meth:`__call__`.
+        alpha_out, cutout_out : str or os.PathLike, optional
+            Also write the alpha clip and the RGBA cut-out clip there.
+        progress : bool or callable, optional
+            Progress display (see :func:`studiocomp.video.run`).
+        **options
+            Further options of :func:`studiocomp.video.run`.
+
+        Returns
+        -------
+        VideoResult
+            What :func:`studiocomp.video.run` returns.
         """
         from .video.stream import run
 

@@ -83,6 +83,16 @@ def subject_extent(alpha: np.ndarray) -> tuple[int, int, float, bool] | None:
 
     The feet x is the middle of the silhouette over its lowest 3 % of rows;
     ``cut`` is True when the subject reaches the bottom edge of the frame.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        H×W float32 alpha in [0, 1], full size.
+
+    Returns
+    -------
+    (int, int, float, bool) or None
+        Rows and feet x in pixels; ``cut`` from :func:`studiocomp._ops.cut_by_bottom` (the rule the floor shadows use too).
     """
     solid = alpha >= 0.5
     extent = row_extent(solid)
@@ -145,7 +155,22 @@ class Placement:
 
     @classmethod
     def parse(cls, text: str) -> Placement:
-        """From the command line: ``auto``, ``X,Y`` (feet) or ``X,Y,HEIGHT`` (pixels)."""
+        """From the command line: ``auto``, ``X,Y`` (feet) or ``X,Y,HEIGHT`` (pixels).
+
+        Parameters
+        ----------
+        text : str
+            ``auto``, ``X,Y`` or ``X,Y,HEIGHT`` (background pixels).
+
+        Returns
+        -------
+        Placement
+
+        Raises
+        ------
+        InputError
+            Any other text.
+        """
         if text.strip().lower() == "auto":
             return cls()
         try:
@@ -157,7 +182,27 @@ class Placement:
         return cls(feet=(values[0], values[1]), height=values[2] if len(values) == 3 else None)
 
     def target(self, extent: tuple[int, int, float, bool], photo_height: int, size: tuple[int, int]) -> tuple[float, float, float]:
-        """(feet x, feet y, height) in background pixels for a subject of this ``extent``."""
+        """(feet x, feet y, height) in background pixels for a subject of this ``extent``.
+
+        Parameters
+        ----------
+        extent : (int, int, float, bool)
+            (top row, bottom row, feet x, cut) of the subject in its photo (:func:`subject_extent`).
+        photo_height : int
+            The photo's height in pixels.
+        size : (int, int)
+            The background's (H, W).
+
+        Returns
+        -------
+        (float, float, float)
+            Feet x, feet y and subject height, background pixels.
+
+        Raises
+        ------
+        InputError
+            The feet stand above the horizon.
+        """
         h, w = size
         top, bottom, _, cut = extent
         if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
@@ -189,6 +234,24 @@ class Placement:
           horizon rule with ``subject_height`` as if all of it were visible: it comes out too large.
         - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one.
         - ``subject-upscaled``: enlarged more than 3× from its photo: softer than the background (a note).
+
+        Parameters
+        ----------
+        extent : (int, int, float, bool)
+            (top row, bottom row, feet x, cut) of the subject in its photo (:func:`subject_extent`).
+        photo_shape : (int, int)
+            The photo's (H, W).
+        size : (int, int)
+            The background's (H, W).
+        target : (float, float, float)
+            Feet x, feet y, height (:meth:`target`).
+        top_cut : bool
+            The subject touches its photo's top edge.
+
+        Returns
+        -------
+        list of QualityWarning
+            Empty when nothing is in doubt.
 
         Raises
         ------
@@ -228,6 +291,20 @@ class Placement:
         into its edge. The placement checks itself (:meth:`check`); its warnings,
         plus ``subject-outside-frame`` when less than half of the subject's solid
         area lands inside the frame, are in :attr:`Placed.warnings`.
+
+        Parameters
+        ----------
+        foreground : Image
+            The photo's H×W×3 subject colours.
+        alpha : Alpha
+            The photo's H×W alpha.
+        size : (int, int)
+            The background's (H, W).
+
+        Returns
+        -------
+        Placed
+            The subject in the background's frame, its box, scale and warnings.
 
         Raises
         ------

@@ -57,7 +57,17 @@ DEFAULT_CACHE_BYTES = 1 << 30
 
 @dataclass(frozen=True)
 class Light:
-    """The scene's key light. ``azimuth``, ``elevation`` in degrees; ``softness`` as :class:`CastShadow`'s (blur ÷ subject height)."""
+    """The scene's key light. ``azimuth``, ``elevation`` in degrees; ``softness`` as :class:`CastShadow`'s (blur ÷ subject height).
+
+    Attributes
+    ----------
+    azimuth, elevation : float or None
+        Degrees (azimuth 0 = from the camera, 90 = from the right; elevation above the horizon).
+    softness : float or None
+        Shadow blur ÷ subject height.
+    source : str
+        ``"user"``, ``"shadows"`` (measured on the scene's cast shadows) or ``"default"``.
+    """
 
     azimuth: float | None = None
     elevation: float | None = None
@@ -67,7 +77,25 @@ class Light:
 
 @dataclass(frozen=True)
 class BackgroundInfo:
-    """What a sidecar file holds (see the module docstring for the units). ``None`` = not known."""
+    """What a sidecar file holds (see the module docstring for the units). ``None`` = not known.
+
+    Attributes
+    ----------
+    horizon, floor_line : float or None
+        Rows (background pixels, ``y`` down): the floor's vanishing line and the floor's meeting with the back wall.
+    light : Light
+        The scene's key light.
+    camera_height : float or None
+        Metres.
+    floor_scale : float or None
+        Pixels per metre at the default feet row.
+    feet : (float, float) or None
+        Default (x, y) of the subject's feet, pixels.
+    subject_height : float or None
+        Default height of a subject, metres.
+    version : int
+        The sidecar format (1).
+    """
 
     horizon: float | None = None
     floor_line: float | None = None
@@ -79,7 +107,13 @@ class BackgroundInfo:
     version: int = SIDECAR_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        """The sidecar's JSON object."""
+        """The sidecar's JSON object.
+
+        Returns
+        -------
+        dict
+            JSON-ready (numbers, None, lists, dicts).
+        """
         d = asdict(self)
         return {
             "version": self.version,
@@ -94,6 +128,17 @@ class BackgroundInfo:
     @classmethod
     def from_json(cls, data: Any, *, where: str = "sidecar") -> BackgroundInfo:
         """Parse and check a sidecar's JSON object.
+
+        Parameters
+        ----------
+        data : Any
+            The decoded JSON.
+        where : str
+            Names the source in error messages.
+
+        Returns
+        -------
+        BackgroundInfo
 
         Raises
         ------
@@ -138,6 +183,15 @@ class BackgroundInfo:
 
         The horizon rule needs a horizon; with none, ``floor_scale`` (px per metre at the default
         feet row) gives the height when the feet are that row.
+
+        Parameters
+        ----------
+        given : Placement, optional
+            The caller's placement; its fields win over the sidecar's.
+
+        Returns
+        -------
+        Placement
         """
         from .placement import Placement
 
@@ -153,13 +207,32 @@ class BackgroundInfo:
 
 
 def sidecar_path(image: str | os.PathLike[str]) -> Path:
-    """``hall.jpg`` → ``hall.studiocomp.json`` (same folder)."""
+    """``hall.jpg`` → ``hall.studiocomp.json`` (same folder).
+
+    Parameters
+    ----------
+    image : str or os.PathLike
+        The background image file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     p = Path(image)
     return p.with_name(p.stem + SIDECAR_SUFFIX)
 
 
 def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
     """The sidecar of ``image``, or None when it has none.
+
+    Parameters
+    ----------
+    image : str or os.PathLike
+        The background image file.
+
+    Returns
+    -------
+    BackgroundInfo or None
 
     Raises
     ------
@@ -177,7 +250,25 @@ def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
 
 
 def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
-    """Write ``info`` as the sidecar of ``image`` (atomically); returns its path."""
+    """Write ``info`` as the sidecar of ``image`` (atomically); returns its path.
+
+    Parameters
+    ----------
+    image : str or os.PathLike
+        The background image file.
+    info : BackgroundInfo
+        What to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The sidecar written.
+
+    Raises
+    ------
+    OSError
+        It cannot be written (nothing half-written is left).
+    """
     return atomic_write_bytes(sidecar_path(image), (json.dumps(info.to_json(), indent=2) + "\n").encode("utf-8"))
 
 
@@ -188,6 +279,20 @@ def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subjec
     already in the scene; ``source`` "shadows", or "default" when it found none reliable). The
     horizon and floor line are not estimated (``None``) — they are for the user to fill in; the
     default placement is centred at 92 % of the height, where ``Placement()`` puts it.
+
+    Parameters
+    ----------
+    image : str or os.PathLike
+        The background image file.
+    camera_height : float
+        Metres, recorded in the sidecar.
+    subject_height : float
+        Metres, the default subject height recorded in the sidecar.
+
+    Returns
+    -------
+    BackgroundInfo
+        Not written: see :func:`write_info`.
     """
     from .estimate.light import find_light
 
@@ -203,6 +308,11 @@ class BackgroundCache:
 
     A hit returns the same read-only array (no copy: a copy of a 20 MP background costs
     ~50 ms); stages never write to their inputs. An image larger than the bound is not kept.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Largest total size of the decoded images kept (bytes); the least recently used go first.
     """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
@@ -221,11 +331,29 @@ class BackgroundCache:
         return len(self._items)
 
     def clear(self) -> None:
+        """Forget every cached background."""
         with self._lock:
             self._items.clear()
             self._bytes = 0
 
     def get(self, path: str | os.PathLike[str]) -> Image:
+        """The decoded background of ``path`` (H×W×3 float32 sRGB, read-only), decoding it on a miss.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            An image file.
+
+        Returns
+        -------
+        Image
+            A shared read-only array: copy it before writing.
+
+        Raises
+        ------
+        InputError
+            The file is missing, unreadable, or not an image :func:`studiocomp.load_image` takes.
+        """
         from .image import load_image
 
         real = os.path.realpath(path)
@@ -261,6 +389,16 @@ CACHE = BackgroundCache(int(float(os.environ.get("STUDIOCOMP_BACKGROUND_CACHE_MB
 
 def load_background(path: str | os.PathLike[str]) -> Image:
     """H×W×3 float32 sRGB background decoded from ``path``, through :data:`CACHE` (read-only array).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An image file.
+
+    Returns
+    -------
+    Image
+        H×W×3 float32 sRGB in [0, 1], read-only (shared with later calls).
 
     Raises
     ------

@@ -81,6 +81,24 @@ def register(kind: str, name: str, factory: str | Callable[..., Any], *, overwri
 
     ``factory`` is a class or callable, or a lazy ``"module:attr"`` string.
     Re-registering an existing name needs ``overwrite=True``.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    name : str
+        The name to create it by.
+    factory : str or callable
+        A class or callable, or a lazy ``"module:attr"`` string (imported on first :func:`create`).
+    overwrite : bool
+        Replace an existing registration of ``name``.
+
+    Raises
+    ------
+    UnknownBackendError
+        Unknown ``kind``.
+    StudiocompError
+        ``name`` is taken and ``overwrite`` is False.
     """
     _check_kind(kind)
     _load_entry_points()
@@ -125,6 +143,11 @@ def create(kind: str, name: str, **options: Any) -> Any:
         A registered name (see :func:`list_backends`).
     **options
         Passed to the backend's constructor.
+
+    Returns
+    -------
+    Segmenter, Matter, Relighter, ShadowCaster or Compositor
+        The backend object.
 
     Raises
     ------
@@ -209,7 +232,23 @@ def list_backends(kind: str) -> list[str]: ...
 
 
 def list_backends(kind: str | None = None) -> dict[str, list[str]] | list[str]:
-    """Registered backend names: a sorted list for ``kind``, or a dict of every kind."""
+    """Registered backend names: a sorted list for ``kind``, or a dict of every kind.
+
+    Parameters
+    ----------
+    kind : str, optional
+        One of :data:`KINDS`; None for every kind.
+
+    Returns
+    -------
+    list of str or dict of str to list of str
+        Sorted names (built-ins, plug-ins and :func:`register` calls).
+
+    Raises
+    ------
+    UnknownBackendError
+        Unknown ``kind``.
+    """
     _load_entry_points()
     if kind is not None:
         _check_kind(kind)

@@ -101,7 +101,17 @@ class Assessed(Protocol):
     """
 
     def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
-        """Return the H×W bool mask and a list of :class:`QualityWarning` (empty when nothing is in doubt)."""
+        """Return the H×W bool mask and a list of :class:`QualityWarning` (empty when nothing is in doubt).
+
+        Parameters
+        ----------
+        image : Image
+            H×W×3 float32 sRGB in [0, 1] (implementations accept what :func:`studiocomp.as_image` takes).
+
+        Returns
+        -------
+        (Mask, list of QualityWarning)
+        """
         ...
 
 
@@ -110,7 +120,18 @@ class Segmenter(Protocol):
     """Finds the subject: image → binary mask."""
 
     def segment(self, image: Image) -> Mask:
-        """Return the H×W bool mask of the subject in an H×W×3 image."""
+        """Return the H×W bool mask of the subject in an H×W×3 image.
+
+        Parameters
+        ----------
+        image : Image
+            H×W×3 float32 sRGB in [0, 1] (implementations accept what :func:`studiocomp.as_image` takes).
+
+        Returns
+        -------
+        Mask
+            H×W bool.
+        """
         ...
 
 
@@ -119,7 +140,20 @@ class Matter(Protocol):
     """Turns an image (and, optionally, a coarse mask) into alpha + clean foreground."""
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
-        """Return the :class:`Matte` of ``image``; ``mask`` is a coarse hint."""
+        """Return the :class:`Matte` of ``image``; ``mask`` is a coarse hint.
+
+        Parameters
+        ----------
+        image : Image
+            H×W×3 float32 sRGB in [0, 1] (implementations accept what :func:`studiocomp.as_image` takes).
+        mask : Mask, optional
+            H×W bool coarse mask from a segmenter.
+
+        Returns
+        -------
+        Matte
+            H×W alpha and H×W×3 foreground colours.
+        """
         ...
 
 
@@ -128,7 +162,22 @@ class Relighter(Protocol):
     """Adapts the subject's colour and light to a new background."""
 
     def relight(self, foreground: Image, alpha: Alpha, background: Image) -> Image:
-        """Return the relit H×W×3 foreground."""
+        """Return the relit H×W×3 foreground.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours.
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 new background.
+
+        Returns
+        -------
+        Image
+            H×W×3 float32 in [0, 1].
+        """
         ...
 
 
@@ -137,7 +186,20 @@ class ShadowCaster(Protocol):
     """Produces the subject's shadow on the background as an opacity layer."""
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
-        """Return the H×W float32 shadow opacity in [0, 1]."""
+        """Return the H×W float32 shadow opacity in [0, 1].
+
+        Parameters
+        ----------
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 background.
+
+        Returns
+        -------
+        Alpha
+            H×W float32 opacity in [0, 1].
+        """
         ...
 
 
@@ -152,7 +214,24 @@ class Compositor(Protocol):
         background: Image,
         shadow: Alpha | None = None,
     ) -> Image:
-        """Return the H×W×3 composite."""
+        """Return the H×W×3 composite.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (straight).
+        alpha : Alpha
+            H×W alpha.
+        background : Image
+            H×W×3 background.
+        shadow : Alpha, optional
+            H×W shadow opacity applied to the background first.
+
+        Returns
+        -------
+        Image
+            H×W×3 float32 in [0, 1].
+        """
         ...
 
 

@@ -64,6 +64,18 @@ def floor_step(azimuth: float, elevation: float, depth: float) -> tuple[float, f
     ``0.25·depth·cot(el)`` (a body lit from the side still throws a shadow with
     some depth on the floor), so lights within ~14.5° of 90° or 270° throw the same
     shadow and cannot be told apart.
+
+    Parameters
+    ----------
+    azimuth, elevation : float
+        The light, degrees.
+    depth : float
+        The floor's foreshortening.
+
+    Returns
+    -------
+    (float, float)
+        (cdx, cdy), image pixels per pixel of height.
     """
     length = 1.0 / math.tan(math.radians(elevation))
     return _step(math.radians(azimuth), length, depth)
@@ -85,6 +97,21 @@ class CasterShadow:
     ``length`` = cot(elevation) (shadow length / caster height), ``evidence`` the mean
     darkness evidence in [−1, 1] under the thrown silhouette, ``visible`` the fraction
     of it not hidden by objects or the frame.
+
+    Attributes
+    ----------
+    contact, tip : (float, float)
+        (x, y) pixels.
+    top : float
+        Row, pixels.
+    azimuth, elevation : float
+        Degrees.
+    length : float
+        cot(elevation).
+    evidence : float
+        In [−1, 1].
+    visible : float
+        Fraction in [0, 1].
     """
 
     contact: tuple[float, float]

@@ -191,6 +191,20 @@ def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 
     (±90° for a slope of 0.1 or more across the frame, 0° — light from the
     camera — for a flat one). The elevation is the default, 45°. Both are
     heuristics; :func:`find_light` says which one was used.
+
+    Parameters
+    ----------
+    background : numpy.ndarray
+        H×W×3 float32 sRGB in [0, 1].
+    work_side : int
+        Long side of the copy it works on, in pixels.
+    depth : float
+        The floor's foreshortening (as :func:`find_light`'s).
+
+    Returns
+    -------
+    (float, float)
+        Azimuth in [0, 360) and elevation, degrees.
     """
     found = find_light(background, work_side, depth)
     if found.found:

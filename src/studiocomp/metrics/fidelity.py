@@ -37,12 +37,34 @@ _BAND_INNER, _BAND_OUTER = np.ones((3, 3), np.uint8), np.ones((17, 17), np.uint8
 
 
 def interior(alpha: np.ndarray) -> np.ndarray:
-    """H×W bool: alpha > 0.98 eroded by 5 px (an 11×11 square)."""
+    """H×W bool: alpha > 0.98 eroded by 5 px (an 11×11 square).
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        H×W float32 alpha in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W bool.
+    """
     return cv2.erode((alpha > _SOLID).astype(np.uint8), _INTERIOR_ERODE).view(bool)
 
 
 def edge_band(alpha: np.ndarray) -> np.ndarray:
-    """H×W bool: the band 1–8 px inside the outline of alpha > 0.5."""
+    """H×W bool: the band 1–8 px inside the outline of alpha > 0.5.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        H×W float32 alpha in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W bool.
+    """
     m = (alpha > 0.5).astype(np.uint8)
     return cast("np.ndarray", cv2.erode(m, _BAND_INNER).view(bool) & ~cv2.erode(m, _BAND_OUTER).view(bool))
 
@@ -115,7 +137,27 @@ def color_shift(image: Any, photo: Any, alpha: Any) -> float:
 
 
 def pasted(foreground: Any, alpha: Any, background: Any) -> np.ndarray:
-    """The subject pasted plainly: F·α + B·(1 − α) on the sRGB values (H×W×3 float32), the reference of :func:`edge_halo`."""
+    """The subject pasted plainly: F·α + B·(1 − α) on the sRGB values (H×W×3 float32), the reference of :func:`edge_halo`.
+
+    Parameters
+    ----------
+    foreground : array_like
+        H×W×3 subject colours (see :func:`studiocomp.as_image`).
+    alpha : array_like
+        H×W alpha in [0, 1].
+    background : array_like
+        H×W×3 background, same size.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W×3 float32 in [0, 1].
+
+    Raises
+    ------
+    InputError
+        Shapes differ, or values are not images / alpha.
+    """
     fg = checked_image(foreground, name="foreground")
     bg = checked_image(background, name="background")
     if bg.shape != fg.shape:

@@ -77,7 +77,26 @@ def sad(pred: Any, gt: Any, trimap: Any = None) -> float:
 
 
 def mse(pred: Any, gt: Any, trimap: Any = None) -> float:
-    """Mean squared error over the region (0.0 when the region is empty)."""
+    """Mean squared error over the region (0.0 when the region is empty).
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W alphas of the same size (uint8, uint16 or float in [0, 1]; compared in [0, 1]).
+    trimap : array_like, optional
+        H×W trimap; only its unknown region (strictly between 0 and 1, grey 128 in 8 bits) counts.
+        Without it the whole image counts.
+
+    Returns
+    -------
+    float
+        Mean of (pred − gt)² over the region, ≥ 0 (unscaled; the tables report × 1000).
+
+    Raises
+    ------
+    InputError
+        The alphas or the trimap are not H×W of the same size, or hold NaN or values outside [0, 1].
+    """
     return mse_of(*_prepare(pred, gt, trimap))
 
 
@@ -107,6 +126,27 @@ def gradient_error(pred: Any, gt: Any, trimap: Any = None, sigma: float = 1.4) -
 
     Gradients are first derivatives of a Gaussian with ``sigma`` = 1.4, borders
     replicated, as in the Deep Image Matting evaluation code.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W alphas of the same size (uint8, uint16 or float in [0, 1]; compared in [0, 1]).
+    trimap : array_like, optional
+        H×W trimap; only its unknown region (strictly between 0 and 1, grey 128 in 8 bits) counts.
+        Without it the whole image counts.
+    sigma : float
+        Width (pixels) of the derivative-of-Gaussian filter.
+
+    Returns
+    -------
+    float
+        ≥ 0, unscaled (the tables report it / 1000).
+
+    Raises
+    ------
+    InputError
+        The alphas or the trimap are not H×W of the same size, or hold NaN or values outside [0, 1].
+        Or ``sigma`` is not positive.
     """
     if not (np.isfinite(sigma) and sigma > 0):
         raise InputError("sigma", "a positive Gaussian width in pixels", repr(sigma))
@@ -180,6 +220,27 @@ def connectivity_error(pred: Any, gt: Any, trimap: Any = None, step: float = 0.1
     component of {pred ≥ t} ∩ {gt ≥ t}; a pixel's level l is the threshold just
     before the first Ω_t that does not contain it (1 if all do). With d = α − l
     and φ(α) = 1 − d·[d ≥ 0.15], the error is Σ|φ(pred) − φ(gt)| over the region.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W alphas of the same size (uint8, uint16 or float in [0, 1]; compared in [0, 1]).
+    trimap : array_like, optional
+        H×W trimap; only its unknown region (strictly between 0 and 1, grey 128 in 8 bits) counts.
+        Without it the whole image counts.
+    step : float
+        Threshold step in (0, 1].
+
+    Returns
+    -------
+    float
+        ≥ 0, unscaled (the tables report it / 1000).
+
+    Raises
+    ------
+    InputError
+        The alphas or the trimap are not H×W of the same size, or hold NaN or values outside [0, 1].
+        Or ``step`` is outside (0, 1].
     """
     if not (isinstance(step, (int, float)) and 0 < step <= 1):
         raise InputError("step", "a threshold step in (0, 1]", repr(step))

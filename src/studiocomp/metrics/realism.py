@@ -57,6 +57,23 @@ def noise_level(image: Any, region: Any = None) -> float:
     restricted to a ``region`` (H×W mask: blocks wholly inside it count), and
     reads at most about 2**20 blocks (every k-th row of blocks on large images).
     The validated form of :func:`studiocomp.estimate.noise_sigma`.
+
+    Parameters
+    ----------
+    image : array_like
+        H×W×3 image (see :func:`studiocomp.as_image`).
+    region : array_like, optional
+        H×W mask (bool, or alpha cut at 0.5) of the pixels that count; all when None.
+
+    Returns
+    -------
+    float
+        σ ≥ 0 in [0, 1] image units.
+
+    Raises
+    ------
+    InputError
+        Bad ``image`` or ``region``, or a region with no whole 2×2 block.
     """
     img = checked_image(image)
     reg = None if region is None else binary(region, "region", img.shape[:2])
@@ -68,6 +85,23 @@ def noise_mismatch(image: Any, alpha: Any) -> float:
 
     A composite whose subject is smoother or grainier than its background reads
     as pasted in; 0 means matching grain.
+
+    Parameters
+    ----------
+    image : array_like
+        The composite, H×W×3 (see :func:`studiocomp.as_image`; uint8, uint16 or float in [0, 1]).
+    alpha : array_like
+        The subject's H×W alpha in the composite (subject: alpha ≥ 0.95, background: alpha ≤ 0.05).
+
+    Returns
+    -------
+    float
+        |σ_subject − σ_background| ≥ 0, [0, 1] image units.
+
+    Raises
+    ------
+    InputError
+        Wrong shapes or values, or no subject or no background pixels.
     """
     img, a = image_and_alpha(image, alpha)
     return noise_mismatch_of(img, *subject_and_background(a))
@@ -87,6 +121,23 @@ def blur_level(image: Any, region: Any = None) -> float:
     validated form) for the formula. ``region`` (H×W mask) restricts which
     edges count. NaN when fewer than 50 clear edge crests are found (a flat or
     smoothly shaded image).
+
+    Parameters
+    ----------
+    image : array_like
+        H×W×3 image (see :func:`studiocomp.as_image`).
+    region : array_like, optional
+        H×W mask (bool, or alpha cut at 0.5) of the pixels that count; all when None.
+
+    Returns
+    -------
+    float
+        σ in pixels; NaN with too few edges, ``inf`` when the crests do not fall off with smoothing.
+
+    Raises
+    ------
+    InputError
+        Bad ``image`` or ``region``.
     """
     img = checked_image(image)
     reg = None if region is None else binary(region, "region", img.shape[:2])
@@ -98,6 +149,23 @@ def blur_mismatch(image: Any, alpha: Any) -> float:
 
     The subject's edges are counted 8 px or more inside it (its outline is the
     matte's edge, not the photo's).
+
+    Parameters
+    ----------
+    image : array_like
+        The composite, H×W×3 (see :func:`studiocomp.as_image`; uint8, uint16 or float in [0, 1]).
+    alpha : array_like
+        The subject's H×W alpha in the composite (subject: alpha ≥ 0.95, background: alpha ≤ 0.05).
+
+    Returns
+    -------
+    float
+        |σ_subject − σ_background| in pixels; NaN when either side has too few edges.
+
+    Raises
+    ------
+    InputError
+        Wrong shapes or values, or no subject or no background pixels.
     """
     img, a = image_and_alpha(image, alpha)
     subject, background = subject_and_background(a)
@@ -118,6 +186,23 @@ def boundary_sharpness(image: Any, alpha: Any) -> float:
     contrasting background scores high; an edge that was blurred or feathered
     more than the rest of the photo scores low. 0.0 when the subject has no
     boundary (it fills the frame or is empty).
+
+    Parameters
+    ----------
+    image : array_like
+        The composite, H×W×3 (see :func:`studiocomp.as_image`; uint8, uint16 or float in [0, 1]).
+    alpha : array_like
+        The subject's H×W alpha in the composite (subject: alpha ≥ 0.95, background: alpha ≤ 0.05).
+
+    Returns
+    -------
+    float
+        Mean luma gradient per pixel ≥ 0, [0, 1] units.
+
+    Raises
+    ------
+    InputError
+        Wrong shapes or values.
     """
     img, a = image_and_alpha(image, alpha)
     rows, cols = np.nonzero(inner_boundary(a > 0.5))
@@ -150,6 +235,26 @@ def illumination_consistency(image: Any, alpha: Any, bins: int = 32) -> float:
     histogram intersection Σ min(p, q). It compares tonal distributions, so a dark
     suit on a white wall scores low however well lit: compare scores of the same
     subject, not across subjects.
+
+    Parameters
+    ----------
+    image : array_like
+        The composite, H×W×3 (see :func:`studiocomp.as_image`; uint8, uint16 or float in [0, 1]).
+    alpha : array_like
+        The subject's H×W alpha in the composite (subject: alpha ≥ 0.95, background: alpha ≤ 0.05).
+    bins : int
+        Histogram bins over L* 0–100 (≥ 2).
+
+    Returns
+    -------
+    float
+        Histogram intersection in [0, 1].
+
+    Raises
+    ------
+    InputError
+        Wrong shapes or values, or no subject or no background pixels.
+        Or ``bins`` is not an int ≥ 2.
     """
     if not isinstance(bins, int) or bins < 2:
         raise InputError("bins", "an int ≥ 2", repr(bins))
@@ -172,6 +277,23 @@ def lab_color_distance(image: Any, alpha: Any) -> float:
     The 2-Wasserstein distance between per-channel normal distributions,
     sqrt(Σ_c (μ_s − μ_b)² + (σ_s − σ_b)²) over L*, a*, b*: 0 for identical
     statistics; a difference of about 2.3 is one just-noticeable difference.
+
+    Parameters
+    ----------
+    image : array_like
+        The composite, H×W×3 (see :func:`studiocomp.as_image`; uint8, uint16 or float in [0, 1]).
+    alpha : array_like
+        The subject's H×W alpha in the composite (subject: alpha ≥ 0.95, background: alpha ≤ 0.05).
+
+    Returns
+    -------
+    float
+        ≥ 0, CIE L*a*b* units (about 2.3 is one just-noticeable difference).
+
+    Raises
+    ------
+    InputError
+        Wrong shapes or values, or no subject or no background pixels.
     """
     img, a = image_and_alpha(image, alpha)
     subject, background = subject_and_background(a)

@@ -24,15 +24,16 @@ SEGMENTATION_KEYS, MATTING_KEYS, REALISM_KEYS, FIDELITY_KEYS = keys("segmentatio
 def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, tolerance: float = 2.0, matting: bool = True, photo: Any = None, reference: Any = None) -> dict[str, float]:
     """Every metric of ``pred`` against ``gt`` in one pass: a dict keyed by the metric functions' names.
 
-        Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
-        one (masks are the alphas cut at 0.5), but validates the inputs once and
-        shares boundaries and colour conversions, which makes it several times faster.
+    Gives the same numbers as calling :func:`iou`, :func:`boundary_f1`, … one by
+    one (masks are the alphas cut at 0.5), but validates the inputs once and
+    shares boundaries and colour conversions, which makes it several times faster.
+    The keys, units and directions are the table :data:`studiocomp.metrics.METRICS`.
 
-        ``matting=False`` leaves out SAD, MSE, gradient and connectivity errors (for
-        binary ground truth they add little). ``trimap`` restricts the matting
-        errors to its unknown region. ``image``, the composite the subject was placed
-        in (H×W×3), adds the realism metrics, measured with ``pred`` as the
-        subject's alpha; they are NaN when ``pred`` has no subject or no background
+    ``matting=False`` leaves out SAD, MSE, gradient and connectivity errors (for
+    binary ground truth they add little). ``trimap`` restricts the matting
+    errors to its unknown region. ``image``, the composite the subject was placed
+    in (H×W×3), adds the realism metrics, measured with ``pred`` as the
+    subject's alpha; they are NaN when ``pred`` has no subject or no background
     (where the functions themselves raise). Matting errors are as the functions
     return them: ``sad`` in thousands, the others unscaled.
 
@@ -40,6 +41,33 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
     metrics :func:`sharpness_ratio` and :func:`color_shift`, and ``reference``
     (the subject pasted plainly, :func:`pasted`) adds :func:`edge_halo`, all with
     ``pred`` as the subject's alpha; NaN where the subject has no solid interior or no outline.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W alphas (uint8, uint16 or float in [0, 1]; bool masks too) of the same size.
+    image : array_like, optional
+        The H×W×3 composite the subject was placed in: adds the realism metrics.
+    trimap : array_like, optional
+        H×W trimap: the matting errors count its unknown region only.
+    tolerance : float
+        Boundary F1's matching distance in pixels.
+    matting : bool
+        Include SAD, MSE, gradient and connectivity errors.
+    photo : array_like, optional
+        The original H×W×3 photo (with ``image``): adds ``sharpness_ratio`` and ``color_shift``.
+    reference : array_like, optional
+        The subject pasted plainly (:func:`pasted`, with ``image``): adds ``edge_halo``.
+
+    Returns
+    -------
+    dict of str to float
+        Keyed by metric name (see :data:`studiocomp.metrics.METRICS` for units and direction).
+
+    Raises
+    ------
+    InputError
+        Inputs of the wrong shape, size or values, or a negative ``tolerance``.
     """
     check_tolerance(tolerance)
     p, g = alpha_pair(pred, gt)

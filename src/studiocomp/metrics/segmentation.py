@@ -67,22 +67,86 @@ def recall_of(tp: int, fp: int, fn: int) -> float:
 
 
 def iou(pred: Any, gt: Any) -> float:
-    """Intersection over union (Jaccard index); 1.0 when both masks are empty."""
+    """Intersection over union (Jaccard index); 1.0 when both masks are empty.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        |P∩G| / |P∪G| in [0, 1].
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
+    """
     return iou_of(*confusion_counts(*mask_pair(pred, gt)))
 
 
 def dice(pred: Any, gt: Any) -> float:
-    """Dice coefficient (F1 of the pixels), 2·|P∩G| / (|P|+|G|); 1.0 when both masks are empty."""
+    """Dice coefficient (F1 of the pixels), 2·|P∩G| / (|P|+|G|); 1.0 when both masks are empty.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        2·|P∩G| / (|P| + |G|) in [0, 1].
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
+    """
     return dice_of(*confusion_counts(*mask_pair(pred, gt)))
 
 
 def precision(pred: Any, gt: Any) -> float:
-    """Fraction of predicted pixels that are in ``gt``; with nothing predicted, 1.0 if ``gt`` is empty too, else 0.0."""
+    """Fraction of predicted pixels that are in ``gt``; with nothing predicted, 1.0 if ``gt`` is empty too, else 0.0.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        |P∩G| / |P| in [0, 1].
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
+    """
     return precision_of(*confusion_counts(*mask_pair(pred, gt)))
 
 
 def recall(pred: Any, gt: Any) -> float:
-    """Fraction of ``gt`` pixels that were predicted; 1.0 when ``gt`` is empty."""
+    """Fraction of ``gt`` pixels that were predicted; 1.0 when ``gt`` is empty.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        |P∩G| / |G| in [0, 1].
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
+    """
     return recall_of(*confusion_counts(*mask_pair(pred, gt)))
 
 
@@ -94,7 +158,23 @@ def inner_boundary(m: np.ndarray) -> np.ndarray:
 
 
 def boundary(mask: Any) -> np.ndarray:
-    """The inner contour of a mask (see the module docs), as an H×W bool array."""
+    """The inner contour of a mask (see the module docs), as an H×W bool array.
+
+    Parameters
+    ----------
+    mask : array_like
+        H×W bool mask, or alpha cut at 0.5.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W bool: the mask's pixels with a 4-neighbour outside it (the frame does not count).
+
+    Raises
+    ------
+    InputError
+        Not an H×W mask.
+    """
     m, _ = mask_pair(mask, mask)
     return inner_boundary(np.ascontiguousarray(m))
 
@@ -171,6 +251,24 @@ def boundary_f1(pred: Any, gt: Any, tolerance: float = 2.0) -> float:
     ``tolerance`` of the predicted one, and the score their harmonic mean
     (Csurka et al., BMVC 2013). 1.0 when both boundaries are empty, 0.0 when
     only one is.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+    tolerance : float
+        Largest distance (pixels) at which a boundary pixel counts as matched.
+
+    Returns
+    -------
+    float
+        The F1 score in [0, 1].
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
+        Or ``tolerance`` is negative or not finite.
     """
     check_tolerance(tolerance)
     return boundary_f1_of(*boundary_distances(*mask_pair(pred, gt))[:2], tolerance)
@@ -180,6 +278,21 @@ def hausdorff(pred: Any, gt: Any) -> float:
     """Symmetric Hausdorff distance between the two boundaries, in pixels.
 
     0.0 when both boundaries are empty, ``inf`` when only one is.
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        Pixels (0.0 … ``inf``).
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
     """
     return hausdorff_of(*boundary_distances(*mask_pair(pred, gt))[:2], None)
 
@@ -189,6 +302,21 @@ def hausdorff95(pred: Any, gt: Any) -> float:
 
     Less sensitive than :func:`hausdorff` to a few stray pixels (the convention
     of MONAI and the medical segmentation challenges).
+
+    Parameters
+    ----------
+    pred, gt : array_like
+        H×W masks of the same size: bool, or alpha (uint8, uint16 or float in [0, 1]) cut at 0.5.
+
+    Returns
+    -------
+    float
+        Pixels (0.0 … ``inf``).
+
+    Raises
+    ------
+    InputError
+        The masks are not H×W of the same size, or hold NaN or values outside [0, 1].
     """
     return hausdorff_of(*boundary_distances(*mask_pair(pred, gt))[:2], 95.0)
 
@@ -198,7 +326,23 @@ HAUSDORFF_GRADES: tuple[tuple[float, str], ...] = ((10.0, "excellent"), (20.0, "
 
 
 def hausdorff_grade(distance: float) -> str:
-    """The roadmap's reading of a Hausdorff distance: 0–10 px excellent, 10–20 good, 20–40 fair, above poor."""
+    """The roadmap's reading of a Hausdorff distance: 0–10 px excellent, 10–20 good, 20–40 fair, above poor.
+
+    Parameters
+    ----------
+    distance : float
+        A Hausdorff distance in pixels (:func:`hausdorff`, :func:`hausdorff95`).
+
+    Returns
+    -------
+    str
+        "excellent", "good", "fair" or "poor" (bounds in :data:`HAUSDORFF_GRADES`).
+
+    Raises
+    ------
+    InputError
+        ``distance`` is NaN or negative.
+    """
     if np.isnan(distance) or distance < 0:
         raise InputError("distance", "a distance ≥ 0 in pixels", repr(distance))
     for bound, grade in HAUSDORFF_GRADES:

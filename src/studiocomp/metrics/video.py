@@ -32,6 +32,21 @@ def temporal_iou(masks: Any) -> float:
 
     Needs no ground truth. It mixes true motion with flicker, so compare it
     between methods on the same clip, or against the ground truth's own value.
+
+    Parameters
+    ----------
+    masks : sequence of array_like or numpy.ndarray
+        The clip's H×W masks in order (bool, or alpha cut at 0.5), all the same size, or a T×H×W array.
+
+    Returns
+    -------
+    float
+        Mean IoU of consecutive frames in [0, 1].
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 frames, frames of different sizes, or bad values.
     """
     frames = _frames(masks, "masks", binary)
     scores = []
@@ -47,6 +62,21 @@ def dtssd(pred: Any, gt: Any) -> float:
     For each pair of consecutive frames, sqrt(mean((Δpred − Δgt)²)) with
     Δ the frame-to-frame change of alpha; the result is the mean over pairs.
     Robust Video Matting's tables report it multiplied by 100.
+
+    Parameters
+    ----------
+    pred, gt : sequence of array_like
+        The predicted and true H×W alphas of the clip's frames, in order (as many of each).
+
+    Returns
+    -------
+    float
+        ≥ 0, unscaled (the video matting tables report it × 100).
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 frames, different frame counts or sizes, or bad values.
     """
     p = _frames(pred, "pred", alpha)
     g = _frames(gt, "gt", alpha, p[0].shape)
@@ -68,6 +98,23 @@ def flicker(pred: Any, gt: Any = None) -> float:
     "Learning Blind Video Temporal Consistency" (ECCV 2018), with zero flow, restricted to
     the pixels whose truth holds still, so that motion is not counted as flicker.
     Alpha in [0, 1]; the result is in alpha units (×100 for percent).
+
+    Parameters
+    ----------
+    pred : sequence of array_like
+        The clip's H×W alphas in order.
+    gt : sequence of array_like, optional
+        The true alphas: only pixels where the truth does not change count (all pixels without it).
+
+    Returns
+    -------
+    float
+        Mean |Δalpha| per pixel and frame, in [0, 1].
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 frames, different frame counts or sizes, or bad values.
     """
     p = _frames(pred, "pred", alpha)
     g = _frames(gt, "gt", alpha, p[0].shape) if gt is not None else None

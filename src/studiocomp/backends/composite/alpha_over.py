@@ -35,6 +35,13 @@ def darken_in_place(out: np.ndarray, shadow: np.ndarray) -> None:
     (b + 0.055)·k^(1/2.4) − 0.055: one power per pixel of the (one-channel)
     shadow instead of two per colour value. Values near black, where the curve
     is linear, are recomputed with the full formulas.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        H×W×3 float32 sRGB, written in place.
+    shadow : numpy.ndarray
+        H×W float32 opacity in [0, 1].
     """
     win = bounding_window(shadow > 0.0)
     if win is None:
@@ -58,6 +65,17 @@ def blend_in_place(out: np.ndarray, fg: np.ndarray, alpha: np.ndarray, win: tupl
 
     Where α = 1 the subject is copied, where α = 0 nothing changes, and only
     the partial pixels (the edge band) are mixed. ``out`` is C-contiguous.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        H×W×3 float32 sRGB, written in place.
+    fg : numpy.ndarray
+        h×w×3 float32 sRGB colours of the window.
+    alpha : numpy.ndarray
+        h×w float32 alpha of the window.
+    win : (slice, slice)
+        The window of ``out``.
     """
     b_w = out[win]
     cv2.copyTo(fg, (alpha >= 1.0).view(np.uint8), b_w)
@@ -103,7 +121,29 @@ class AlphaOverCompositor:
         background: Image,
         shadow: Alpha | None = None,
     ) -> Image:
-        """Return the H×W×3 composite of ``foreground`` over ``background``."""
+        """Return the H×W×3 composite of ``foreground`` over ``background``.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (sRGB, straight).
+        alpha : Alpha
+            H×W alpha.
+        background : Image
+            H×W×3 background.
+        shadow : Alpha, optional
+            H×W shadow opacity, applied to the background first (in linear light).
+
+        Returns
+        -------
+        Image
+            H×W×3 float32 sRGB in [0, 1].
+
+        Raises
+        ------
+        InputError
+            Sizes differ, or inputs are not images / alpha.
+        """
         fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
         # one new full-size array (NumPy's, so the kernel can back it with huge pages)
         out = bg.copy()

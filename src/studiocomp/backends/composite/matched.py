@@ -60,6 +60,30 @@ class MatchedCompositor:
     Everything is computed in the subject's bounding box; the rest of the
     result is the (shadowed) background. :meth:`composite_reported` also says
     what each step did.
+
+    Parameters
+    ----------
+    grain : bool
+        Match the grain.
+    sharpness : bool
+        Match the sharpness.
+    deblur_iterations : int
+        Van Cittert steps of a deblur, in [0, 20].
+    light_wrap : float
+        Strength of the light wrap (0: off).
+    wrap_radius : float
+        The wrap's blur as a fraction of the subject's height, in (0, 0.05].
+    max_wrap_px : float
+        Largest wrap blur in pixels, in [0.5, 16].
+    blend : str
+        ``"srgb"`` or ``"linear"`` (see above).
+    seed : int
+        Seed of the grain texture.
+
+    Raises
+    ------
+    InputError
+        An option out of its range.
     """
 
     def __init__(
@@ -98,6 +122,20 @@ class MatchedCompositor:
         """(``fg`` blurred or deblurred towards the scene's blur ``s_bg``, the σ applied: > 0 blur, < 0 deblur, 0 nothing).
 
         Nothing is done when either blur is unknown (NaN) or they differ by less than 0.7 px.
+
+        Parameters
+        ----------
+        fg : numpy.ndarray
+            H×W×3 float32 subject colours.
+        s_fg, s_bg : float
+            Blur σ (pixels) of the subject and of the scene (:func:`studiocomp.estimate.blur_sigma`).
+        deblur : bool
+            Allow a deblur (False: only blur).
+
+        Returns
+        -------
+        (numpy.ndarray, float)
+            The (new or same) H×W×3 float32 colours and the σ applied (px).
         """
         if not (np.isfinite(s_fg) and np.isfinite(s_bg)):
             return fg, 0.0
@@ -118,7 +156,24 @@ class MatchedCompositor:
         return np.clip(out, 0.0, 1.0, out=out), -radius
 
     def match_grain(self, fg: np.ndarray, alpha: np.ndarray, background: np.ndarray, background_noise: float | None = None) -> np.ndarray:
-        """``fg`` with grain added up to the ``background``'s noise level (``background_noise``, when already measured)."""
+        """``fg`` with grain added up to the ``background``'s noise level (``background_noise``, when already measured).
+
+        Parameters
+        ----------
+        fg : numpy.ndarray
+            H×W×3 float32 subject colours.
+        alpha : numpy.ndarray
+            H×W float32 alpha.
+        background : numpy.ndarray
+            H×W×3 float32 background.
+        background_noise : float, optional
+            Its noise σ when already measured (:func:`studiocomp.estimate.noise_sigma`).
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W×3 float32 in [0, 1].
+        """
         return self._grain(fg, alpha, noise_sigma(background, None, _NOISE_BLOCKS) if background_noise is None else background_noise)[0]
 
     def _grain(self, fg: np.ndarray, alpha: np.ndarray, s_bg: float) -> tuple[np.ndarray, dict[str, float]]:
@@ -140,7 +195,18 @@ class MatchedCompositor:
         return np.clip(out, 0.0, 1.0, out=out), report
 
     def wrap_sigma(self, subject_height: int) -> float:
-        """The light wrap's Gaussian σ in pixels for a subject ``subject_height`` pixels tall."""
+        """The light wrap's Gaussian σ in pixels for a subject ``subject_height`` pixels tall.
+
+        Parameters
+        ----------
+        subject_height : int
+            Pixels.
+
+        Returns
+        -------
+        float
+            σ in pixels, in [0.5, ``max_wrap_px``].
+        """
         return float(np.clip(self.wrap_radius * subject_height, 0.5, self.max_wrap_px))
 
     def _spill(self, alpha: np.ndarray, background: np.ndarray, win: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray, tuple[slice, slice], float, float] | None:
@@ -274,10 +340,44 @@ class MatchedCompositor:
         return np.concatenate(indices), np.concatenate(lights), sigma
 
     def composite(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> Image:
+        """The H×W×3 composite with the finishing steps (see the class docstring).
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (sRGB, straight).
+        alpha : Alpha
+            H×W alpha.
+        background : Image
+            H×W×3 background.
+        shadow : Alpha, optional
+            H×W shadow opacity, applied to the background first (in linear light).
+
+        Returns
+        -------
+        Image
+            H×W×3 float32 sRGB in [0, 1].
+
+        Raises
+        ------
+        InputError
+            Sizes differ, or inputs are not images / alpha.
+        """
         return self.composite_reported(foreground, alpha, background, shadow)[0]
 
     def composite_reported(self, foreground: Image, alpha: Alpha, background: Image, shadow: Alpha | None = None) -> tuple[Image, dict[str, dict[str, float]]]:
         """:meth:`composite` and what each finishing step did.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (sRGB, straight).
+        alpha : Alpha
+            H×W alpha.
+        background : Image
+            H×W×3 background.
+        shadow : Alpha, optional
+            H×W shadow opacity, applied to the background first (in linear light).
 
         Returns
         -------
@@ -288,6 +388,11 @@ class MatchedCompositor:
             ``report["grain"]``: ``subject_sigma``, ``background_sigma``, ``added_sigma`` (noise σ, [0, 1] units);
             ``report["light_wrap"]``: ``strength`` and ``sigma_px`` (0 when off).
             A step that is switched off is left out.
+
+        Raises
+        ------
+        InputError
+            Sizes differ, or inputs are not images / alpha.
         """
         fg, a, bg, s = checked_layers(foreground, alpha, background, shadow)
         report: dict[str, dict[str, float]] = {}

@@ -20,6 +20,11 @@ class ClosedFormMatter:
     scale : int
         Solve at ``1/scale`` of the photo's size (see :func:`studiocomp.refine.closed_form`).
 
+    Raises
+    ------
+    InputError
+        ``band`` or ``scale`` out of range.
+
     Examples
     --------
     >>> import studiocomp
@@ -41,7 +46,25 @@ class ClosedFormMatter:
         return f"ClosedFormMatter(band={self.band}, scale={self.scale})"
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
-        """Return alpha and foreground; ``mask`` is required (this matter refines one)."""
+        """Return alpha and foreground; ``mask`` is required (this matter refines one).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+        mask : array_like
+            The coarse H×W mask to refine (required; bool, or alpha cut at 0.5).
+
+        Returns
+        -------
+        Matte
+            ``alpha`` H×W float32 in [0, 1] and ``foreground`` H×W×3 float32 (straight colours).
+
+        Raises
+        ------
+        InputError
+            No ``mask``, or a mask of another size.
+        """
         from ..._ops import estimate_foreground
         from ...refine import trimap
         from ...refine.solver import solve_alpha

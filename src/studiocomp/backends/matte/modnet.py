@@ -44,6 +44,15 @@ class MODNetMatter:
         A local copy of the weight file (sha256-checked) instead of the hub.
     fill_missed : bool
         Restore the mask's regions that MODNet dropped (see above).
+    mask_margin : float, optional
+        Gate alpha to within this fraction of the long side around a segmenter's mask; None ignores masks.
+
+    Raises
+    ------
+    InputError
+        A bad ``resolution`` (below 32) or ``mask_margin``.
+    WeightsUnavailableError
+        The weights cannot be had.
     """
 
     model = "modnet"
@@ -66,7 +75,18 @@ class MODNetMatter:
         self._input = self._session.get_inputs()[0].name
 
     def predict_alpha(self, image: Image) -> np.ndarray:
-        """The network's alpha at the network's resolution (H'×W' float32)."""
+        """The network's alpha at the network's resolution (H'×W' float32).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            H'×W' float32 in [0, 1] at the network's resolution.
+        """
         h, w = image.shape[:2]
         hw = model_size(h, w, self.resolution, self.pre.multiple_of)
         x = self.pre.normalize(shrink(image, hw))
@@ -74,5 +94,19 @@ class MODNetMatter:
         return np.asarray(out[0, 0], np.float32)
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        """The photo's matte: MODNet's alpha upsampled to full size, gated by ``mask``, with cleaned foreground colours.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+        mask : array_like, optional
+            A segmenter's H×W mask (bool, or alpha cut at 0.5).
+
+        Returns
+        -------
+        Matte
+            ``alpha`` H×W float32 in [0, 1] and ``foreground`` H×W×3 float32 (straight colours).
+        """
         img = checked_image(image)
         return cast("Matte", finish_matte(img, self.predict_alpha(img), mask, self.mask_margin, self.fill_missed))

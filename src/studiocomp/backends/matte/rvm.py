@@ -24,6 +24,18 @@ def auto_downsample_ratio(h: int, w: int, target: int = 512) -> float:
 
     This is the rule behind the RVM authors' table (1280×720 → 0.375,
     1920×1080 → 0.25 for portraits, i.e. ~480 px), never above 1.
+
+    Parameters
+    ----------
+    h, w : int
+        Size of the network input in pixels.
+    target : int
+        Long side (pixels) of RVM's coarse pass.
+
+    Returns
+    -------
+    float
+        In (0, 1].
     """
     return float(min(1.0, target / max(h, w)))
 
@@ -47,6 +59,30 @@ class RVMMatter:
     :class:`~studiocomp.backends.matte.modnet.MODNetMatter` (``mask_margin``). It is also reset when the frame size changes.
     With ``sequence=False`` (default) every call starts from a blank state, as
     unrelated photos should. :meth:`matte_sequence` runs a whole clip.
+
+    Parameters
+    ----------
+    max_side : int, optional
+        Largest long side of the network input (default: the spec's, 1024); a smaller photo runs at its own size.
+    downsample_ratio : float, optional
+        RVM's coarse-pass ratio in (0, 1]; None chooses it from the size (:func:`auto_downsample_ratio`).
+    mask_margin : float, optional
+        Gate alpha to within this fraction of the long side around a segmenter's mask; None ignores masks.
+    sequence : bool
+        Carry the recurrent state between calls (frames of one clip).
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"`` (an unavailable one is an error, never a silent CPU run).
+    threads : int, optional
+        Intra-op threads (default: all cores, or ``STUDIOCOMP_THREADS``).
+    weights : str or os.PathLike, optional
+        A local copy of the weight file (sha256-checked) instead of the hub.
+
+    Raises
+    ------
+    InputError
+        ``max_side`` below 64, ``downsample_ratio`` outside (0, 1] or a bad ``mask_margin``.
+    WeightsUnavailableError
+        The weights cannot be had.
     """
 
     model = "rvm-mobilenetv3"
@@ -102,15 +138,51 @@ class RVMMatter:
         return np.asarray(pha[0, 0], np.float32)
 
     def predict_alpha(self, image: Image) -> np.ndarray:
-        """The network's alpha at the network's resolution (h×w float32), carrying the state when ``sequence`` is set."""
+        """The network's alpha at the network's resolution (h×w float32), carrying the state when ``sequence`` is set.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            h×w float32 in [0, 1] at the network's resolution.
+        """
         return self._run(checked_image(image))
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        """The photo's matte: RVM's alpha upsampled to full size, gated by ``mask``, with cleaned foreground colours.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+        mask : array_like, optional
+            A segmenter's H×W mask (bool, or alpha cut at 0.5).
+
+        Returns
+        -------
+        Matte
+            ``alpha`` H×W float32 in [0, 1] and ``foreground`` H×W×3 float32 (straight colours).
+        """
         img = checked_image(image)
         return cast("Matte", finish_matte(img, self._run(img), mask, self.mask_margin))
 
     def matte_sequence(self, frames: Iterable[Any]) -> Iterator[Matte]:
-        """Matte the frames of one clip in order, carrying the state; the state is reset first and after."""
+        """Matte the frames of one clip in order, carrying the state; the state is reset first and after.
+
+        Parameters
+        ----------
+        frames : iterable of array_like
+            The clip's H×W×3 frames in order.
+
+        Yields
+        ------
+        Matte
+            One per frame.
+        """
         previous = self.sequence
         self.reset()
         self.sequence = True

@@ -41,6 +41,11 @@ class UnmixMatter:
         F–B colour distance below which unmixing is not trusted and the mask is
         used instead.
 
+    Raises
+    ------
+    InputError
+        ``working_size``, ``band`` or ``min_separation`` out of range.
+
     Examples
     --------
     >>> import studiocomp
@@ -65,7 +70,25 @@ class UnmixMatter:
         return f"UnmixMatter(working_size={self.working_size}, band={self.band})"
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
-        """Return alpha and foreground; ``mask`` is required (this matter refines one)."""
+        """Return alpha and foreground; ``mask`` is required (this matter refines one).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+        mask : array_like
+            The coarse H×W mask to refine (required; bool, or alpha cut at 0.5).
+
+        Returns
+        -------
+        Matte
+            ``alpha`` H×W float32 in [0, 1] and ``foreground`` H×W×3 float32 (straight colours).
+
+        Raises
+        ------
+        InputError
+            No ``mask``, or a mask of another size.
+        """
         image = checked_image(image)
         h, w = image.shape[:2]
         if mask is None:

@@ -104,6 +104,13 @@ class IlluminantRelighter:
     grow : float
         The background is read around where the subject stands: its bounding box
         grown by this fraction (see :func:`~studiocomp.backends.relight.match.reference_region`).
+    work_side : int
+        Long side (pixels) of the copies the illuminants are estimated on.
+
+    Raises
+    ------
+    InputError
+        An option out of its range.
 
     Notes
     -----
@@ -148,7 +155,24 @@ class IlluminantRelighter:
         return f"IlluminantRelighter(strength={self.strength}, p={self.p}, max_stops={self.max_stops}, max_tint={self.max_tint}, winsor={self.winsor})"
 
     def estimate_gain(self, alpha: np.ndarray, background: np.ndarray, photo: np.ndarray | None = None, photo_alpha: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
-        """The (3,) linear gain for the subject, and a report of how it was found (see :meth:`relight_reported`)."""
+        """The (3,) linear gain for the subject, and a report of how it was found (see :meth:`relight_reported`).
+
+        Parameters
+        ----------
+        alpha : numpy.ndarray
+            H×W float32 alpha of the subject in the background's frame.
+        background : numpy.ndarray
+            H×W×3 float32 sRGB background.
+        photo : numpy.ndarray, optional
+            The original photo (H'×W'×3 float32).
+        photo_alpha : numpy.ndarray, optional
+            Its H'×W' alpha.
+
+        Returns
+        -------
+        (numpy.ndarray, dict of str to float)
+            The (3,) float gain per linear channel and the report.
+        """
         from ...estimate.noise import noise_sigma
 
         report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0}
@@ -190,6 +214,29 @@ class IlluminantRelighter:
         ``bounded`` is 1 when the estimated change went past ``max_stops`` or
         ``max_tint`` and was cut back to them: the subject then follows the
         scene's light only up to that bound.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (sRGB, straight).
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 new background.
+        photo : array_like, optional
+            The original photo (any size), whose light the subject was shot in.
+        photo_alpha : array_like, optional
+            The subject's alpha in ``photo`` (required with it).
+
+        Returns
+        -------
+        (Image, dict of str to float)
+            The relit H×W×3 float32 subject and the report.
+
+        Raises
+        ------
+        InputError
+            Shapes differ, or inputs are not images / alpha.
         """
         fg = checked_image(foreground, name="foreground")
         a = checked_alpha(alpha, shape=fg.shape[:2])
@@ -233,5 +280,28 @@ class IlluminantRelighter:
         """The subject (H×W×3 sRGB, pixels with alpha > 0) under the new background's light.
 
         ``photo`` and ``photo_alpha``: the original photo and its alpha (any size), whose backdrop gives the light it was shot in.
+
+        Parameters
+        ----------
+        foreground : Image
+            H×W×3 subject colours (sRGB, straight).
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 new background.
+        photo : array_like, optional
+            The original photo (any size), whose light the subject was shot in.
+        photo_alpha : array_like, optional
+            The subject's alpha in ``photo`` (required with it).
+
+        Returns
+        -------
+        Image
+            H×W×3 float32 sRGB in [0, 1] (pixels with alpha = 0 as given).
+
+        Raises
+        ------
+        InputError
+            Shapes differ, or inputs are not images / alpha.
         """
         return self.relight_reported(foreground, alpha, background, photo=photo, photo_alpha=photo_alpha)[0]

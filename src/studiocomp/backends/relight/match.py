@@ -38,7 +38,20 @@ _LUT_SIZE = 1001  # lightness curve samples: one per 0.1 L*
 
 
 def reference_region(alpha: np.ndarray, grow: float = 0.5) -> np.ndarray:
-    """The background around the subject: its bounding box grown by ``grow``, minus the subject itself."""
+    """The background around the subject: its bounding box grown by ``grow``, minus the subject itself.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        H×W float32 alpha (subject: alpha ≥ 0.5).
+    grow : float
+        Fraction of the box's size added on every side.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W bool (pixels with alpha ≤ 0.05 in the grown box; all such pixels when the box holds none; all pixels without a subject).
+    """
     h, w = alpha.shape
     subject = alpha >= 0.5
     win = bounding_window(subject)

@@ -174,6 +174,11 @@ class BackdropKeyer:
         A photo of the empty backdrop from the same camera position (a clean
         plate). It is aligned to each image, so hand-held shots work.
 
+    Raises
+    ------
+    InputError
+        ``working_size``, ``shadow_depth`` or ``highlight`` out of range, or a ``plate`` that is not an image.
+
     Examples
     --------
     >>> import studiocomp
@@ -206,7 +211,18 @@ class BackdropKeyer:
         return f"BackdropKeyer(working_size={self.working_size}, shadow_depth={self.shadow_depth}, plate={plate})"
 
     def segment(self, image: Image) -> Mask:
-        """Return the subject's H×W bool mask."""
+        """Return the subject's H×W bool mask.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         image = checked_image(image)
         h, w = image.shape[:2]
         mask_small = self.segment_small(image)
@@ -214,11 +230,32 @@ class BackdropKeyer:
         return up >= 128
 
     def segment_small(self, image: Image) -> Mask:
-        """The mask at the working resolution (what :meth:`segment` upsamples)."""
+        """The mask at the working resolution (what :meth:`segment` upsamples).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            h×w bool at the working resolution (long side ``working_size``).
+        """
         return self.analyse(image).mask
 
     def analyse(self, image: Image) -> BackdropAnalysis:
-        """Key ``image`` at the working resolution and return everything measured (see :class:`BackdropAnalysis`)."""
+        """Key ``image`` at the working resolution and return everything measured (see :class:`BackdropAnalysis`).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        BackdropAnalysis
+        """
         h, w = image.shape[:2]
         hw = working_size(h, w, self.working_size)
         small = resize(image, hw, cv2.INTER_AREA)

@@ -83,6 +83,34 @@ class DeepLabSegmenter:
 
     **Quality not measured here**: no DeepLabV3 weights are available on the
     machines this library is developed on.
+
+    Parameters
+    ----------
+    variant : str
+        ``"mobilenet_v3_large"`` or ``"resnet50"``.
+    resolution : int, optional
+        Short side of the network input (default: the spec's, 520).
+    threshold : float
+        Person probability above which a pixel is subject.
+    weights : str or os.PathLike, optional
+        A local copy of the weight file (sha256-checked) instead of the hub.
+    state_dict : dict, optional
+        Weights already loaded (same layout).
+    pretrained : bool
+        False: an untrained network, explicitly (for tests); no silent fallback to random weights.
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"`` (an unavailable one is an error, never a silent CPU run).
+    threads : int, optional
+        Intra-op threads (default: all cores, or ``STUDIOCOMP_THREADS``).
+
+    Raises
+    ------
+    InputError
+        An unknown ``variant``.
+    BackendUnavailableError
+        torch is not installed (``pip install studiocomp[torch]``).
+    WeightsUnavailableError
+        The weights cannot be had.
     """
 
     def __init__(
@@ -120,7 +148,18 @@ class DeepLabSegmenter:
         self._lock = threading.Lock()
 
     def probability(self, image: Image) -> np.ndarray:
-        """Person probability at full size (H×W float32 in [0, 1])."""
+        """Person probability at full size (H×W float32 in [0, 1]).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W float32 in [0, 1].
+        """
         import cv2
 
         torch = _torch()
@@ -135,4 +174,16 @@ class DeepLabSegmenter:
         return cast("np.ndarray", np.clip(cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0))
 
     def segment(self, image: Image) -> Mask:
+        """The person's H×W bool mask: :meth:`probability` > ``threshold``.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         return self.probability(image) > self.threshold

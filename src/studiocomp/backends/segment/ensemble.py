@@ -125,7 +125,18 @@ class PersonEnsemble:
         return f"PersonEnsemble(members={tuple(self.members)}, threshold={self.threshold})"
 
     def member_probabilities(self, image: Image) -> dict[str, np.ndarray]:
-        """Each member's subject probability at the working size (h×w float32 in [0, 1], long side ``working_side``)."""
+        """Each member's subject probability at the working size (h×w float32 in [0, 1], long side ``working_side``).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Member name → h×w float32 in [0, 1].
+        """
         img = checked_image(image)
         h, w = img.shape[:2]
         hw = working_size(h, w, self.working_side)
@@ -137,7 +148,20 @@ class PersonEnsemble:
 
     @staticmethod
     def disagreement(maps: dict[str, np.ndarray], threshold: float = 0.5) -> float:
-        """1 − the lowest IoU between two members' masks (0 for one member); in [0, 1]."""
+        """1 − the lowest IoU between two members' masks (0 for one member); in [0, 1].
+
+        Parameters
+        ----------
+        maps : dict of str to numpy.ndarray
+            Member probabilities of one size (:meth:`member_probabilities`).
+        threshold : float
+            Where each map is cut.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+        """
         masks = [m > threshold for m in maps.values()]
         worst = 1.0
         for i in range(len(masks)):
@@ -147,7 +171,18 @@ class PersonEnsemble:
         return float(1.0 - worst)
 
     def probability_small(self, image: Image) -> tuple[np.ndarray, list[QualityWarning]]:
-        """The mean probability at the working size, with the warnings the members' disagreement raises."""
+        """The mean probability at the working size, with the warnings the members' disagreement raises.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        (numpy.ndarray, list of QualityWarning)
+            The h×w float32 mean probability in [0, 1] and the warnings.
+        """
         maps = self.member_probabilities(image)
         mean = np.mean(list(maps.values()), axis=0).astype(np.float32)
         warnings: list[QualityWarning] = []
@@ -157,17 +192,50 @@ class PersonEnsemble:
         return mean, warnings
 
     def probability(self, image: Any) -> np.ndarray:
-        """The mean subject probability at the photo's size (H×W float32 in [0, 1])."""
+        """The mean subject probability at the photo's size (H×W float32 in [0, 1]).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W float32 in [0, 1].
+        """
         img = checked_image(image)
         mean, _ = self.probability_small(img)
         return cast("np.ndarray", np.clip(resize(mean, img.shape[:2], cv2.INTER_LINEAR), 0.0, 1.0))
 
     def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
-        """The H×W bool mask and the members' doubts (see :class:`~studiocomp.types.Assessed`)."""
+        """The H×W bool mask and the members' doubts (see :class:`~studiocomp.types.Assessed`).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        (Mask, list of QualityWarning)
+            The H×W bool mask and the members' disagreement as warnings.
+        """
         img = checked_image(image)
         mean, warnings = self.probability_small(img)
         return resize(mean, img.shape[:2], cv2.INTER_LINEAR) > self.threshold, warnings
 
     def segment(self, image: Image) -> Mask:
-        """The H×W bool mask: mean probability > ``threshold``."""
+        """The H×W bool mask: mean probability > ``threshold``.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         return self.segment_assessed(image)[0]

@@ -28,7 +28,19 @@ _MODELS = {"vit_b": "sam-vit-b", "mobile_sam": "mobile-sam"}
 
 @dataclass(frozen=True)
 class Embedding:
-    """An encoded photo: reuse it for many prompts (the encoder is the expensive part)."""
+    """An encoded photo: reuse it for many prompts (the encoder is the expensive part).
+
+    Attributes
+    ----------
+    features : torch.Tensor
+        1×C×E×E image embedding.
+    scale : float
+        Model pixels per photo pixel.
+    resized : (int, int)
+        (h, w) of the photo inside the model's square input.
+    size : (int, int)
+        (H, W) of the photo.
+    """
 
     features: Any  # torch tensor 1×C×E×E
     scale: float  # model pixels per photo pixel
@@ -41,6 +53,20 @@ def boxes_from_mask(mask: np.ndarray, min_area: float = 0.01, margin: float = 0.
 
     Each box grows by ``margin`` of its size on every side (clipped to the
     frame), so that SAM sees the whole person. Sorted left to right.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        H×W bool.
+    min_area : float
+        Smallest region kept, as a fraction of the frame.
+    margin : float
+        Growth of each box on every side, as a fraction of its size.
+
+    Returns
+    -------
+    list of (int, int, int, int)
+        (x0, y0, x1, y1) in pixels.
     """
     h, w = mask.shape
     n, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(mask).view(np.uint8), connectivity=8)
@@ -74,6 +100,40 @@ class SAMSegmenter:
     ``weights=PATH`` / ``state_dict=...``. ``pretrained=False`` asks for an
     untrained network explicitly (tests); there is no silent fallback.
     ``config`` selects another network size (see ``_sam_model.CONFIGS``).
+
+    Parameters
+    ----------
+    model : str
+        ``"mobile_sam"`` or ``"vit_b"``.
+    mode : str
+        ``"auto"`` or ``"boxes"`` (see above).
+    detector : str or Segmenter, optional
+        The segmenter that finds people in ``"boxes"`` mode (a registered name or an object).
+    points_per_side : int
+        Grid of point prompts per side in ``"auto"`` mode.
+    min_iou : float
+        Predicted IoU a mask needs to count in ``"auto"`` mode.
+    weights : str or os.PathLike, optional
+        A local copy of the weight file (sha256-checked) instead of the hub.
+    state_dict : dict, optional
+        Weights already loaded (same layout).
+    pretrained : bool
+        False: an untrained network, explicitly (for tests); no silent fallback to random weights.
+    config : str or SamConfig, optional
+        Another network size (``_sam_model.CONFIGS``); default: ``model``'s.
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"`` (an unavailable one is an error, never a silent CPU run).
+    threads : int, optional
+        Intra-op threads (default: all cores, or ``STUDIOCOMP_THREADS``).
+
+    Raises
+    ------
+    InputError
+        An unknown ``model`` or ``mode``, or a bad ``points_per_side``.
+    BackendUnavailableError
+        torch is not installed (``pip install studiocomp[torch]``).
+    WeightsUnavailableError
+        The weights cannot be had.
     """
 
     def __init__(
@@ -120,7 +180,17 @@ class SAMSegmenter:
     # ------------------------------------------------------------------ encoding
 
     def embed(self, image: Image) -> Embedding:
-        """Encode a photo once, for any number of prompts."""
+        """Encode a photo once, for any number of prompts.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Embedding
+        """
         import torch
 
         img = checked_image(image)
@@ -172,7 +242,27 @@ class SAMSegmenter:
         return masks[idx, best], iou[idx, best]
 
     def segment_points(self, image: Any, points: Any, labels: Any = None) -> Mask:
-        """The mask for point prompts: ``points`` N×2 (x, y) in photo pixels, ``labels`` 1 (subject) / 0 (background)."""
+        """The mask for point prompts: ``points`` N×2 (x, y) in photo pixels, ``labels`` 1 (subject) / 0 (background).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy). Or an :class:`Embedding` from :meth:`embed`.
+        points : array_like
+            N×2 (x, y) in photo pixels (one point may be given as (x, y)).
+        labels : array_like, optional
+            N labels, 1 (subject) or 0 (background); all 1 by default.
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+
+        Raises
+        ------
+        InputError
+            Labels that do not match the points or are not 0/1.
+        """
         emb = self._embedding(image)
         pts = _as_points(points)
         lab = np.ones(len(pts), np.int64) if labels is None else np.asarray(labels, np.int64).reshape(-1)
@@ -183,11 +273,42 @@ class SAMSegmenter:
         return self._to_photo(emb, low[0])
 
     def segment_box(self, image: Any, box: Any) -> Mask:
-        """The mask for a box prompt (x0, y0, x1, y1) in photo pixels."""
+        """The mask for a box prompt (x0, y0, x1, y1) in photo pixels.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy). Or an :class:`Embedding` from :meth:`embed`.
+        box : (float, float, float, float)
+            (x0, y0, x1, y1) in photo pixels.
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         return self.segment_boxes(image, [box])[0]
 
     def segment_boxes(self, image: Any, boxes: Any) -> list[Mask]:
-        """One mask per box (x0, y0, x1, y1), decoded in one batch."""
+        """One mask per box (x0, y0, x1, y1), decoded in one batch.
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy). Or an :class:`Embedding` from :meth:`embed`.
+        boxes : sequence of (float, float, float, float)
+            (x0, y0, x1, y1) in photo pixels.
+
+        Returns
+        -------
+        list of Mask
+            One H×W bool mask per box.
+
+        Raises
+        ------
+        InputError
+            A box with x1 < x0 or y1 < y0.
+        """
         emb = self._embedding(image)
         b = np.asarray(boxes, np.float32).reshape(-1, 4)
         if b.shape[0] == 0:
@@ -213,13 +334,38 @@ class SAMSegmenter:
         return np.asarray(self._detector.segment(image), bool)
 
     def instances(self, image: Image, boxes: Any = None) -> list[Mask]:
-        """One mask per person: SAM prompted with a box around each region the detector finds (or the ``boxes`` given)."""
+        """One mask per person: SAM prompted with a box around each region the detector finds (or the ``boxes`` given).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+        boxes : sequence of (float, float, float, float), optional
+            Boxes (x0, y0, x1, y1) to prompt with instead of the detector's.
+
+        Returns
+        -------
+        list of Mask
+            One H×W bool mask per person, left to right.
+        """
         img = checked_image(image)
         if boxes is None:
             boxes = boxes_from_mask(self._detect(img))
         return self.segment_boxes(img, boxes) if len(boxes) else []
 
     def segment(self, image: Image) -> Mask:
+        """The subject's H×W bool mask, by ``mode`` (see the class docstring).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         img = checked_image(image)
         h, w = img.shape[:2]
         if self.mode == "boxes":

@@ -83,6 +83,16 @@ def keyer_warnings(analysis: BackdropAnalysis) -> list[QualityWarning]:
     shape on the backdrop; when the backdrop is not what it expects, the shape
     may be wrong). The checks that hold for any segmenter (the subject touching
     the frame) are made by the pipeline.
+
+    Parameters
+    ----------
+    analysis : BackdropAnalysis
+        What :meth:`BackdropKeyer.analyse` measured.
+
+    Returns
+    -------
+    list of QualityWarning
+        Codes ``backdrop-not-found``, ``textured-backdrop``, ``no-subject``; empty when none apply.
     """
     out: list[QualityWarning] = []
     if analysis.border_backdrop < BORDER_BACKDROP_MIN:
@@ -170,7 +180,18 @@ class StudioSegmenter:
         return f"StudioSegmenter(prior={prior}, edge_band={self.edge_band}, working_size={self.keyer.working_size})"
 
     def segment(self, image: Image) -> Mask:
-        """The subject's H×W bool mask (see :meth:`segment_assessed` for the warnings)."""
+        """The subject's H×W bool mask (see :meth:`segment_assessed` for the warnings).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        Mask
+            H×W bool, True for the subject.
+        """
         return self.segment_assessed(image)[0]
 
     def segment_assessed(self, image: Image) -> tuple[Mask, list[QualityWarning]]:
@@ -180,6 +201,16 @@ class StudioSegmenter:
         ``backdrop-not-found`` and ``textured-backdrop`` (keyer alone: uncertain; with a prior: a note),
         ``prior-disagreement`` (the person models disagree), ``keyer-disagreement`` (a clean backdrop
         was found but the keyer and the prior disagree).
+
+        Parameters
+        ----------
+        image : array_like
+            H×W×3 photo (see :func:`studiocomp.as_image`; a float32 array in [0, 1] is read without a copy).
+
+        Returns
+        -------
+        (Mask, list of QualityWarning)
+            The H×W bool mask and the doubts (codes ``no-prior``, ``no-person``, ``keyer-disagreement`` and the keyer's).
         """
         img = checked_image(image)
         h, w = img.shape[:2]

@@ -77,6 +77,22 @@ class ContactShadow:
     The bottom ``band`` of the silhouette (a fraction of the subject's height) is
     squashed onto the contact line and blurred by ``softness`` × the subject's
     height; ``opacity`` is the darkest it gets.
+
+    Parameters
+    ----------
+    opacity : float
+        Darkest opacity in [0, 1].
+    band : float
+        Bottom fraction of the silhouette squashed onto the contact line.
+    softness : float
+        Blur as a fraction of the subject's height.
+    work_side : int
+        Long side (pixels) of the copy the shadow is drawn on.
+
+    Raises
+    ------
+    InputError
+        An option out of its range.
     """
 
     def __init__(self, opacity: float = 0.55, band: float = 0.06, softness: float = 0.015, work_side: int = 512) -> None:
@@ -106,6 +122,25 @@ class ContactShadow:
         return pad * (self.opacity / peak) if peak > 0 else out
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
+        """The contact shadow under the subject's feet, as an opacity.
+
+        Parameters
+        ----------
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 background (same size).
+
+        Returns
+        -------
+        Alpha
+            H×W float32 shadow opacity in [0, 1] (all zeros when the subject is cut by the frame's bottom: no floor).
+
+        Raises
+        ------
+        InputError
+            Inputs that are not images / alpha.
+        """
         a = checked_alpha(alpha)
         checked_image(background, name="background")
         if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
@@ -123,6 +158,30 @@ class CastShadow:
     sharp and dark at the contact point and softer and lighter with distance:
     blurred from ``softness`` to 8× that (× the subject's height) and faded by
     ``fade`` at its far end.
+
+    Parameters
+    ----------
+    azimuth : float, optional
+        Degrees (see the module docstring); None: estimated from the background.
+    elevation : float, optional
+        Degrees in [5, 89]; None: estimated, or the default 45°.
+    opacity : float
+        Darkest opacity, at the contact point, in [0, 1].
+    softness : float
+        Blur at the contact point as a fraction of the subject's height (8× that at the far end).
+    fade : float
+        How much lighter the far end is, in [0, 1].
+    depth : float
+        The floor's foreshortening in [0.05, 1].
+    contact : bool
+        Add a :class:`ContactShadow`.
+    work_side : int
+        Long side (pixels) of the copy the shadow is drawn on.
+
+    Raises
+    ------
+    InputError
+        An option out of its range.
     """
 
     def __init__(
@@ -149,7 +208,25 @@ class CastShadow:
         return f"CastShadow(azimuth={self.azimuth}, elevation={self.elevation}, opacity={self.opacity})"
 
     def with_light(self, azimuth: float | None, elevation: float | None, softness: float | None = None) -> CastShadow:
-        """A copy with this light where this caster has none of its own (a prepared background's sidecar)."""
+        """A copy with this light where this caster has none of its own (a prepared background's sidecar).
+
+        Parameters
+        ----------
+        azimuth, elevation : float or None
+            Degrees; each used only where this caster has none.
+        softness : float, optional
+            Replaces this caster's softness.
+
+        Returns
+        -------
+        CastShadow
+            A new caster (this one is unchanged).
+
+        Raises
+        ------
+        InputError
+            A value out of its range.
+        """
         out = copy.copy(self)
         if self.azimuth is None and azimuth is not None:
             out.azimuth = _check("azimuth", azimuth, -360.0, 360.0) % 360.0
@@ -165,6 +242,18 @@ class CastShadow:
         The note (``uncertain=False``) says the light was neither given nor found in the
         scene's cast shadows (:func:`find_light`), so the shadow falls by the brightness
         gradient or the default light; or that the elevation (the shadow's length) is the default.
+
+        Parameters
+        ----------
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 background (same size).
+
+        Returns
+        -------
+        (Alpha, list of QualityWarning)
+            The shadow opacity and the notes (``light-default``, not uncertain).
         """
         notes: list[QualityWarning] = []
         if self.azimuth is None or self.elevation is None:
@@ -176,11 +265,41 @@ class CastShadow:
         return self.cast(alpha, background), notes
 
     def light(self, background: np.ndarray) -> tuple[float, float]:
-        """The (azimuth, elevation) used for this background: the given ones, or estimated."""
+        """The (azimuth, elevation) used for this background: the given ones, or estimated.
+
+        Parameters
+        ----------
+        background : numpy.ndarray
+            H×W×3 float32 sRGB background.
+
+        Returns
+        -------
+        (float, float)
+            Azimuth and elevation in degrees.
+        """
         est_az, est_el = estimate_light(background, depth=self.depth) if self.azimuth is None or self.elevation is None else (0.0, 45.0)
         return (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
+        """The cast shadow (and the contact shadow) of the subject on the floor, as an opacity.
+
+        Parameters
+        ----------
+        alpha : Alpha
+            H×W alpha of the subject in the background's frame.
+        background : Image
+            H×W×3 background (same size).
+
+        Returns
+        -------
+        Alpha
+            H×W float32 shadow opacity in [0, 1] (all zeros when the subject is cut by the frame's bottom: no floor).
+
+        Raises
+        ------
+        InputError
+            Sizes differ, or inputs are not images / alpha.
+        """
         a = checked_alpha(alpha)
         bg = checked_image(background, name="background")
         if bg.shape[:2] != a.shape:
