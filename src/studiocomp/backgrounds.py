@@ -121,7 +121,8 @@ def fit_background(background: Image, height: int, width: int, fit: Fit = "cover
     height, width : int
         Output size in pixels.
     fit : str or (int, int, int, int)
-        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``, ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
+        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``,
+        ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
 
     Returns
     -------
@@ -192,7 +193,8 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     height, width : int
         Output size in pixels.
     fit : str or (int, int, int, int)
-        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``, ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
+        ``"cover"`` (scale to fill, crop the overflow), ``"contain"`` (scale to fit, pad), ``"stretch"``,
+        ``"none"`` (as it is) or a box (x, y, w, h) of the background, cropped and stretched to the size.
 
     Returns
     -------
