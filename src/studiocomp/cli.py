@@ -35,6 +35,20 @@ class _Usage(Exception):
 def parse_stage(kind: str, text: str, **extra: Any) -> Any:
     """A stage from ``NAME[:key=value,...]`` (``none`` drops the stage): :func:`studiocomp.registry.parse_stage`.
 
+    Parameters
+    ----------
+    kind : str
+        The stage kind (``"segmenter"``, …).
+    text : str
+        ``NAME`` or ``NAME:key=value,...``, or ``none``.
+    **extra
+        Further constructor options; they win over those in ``text``.
+
+    Returns
+    -------
+    object or None
+        The backend, or None for ``none``.
+
     Raises
     ------
     StudiocompError
@@ -632,6 +646,12 @@ def _apply_common_options(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``studiocomp`` command line: every sub-command with its options (``studiocomp --help``).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     parser = argparse.ArgumentParser(
         prog="studiocomp",
         description="Cut subjects out of studio photos and composite them onto new backgrounds. Works offline.",
@@ -710,6 +730,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line: parse ``argv``, run the sub-command, report errors on stderr.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 done, 1 some inputs failed (or uncertain with ``--fail-uncertain``), 2 usage error, 3 internal error, 130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -21,7 +21,18 @@ def _flat(x: np.ndarray) -> np.ndarray:
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    """Decode sRGB values in [0, 1] to linear light (float32, new array, same shape)."""
+    """Decode sRGB values in [0, 1] to linear light (float32, new array, same shape).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        sRGB values in [0, 1], any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape.
+    """
     x = np.asarray(x, np.float32)
     if x.size == 0:
         return cast("np.ndarray", x.copy())
@@ -33,7 +44,18 @@ def srgb_to_linear(x: np.ndarray) -> np.ndarray:
 
 
 def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    """Encode linear light to sRGB, clipping to [0, 1] first (float32, new array, same shape)."""
+    """Encode linear light to sRGB, clipping to [0, 1] first (float32, new array, same shape).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Linear values, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 in [0, 1], same shape.
+    """
     x = np.clip(np.asarray(x, np.float32), 0.0, 1.0)
     if x.size == 0:
         return x

@@ -21,6 +21,20 @@ def run_demo(output: Path, size: tuple[int, int] = (1200, 900), seed: int = 7) -
 
     The sheet shows input, alpha and every composite side by side, for a look
     at the result without opening each file.
+
+    Parameters
+    ----------
+    output : pathlib.Path
+        Folder (created if missing).
+    size : (int, int)
+        (H, W) of the generated studio shot.
+    seed : int
+        Seed of the generated shot.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
     """
     image, _ = studio_shot(size, seed=seed)
     pipe = Pipeline.preset("studio")

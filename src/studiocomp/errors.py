@@ -21,6 +21,15 @@ class StudiocompError(Exception):
 class InputError(StudiocompError, ValueError):
     """An argument (array, file, option) is not what the function accepts.
 
+    Parameters
+    ----------
+    argument : str
+        The argument's name.
+    expected : str
+        What it should be.
+    got : str
+        What it was.
+
     Attributes
     ----------
     argument : str
@@ -42,7 +51,17 @@ class InputError(StudiocompError, ValueError):
 
 
 class UnknownBackendError(StudiocompError, LookupError):
-    """No backend of that kind is registered under that name."""
+    """No backend of that kind is registered under that name.
+
+    Parameters
+    ----------
+    kind : str
+        What was looked up (``"segmenter"``, ``"preset"``, …).
+    name : str
+        The unknown name.
+    valid : list of str
+        The names that exist (listed in the message).
+    """
 
     def __init__(self, kind: str, name: str, valid: list[str]) -> None:
         self.kind, self.name, self.valid = kind, name, valid

@@ -15,6 +15,17 @@ class Progress:
     Draws a one-line bar with count, rate and ETA when the stream is a
     terminal (or ``enabled=True``); stays silent otherwise, so logs and pipes get
     only the final summary.
+
+    Parameters
+    ----------
+    total : int
+        How many items there are.
+    label : str
+        Shown before the bar.
+    stream : file-like, optional
+        Where to draw (default ``sys.stderr``).
+    enabled : bool, optional
+        Draw or not (default: when ``stream`` is a terminal).
     """
 
     def __init__(self, total: int, label: str = "", *, stream: TextIO | None = None, enabled: bool | None = None) -> None:
@@ -35,6 +46,13 @@ class Progress:
             self.stream.flush()
 
     def advance(self, item: str = "") -> None:
+        """Count one more item done and redraw.
+
+        Parameters
+        ----------
+        item : str
+            Its name, shown after the bar.
+        """
         self.done += 1
         self._draw(item)
 

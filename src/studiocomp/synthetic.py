@@ -86,6 +86,11 @@ def studio_shot(
     alpha : Alpha
         H×W float32 in [0, 1], exact (antialiased edges and hair strands).
 
+    Raises
+    ------
+    InputError
+        A size under 32×32 or an unknown ``backdrop``.
+
     Examples
     --------
     >>> from studiocomp.synthetic import studio_shot

@@ -59,6 +59,11 @@ def closed_form(image: Any, trimap: Any, *, scale: int = 2, eps: float = 1e-7) -
     Returns
     -------
     H×W float32 alpha in [0, 1]; the trimap's sure pixels are kept exactly.
+
+    Raises
+    ------
+    InputError
+        ``scale`` outside 1–8, ``eps`` outside (0, 1), a trimap with no sure foreground or no sure background, or inputs of different sizes.
     """
     from ..image import as_alpha, as_image
     from .solver import solve_alpha
@@ -84,6 +89,25 @@ def foreground(image: Any, alpha: Any, *, radius: int = 45) -> Image:
 
     Only pixels with 0 < alpha < 1 change. ``radius`` (pixels at 1024 px long
     side) is how far local subject and background colours are gathered.
+
+    Parameters
+    ----------
+    image : array_like
+        H×W×3 photo (see :func:`studiocomp.as_image`).
+    alpha : array_like
+        H×W alpha in [0, 1].
+    radius : int
+        Gathering radius in pixels at a 1024 px long side, 1–512.
+
+    Returns
+    -------
+    Image
+        H×W×3 float32 in [0, 1] (the blur-fusion estimate of Germer et al., "Fast Multi-Level Foreground Estimation", ICPR 2020).
+
+    Raises
+    ------
+    InputError
+        A bad ``radius``, or inputs of different sizes.
     """
     from .._ops import estimate_foreground
     from ..image import as_alpha, as_image
@@ -96,7 +120,25 @@ def foreground(image: Any, alpha: Any, *, radius: int = 45) -> Image:
 
 
 def trimap(mask: Any, width: int = 8) -> Alpha:
-    """A trimap from a hard H×W mask: unknown (0.5) within ``width`` pixels of its outline."""
+    """A trimap from a hard H×W mask: unknown (0.5) within ``width`` pixels of its outline.
+
+    Parameters
+    ----------
+    mask : array_like
+        H×W mask (bool, or alpha cut at 0.5).
+    width : int
+        Half-width of the unknown band in pixels, 1–256.
+
+    Returns
+    -------
+    Alpha
+        H×W float32: 1 inside, 0 outside, 0.5 in the band.
+
+    Raises
+    ------
+    InputError
+        A bad ``mask`` or ``width``.
+    """
     import cv2
 
     from .._ops import disk

@@ -58,6 +58,24 @@ def unknown_system(image: np.ndarray, known: np.ndarray, values: np.ndarray, eps
     reference implementation. ``ridge`` adds ``ridge·(x − ½)²`` per unknown
     pixel. Returns the CSR matrix (unknowns in raster order), the right-hand
     side and the (rows, cols) of the unknowns.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×3 (float64 is best).
+    known : numpy.ndarray
+        H×W bool: pixels held fixed.
+    values : numpy.ndarray
+        H×W alpha of the known pixels.
+    eps : float
+        Colour-line regulariser ε.
+    ridge : float
+        Weight of ``(x − ½)²`` per unknown.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, numpy.ndarray, (numpy.ndarray, numpy.ndarray))
+        A (N×N), b (N,) and the unknowns' (rows, cols).
     """
     h, w = known.shape
     unknown = ~known

@@ -88,7 +88,24 @@ def _level_solve(image: np.ndarray, fg: np.ndarray, bg: np.ndarray, eps: float, 
 
 
 def solve_alpha(image: np.ndarray, fg: np.ndarray, bg: np.ndarray, scale: int = 2, eps: float = 1e-7) -> np.ndarray:
-    """Alpha (H×W float32) for ``image`` (H×W×3 float32) with sure masks ``fg`` and ``bg``."""
+    """Alpha (H×W float32) for ``image`` (H×W×3 float32) with sure masks ``fg`` and ``bg``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×3 float32.
+    fg, bg : numpy.ndarray
+        H×W bool sure foreground and background.
+    scale : int
+        Solve at 1/``scale`` of the size, then guided-upsample (1: full size).
+    eps : float
+        Colour-line regulariser ε.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W float32 in [0, 1]; sure pixels exactly 1 / 0.
+    """
     h, w = fg.shape
     if scale == 1:
         alpha = _level_solve(image.astype(np.float64), fg, bg, eps, 0)

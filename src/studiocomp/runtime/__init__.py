@@ -9,6 +9,11 @@ DEVICE_ENV = "STUDIOCOMP_DEVICE"
 def default_device() -> str:
     """What ``device="auto"`` resolves to first: ``$STUDIOCOMP_DEVICE`` when set, else ``"auto"`` (CUDA when there is one).
 
+    Returns
+    -------
+    str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+
     Raises
     ------
     InputError

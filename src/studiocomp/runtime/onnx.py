@@ -34,6 +34,18 @@ def _ort() -> Any:
 
 
 def default_threads() -> int:
+    """Intra-op threads for a session: ``$STUDIOCOMP_THREADS`` when set, else the cores this process may use.
+
+    Returns
+    -------
+    int
+        ≥ 1.
+
+    Raises
+    ------
+    InputError
+        ``STUDIOCOMP_THREADS`` is not an integer.
+    """
     env = os.environ.get("STUDIOCOMP_THREADS")
     if env:
         try:
@@ -44,7 +56,25 @@ def default_threads() -> int:
 
 
 def providers_for(device: str) -> list[str]:
-    """The execution providers for ``device``; raises when ``"cuda"`` cannot be had."""
+    """The execution providers for ``device``; raises when ``"cuda"`` cannot be had.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+
+    Returns
+    -------
+    list of str
+        ONNX Runtime execution providers, best first.
+
+    Raises
+    ------
+    InputError
+        Another ``device``.
+    BackendUnavailableError
+        ``"cuda"`` without a CUDA provider.
+    """
     if device not in DEVICES:
         raise InputError("device", f"one of {DEVICES}", repr(device))
     if device == "auto":
@@ -63,7 +93,29 @@ def providers_for(device: str) -> list[str]:
 
 
 def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: int | None = None) -> Any:
-    """The shared ``onnxruntime.InferenceSession`` for this model file, device and thread count."""
+    """The shared ``onnxruntime.InferenceSession`` for this model file, device and thread count.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.onnx`` file.
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    threads : int, optional
+        Intra-op threads (default :func:`default_threads`).
+
+    Returns
+    -------
+    onnxruntime.InferenceSession
+        Shared by every caller with the same file, device and threads.
+
+    Raises
+    ------
+    InputError
+        A bad ``device`` or ``threads``.
+    BackendUnavailableError
+        ``"cuda"`` without a CUDA provider, or onnxruntime missing.
+    """
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise InputError("threads", "a positive int or None", repr(threads))
     providers = tuple(providers_for(device))

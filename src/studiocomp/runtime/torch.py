@@ -27,6 +27,11 @@ def require_torch(backend: str = "this backend") -> Any:
     backend : str
         Who needs torch, for the message (e.g. ``"the sam backend"``).
 
+    Returns
+    -------
+    module
+        ``torch``.
+
     Raises
     ------
     BackendUnavailableError
@@ -40,7 +45,26 @@ def require_torch(backend: str = "this backend") -> Any:
 
 
 def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
-    """The ``torch.device`` for ``device``; raises when ``"cuda"`` cannot be had."""
+    """The ``torch.device`` for ``device``; raises when ``"cuda"`` cannot be had.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    threads : int, optional
+        torch's intra-op threads (set once; default: the cores).
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    InputError
+        A bad ``device`` or ``threads``.
+    BackendUnavailableError
+        ``"cuda"`` where torch sees no CUDA device, or torch missing.
+    """
     if device not in DEVICES:
         raise InputError("device", f"one of {DEVICES}", repr(device))
     if threads is not None and (not isinstance(threads, int) or threads < 1):
@@ -63,6 +87,23 @@ def load_checkpoint(model: str, weights: str | os.PathLike[str] | None = None) -
 
     ``torch.load`` runs with ``weights_only=True``: a checkpoint cannot execute
     code. A ``{"model": state_dict}`` wrapper is unwrapped.
+
+    Parameters
+    ----------
+    model : str
+        A torch model of :data:`studiocomp.hub.MODELS`.
+    weights : str or os.PathLike, optional
+        A local checkpoint instead of the hub's (sha256-checked when the spec pins one).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        The state dict, on the CPU.
+
+    Raises
+    ------
+    WeightsUnavailableError
+        The file cannot be had, is not a torch checkpoint, or holds no state dict.
     """
     from ..hub import fetch
 

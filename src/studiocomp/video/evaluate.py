@@ -44,11 +44,35 @@ class ClipReport:
     strip: Path | None = None
 
     def row(self) -> dict[str, float]:
+        """The whole-clip scores as one CSV row: ``mean_iou``, ``dtssd_x100``, ``flicker_x100``, ``temporal_iou``.
+
+        Returns
+        -------
+        dict of str to float
+        """
         return {"mean_iou": self.mean_iou, "dtssd_x100": self.dtssd, "flicker_x100": self.flicker, "temporal_iou": self.temporal_iou}
 
 
 def score_clip(alphas: Any, gt_masks: Any) -> ClipReport:
-    """Scores of T×H×W alphas (float in [0, 1]) against T×H×W bool masks (see :class:`ClipReport`)."""
+    """Scores of T×H×W alphas (float in [0, 1]) against T×H×W bool masks (see :class:`ClipReport`).
+
+    Parameters
+    ----------
+    alphas : array_like
+        T×H×W float alphas in [0, 1] (or a list of H×W).
+    gt_masks : array_like
+        T×H×W bool ground-truth masks.
+
+    Returns
+    -------
+    ClipReport
+        Without ``strip`` (nothing is written).
+
+    Raises
+    ------
+    InputError
+        The shapes differ.
+    """
     from ..metrics import dtssd, flicker, temporal_iou
 
     a = np.asarray(alphas, np.float32)
@@ -91,6 +115,12 @@ def evaluate_clip(
         Keep only the main subject (as :func:`studiocomp.video.run` does).
     strip : path, optional
         Write a PNG of the ``worst`` frames: frame | truth | alpha, one row each.
+    worst : int
+        How many of the lowest-IoU frames the strip shows.
+
+    Returns
+    -------
+    ClipReport
 
     Raises
     ------

@@ -110,6 +110,18 @@ class VideoReader:
         The file is truncated or damaged (decoding fails, or fewer frames than
         the container announced), it has no frames, or a folder's frames differ
         in size.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        A video file or a folder of frames.
+    fps : float or Fraction, optional
+        Frame rate of a folder of frames (default 25; a file's own rate is used for files).
+
+    Raises
+    ------
+    InputError
+        Nothing at ``src``, a file FFmpeg cannot read, no video stream, an unknown codec, unreadable or mixed-size frames.
     """
 
     def __init__(self, src: str | os.PathLike[str], fps: float | Fraction | None = None) -> None:
@@ -183,6 +195,7 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
+        """Close the decoder (iterating again reopens it)."""
         if self._container is not None:
             self._container.close()
             self._container = None
@@ -238,6 +251,11 @@ def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = No
     fps : number, optional
         Frame rate of a folder of frames (default 25); a file's own rate is used.
 
+    Returns
+    -------
+    VideoReader
+        Iterable of (H×W×3 uint8 frame, time in seconds); its ``info`` is a :class:`VideoInfo`.
+
     Raises
     ------
     InputError
@@ -251,7 +269,17 @@ def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = No
 
 
 def read_info(src: str | os.PathLike[str]) -> VideoInfo:
-    """The :class:`VideoInfo` of a clip, without decoding it (errors as :func:`open_video`)."""
+    """The :class:`VideoInfo` of a clip, without decoding it (errors as :func:`open_video`).
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        A video file or a folder of frames.
+
+    Returns
+    -------
+    VideoInfo
+    """
     with open_video(src) as r:
         return r.info
 
@@ -287,6 +315,10 @@ class _Committing:
 class VideoWriter(_Committing):
     """Encode frames into a video file, atomically; optionally carry the audio of a source clip.
 
+    :meth:`write` takes uint8 arrays and a time in seconds; :meth:`close` finishes
+    the file and renames it over ``path``; :meth:`abort` (or an exception inside
+    a ``with`` block) removes the temporary file and leaves ``path`` untouched.
+
     Parameters
     ----------
     path : path
@@ -305,10 +337,13 @@ class VideoWriter(_Committing):
         (Opus in WebM). Audio is interleaved with the video as it is written.
     crf : int
         Quality of H.264/VP9 (lower is better; 18 is visually lossless for H.264).
+    time_base : Fraction, optional
+        The stream's time base (default 1/fps), e.g. the source clip's to keep its timestamps.
 
-    :meth:`write` takes uint8 arrays and a time in seconds; :meth:`close` finishes
-    the file and renames it over ``path``; :meth:`abort` (or an exception inside
-    a ``with`` block) removes the temporary file and leaves ``path`` untouched.
+    Raises
+    ------
+    InputError
+        A suffix that is not a supported container (or not one with alpha when ``alpha`` is set).
     """
 
     def __init__(
@@ -360,7 +395,20 @@ class VideoWriter(_Committing):
         self._closed = False
 
     def write(self, rgb: np.ndarray, t: float | None = None) -> None:
-        """Encode one H×W×3 (or ×4 with ``alpha``) uint8 frame shown at ``t`` seconds (default: frame index / fps)."""
+        """Encode one H×W×3 (or ×4 with ``alpha``) uint8 frame shown at ``t`` seconds (default: frame index / fps).
+
+        Parameters
+        ----------
+        rgb : numpy.ndarray
+            H×W×3 uint8 (H×W×4 with ``alpha``) of the writer's size.
+        t : float, optional
+            Presentation time in seconds.
+
+        Raises
+        ------
+        InputError
+            Another shape or dtype.
+        """
         av = _av()
         if rgb.dtype != np.uint8 or rgb.shape[:2] != (self.height, self.width) or rgb.shape[2] != (4 if self.alpha else 3):
             raise InputError("frame", f"{self.height}×{self.width}×{4 if self.alpha else 3} uint8", f"{rgb.shape} {rgb.dtype}")
@@ -378,7 +426,13 @@ class VideoWriter(_Committing):
             self._audio.advance(pts * float(tb))
 
     def close(self) -> Path:
-        """Flush the encoder, finish the audio, close the file and rename it over ``path``."""
+        """Flush the encoder, finish the audio, close the file and rename it over ``path``.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         if self._closed:
             return self.path
         try:
@@ -483,6 +537,16 @@ class FrameFolderWriter(_Committing):
     Frames go into a temporary folder beside ``path``, which replaces ``path``
     at :meth:`close` (an existing folder of that name is removed then, not before).
     Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder (replaced as a whole on :meth:`close`).
+
+    Raises
+    ------
+    InputError
+        ``path`` is an existing file.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -494,12 +558,28 @@ class FrameFolderWriter(_Committing):
         self._closed = False
 
     def write(self, arr: np.ndarray, t: float | None = None) -> None:
+        """Add one frame as the next numbered PNG.
+
+        Parameters
+        ----------
+        arr : numpy.ndarray
+            H×W (grey), H×W×3 (RGB) or H×W×4 (RGBA) uint8.
+        t : float, optional
+            Its time in seconds (not stored: frames are numbered).
+        """
         from PIL import Image as PILImage
 
         PILImage.fromarray(arr).save(self._tmp / f"{self.frames:05d}.png", compress_level=1)
         self.frames += 1
 
     def close(self) -> Path:
+        """Rename the finished folder over ``path`` (an old folder there is replaced).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         if self._closed:
             return self.path
         self._closed = True
@@ -514,6 +594,7 @@ class FrameFolderWriter(_Committing):
         return self.path
 
     def abort(self) -> None:
+        """Drop every frame written so far; ``path`` is left as it was."""
         if not self._closed:
             self._closed = True
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -55,6 +55,11 @@ class FlowStabiliser:
     Call :meth:`__call__` with each frame (H×W×3 float32 in [0, 1] or uint8) and its
     per-frame alpha (H×W float32 in [0, 1]) in order; :meth:`reset` between shots.
     A change of frame size resets it too.
+
+    Raises
+    ------
+    InputError
+        ``strength`` outside [0, 1), or ``motion`` / ``tolerance`` not positive.
     """
 
     def __init__(self, strength: float = 0.5, motion: float = 6.0, tolerance: float = 20.0, work_side: int = 320) -> None:
@@ -74,7 +79,25 @@ class FlowStabiliser:
         self._shape: tuple[int, int] | None = None
 
     def __call__(self, image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-        """The stabilised alpha of this frame (H×W float32 in [0, 1]); updates the state."""
+        """The stabilised alpha of this frame (H×W float32 in [0, 1]); updates the state.
+
+        Parameters
+        ----------
+        image : numpy.ndarray
+            The frame, H×W×3 float32 sRGB in [0, 1].
+        alpha : numpy.ndarray
+            Its H×W float32 alpha from the matter.
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W float32 in [0, 1].
+
+        Raises
+        ------
+        InputError
+            ``alpha`` is not the frame's size.
+        """
         import cv2
 
         h, w = alpha.shape
@@ -115,6 +138,18 @@ class StabilisedMatter:
     must be called with the frames of one clip in order (:meth:`reset` between
     clips). A Segmenter is accepted too: its mask is the per-frame alpha, and the
     stabilised alpha is thresholded back at 0.5 by :meth:`segment`.
+
+    Parameters
+    ----------
+    backend : Matter or Segmenter
+        The frame-by-frame backend.
+    stabiliser : FlowStabiliser, optional
+        Default: ``FlowStabiliser()``.
+
+    Raises
+    ------
+    InputError
+        ``backend`` is neither a Matter nor a Segmenter.
     """
 
     def __init__(self, backend: Any, stabiliser: FlowStabiliser | None = None) -> None:
@@ -125,11 +160,26 @@ class StabilisedMatter:
         self.sequence = True
 
     def reset(self) -> None:
+        """Forget the previous frames: the next call starts a new clip."""
         self.stabiliser.reset()
         if hasattr(self.backend, "reset"):
             self.backend.reset()
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        """The backend's matte of this frame with its alpha stabilised along the optical flow.
+
+        Parameters
+        ----------
+        image : Image
+            The frame, H×W×3.
+        mask : Mask, optional
+            A segmenter's H×W mask, passed to a matter backend.
+
+        Returns
+        -------
+        Matte
+            Stabilised H×W alpha and the H×W×3 foreground.
+        """
         from ..image import checked_image
 
         img = checked_image(image)
@@ -140,4 +190,16 @@ class StabilisedMatter:
         return Matte(self.stabiliser(img, a), img.copy())
 
     def segment(self, image: Image) -> Mask:
+        """The stabilised alpha of this frame cut at 0.5.
+
+        Parameters
+        ----------
+        image : Image
+            The frame, H×W×3.
+
+        Returns
+        -------
+        Mask
+            H×W bool.
+        """
         return self.matte(image).alpha > 0.5

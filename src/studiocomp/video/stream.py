@@ -63,6 +63,18 @@ def temporal_matter(backend: Any = None, *, stabilise: bool | None = None) -> An
     A backend with a recurrent state (``sequence`` attribute, e.g. RVM) gets ``sequence=True``;
     any other is wrapped in :class:`~studiocomp.video.StabilisedMatter` unless ``stabilise``
     is False. ``stabilise=True`` wraps even a recurrent one.
+
+    Parameters
+    ----------
+    backend : Matter, Segmenter, str or None
+        See above.
+    stabilise : bool, optional
+        Wrap in :class:`~studiocomp.video.StabilisedMatter` (None: only a backend with no recurrent state).
+
+    Returns
+    -------
+    Matter
+        The backend set up for a clip (or wrapped).
     """
     from ..registry import create
 
@@ -171,9 +183,13 @@ def run(
         See :func:`temporal_matter`.
     fps : float, optional
         Frame rate of a folder of frames (default 25).
+    audio : bool
+        Carry the audio track of ``src`` over to ``dst`` (False: a silent clip).
     progress : bool or callable(done, total), optional
         True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left);
         a callable is called after each frame.
+    queue_size : int
+        Frames each queue between the decoding, inference and encoding threads holds.
 
     Returns
     -------

@@ -19,7 +19,18 @@ __all__ = ["SubjectTracker", "box_iou"]
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two boxes (x0, y0, x1, y1), exclusive ends; 0.0 when either is empty."""
+    """IoU of two boxes (x0, y0, x1, y1), exclusive ends; 0.0 when either is empty.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Boxes (x0, y0, x1, y1), pixels.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -52,6 +63,11 @@ class SubjectTracker:
 
     Call it with each frame's alpha (H×W float32) in order; it returns the alpha with the other
     components set to 0 (soft edges kept). :meth:`reset` between clips.
+
+    Raises
+    ------
+    InputError
+        Both ``point`` and ``box``, or a box with x1 ≤ x0 or y1 ≤ y0.
     """
 
     def __init__(
@@ -102,7 +118,18 @@ class SubjectTracker:
         return [1 + int(np.argmax(score))]
 
     def __call__(self, alpha: np.ndarray) -> np.ndarray:
-        """The alpha of the tracked subject alone (H×W float32)."""
+        """The alpha of the tracked subject alone (H×W float32).
+
+        Parameters
+        ----------
+        alpha : numpy.ndarray
+            The frame's H×W float32 alpha in [0, 1] (all subjects the matter found).
+
+        Returns
+        -------
+        numpy.ndarray
+            H×W float32: the tracked subject's alpha, 0 elsewhere.
+        """
         import cv2
 
         alpha = np.asarray(alpha, np.float32)
