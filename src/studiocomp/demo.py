@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ._ops import label_tile as _label
+from ._ops import label_tile
 from .backgrounds import PRESETS
 from .image import save_image
 from .pipeline import Pipeline
@@ -39,16 +39,16 @@ def run_demo(output: Path, size: tuple[int, int] = (1200, 900), seed: int = 7) -
     image, _ = studio_shot(size, seed=seed)
     pipe = Pipeline.preset("studio")
     written = [save_image(output / "input.png", image)]
-    tiles = [_label(image, "input"), None]
+    tiles = [label_tile(image, "input"), None]
     first = None
     for name in PRESETS:
         result = pipe(image, background=name)
         if first is None:
             first = result
             written.append(save_image(output / "cutout.png", result.foreground, result.alpha))
-            tiles[1] = _label(np.repeat(result.alpha[..., None], 3, axis=2), "alpha")
+            tiles[1] = label_tile(np.repeat(result.alpha[..., None], 3, axis=2), "alpha")
         written.append(save_image(output / f"composite-{name}.png", result.composite))
-        tiles.append(_label(result.composite, name))
+        tiles.append(label_tile(result.composite, name))
     small = [cv2.resize(t, (300, round(300 * size[0] / size[1])), interpolation=cv2.INTER_AREA) for t in tiles if t is not None]
     while len(small) % 3:
         small.append(np.ones_like(small[0]))

@@ -220,17 +220,17 @@ def _error_map(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
 def _gallery(entries: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, float]], tile_h: int = 240) -> np.ndarray:
     import cv2
 
-    from ._ops import label_tile as _label
+    from ._ops import label_tile
 
     rows = []
     for name, image, pred, gt, value in entries:
         h, w = image.shape[:2]
         size = (max(1, round(w * tile_h / h)), tile_h)
         tiles = [
-            _label(cv2.resize(image, size, interpolation=cv2.INTER_AREA), f"{name}  IoU {value:.3f}"),
-            _label(cv2.resize(np.repeat(pred[..., None], 3, axis=2), size, interpolation=cv2.INTER_AREA), "prediction"),
-            _label(cv2.resize(np.repeat(gt[..., None], 3, axis=2), size, interpolation=cv2.INTER_AREA), "ground truth"),
-            _label(cv2.resize(_error_map(pred, gt), size, interpolation=cv2.INTER_AREA), "error: red extra, blue missed"),
+            label_tile(cv2.resize(image, size, interpolation=cv2.INTER_AREA), f"{name}  IoU {value:.3f}"),
+            label_tile(cv2.resize(np.repeat(pred[..., None], 3, axis=2), size, interpolation=cv2.INTER_AREA), "prediction"),
+            label_tile(cv2.resize(np.repeat(gt[..., None], 3, axis=2), size, interpolation=cv2.INTER_AREA), "ground truth"),
+            label_tile(cv2.resize(_error_map(pred, gt), size, interpolation=cv2.INTER_AREA), "error: red extra, blue missed"),
         ]
         rows.append(np.hstack(tiles))
     width = max(r.shape[1] for r in rows)
