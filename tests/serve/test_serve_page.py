@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-
 from tests.conftest import shared_path
 
 CHROMIUM = os.environ.get("STUDIOCOMP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
