@@ -52,7 +52,7 @@ def resolve_device(device: str = "auto", threads: int | None = None) -> Any:
     device : str
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     threads : int, optional
-        torch's intra-op threads (set once; default: the cores).
+        torch's intra-op threads (``torch.set_num_threads``); None leaves torch's own setting.
 
     Returns
     -------

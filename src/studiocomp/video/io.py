@@ -121,7 +121,8 @@ class VideoReader:
     Raises
     ------
     InputError
-        Nothing at ``src``, a file FFmpeg cannot read, no video stream, an unknown codec, unreadable or mixed-size frames.
+        On opening: nothing at ``src``, a file FFmpeg cannot read, no video stream, an unknown codec, or a
+        folder of unreadable or mixed-size frames.
     """
 
     def __init__(self, src: str | os.PathLike[str], fps: float | Fraction | None = None) -> None:
