@@ -39,3 +39,19 @@ def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path) -> Non
     assert steady.dtssd < raw.dtssd and steady.flicker < raw.flicker
     assert steady.mean_iou >= raw.mean_iou - 0.01
     assert np.isfinite(steady.temporal_iou)
+
+
+def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: Path) -> None:
+    """breakdance: RVM mattes the crowd and the dancer as one blob (IoU 0.17 without motion).
+
+    The tracker separates the dancer by her own camera-compensated motion: measured 0.66 (issue 15's
+    target, 0.80, is not reached: the flow's blur leaves a halo of crowd around the dancer).
+    """
+    from studiocomp.video import evaluate_clip
+    from studiocomp.video.track import SubjectTracker
+
+    frames, masks = clip("breakdance")
+    plain = evaluate_clip(frames, masks, track=SubjectTracker(motion=False))
+    moving = evaluate_clip(frames, masks, track=SubjectTracker(), strip=tmp_path / "worst.png")
+    assert plain.mean_iou < 0.3, plain.row()
+    assert moving.mean_iou > 0.6, moving.row()

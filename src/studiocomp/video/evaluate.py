@@ -142,7 +142,7 @@ def evaluate_clip(
         for i, (rgb, _t) in enumerate(reader):
             a = m.matte(rgb.astype(np.float32) / 255.0).alpha
             if tracker is not None:
-                a = tracker(a)
+                a = tracker(a, rgb)
             g = np.array(Image.open(mask_files[i]).convert("L")) > 127
             if g.shape != a.shape:
                 raise InputError(str(mask_files[i]), f"a mask of {a.shape}", f"{g.shape}")

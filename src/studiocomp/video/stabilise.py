@@ -19,16 +19,33 @@ import numpy as np
 from ..errors import InputError
 from ..types import Image, Mask, Matte
 
-__all__ = ["FlowStabiliser", "StabilisedMatter"]
+__all__ = ["FlowStabiliser", "StabilisedMatter", "grey_at"]
 
 
-def _grey(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+def grey_at(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """A frame as 8-bit grey (Rec. 601 luma) at ``hw``, the input of the optical flow.
+
+    Parameters
+    ----------
+    img : numpy.ndarray
+        H×W×3 RGB (float32 in [0, 1] or uint8) or an H×W grey image.
+    hw : (int, int)
+        The output's height and width (area-averaged).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``hw`` uint8.
+    """
     import cv2
 
-    g = img if img.ndim == 2 else (img @ np.array([0.299, 0.587, 0.114], np.float32))
+    if img.ndim == 3:
+        g = img @ np.array([0.299, 0.587, 0.114], np.float32) * (np.float32(1 / 255) if img.dtype == np.uint8 else np.float32(1))
+    else:
+        g = img if img.dtype == np.uint8 else img.astype(np.float32)
     if g.dtype != np.uint8:
         g = np.clip(g * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return cv2.resize(g, (hw[1], hw[0]), interpolation=cv2.INTER_AREA)
+    return cast("np.ndarray", cv2.resize(g, (hw[1], hw[0]), interpolation=cv2.INTER_AREA))
 
 
 class FlowStabiliser:
@@ -105,7 +122,7 @@ class FlowStabiliser:
             raise InputError("alpha", f"the frame's size {image.shape[:2]}", f"{alpha.shape}")
         s = min(1.0, self.work_side / max(h, w))
         hw = (max(8, round(h * s)), max(8, round(w * s)))
-        grey = _grey(image, hw)
+        grey = grey_at(image, hw)
         alpha = np.asarray(alpha, np.float32)
         if self._prev_grey is None or self._shape != (h, w) or self.strength == 0.0:
             self._prev_grey, self._prev_alpha, self._shape = grey, alpha, (h, w)

@@ -283,7 +283,7 @@ def run(
             t0 = time.perf_counter()
             matte = m.matte(img)
             t1 = time.perf_counter()
-            alpha = tracker(matte.alpha) if tracker is not None else matte.alpha
+            alpha = tracker(matte.alpha, rgb) if tracker is not None else matte.alpha
             t2 = time.perf_counter()
             fg = matte.foreground
             subject = fg

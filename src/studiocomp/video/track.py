@@ -5,6 +5,15 @@ the subject's box is predicted by a constant-velocity model, each frame's alpha 
 connected components, and the components are associated with the track by the IoU of their
 box with the predicted box and by their overlap with the previous subject mask; the
 components that are not the subject (bystanders, a crowd) are taken out of the alpha.
+
+When the subject is joined to others in one component (a dancer in front of a crowd, whom
+every person model mattes as one blob), components cannot tell them apart. Given the frames,
+the tracker then separates the subject by its own motion: dense backward optical flow
+(OpenCV's DIS, Kroeger et al., ECCV 2016) is compensated for the camera's motion by a
+homography fitted with RANSAC to the flow of the background (the classic plane-plus-parallax
+separation of independently moving objects, Irani & Anandan, "A Unified Approach to Moving
+Object Detection in 2D and 3D Scenes", PAMI 1998), and the subject is the part of the blob
+that moves on its own, associated with the previous subject carried along the flow.
 """
 
 from __future__ import annotations
@@ -14,8 +23,26 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import InputError
+from .stabilise import grey_at
 
 __all__ = ["SubjectTracker", "box_iou"]
+
+
+def _independent_motion(flow: np.ndarray, xx: np.ndarray, yy: np.ndarray, background: np.ndarray, step: int = 4) -> np.ndarray | None:
+    """|flow − the camera's flow| per pixel, the camera's a RANSAC homography fitted on ``background``; None without enough background."""
+    import cv2
+
+    sel = background[::step, ::step].ravel()
+    if sel.sum() < 50:
+        return None
+    pts = np.stack([xx[::step, ::step].ravel(), yy[::step, ::step].ravel()], 1)[sel]
+    moved = pts + flow[::step, ::step].reshape(-1, 2)[sel]
+    hom, _ = cv2.findHomography(pts, moved, cv2.RANSAC, 1.0)
+    if hom is None:
+        return None
+    p = np.stack([xx, yy, np.ones_like(xx)], -1) @ hom.T.astype(np.float32)
+    camera = p[..., :2] / np.where(np.abs(p[..., 2:]) < 1e-6, 1e-6, p[..., 2:]) - np.stack([xx, yy], -1)
+    return cast("np.ndarray", np.linalg.norm(flow - camera, axis=2))
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -56,18 +83,35 @@ class SubjectTracker:
         (dilated by ``reach`` × the subject's box size) or when it is the best IoU match.
     reach : float
         How far, relative to the subject's box, a kept component may lie from the previous subject.
+    motion : bool
+        When frames are passed to :meth:`__call__`, separate the subject from people joined to it
+        by its own motion (see the module docstring). It acts only when the subject's component
+        is much larger than the subject carried over from the previous frame (it merged with
+        others), or when, on the second frame, less than ``crowd`` of the first frame's chosen
+        component moves; a lone subject is never cut by it.
+    motion_fraction : float
+        A pixel moves with the subject when its camera-compensated motion is at least this
+        fraction of the subject's (its 95th percentile in the component).
+    min_motion : float
+        Full-size pixels per frame below which the subject counts as still: the blob is then
+        cut to the subject carried along the flow instead.
+    crowd : float
+        On the second frame, the moving part replaces the chosen component when it is less than
+        this fraction of it.
 
     Without ``point`` or ``box`` the first frame's subject is the component with the largest
     area weighted by closeness to the centre (``area · (1 − d)``, d the centroid's distance
     from the centre over half the diagonal).
 
-    Call it with each frame's alpha (H×W float32) in order; it returns the alpha with the other
-    components set to 0 (soft edges kept). :meth:`reset` between clips.
+    Call it with each frame's alpha (H×W float32) in order, and the frame itself for the motion
+    separation; it returns the alpha with the others set to 0 (soft edges kept). :meth:`reset`
+    between clips.
 
     Raises
     ------
     InputError
-        Both ``point`` and ``box``, or a box with x1 ≤ x0 or y1 ≤ y0.
+        Both ``point`` and ``box``, a box with x1 ≤ x0 or y1 ≤ y0, or ``motion_fraction`` /
+        ``crowd`` outside (0, 1].
     """
 
     def __init__(
@@ -79,6 +123,10 @@ class SubjectTracker:
         work_side: int = 320,
         keep: float = 0.3,
         reach: float = 0.15,
+        motion: bool = True,
+        motion_fraction: float = 0.3,
+        min_motion: float = 2.0,
+        crowd: float = 0.4,
     ) -> None:
         if point is not None and box is not None:
             raise InputError("point/box", "one of the two, or neither", "both")
@@ -87,6 +135,10 @@ class SubjectTracker:
         if self.box is not None and (self.box.shape != (4,) or self.box[2] <= self.box[0] or self.box[3] <= self.box[1]):
             raise InputError("box", "(x0, y0, x1, y1) with x1 > x0 and y1 > y0", repr(box))
         self.threshold, self.work_side, self.keep, self.reach = float(threshold), int(work_side), float(keep), float(reach)
+        if not (0 < motion_fraction <= 1 and 0 < crowd <= 1):
+            raise InputError("motion_fraction/crowd", "numbers in (0, 1]", f"{motion_fraction}, {crowd}")
+        self.motion, self.motion_fraction, self.min_motion, self.crowd = bool(motion), float(motion_fraction), float(min_motion), float(crowd)
+        self._dis: Any = None
         self.reset()
 
     def reset(self) -> None:
@@ -95,6 +147,9 @@ class SubjectTracker:
         self._box: np.ndarray | None = None  # work-size box
         self._vel = np.zeros(4)
         self.lost = 0
+        self._prev_grey: np.ndarray | None = None  # previous frame, grey, work size
+        self._frames = 0
+        self._crowd = False  # the subject is joined to others: separated by motion
 
     def _pick_first(self, labels: np.ndarray, stats: np.ndarray, cents: np.ndarray, s: float) -> list[int]:
         n = stats.shape[0]
@@ -117,13 +172,16 @@ class SubjectTracker:
         score = [stats[i, 4] * (1.0 - np.hypot(cents[i][0] - w / 2, cents[i][1] - h / 2) / half_diag) for i in range(1, n)]
         return [1 + int(np.argmax(score))]
 
-    def __call__(self, alpha: np.ndarray) -> np.ndarray:
+    def __call__(self, alpha: np.ndarray, frame: np.ndarray | None = None) -> np.ndarray:
         """The alpha of the tracked subject alone (H×W float32).
 
         Parameters
         ----------
         alpha : numpy.ndarray
             The frame's H×W float32 alpha in [0, 1] (all subjects the matter found).
+        frame : numpy.ndarray, optional
+            The frame itself (H×W×3 float32 in [0, 1] or uint8): lets the tracker separate the
+            subject from people joined to it by its motion (``motion``).
 
         Returns
         -------
@@ -138,7 +196,10 @@ class SubjectTracker:
         small = cv2.resize(alpha, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         fg = (small > self.threshold).astype(np.uint8)
         n, labels, stats, cents = cv2.connectedComponentsWithStats(fg, connectivity=8)
+        grey = grey_at(frame, small.shape) if self.motion and frame is not None else None
+        self._frames += 1
         if n <= 1:  # nothing this frame: keep predicting
+            self._prev_grey = grey
             self.lost += 1
             if self._box is not None:
                 self._box = self._box + self._vel
@@ -156,18 +217,28 @@ class SubjectTracker:
             near = cv2.dilate(prev.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
             overlap = np.bincount(labels.ravel(), weights=near.ravel().astype(np.float64), minlength=n)
             ious = [box_iou(boxes[i], pred) for i in range(n)]
-            chosen = [i for i in range(1, n) if overlap[i] / max(1, stats[i, 4]) >= self.keep]
+            # mostly the previous subject's, or holding most of it (the subject joined to others)
+            chosen = [i for i in range(1, n) if overlap[i] / max(1, stats[i, 4]) >= self.keep or overlap[i] >= self.keep * max(1, prev.sum())]
             best = 1 + int(np.argmax(ious[1:]))
             if ious[best] > 0.1 and best not in chosen:
                 chosen.append(best)
             if not chosen:  # lost: keep the prediction, pass nothing
+                self._prev_grey = grey
                 self.lost += 1
                 self._box = pred
                 return np.zeros_like(alpha)
         keep_small = np.isin(labels, chosen)
+        was_crowd = self._crowd
+        if grey is not None and self._prev_grey is not None and self._prev is not None and self._prev_grey.shape == grey.shape:
+            keep_small = self._separate(keep_small, fg.astype(bool), grey, self._prev_grey, self._prev, s)
+        self._prev_grey = grey
+        if not keep_small.any():
+            keep_small = np.isin(labels, chosen)
         ys, xs = np.nonzero(keep_small)
         box = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float64)
-        if self._box is not None:
+        if self._crowd != was_crowd:
+            self._vel = np.zeros(4)  # the subject was cut from (or freed of) others: its box jumps, it did not move
+        elif self._box is not None:
             self._vel = 0.5 * self._vel + 0.5 * (box - self._box)
         self._box, self._prev, self.lost = box, keep_small, 0
         # soft gate at full size: the kept components, grown a little so that their soft edges stay
@@ -175,6 +246,45 @@ class SubjectTracker:
         gate = cv2.resize(gate.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
         gate = cv2.GaussianBlur(gate, (0, 0), max(0.5, 0.5 / s))
         return cast("np.ndarray", (alpha * np.clip(gate * 2.0, 0.0, 1.0)).astype(np.float32))
+
+    def _separate(self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, prev: np.ndarray, s: float) -> np.ndarray:
+        """The subject's part of the chosen components, by its own motion (see the module docstring)."""
+        import cv2
+
+        if self._dis is None:
+            self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        flow = self._dis.calc(grey, prev_grey, None)  # current → previous (backward)
+        h, w = grey.shape
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        carried = cv2.remap(prev.astype(np.float32), xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR) > 0.5
+        size, carried_size = int(keep.sum()), max(1, int(carried.sum()))
+        first = self._frames == 2
+        grown = size > 1.5 * carried_size
+        if self._crowd and not grown and size < 1.2 * carried_size:
+            self._crowd = False  # apart from the others again
+        if not (first or grown or self._crowd):
+            return keep
+        residual = _independent_motion(flow, xx, yy, ~fg)
+        if residual is not None and keep.any():
+            residual /= s  # full-size pixels per frame
+            scale = float(np.percentile(residual[keep], 95))
+            if scale >= self.min_motion:
+                moving = (keep & (residual > max(1.0, self.motion_fraction * scale))).astype(np.uint8)
+                n, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+                if n <= 1:
+                    return keep
+                overlap = np.bincount(labels.ravel(), weights=carried.ravel().astype(np.float64), minlength=n)
+                ours = [i for i in range(1, n) if overlap[i] >= 0.2 * stats[i, 4] or overlap[i] >= 0.2 * carried_size] or [1 + int(np.argmax(overlap[1:]))]
+                part = np.isin(labels, ours)
+                if first and part.sum() >= self.crowd * size:
+                    return keep  # most of it moves: one subject, not a crowd
+                self._crowd = True
+                return part
+        if grown or self._crowd:  # the subject is still: cut the blob to the subject carried along the flow
+            self._crowd = True
+            part = keep & carried
+            return part if part.any() else keep
+        return keep
 
     @property
     def subject_box(self) -> Any:
