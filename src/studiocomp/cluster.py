@@ -212,7 +212,11 @@ def connect(scheduler: Any) -> Iterator[Client]:
 
 def _absolute_background(options: BatchOptions) -> BatchOptions:
     """The options with an image-file background as an absolute path; an array background is refused."""
+    from .backgrounds import ALIASES, PRESETS
+
     bg = options.background
+    if isinstance(bg, str) and (bg in PRESETS or bg in ALIASES):  # a preset wins over a file of that name, as in resolve_background
+        return options
     if isinstance(bg, os.PathLike) or (isinstance(bg, str) and not bg.startswith("#") and os.path.exists(bg)):
         return replace(options, background=str(Path(bg).absolute()))
     if isinstance(bg, (str, tuple)) or bg is None or options.kind == "cutout":

@@ -193,5 +193,9 @@ def test_outcome_paths_are_the_jobs_own(tmp_path: Path, client: Any, monkeypatch
     monkeypatch.chdir(tmp_path)
     outcomes = run_on_cluster(["in"], "out", scheduler=client, pipeline=PipelineSpec(stages={"segmenter": "backdrop"}), options=BatchOptions(kind="cutout"))
     assert [(o.source, o.output, o.status) for o in outcomes if o.status == "failed"] == [(os.path.join("in", "bad.png"), None, "failed")]
-    assert sorted(o.output for o in outcomes if o.output) == [os.path.join("out", "p00.png"), os.path.join("out", "p01.png")]
+    assert sorted(o.output for o in outcomes if o.output) == [os.path.join("out", "p00.png"), os.path.join("out", "p01.png")]  # p00.jpg, p01.png
     assert all(isinstance(o, FileOutcome) and str(tmp_path) not in o.reason for o in outcomes)
+    # a background file named relative to the client's folder reaches the workers (as an absolute path)
+    save_image(tmp_path / "bg.png", np.full((30, 40, 3), (0.2, 0.4, 0.8), np.float32))
+    composites = run_on_cluster(["in/p01.png"], "comp", scheduler=client, pipeline=PipelineSpec(stages={"segmenter": "backdrop"}), options=BatchOptions(background="bg.png"))
+    assert [o.status for o in composites] in (["written"], ["uncertain"]), composites
