@@ -9,7 +9,8 @@ Inputs: a generated studio subject (exact alpha, hair strands) placed with
 :class:`studiocomp.Placement` at 70 % of the frame's height, standing on the
 floor (so the cast shadow is real: about 10 % of the frame), on a textured
 background with sensor noise (so grain matching has work to do). Each stage is
-timed alone, and the three in sequence as the pipeline runs them.
+timed alone (each checks its inputs, as any public call does), and the three in
+sequence as the pipeline runs them (each array checked once: ``image.checked_once``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 
 import studiocomp
+from studiocomp.image import checked_once, trust
 
 SIZES_MP = [6, 12, 24]
 
@@ -95,7 +97,11 @@ def test_relight_shadow_composite(benchmark: pytest.FixtureRequest, scene: tuple
     relighter, caster, compositor = stages
 
     def finish() -> np.ndarray:
-        return compositor.composite(relighter.relight(fg, alpha, bg), alpha, bg, caster.cast(alpha, bg))
+        # as Pipeline._run does: the inputs and each library stage's output are checked once, not by every stage
+        with checked_once():
+            trust(fg), trust(alpha), trust(bg)
+            relit = trust(relighter.relight(fg, alpha, bg))
+            return compositor.composite(relit, alpha, bg, trust(caster.cast(alpha, bg)))
 
     _info(benchmark, alpha, caster.cast(alpha, bg))
     out = benchmark.pedantic(finish, rounds=7, iterations=1, warmup_rounds=1)

@@ -22,18 +22,20 @@ new one), so an interrupted run leaves no half-written image.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .errors import StudiocompError
+from .errors import BackendUnavailableError, StudiocompError
 
 if TYPE_CHECKING:
     from .backgrounds import Fit
-    from .pipeline import InputAlpha, Pipeline, PipelineResult
+    from .pipeline import DecodedImage, InputAlpha, Pipeline, PipelineResult
     from .placement import Placement
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "output_paths",
     "plan",
     "process_file",
+    "run_jobs",
     "save_mask",
     "write_result",
 ]
@@ -434,3 +437,131 @@ def process_file(pipeline: Pipeline, source: str | os.PathLike[str], output: str
         return FileOutcome(str(src), None, "failed", describe_failure(exc, src))
     doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
     return FileOutcome(str(src), str(written), "uncertain" if doubts else "written", doubts)
+
+
+def _decode(pipeline: Pipeline, job: Job, options: BatchOptions) -> DecodedImage | FileOutcome:
+    """The decode step of :func:`run_jobs` (on a worker thread): a skipped or failed outcome, or the decoded photo."""
+    try:
+        if options.skip_existing and (job.output.with_suffix(".png") if options.only_mask else job.output).exists():
+            return FileOutcome(str(job.source), None, "skipped")
+        return pipeline.decode(job.source, input_alpha=options.input_alpha)
+    except Exception as exc:  # reported as process_file reports it
+        return FileOutcome(str(job.source), None, "failed", describe_failure(exc, job.source))
+
+
+def _write(result: PipelineResult, job: Job, options: BatchOptions) -> FileOutcome:
+    """The encode-and-write step of :func:`run_jobs` (on a worker thread)."""
+    try:
+        written = write_result(result, job.source, job.output, options)
+    except Exception as exc:
+        return FileOutcome(str(job.source), None, "failed", describe_failure(exc, job.source))
+    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
+    return FileOutcome(str(job.source), str(written), "uncertain" if doubts else "written", doubts)
+
+
+def _done(outcome: FileOutcome) -> Future[FileOutcome]:
+    f: Future[FileOutcome] = Future()
+    f.set_result(outcome)
+    return f
+
+
+def run_jobs(pipeline: Pipeline, jobs: Iterable[Job], options: BatchOptions, *, prefetch: int = 2, batch_size: int = 1) -> Iterator[FileOutcome]:
+    """Process a folder run's jobs with decoding and writing overlapped with the pipeline; yields outcomes in job order.
+
+    One thread decodes the next files while the calling thread runs the
+    pipeline on the current one, and another encodes and writes the previous
+    results. Every outcome equals :func:`process_file`'s for the same job: the
+    same bytes written, the same failures with the same reasons, in the same
+    order. Memory stays bounded: at most ``prefetch + batch_size`` decoded
+    photos wait for the pipeline and ``prefetch + 1`` results for the writer.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The stages to run (its backends are called from the calling thread only).
+    jobs : iterable of Job
+        The files, e.g. ``plan(...).jobs``.
+    options : BatchOptions
+        How to run and write.
+    prefetch : int
+        Files decoded ahead of the pipeline, and results waiting to be written;
+        ``0`` runs :func:`process_file` on each job in turn, on the calling thread.
+    batch_size : int
+        Photos whose segmentation runs in one model call
+        (:meth:`studiocomp.Pipeline.segment_batch`; a segmenter without batched
+        inference runs them one by one). ``1`` (the default) runs none batched.
+
+    Yields
+    ------
+    FileOutcome
+        One per job, in the order of ``jobs``.
+
+    Raises
+    ------
+    InputError
+        ``prefetch`` is not an int ≥ 0 or ``batch_size`` not an int ≥ 1.
+
+    Notes
+    -----
+    Closing the iterator (as a ``KeyboardInterrupt`` in the loop over it does)
+    stops decoding, drops the results not yet written and waits for the write in
+    progress; every write is atomic, so no output is half-written.
+    """
+    from .errors import InputError
+
+    if not isinstance(prefetch, int) or isinstance(prefetch, bool) or prefetch < 0:
+        raise InputError("prefetch", "an int ≥ 0", repr(prefetch))
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InputError("batch_size", "an int ≥ 1", repr(batch_size))
+    if prefetch == 0 and batch_size == 1:
+        for job in jobs:
+            yield process_file(pipeline, job.source, job.output, options)
+        return
+    background = options.background if options.kind == "composite" else "white"
+    pending = iter(jobs)
+    decoding: deque[tuple[Job, Future[DecodedImage | FileOutcome]]] = deque()
+    writing: deque[Future[FileOutcome]] = deque()
+    decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studiocomp-decode")
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studiocomp-write")
+
+    def refill() -> None:
+        while len(decoding) < prefetch + batch_size:
+            job = next(pending, None)
+            if job is None:
+                return
+            decoding.append((job, decoder.submit(_decode, pipeline, job, options)))
+
+    try:
+        refill()
+        while decoding:
+            group = [decoding.popleft() for _ in range(min(batch_size, len(decoding)))]
+            refill()  # the next files decode while this group runs
+            items: list[tuple[Job, DecodedImage | FileOutcome]] = [(job, future.result()) for job, future in group]
+            photos = [(i, d) for i, (_, d) in enumerate(items) if not isinstance(d, FileOutcome)]
+            if batch_size > 1 and len(photos) > 1:
+                segmented = [d for _, d in photos]
+                try:
+                    segmented = pipeline.segment_batch(segmented)
+                except BackendUnavailableError:
+                    raise  # --batch-size without the package it needs: one clear error, not a silent fallback
+                except Exception:  # noqa: BLE001 - a photo the batch refuses: each is segmented (and fails) on its own below
+                    pass
+                for (i, _), d in zip(photos, segmented, strict=True):
+                    items[i] = (items[i][0], d)
+            for job, item in items:
+                if isinstance(item, FileOutcome):
+                    writing.append(_done(item))
+                else:
+                    try:
+                        result = pipeline(item, background=background, fit=options.fit, place=options.place, input_alpha=options.input_alpha)
+                    except Exception as exc:  # every per-file failure is reported and the run goes on
+                        writing.append(_done(FileOutcome(str(job.source), None, "failed", describe_failure(exc, job.source))))
+                    else:
+                        writing.append(writer.submit(_write, result, job, options))
+                while writing and (len(writing) > prefetch or writing[0].done()):
+                    yield writing.popleft().result()
+        while writing:
+            yield writing.popleft().result()
+    finally:
+        decoder.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True, cancel_futures=True)

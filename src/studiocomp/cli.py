@@ -164,7 +164,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     import contextlib
 
     from ._atomic import remove_orphans
-    from .batch import BatchOptions, plan, process_file
+    from .batch import BatchOptions, plan, run_jobs
     from .progress import Progress
 
     scheduler = getattr(args, "scheduler", None)
@@ -225,7 +225,9 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                 outcomes: Any = process_on_cluster(stack.enter_context(connect(scheduler)), batch.jobs, spec, options)
                 stack.callback(outcomes.close)
             else:
-                outcomes = (process_file(pipe, job.source, job.output, options) for job in batch.jobs)
+                # the next files decode and the previous ones are written while the pipeline runs (same outputs as one by one)
+                outcomes = run_jobs(pipe, batch.jobs, options, prefetch=args.prefetch, batch_size=args.batch_size)
+                stack.callback(outcomes.close)
             for outcome in outcomes:
                 if outcome.status == "failed":
                     failures.append((outcome.source, outcome.reason))
@@ -416,6 +418,23 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, got {value}")
+    return value
+
+
 def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     from .backgrounds import PRESETS as BG
     from .pipeline import PRESETS
@@ -479,6 +498,20 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
         help="an input that is already transparent: its alpha is the cut-out (default), the mask for the matter (hint), or ignored (an opaque photo)",
     )
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
+    p.add_argument(
+        "--prefetch",
+        type=_non_negative_int,
+        default=2,
+        metavar="N",
+        help="files decoded ahead of the pipeline, and results waiting to be written, on two threads (default: %(default)s; 0: one file at a time, on one thread)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="segment N photos in one model call where the segmenter can (u2netp, selfie; needs the onnx package). Same masks; on CPU it does not pay, see docs/performance.md (default: %(default)s)",
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS|local[:N]",

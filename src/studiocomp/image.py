@@ -6,11 +6,14 @@ H×W float32 alpha, H×W bool mask).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import os
 import re
 import threading
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, cast, overload
 
@@ -76,20 +79,11 @@ def _scale_to_float(arr: np.ndarray, name: str) -> np.ndarray:
 def _float_range_ok(arr: np.ndarray, name: str) -> bool:
     """Raise on NaN/inf or values outside [0, 1] (± rounding); True if clipping is needed.
 
-    Two fast passes with OpenCV: the sum (a NaN or inf anywhere makes it
-    non-finite; valid data cannot overflow float64) and minMaxLoc (which skips
-    NaN) for the range; the slower NumPy min/max is used only for arrays
-    OpenCV cannot read.
+    Two passes, NumPy's min and max: both propagate NaN and keep ±inf, so one
+    pair of reductions finds every invalid value (faster than OpenCV's sum plus
+    minMaxLoc, and single-threaded, so no BLAS thread is left spinning).
     """
-    if arr.size >= 1 << 16 and arr.dtype == np.float32 and arr.flags.c_contiguous:
-        import cv2
-
-        flat = arr.reshape(arr.shape[0], -1)
-        # not a BLAS product: OpenBLAS's idle threads spin after a call and slow the next ONNX Runtime run
-        finite = bool(np.isfinite(cv2.sumElems(flat)[0]))
-        lo, hi = cv2.minMaxLoc(flat)[:2] if finite else (float(arr.min()), float(arr.max()))
-    else:
-        lo, hi = float(arr.min()), float(arr.max())
+    lo, hi = float(arr.min()), float(arr.max())
     if np.isnan(lo) or np.isnan(hi) or np.isinf(lo) or np.isinf(hi):
         raise InputError(name, "finite values (no NaN or inf)", "an array containing NaN or inf")
     if lo < -_RANGE_TOL or hi > 1 + _RANGE_TOL:
@@ -101,15 +95,86 @@ def _float_range_ok(arr: np.ndarray, name: str) -> bool:
     return lo < 0.0 or hi > 1.0
 
 
+_CHECKED: contextvars.ContextVar[list[np.ndarray] | None] = contextvars.ContextVar("studiocomp_checked", default=None)
+
+
+@contextlib.contextmanager
+def checked_once() -> Iterator[None]:
+    """A block in which arrays marked with :func:`trust` pass :func:`checked_image`/:func:`checked_alpha` without another pass.
+
+    A pipeline checks each array once (the photo, the background, each stage's
+    output) and hands the same arrays to several stages; each stage checks its
+    inputs again at its own public boundary, which at 24 MP costs two passes
+    over ~290 MB per array and call. Inside the block the checks of a trusted
+    array (that very object, by identity) only look at its dtype, shape and
+    layout. Per thread and per task (a :class:`contextvars.ContextVar`), so
+    concurrent runs never share it; blocks nest.
+
+    Yields
+    ------
+    None
+    """
+    token = _CHECKED.set([])
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def trust(arr: np.ndarray) -> np.ndarray:
+    """Mark ``arr`` as checked for the rest of the current :func:`checked_once` block (a no-op outside one).
+
+    Only for arrays whose values the caller has checked, or made itself, and
+    will not change inside the block.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The array (kept by identity, not copied).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``arr`` itself.
+    """
+    trusted = _CHECKED.get()
+    if trusted is not None:
+        trusted.append(arr)
+    return arr
+
+
+def _is_trusted(x: np.ndarray) -> bool:
+    trusted = _CHECKED.get()
+    return trusted is not None and any(x is t for t in trusted)
+
+
 def checked_image(x: Any, *, name: str = "image") -> Image:
     """Like :func:`as_image`, but returns ``x`` itself when it already follows the convention.
 
     For backends, which only read their inputs: a float32 C-contiguous H×W×3
-    array in [0, 1] is validated (two passes) and passed through without a copy.
+    array in [0, 1] is validated (two passes; none for an array trusted in a
+    :func:`checked_once` block) and passed through without a copy.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or PIL.Image.Image
+        See :func:`as_image`.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W×3 float32 in [0, 1]: ``x`` itself when it already was one.
+
+    Raises
+    ------
+    InputError
+        See :func:`as_image`.
     """
     if isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim == 3 and x.shape[2] == 3 and x.flags.c_contiguous:
         _check_size(x.shape, name, None)
-        if not _float_range_ok(x, name):
+        if _is_trusted(x) or not _float_range_ok(x, name):
             return x
     return as_image(x, name=name)
 
@@ -120,7 +185,7 @@ def checked_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None 
         _check_size(x.shape, name, None)
         if shape is not None and tuple(x.shape) != tuple(shape):
             raise InputError(name, f"shape {tuple(shape)} (same as the image)", f"shape {x.shape}")
-        if not _float_range_ok(x, name):
+        if _is_trusted(x) or not _float_range_ok(x, name):
             return x
     return as_alpha(x, name=name, shape=shape)
 

@@ -22,10 +22,10 @@ from .types import STAGE_PROTOCOLS, Alpha, Assessed, Compositor, Image, Mask, Ma
 if TYPE_CHECKING:
     import PIL.Image
 
-SingleImage: TypeAlias = "str | os.PathLike[str] | np.ndarray | bytes | bytearray | memoryview | PIL.Image.Image"
+SingleImage: TypeAlias = "str | os.PathLike[str] | np.ndarray | bytes | bytearray | memoryview | PIL.Image.Image | DecodedImage"
 """What :meth:`Pipeline.__call__` takes as one image (anything else iterable is a batch)."""
 
-__all__ = ["Pipeline", "PipelineResult", "PRESETS", "assess_mask"]
+__all__ = ["Pipeline", "PipelineResult", "DecodedImage", "PRESETS", "assess_mask"]
 
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
@@ -236,7 +236,7 @@ class PipelineResult:
 
 
 def _is_single(x: Any) -> bool:
-    return isinstance(x, (str, os.PathLike, np.ndarray, bytes, bytearray, memoryview)) or is_pil_image(x)
+    return isinstance(x, (str, os.PathLike, np.ndarray, bytes, bytearray, memoryview, DecodedImage)) or is_pil_image(x)
 
 
 InputAlpha = Literal["cutout", "hint", "ignore"]
@@ -253,6 +253,38 @@ def _load_with_alpha(image: Any) -> tuple[Image, Alpha | None]:
             return rgb, alpha
         return rgb, None
     return checked_image(image), None
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """A photo decoded ahead of its run by :meth:`Pipeline.decode` (and perhaps segmented by :meth:`Pipeline.segment_batch`).
+
+    A folder run decodes the next files on another thread while the current one
+    is processed; the pipeline then takes this in place of the path and gives
+    exactly the result it gives for the path.
+
+    Attributes
+    ----------
+    image : ndarray, H×W×3 float32 in [0, 1]
+        The photo, as the pipeline's load step makes it for ``input_alpha``.
+    alpha : ndarray, H×W float32 in [0, 1], or None
+        The file's own transparency (``None`` when opaque, or for ``input_alpha="ignore"``).
+    input_alpha : {"cutout", "hint", "ignore"}
+        What it was decoded for; the run must ask for the same.
+    seconds : float
+        Time spent decoding (reported as the ``load`` timing).
+    mask : ndarray, H×W bool, or None
+        The segmenter's mask when it was already computed in a batch (the segmenter is then not run again).
+    segment_seconds : float
+        This image's share of the batched segmentation time (the ``segmenter`` timing).
+    """
+
+    image: Image
+    alpha: Alpha | None
+    input_alpha: InputAlpha
+    seconds: float = 0.0
+    mask: Mask | None = None
+    segment_seconds: float = 0.0
 
 
 class Pipeline:
@@ -423,6 +455,77 @@ class Pipeline:
                     raise InputError(f"image[{i}]", "a path, bytes, PIL image or array", type(item).__name__)
         return (self._run(item, background, fit, place, input_alpha) for item in image)
 
+    @staticmethod
+    def decode(image: SingleImage, *, input_alpha: InputAlpha = "cutout") -> DecodedImage:
+        """Decode one photo as a run would, so that the run itself can skip it (thread-safe; no inference).
+
+        Parameters
+        ----------
+        image : path, bytes, PIL image or array
+            As for :meth:`__call__`.
+        input_alpha : {"cutout", "hint", "ignore"}
+            As for :meth:`__call__`; the run must ask for the same.
+
+        Returns
+        -------
+        DecodedImage
+            Pass it to :meth:`__call__` in place of ``image``: the result is the same.
+
+        Raises
+        ------
+        InputError
+            A bad ``input_alpha``, or an image the loader refuses.
+        """
+        if input_alpha not in _INPUT_ALPHA:
+            raise InputError("input_alpha", f"one of {_INPUT_ALPHA}", repr(input_alpha))
+        t0 = time.perf_counter()
+        if input_alpha == "ignore":
+            img, alpha = checked_image(image), None
+        else:
+            img, alpha = _load_with_alpha(image)
+        return DecodedImage(img, alpha, input_alpha, time.perf_counter() - t0)
+
+    def segment_batch(self, images: Sequence[DecodedImage]) -> list[DecodedImage]:
+        """Segment several decoded photos in one model call, where the segmenter can (batched inference).
+
+        A segmenter with a ``segment_batch(images) -> list of masks`` method (the
+        ONNX ``u2netp`` and ``selfie``) gets every photo that has no alpha of its
+        own in one call; the masks equal its one-by-one ones (within float
+        rounding). Any other segmenter, and a pipeline without one, leaves the
+        photos as they are, to be segmented one by one in :meth:`__call__`.
+
+        Parameters
+        ----------
+        images : sequence of DecodedImage
+            From :meth:`decode`.
+
+        Returns
+        -------
+        list of DecodedImage
+            The same photos, with ``mask`` (H×W bool) and ``segment_seconds`` (the
+            batch's time shared equally) set where they were segmented.
+
+        Raises
+        ------
+        BackendUnavailableError
+            The segmenter's batched inference needs a package that is missing.
+        """
+        from dataclasses import replace
+
+        from .image import checked_mask
+
+        segmenter = self._stages.get("segmenter")
+        todo = [i for i, d in enumerate(images) if d.alpha is None and d.mask is None]
+        if segmenter is None or isinstance(segmenter, Assessed) or not hasattr(segmenter, "segment_batch") or len(todo) < 2:
+            return list(images)
+        t0 = time.perf_counter()
+        masks = segmenter.segment_batch([images[i].image for i in todo])
+        share = (time.perf_counter() - t0) / len(todo)
+        out = list(images)
+        for i, m in zip(todo, masks, strict=True):
+            out[i] = replace(images[i], mask=checked_mask(m, shape=images[i].image.shape[:2]), segment_seconds=share)
+        return out
+
     def video(
         self,
         src: str | os.PathLike[str],
@@ -475,7 +578,12 @@ class Pipeline:
 
         # no copy: stages only read the image, and every layer returned is a new array
         given_alpha: Alpha | None = None
-        if input_alpha == "ignore":
+        if isinstance(image, DecodedImage):
+            if image.input_alpha != input_alpha:
+                raise InputError("input_alpha", f"{image.input_alpha!r}, as the image was decoded with", repr(input_alpha))
+            img, given_alpha = image.image, image.alpha
+            timings["load"] = image.seconds
+        elif input_alpha == "ignore":
             img = timed("load", checked_image, image)
         else:
             img, given_alpha = timed("load", _load_with_alpha, image)
@@ -486,6 +594,9 @@ class Pipeline:
             use = "the cut-out" if input_alpha == "cutout" else "the mask given to the matter"
             warnings.append(QualityWarning("input-alpha", f"the input was already transparent: its alpha is {use}", uncertain=False))
             mask = given_alpha > 0.5
+        elif isinstance(image, DecodedImage) and image.mask is not None:  # segmented in a batch
+            mask = image.mask
+            timings["segmenter"] = image.segment_seconds
         elif "segmenter" in self._stages:
             segmenter = self._stages["segmenter"]
             if isinstance(segmenter, Assessed):

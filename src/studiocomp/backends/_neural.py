@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any, cast
 
 import cv2
@@ -58,24 +59,96 @@ class OnnxSegmenter:
     """Base of the ONNX segmenters: loads the shared session; subclasses predict a small probability map.
 
     :meth:`probability` brings that map back to the photo's size (bilinear) and
-    :meth:`segment` cuts it at ``threshold``.
+    :meth:`segment` cuts it at ``threshold``; :meth:`segment_batch` runs several
+    photos through the network in one call (the same masks).
+
+    ``precision="int8"`` asks for the model's int8 variant
+    (:mod:`studiocomp.runtime.quantize`); it is refused, with the measured
+    accuracy, unless the evaluation showed that its accuracy holds — today it
+    holds for no model. ``model_path`` is the ONNX file the session runs.
     """
 
     model: str
 
-    def __init__(self, threshold: float = 0.5, *, device: str = "auto", threads: int | None = None, weights: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, threshold: float = 0.5, *, device: str = "auto", threads: int | None = None, weights: str | os.PathLike[str] | None = None, precision: str = "fp32"
+    ) -> None:
+        from ..hub import fetch, get_spec
+        from ..runtime.onnx import get_session
+        from ..runtime.quantize import INT8_EVALUATION, int8_allowed, int8_model
+
+        if precision not in ("fp32", "int8"):
+            raise InputError("precision", "'fp32' or 'int8'", repr(precision))
+        if precision == "int8" and not int8_allowed(self.model):
+            ev = INT8_EVALUATION.get(self.model)
+            why = f"its int8 variant loses accuracy (pfcn_portrait_test mean IoU {ev['iou_fp32']} → {ev['iou_int8']})" if ev else "no int8 variant of it was evaluated"
+            raise InputError("precision", f"'fp32' for {self.model}: {why}; see docs/performance.md", "'int8'")
         self.threshold = float(threshold)
         self.pre = model_preprocessing(self.model)
         self._session: Any = onnx_session(self.model, weights, device, threads)
         self._input = self._session.get_inputs()[0].name
+        self.model_path = fetch(self.model, weights=weights)
+        if precision == "int8":  # made once from the pinned fp32 file, calibrated on synthetic studio shots
+            from ..synthetic import studio_shot
+
+            calibration = ({self._input: self._network_input(studio_shot((480, 360), seed=k)[0])} for k in range(16))
+            self.model_path = int8_model(self.model_path, calibration, source_sha256=get_spec(self.model).sha256)
+            self._session = get_session(self.model_path, device=device, threads=threads)
+        self.precision = precision
+        self._load = (device, threads)
+        self._batched: Any = None  # the batch-free session, made on the first segment_batch
 
     @property
     def size(self) -> int:
         """The side of the square network input, in pixels (from the model's spec)."""
         return int(self.pre.size)
 
-    def _predict(self, image: np.ndarray) -> np.ndarray:
+    def _network_input(self, image: np.ndarray) -> np.ndarray:
+        """The network's input for one photo: a batch of one (1×… float32)."""
         raise NotImplementedError
+
+    def _network_output(self, out: np.ndarray) -> np.ndarray:
+        """One photo's slice (1×…) of the first output → the h×w probability at the model's resolution."""
+        raise NotImplementedError
+
+    def _predict(self, image: np.ndarray) -> np.ndarray:
+        return self._network_output(self._session.run(None, {self._input: self._network_input(image)})[0])
+
+    def segment_batch(self, images: Sequence[Any]) -> list[np.ndarray]:
+        """Masks of several photos from one network call (batched inference); equal to :meth:`segment` of each.
+
+        Parameters
+        ----------
+        images : sequence of images
+            Photos (H×W×3 float32 RGB in [0, 1], or anything :func:`~studiocomp.as_image` takes), of any sizes.
+
+        Returns
+        -------
+        list of ndarray
+            One H×W bool mask per photo, in order.
+
+        Raises
+        ------
+        BackendUnavailableError
+            The ``onnx`` package, which frees the model's batch dimension, is missing.
+        InputError
+            A photo the image checks refuse.
+        """
+        from ..image import checked_image
+        from ..runtime.onnx import get_session
+
+        photos = [checked_image(im, name=f"images[{i}]") for i, im in enumerate(images)]
+        if not photos:
+            return []
+        if self._batched is None:
+            device, threads = self._load
+            self._batched = get_session(self.model_path, device=device, threads=threads, batched=True)
+        out = self._batched.run(None, {self._input: np.concatenate([self._network_input(im) for im in photos])})[0]
+        return [self._full_size(self._network_output(out[i : i + 1]), im.shape[:2]) > self.threshold for i, im in enumerate(photos)]
+
+    @staticmethod
+    def _full_size(small: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+        return np.clip(cv2.resize(small.astype(np.float32), (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
     def predict_probability(self, image: Any) -> np.ndarray:
         """The subject probability at the model's resolution (h×w float32 in [0, 1], e.g. 256×256 for selfie)."""
@@ -88,9 +161,7 @@ class OnnxSegmenter:
         from ..image import checked_image
 
         img = checked_image(image)
-        h, w = img.shape[:2]
-        small = self._predict(img).astype(np.float32)
-        return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+        return self._full_size(self._predict(img), img.shape[:2])
 
     def segment(self, image: Any) -> np.ndarray:
         return self.probability(image) > self.threshold

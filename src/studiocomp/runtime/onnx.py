@@ -18,10 +18,10 @@ from typing import Any
 
 from ..errors import BackendUnavailableError, InputError
 
-__all__ = ["providers_for", "get_session", "default_threads", "clear_sessions"]
+__all__ = ["providers_for", "get_session", "default_threads", "clear_sessions", "batched_model"]
 
 _LOCK = threading.Lock()
-_SESSIONS: dict[tuple[str, tuple[str, ...], int], Any] = {}
+_SESSIONS: dict[tuple[str, tuple[str, ...], int, bool], Any] = {}
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -92,7 +92,65 @@ def providers_for(device: str) -> list[str]:
     return ["CUDAExecutionProvider", "CPUExecutionProvider"] if has_cuda else ["CPUExecutionProvider"]
 
 
-def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: int | None = None) -> Any:
+def batched_model(path: str | os.PathLike[str]) -> bytes:
+    """The model with a free batch dimension: the same weights and nodes, serialised for :func:`get_session`.
+
+    Exported models often fix the batch at 1 (``u2netp.onnx`` takes
+    ``[1, 3, 320, 320]``, the selfie model ``[1, 256, 256, 3]``). The first
+    dimension of every graph input and output becomes symbolic, and a
+    ``Reshape`` to a constant shape whose first entry is that batch of 1 (the
+    selfie model's last one) reshapes to ``-1`` there instead. Each image of a
+    batch then gets exactly the numbers it gets alone (checked for u2netp and
+    selfie by ``tests/unit/test_throughput.py``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.onnx`` file.
+
+    Returns
+    -------
+    bytes
+        The rewritten model (not written to disk).
+
+    Raises
+    ------
+    BackendUnavailableError
+        The ``onnx`` package is missing (``pip install "studiocomp[onnx]"``).
+    InputError
+        The model's batch dimension is neither 1 nor already free.
+    """
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError as exc:
+        raise BackendUnavailableError('batched inference rewrites the model with the onnx package: pip install "studiocomp[onnx]" (or pip install onnx)') from exc
+    model = onnx.load(str(path))
+    graph = model.graph
+    for value in list(graph.input) + list(graph.output):
+        dim = value.type.tensor_type.shape.dim[0]
+        if dim.HasField("dim_value") and dim.dim_value != 1:
+            raise InputError(str(path), "a model whose batch dimension is 1 or free", f"{value.name} with batch {dim.dim_value}")
+        dim.dim_param = "batch"
+    del graph.value_info[:]  # shapes inferred for batch 1; onnxruntime infers them again
+    constants = {t.name: t for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            for attr in node.attribute:
+                if attr.name == "value":
+                    constants[node.output[0]] = attr.t
+    for node in graph.node:
+        if node.op_type != "Reshape" or node.input[1] not in constants:
+            continue
+        tensor = constants[node.input[1]]
+        shape = numpy_helper.to_array(tensor).copy()
+        if shape.ndim == 1 and shape.size > 1 and shape[0] == 1 and -1 not in shape:
+            shape[0] = -1
+            tensor.CopyFrom(numpy_helper.from_array(shape, tensor.name))
+    return bytes(model.SerializeToString())
+
+
+def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: int | None = None, batched: bool = False) -> Any:
     """The shared ``onnxruntime.InferenceSession`` for this model file, device and thread count.
 
     Parameters
@@ -103,11 +161,13 @@ def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: 
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     threads : int, optional
         Intra-op threads (default :func:`default_threads`).
+    batched : bool
+        Load :func:`batched_model` (any batch size) instead of the file as it is.
 
     Returns
     -------
     onnxruntime.InferenceSession
-        Shared by every caller with the same file, device and threads.
+        Shared by every caller with the same file, device, threads and ``batched``.
 
     Raises
     ------
@@ -120,7 +180,7 @@ def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: 
         raise InputError("threads", "a positive int or None", repr(threads))
     providers = tuple(providers_for(device))
     n = threads or default_threads()
-    key = (str(Path(path).resolve()), providers, n)
+    key = (str(Path(path).resolve()), providers, n, bool(batched))
     with _LOCK:
         session = _SESSIONS.get(key)
         if session is None:
@@ -133,7 +193,8 @@ def get_session(path: str | os.PathLike[str], *, device: str = "auto", threads: 
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
             opts.log_severity_level = 3
-            session = ort.InferenceSession(str(path), sess_options=opts, providers=list(providers))
+            model: str | bytes = batched_model(path) if batched else str(path)
+            session = ort.InferenceSession(model, sess_options=opts, providers=list(providers))
             _SESSIONS[key] = session
     return session
 

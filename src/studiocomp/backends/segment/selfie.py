@@ -22,6 +22,9 @@ class SelfieSegmenter(OnnxSegmenter):
 
     model = "selfie"
 
-    def _predict(self, image: np.ndarray) -> np.ndarray:
+    def _network_input(self, image: np.ndarray) -> np.ndarray:
         x = self.pre.normalize(cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA))
-        return np.asarray(self._session.run(None, {self._input: self.pre.to_layout(x)})[0][0, :, :, 0])
+        return np.asarray(self.pre.to_layout(x))
+
+    def _network_output(self, out: np.ndarray) -> np.ndarray:
+        return np.asarray(out[0, :, :, 0])

@@ -20,8 +20,11 @@ class U2NetPSegmenter(OnnxSegmenter):
 
     model = "u2netp"
 
-    def _predict(self, image: np.ndarray) -> np.ndarray:
+    def _network_input(self, image: np.ndarray) -> np.ndarray:
         x = self.pre.normalize(cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA))
-        out = self._session.run(None, {self._input: self.pre.to_layout(x)})[0][0, 0]
+        return np.asarray(self.pre.to_layout(x))
+
+    def _network_output(self, out: np.ndarray) -> np.ndarray:
+        out = out[0, 0]
         lo, hi = float(out.min()), float(out.max())
         return (out - lo) / (hi - lo) if hi > lo else np.zeros_like(out)
