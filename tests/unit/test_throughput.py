@@ -138,3 +138,29 @@ def test_batched_inference_equals_one_by_one(hub_cache: Path, model: str) -> Non
     assert all(d.mask is not None for d in decoded)
     for d, one in zip(decoded, photos, strict=True):
         assert np.array_equal(pipe(d).mask, d.mask) and np.count_nonzero(pipe(one).mask != d.mask) <= 2
+
+
+def test_int8_model_is_made_once_with_its_source_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("onnx", reason="ONNX Runtime's quantisation needs the onnx package")
+    import json
+
+    import onnxruntime as ort
+    from tests.conftest import shared_path
+
+    from studiocomp.hub import get_spec
+    from studiocomp.runtime.quantize import RECIPE, int8_model
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a file outside the hub cache: its int8 goes here
+    fp32 = shared_path("weights", "mediapipe_selfie", "selfie_segmentation.onnx")
+    rng = np.random.default_rng(0)
+    calibration = [{"input_1:0": rng.random((1, 256, 256, 3), dtype=np.float32)} for _ in range(2)]
+    path = int8_model(fp32, calibration)
+    assert path.parent == tmp_path / "cache" / "studiocomp" / "int8" and not (fp32.parent / f"{fp32.stem}.int8.onnx").exists()
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["source_sha256"] == get_spec("selfie").sha256 and meta["recipe"] == RECIPE
+    stamp = path.stat().st_mtime_ns
+    assert int8_model(fp32, []) == path and path.stat().st_mtime_ns == stamp  # cached: not made again (no calibration needed)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert any(n.op_type.startswith("QLinear") for n in __import__("onnx").load(str(path)).graph.node)
+    out = session.run(None, calibration[0])[0]
+    assert out.shape == (1, 256, 256, 1) and np.isfinite(out).all()
