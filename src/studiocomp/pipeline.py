@@ -13,7 +13,7 @@ import numpy as np
 
 from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
-from .image import checked_image, is_pil_image
+from .image import checked_image, checked_once, is_pil_image, trust
 from .placement import Placement
 from .prepared import read_info
 from .registry import create
@@ -54,6 +54,13 @@ _FILL_LIMIT = 0.9
 
 #: IoU between the segmenter's mask and the matter's alpha > 0.5 below which the two stages disagree
 _AGREEMENT_LIMIT = 0.85
+
+
+def _trust_own(stage: Any, *arrays: np.ndarray) -> None:
+    """Trust (:func:`~studiocomp.image.trust`) the outputs of the library's own backends, which make valid arrays; others' are checked where used."""
+    if stage is not None and type(stage).__module__.startswith("studiocomp."):
+        for arr in arrays:
+            trust(arr)
 
 
 def _assess_agreement(mask: Mask, matte: Mask) -> list[QualityWarning]:
@@ -568,6 +575,12 @@ class Pipeline:
         return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
 
     def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha = "ignore") -> PipelineResult:
+        # each array is checked once (the photo when loaded, the background when made, a stage's output by the
+        # library's own backends, which make valid arrays), not again by every stage it is handed to
+        with checked_once():
+            return self._run_stages(image, background, fit, place, input_alpha)
+
+    def _run_stages(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha) -> PipelineResult:
         timings: dict[str, float] = {}
 
         def timed(stage: str, fn: Any, *args: Any) -> Any:
@@ -587,7 +600,7 @@ class Pipeline:
             img = timed("load", checked_image, image)
         else:
             img, given_alpha = timed("load", _load_with_alpha, image)
-        h, w = img.shape[:2]
+        h, w = trust(img).shape[:2]
         mask: Mask | None = None
         warnings: list[QualityWarning] = []
         if given_alpha is not None:
@@ -609,6 +622,7 @@ class Pipeline:
         elif "matter" in self._stages:
             matte: Matte = timed("matter", self._stages["matter"].matte, img, mask)
             alpha, foreground = matte.alpha, matte.foreground
+            _trust_own(self._stages["matter"], alpha, foreground)
         elif mask is not None:  # __init__ guarantees a segmenter when there is no matter
             alpha, foreground = mask.astype(np.float32), img.copy()
         else:  # pragma: no cover
@@ -621,14 +635,14 @@ class Pipeline:
         warnings += assess_mask(alpha > 0.5)
         if mask is not None and given_alpha is None and "matter" in self._stages and "segmenter" in self._stages:
             warnings += _assess_agreement(mask, alpha > 0.5)
-        bg = timed("background", resolve_background, background, h, w, fit)
+        bg = trust(timed("background", resolve_background, background, h, w, fit))
         size = bg.shape[:2]
         info = read_info(background) if isinstance(background, (str, os.PathLike)) and os.path.isfile(background) else None
         if info is not None and place is not None:  # a prepared background: its sidecar fills what place leaves open
             place = info.placement(place)
         if place is not None:
             placed = timed("placement", place.apply, foreground, alpha, size)
-            subject, subject_alpha = placed.foreground, placed.alpha
+            subject, subject_alpha = trust(placed.foreground), trust(placed.alpha)
             warnings += placed.warnings  # feet cut off, a bust stood up, an implausible scale
         elif size != (h, w):
             raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
@@ -640,6 +654,7 @@ class Pipeline:
             subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha), subject, subject_alpha, bg)
         elif relighter is not None:
             subject = timed("relighter", relighter.relight, subject, subject_alpha, bg)
+        _trust_own(relighter, subject)
         if "shadow_caster" in self._stages:
             caster = self._stages["shadow_caster"]
             if info is not None and hasattr(caster, "with_light"):  # the sidecar's light, unless the caster has its own
@@ -649,8 +664,9 @@ class Pipeline:
                 warnings += notes
             else:
                 shadow = timed("shadow_caster", caster.cast, subject_alpha, bg)
+            _trust_own(caster, shadow)
         else:
-            shadow = np.zeros(size, np.float32)
+            shadow = trust(np.zeros(size, np.float32))
         compositor = self._stages["compositor"]
         if hasattr(compositor, "composite_reported"):
             composite, steps = timed("compositor", compositor.composite_reported, subject, subject_alpha, bg, shadow)
