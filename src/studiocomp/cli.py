@@ -91,7 +91,7 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
         shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
         if shadow is not None:
             stages["shadow_caster"] = shadow
-            if light and shadow.partition(":")[0] == "cast":
+            if light:  # the shadow casters' light options; a caster without them refuses them (no option that does nothing)
                 extra["shadow_caster"] = light
         off = ({"grain": False} if args.no_grain else {}) | ({"sharpness": False} if args.no_sharpen else {}) | ({"light_wrap": 0.0} if args.no_light_wrap else {})
         if args.compositor is not None or off:  # the presets' compositor with those steps off

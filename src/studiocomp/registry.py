@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Literal, overload
 
-from .errors import StudiocompError, UnknownBackendError
+from .errors import InputError, StudiocompError, UnknownBackendError
 from .types import STAGE_PROTOCOLS, Compositor, Matter, Relighter, Segmenter, ShadowCaster
 
 __all__ = ["KINDS", "register", "create", "parse_stage", "list_backends", "backend_factory", "builtin_backends"]
@@ -117,6 +117,24 @@ def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
     return obj  # type: ignore[no-any-return]
 
 
+def _check_options(kind: str, name: str, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Refuse options the backend's constructor does not take, naming those it takes (not a TypeError from deep inside)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):  # a builtin or an object without a signature: let the call decide
+        return
+    try:
+        sig.bind(**options)
+    except TypeError:
+        takes = [p.name for p in sig.parameters.values() if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+        unknown = sorted(set(options) - set(takes))
+        if not unknown:  # another mismatch (a required argument missing): the call says which
+            return
+        raise InputError(f"options of {kind} {name!r}", f"options among {', '.join(takes) or '(none)'}", ", ".join(unknown)) from None
+
+
 @overload
 def create(kind: Literal["segmenter"], name: str, **options: Any) -> Segmenter: ...
 @overload
@@ -153,6 +171,8 @@ def create(kind: str, name: str, **options: Any) -> Any:
     ------
     UnknownBackendError
         Unknown kind or name; the message lists the valid ones.
+    InputError
+        An option the backend does not take (the message lists those it takes), or a bad value.
     StudiocompError
         The object created does not satisfy the kind's protocol.
 
@@ -166,7 +186,9 @@ def create(kind: str, name: str, **options: Any) -> Any:
     _load_entry_points()
     if name not in _registry[kind]:
         raise UnknownBackendError(kind, name, sorted(_registry[kind]))
-    backend = _resolve(_registry[kind][name])(**options)
+    factory = _resolve(_registry[kind][name])
+    _check_options(kind, name, factory, options)
+    backend = factory(**options)
     protocol = STAGE_PROTOCOLS[kind]
     if not isinstance(backend, protocol):
         raise StudiocompError(f"{kind} {name!r} created {type(backend).__name__}, which lacks the {protocol.__name__} methods")
@@ -206,8 +228,6 @@ def parse_stage(kind: str, text: str, **extra: Any) -> Any:
         Unknown backend or bad options (from :func:`create`).
     """
     import ast
-
-    from .errors import InputError
 
     name, _, rest = text.partition(":")
     name = name.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,3 +133,17 @@ def test_alpha_over_is_linear_light() -> None:
     assert np.all(shadowed < 0.8)  # a shadow only darkens
     with pytest.raises(InputError, match="background"):
         comp.composite(fg, alpha, np.zeros((2, 3, 3), np.float32))
+
+
+def test_an_option_a_backend_does_not_take_is_an_input_error_naming_those_it_takes(tmp_path: Path) -> None:
+    from studiocomp import create
+    from studiocomp.cli import main
+
+    with pytest.raises(InputError, match="working_size") as info:
+        create("segmenter", "backdrop", wokring_size=320)
+    assert "wokring_size" in str(info.value)
+    photo = tmp_path / "p.png"
+    studiocomp.save_image(photo, np.full((24, 16, 3), 0.5, np.float32))
+    # --light is the shadow casters' light: a caster without one refuses it (a usage error, not an internal one)
+    assert main(["composite", str(photo), "-o", str(tmp_path / "o"), "--segmenter", "backdrop", "--shadow", "contact", "--light", "30,40"]) == 2
+    assert main(["composite", str(photo), "-o", str(tmp_path / "o"), "--segmenter", "backdrop:foo=1"]) == 2
