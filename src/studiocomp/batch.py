@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from .errors import BackendUnavailableError, StudiocompError
 
 if TYPE_CHECKING:
@@ -359,7 +357,7 @@ def describe_failure(exc: BaseException, source: str | os.PathLike[str] | None =
 
 
 def save_mask(path: str | os.PathLike[str], result: PipelineResult) -> Path:
-    """Write a result's alpha as a 16-bit grey PNG (white = subject), in the photo's coordinates.
+    """Write a result's alpha as a 16-bit one-channel grey PNG (white = subject), in the photo's coordinates.
 
     Parameters
     ----------
@@ -378,9 +376,10 @@ def save_mask(path: str | os.PathLike[str], result: PipelineResult) -> Path:
     OSError
         The file cannot be written.
     """
-    from .image import save_image
+    from ._atomic import atomic_write_bytes
+    from .image import encode_alpha
 
-    return save_image(path, np.repeat(result.alpha[..., None], 3, axis=2), bit_depth=16)
+    return atomic_write_bytes(path, encode_alpha(result.alpha, bit_depth=16))
 
 
 def write_result(result: PipelineResult, source: str | os.PathLike[str], output: str | os.PathLike[str], options: BatchOptions) -> Path:

@@ -33,6 +33,7 @@ __all__ = [
     "load_image",
     "save_image",
     "encode_image",
+    "encode_alpha",
     "source_bit_depth",
     "srgb_icc",
 ]
@@ -992,6 +993,37 @@ def encode_image(image: Any, alpha: Any = None, *, format: str = "png", bit_dept
     else:
         data = to_uint8(arr)
     return _encode(data, suffix, int(quality))
+
+
+def encode_alpha(alpha: Any, *, bit_depth: Literal[8, 16] = 16) -> bytes:
+    """Encode an alpha (a matte, a mask) as a one-channel grey PNG: white = subject.
+
+    Parameters
+    ----------
+    alpha : array-like
+        H×W alpha in [0, 1] (anything :func:`as_alpha` accepts; bool masks too).
+    bit_depth : {8, 16}
+        Bits of the grey channel.
+
+    Returns
+    -------
+    bytes
+        The PNG file (colour type 0, grey).
+
+    Raises
+    ------
+    InputError
+        A bad ``bit_depth``, or an alpha :func:`as_alpha` refuses.
+    """
+    from PIL import Image as PILImage
+
+    if bit_depth not in (8, 16):
+        raise InputError("bit_depth", "8 or 16", repr(bit_depth))
+    a = as_alpha(alpha)
+    data = np.rint(a * np.float32(65535.0)).astype("<u2") if bit_depth == 16 else to_uint8(a)
+    buf = io.BytesIO()
+    PILImage.fromarray(data).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

@@ -100,14 +100,16 @@ def test_cutout_multipart_and_raw_body_give_the_same_rgba_png(server: Any, shot:
     with server.client() as c:
         multi = c.post("/v1/cutout", files={"image": ("shot.jpg", shot_jpeg, "image/jpeg")})
         raw = c.post("/v1/cutout", content=shot_jpeg, headers={"content-type": "image/jpeg"})
-    for r in (multi, raw):
+        # curl --data-binary @shot.jpg labels the file as a url-encoded form: the image's own bytes decide
+        curl = c.post("/v1/cutout", content=shot_jpeg, headers={"content-type": "application/x-www-form-urlencoded"})
+    for r in (multi, raw, curl):
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "image/png"
         assert (r.headers["x-width"], r.headers["x-height"]) == ("240", "320")
         assert r.headers["x-uncertain"] in ("true", "false") and "segmenter=" in r.headers["x-timings"]
     im = decode(multi.content)
     assert im.mode == "RGBA" and im.size == (240, 320)
-    assert multi.content == raw.content
+    assert multi.content == raw.content == curl.content
     alpha = np.asarray(im)[..., 3] > 127
     assert _iou(alpha, shot[1] > 0.5) > 0.9  # the backdrop keyer finds the synthetic subject
 
@@ -118,7 +120,7 @@ def test_cutout_webp_and_only_mask(server: Any, shot_jpeg: bytes) -> None:
         mask = c.post("/v1/cutout", files={"image": ("s.jpg", shot_jpeg)}, data={"only_mask": "true"})
     assert webp.status_code == 200 and webp.headers["content-type"] == "image/webp" and decode(webp.content).mode == "RGBA"
     assert mask.status_code == 200 and mask.headers["content-type"] == "image/png"
-    assert mask.content[24] == 16  # a 16-bit PNG, as the CLI's --only-mask writes
+    assert mask.content[24:26] == bytes([16, 0])  # a 16-bit one-channel grey PNG, as the CLI's --only-mask writes
     assert decode(mask.content).size == (240, 320)
 
 

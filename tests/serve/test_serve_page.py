@@ -44,6 +44,8 @@ def test_drop_a_photo_see_before_and_after_download_the_png(browser: Any, server
     page.on("request", lambda req: external.append(req.url) if not req.url.startswith((server.url, "blob:", "data:")) else None)
     page.goto(server.url + "/")
     page.wait_for_selector(".bg[data-name='pink-white-1'] img")  # the background picker came from /v1/backgrounds
+    # before any photo: no empty before/after panels and no download button on the page
+    assert not page.is_visible("#preview") and not page.is_visible("#download")
     # drop the photo on the drop zone, as a person drags it from a file manager
     data = list(photo.read_bytes())
     page.evaluate(

@@ -112,6 +112,8 @@ def test_formats_channels_bg_color_and_bg_image(server: Any, shot_jpeg: bytes) -
     alpha = post(server, {"size": "full", "channels": "alpha"}, files)
     a = np.asarray(decode(alpha.content).convert("RGB"))
     assert alpha.headers["content-type"] == "image/png" and np.array_equal(a[..., 0], a[..., 1])
+    assert decode(alpha.content).mode == "L"  # one grey channel, as remove.bg's channels=alpha
+    assert alpha.headers["x-uncertain"] in ("true", "false") and "x-warnings" in alpha.headers
     webp = post(server, {"size": "full", "format": "webp"}, files)
     assert webp.headers["content-type"] == "image/webp"
     bg = encode_image(np.full((50, 60, 3), [0.1, 0.2, 0.9], np.float32), format="png")

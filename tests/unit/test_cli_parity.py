@@ -41,6 +41,8 @@ def test_stage_options_and_mask_only(photo: Path, tmp_path: Path) -> None:
     assert (out / "shot.png").exists()
     masks = tmp_path / "masks"
     assert main(["cutout", str(photo), "-o", str(masks), "--segmenter", KEYER, "--only-mask", "--progress", "off"]) == 0
+    data = (masks / "shot.png").read_bytes()
+    assert data[24:26] == bytes([16, 0])  # IHDR: 16 bits, colour type 0 (one grey channel), as documented
     mask = studiocomp.load_image(masks / "shot.png")
     assert mask.shape == (120, 90, 3) and np.allclose(mask[..., 0], mask[..., 2]) and 0.05 < mask.mean() < 0.9
     assert main(["composite", str(photo), "-o", str(out), "--matter", "nope"]) == 2  # unknown backend: a usage error

@@ -95,8 +95,8 @@ def _too_large_in(exc: BaseException) -> bool:
 
 
 def _too_large(limit: int, got: int | None = None) -> ApiError:
-    size = f"{got:,} bytes" if got is not None and got >= 0 else "more"
-    return ApiError(413, "file_too_large", "File too large", f"the request body is {size}; this server takes at most {limit:,} bytes")
+    size = f"is {got:,} bytes" if got is not None and got >= 0 else f"is larger than {limit:,} bytes"
+    return ApiError(413, "file_too_large", "File too large", f"the request body {size}; this server takes at most {limit:,} bytes")
 
 
 async def _send_json(send: Send, err: ApiError) -> None:
@@ -106,6 +106,14 @@ async def _send_json(send: Send, err: ApiError) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
     await send({"type": "http.response.start", "status": err.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM", b"II+\x00", b"MM\x00+")
+
+
+def _is_image_bytes(data: bytes) -> bool:
+    """True when ``data`` starts like an image file (JPEG, PNG, GIF, TIFF, BMP, WebP), whatever the request's content type said."""
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
 def create_app(settings: ServeSettings | None = None) -> Any:
@@ -243,6 +251,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         fields: dict[str, str] = dict(request.query_params)
         files: dict[str, bytes] = {}
+        if ctype == "application/x-www-form-urlencoded" and _is_image_bytes(await request.body()):
+            # curl --data-binary @photo.jpg labels a raw file as a url-encoded form: an image's own bytes decide
+            return fields, files, await request.body()
         if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             try:
                 form = await request.form(max_files=4, max_fields=64, max_part_size=settings.max_upload_bytes)

@@ -163,7 +163,7 @@ class Worker:
         ``background`` is a preset name or colour string, a prepared background's path, or the bytes of an
         uploaded background.
         """
-        from ..image import encode_image
+        from ..image import encode_alpha, encode_image
         from ..placement import Placement
 
         check_pixels(data, self.settings.max_pixels)
@@ -177,7 +177,7 @@ class Worker:
         try:
             result = pipe(data, background=background, fit=options.fit, place=place, input_alpha=options.input_alpha)
             if options.only_mask:
-                body = encode_image(np.repeat(result.alpha[..., None], 3, axis=2), format="png", bit_depth=16)
+                body = encode_alpha(result.alpha, bit_depth=16)
                 fmt, (h, w) = "png", result.alpha.shape
             elif options.kind == "cutout":
                 body = encode_image(result.foreground, result.alpha, format=options.format, bit_depth=options.depth)  # type: ignore[arg-type]

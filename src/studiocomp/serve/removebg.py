@@ -241,7 +241,7 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
     """
     import cv2
 
-    from ..image import as_image, encode_image
+    from ..image import as_image, encode_alpha, encode_image
 
     max_pixels = worker.settings.max_pixels
     check_pixels(req.image, max_pixels)
@@ -313,12 +313,12 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
     transparent = bool(out_alpha.min() < 1.0)
     if req.channels == "alpha":
         body_fmt = "jpg" if fmt == "jpg" else "png"
-        body = encode_image(np.repeat(alpha[..., None], 3, axis=2), format=body_fmt)
+        body = encode_image(np.repeat(alpha[..., None], 3, axis=2), format="jpg") if body_fmt == "jpg" else encode_alpha(alpha, bit_depth=8)
     elif fmt == "zip":  # remove.bg's ZIP: color.jpg (the colours) and alpha.png (the matte)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("color.jpg", encode_image(colour, format="jpg", quality=95))
-            z.writestr("alpha.png", encode_image(np.repeat(out_alpha[..., None], 3, axis=2), format="png"))
+            z.writestr("alpha.png", encode_alpha(out_alpha, bit_depth=8))
         body, body_fmt = buf.getvalue(), "zip"
     else:
         body_fmt = ("png" if transparent else "jpg") if fmt == "auto" else fmt
@@ -335,6 +335,9 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
         "X-Foreground-Left": str(left),
         "X-Foreground-Width": str(fw),
         "X-Foreground-Height": str(fh),
+        # studiocomp's own, beyond remove.bg's: a client that reads them sees a doubtful cut-out
+        "X-Uncertain": "true" if result.uncertain else "false",
+        "X-Warnings": ",".join(x.code for x in result.warnings),
     }
     if req.type_level != "none":
         headers["X-Type"] = "other" if req.type == "auto" else req.type
