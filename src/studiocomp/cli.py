@@ -110,6 +110,18 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
     return spec, place
 
 
+def _note_missing_models(pipe: Any) -> None:
+    """Say once, before any file, when a stage runs without models it asked for (never silently worse)."""
+    missing = pipe.missing_models
+    if missing:
+        print(
+            f"studiocomp: note: model weights not available: {', '.join(missing)}; the pipeline runs without them "
+            "(the studio segmenter: the backdrop keyer alone, much worse on real photos). "
+            "Get them with 'studiocomp models fetch', 'studiocomp models import PATH' or --weights NAME=PATH.",
+            file=sys.stderr,
+        )
+
+
 def _batch_pipeline(args: argparse.Namespace, kind: str) -> tuple[Any, Any, Any]:
     """The preset with the options' stages, the placement and the background; raises :class:`_Usage`."""
     spec, place = _batch_spec(args, kind)
@@ -135,6 +147,7 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
         data, name = Path(source), Path(source).stem
     try:
         pipe, place, background = _batch_pipeline(args, kind)
+        _note_missing_models(pipe)
     except _Usage as exc:
         return _usage(str(exc))
     try:
@@ -191,6 +204,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
         return _usage(str(exc))
     background = args.background if kind == "composite" else "white"
     pipe: Any = None if scheduler else spec.build()  # on a cluster, each worker builds it
+    if pipe is not None:
+        _note_missing_models(pipe)
     if kind == "composite":  # a bad --background is one usage error, before the first image
         from .backgrounds import resolve_background
 

@@ -392,6 +392,25 @@ class Pipeline:
         """The stages in use (a new dict; the backends themselves are shared)."""
         return dict(self._stages)
 
+    @property
+    def missing_models(self) -> list[str]:
+        """Models a stage asked for but could not load, and runs without (``[]`` when none).
+
+        The ``studio`` segmenter without its person models falls back to the
+        backdrop keyer alone, which is much worse on real photos (see
+        docs/evaluation.md); the command line and the service say so once at
+        start, so a machine without weights is never silently worse.
+
+        Returns
+        -------
+        list of str
+            Model names (``hub`` spec names), in stage order.
+        """
+        out: list[str] = []
+        for stage in self._stages.values():
+            out += [m for m in getattr(stage, "missing_models", ()) if m not in out]
+        return out
+
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._stages.items())
         return f"Pipeline({inner})"

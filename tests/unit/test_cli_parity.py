@@ -123,3 +123,23 @@ def test_depth_option(photo: Path, tmp_path: Path) -> None:
     assert main(["composite", str(photo), "-o", str(out), "--segmenter", KEYER, "--depth", "16", "--progress", "off"]) == 0
     assert studiocomp.image.source_bit_depth(out / "shot.png") == 16  # an 8-bit photo, a 16-bit composite on request
     assert main(["composite", str(photo), "-o", str(tmp_path / "j"), "--format", "jpg", "--depth", "16"]) == 2
+
+
+def test_missing_weights_are_said_once_not_silently_worse(photo: Path, tmp_path: Path) -> None:
+    """The studio preset on a machine without the person models: a note before any file, naming them."""
+    import os
+    import subprocess
+    import sys
+
+    empty = tmp_path / "hub"
+    empty.mkdir()
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(empty), "HF_HOME": str(tmp_path / "hf")}
+    run = subprocess.run(
+        [sys.executable, "-m", "studiocomp", "composite", str(photo), "-o", str(tmp_path / "out"), "--progress", "off"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("model weights not available") == 1 and "u2netp" in run.stderr and "models import" in run.stderr
+    from studiocomp import Pipeline
+
+    assert Pipeline.preset("studio", segmenter="backdrop").missing_models == []

@@ -169,8 +169,14 @@ def create_app(settings: ServeSettings | None = None) -> Any:
             "api_key": settings.api_key is not None,
             "backgrounds_dir": str(settings.backgrounds_dir) if settings.backgrounds_dir else None,
             "load_seconds": round(time.perf_counter() - started, 3),
+            "missing_models": workers.missing_models,
         },
     )
+    if workers.missing_models:  # never silently worse: say it at start, and in /healthz
+        LOGGER.warning(
+            "models missing",
+            extra={"event": "models_missing", "missing_models": workers.missing_models, "hint": "studiocomp models import PATH, or --weights NAME=PATH"},
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
@@ -360,6 +366,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                 "api_key_required": settings.api_key is not None,
                 "limits": {"max_upload_bytes": settings.max_upload_bytes, "max_pixels": settings.max_pixels, "request_timeout": settings.request_timeout},
                 "queue": pool.stats(),
+                "missing_models": workers.missing_models,
             }
         )
 

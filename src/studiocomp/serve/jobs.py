@@ -205,8 +205,12 @@ class WorkerSet:
 
         self._free: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._local = threading.local()
-        for _ in range(settings.workers):
-            self._free.put(Worker(settings))
+        built = [Worker(settings) for _ in range(settings.workers)]
+        for worker in built:
+            self._free.put(worker)
+        default = built[0].pipeline(built[0].default_composite) if built else None
+        #: models the default pipelines asked for but run without (``Pipeline.missing_models``)
+        self.missing_models: list[str] = list(default.missing_models) if default is not None else []
 
     def take(self) -> None:
         """Bind one free worker to the calling thread."""

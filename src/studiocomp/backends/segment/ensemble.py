@@ -121,6 +121,17 @@ class PersonEnsemble:
         if not self.members:
             raise WeightsUnavailableError("no member of the ensemble has its weights: " + " | ".join(errors))
 
+    @property
+    def missing_models(self) -> list[str]:
+        """Members skipped because their weights could not be had (``skip_unavailable``).
+
+        Returns
+        -------
+        list of str
+            Model names; ``[]`` when every member loaded.
+        """
+        return list(self.missing)
+
     def __repr__(self) -> str:
         return f"PersonEnsemble(members={tuple(self.members)}, threshold={self.threshold})"
 

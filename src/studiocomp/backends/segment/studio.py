@@ -175,6 +175,17 @@ class StudioSegmenter:
         else:
             raise InputError("prior", "a sequence of model names, a PersonEnsemble, or None", type(prior).__name__)
 
+    @property
+    def missing_models(self) -> list[str]:
+        """The prior's models that could not be loaded (the keyer decides without them).
+
+        Returns
+        -------
+        list of str
+            Model names; ``[]`` when the whole prior loaded (or none was asked for).
+        """
+        return list(self.prior_missing)
+
     def __repr__(self) -> str:
         prior = tuple(self.prior.members) if self.prior is not None else None
         return f"StudioSegmenter(prior={prior}, edge_band={self.edge_band}, working_size={self.keyer.working_size})"
