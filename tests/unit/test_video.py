@@ -281,11 +281,11 @@ class TestStabiliserTracker:
         for t in range(10):
             img, alpha, truth = shot(t)
             kept = plain(alpha, img) > 0.5
-            sep = moving(alpha, img) > 0.5
+            # the first frame is given the second, so that it too sees the motion
+            sep = moving(alpha, img, shot(1)[0] if t == 0 else None) > 0.5
             assert kept.sum() > 3 * truth.sum()  # without motion the crowd stays
-            if t >= 2:
-                ious.append((sep & truth).sum() / (sep | truth).sum())
-        assert np.mean(ious) > 0.75, ious  # measured 0.83: the flow blurs the outline by a few pixels
+            ious.append((sep & truth).sum() / (sep | truth).sum())
+        assert min(ious) > 0.7 and np.mean(ious) > 0.75, ious  # measured 0.83: the flow blurs the outline by a few pixels
         # a lone subject (nothing joined to it) is never cut by the motion step
         lone = SubjectTracker()
         for t in range(6):

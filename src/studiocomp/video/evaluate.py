@@ -139,10 +139,16 @@ def evaluate_clip(
     with open_video(frames) as reader:
         if reader.info.frames and reader.info.frames != len(mask_files):
             raise InputError(str(masks), f"{reader.info.frames} masks (one per frame)", len(mask_files))
-        for i, (rgb, _t) in enumerate(reader):
+        frames_iter = iter(reader)
+        pending = next(frames_iter, None)  # one frame ahead: the tracker's first choice sees the second frame's motion
+        i = -1
+        while pending is not None:
+            i += 1
+            rgb, _t = pending
+            pending = next(frames_iter, None)
             a = m.matte(rgb.astype(np.float32) / 255.0).alpha
             if tracker is not None:
-                a = tracker(a, rgb)
+                a = tracker(a, rgb, pending[0] if i == 0 and pending is not None else None)
             g = np.array(Image.open(mask_files[i]).convert("L")) > 127
             if g.shape != a.shape:
                 raise InputError(str(mask_files[i]), f"a mask of {a.shape}", f"{g.shape}")

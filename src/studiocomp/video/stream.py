@@ -274,16 +274,22 @@ def run(
         t_dec.start()
         t_enc.start()
         shadow_s, gain_s = _Smoother(0.8), _Smoother(0.8)
+        ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
+        first = True
         while True:
-            item = q_in.get()
+            item, ahead = (ahead, None) if ahead is not None else (q_in.get(), None)
             if item is _STOP or failure:
                 break
             rgb, t = item
+            if first and tracker is not None:
+                ahead = q_in.get()
             img = rgb.astype(np.float32) * np.float32(1 / 255)
             t0 = time.perf_counter()
             matte = m.matte(img)
             t1 = time.perf_counter()
-            alpha = tracker(matte.alpha, rgb) if tracker is not None else matte.alpha
+            after = ahead[0] if first and ahead is not None and ahead is not _STOP else None
+            alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
+            first = False
             t2 = time.perf_counter()
             fg = matte.foreground
             subject = fg

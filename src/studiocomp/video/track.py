@@ -150,6 +150,7 @@ class SubjectTracker:
         self._prev_grey: np.ndarray | None = None  # previous frame, grey, work size
         self._frames = 0
         self._crowd = False  # the subject is joined to others: separated by motion
+        self._looked_ahead = False  # the first frame was separated with the second one's help
 
     def _pick_first(self, labels: np.ndarray, stats: np.ndarray, cents: np.ndarray, s: float) -> list[int]:
         n = stats.shape[0]
@@ -172,7 +173,7 @@ class SubjectTracker:
         score = [stats[i, 4] * (1.0 - np.hypot(cents[i][0] - w / 2, cents[i][1] - h / 2) / half_diag) for i in range(1, n)]
         return [1 + int(np.argmax(score))]
 
-    def __call__(self, alpha: np.ndarray, frame: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, alpha: np.ndarray, frame: np.ndarray | None = None, next_frame: np.ndarray | None = None) -> np.ndarray:
         """The alpha of the tracked subject alone (H×W float32).
 
         Parameters
@@ -182,6 +183,9 @@ class SubjectTracker:
         frame : numpy.ndarray, optional
             The frame itself (H×W×3 float32 in [0, 1] or uint8): lets the tracker separate the
             subject from people joined to it by its motion (``motion``).
+        next_frame : numpy.ndarray, optional
+            On the clip's first frame, the second one: motion needs two frames, so without it the
+            first frame keeps everyone joined to the subject (later frames never need it).
 
         Returns
         -------
@@ -230,7 +234,10 @@ class SubjectTracker:
         keep_small = np.isin(labels, chosen)
         was_crowd = self._crowd
         if grey is not None and self._prev_grey is not None and self._prev is not None and self._prev_grey.shape == grey.shape:
-            keep_small = self._separate(keep_small, fg.astype(bool), grey, self._prev_grey, self._prev, s)
+            keep_small = self._separate(keep_small, fg.astype(bool), grey, self._prev_grey, self._prev, s, first=self._frames == 2 and not self._looked_ahead)
+        elif grey is not None and self._prev is None and next_frame is not None:  # the first frame, with the second to see motion
+            keep_small = self._separate(keep_small, fg.astype(bool), grey, grey_at(next_frame, small.shape), keep_small, s, first=True)
+            self._looked_ahead = True
         self._prev_grey = grey
         if not keep_small.any():
             keep_small = np.isin(labels, chosen)
@@ -247,8 +254,13 @@ class SubjectTracker:
         gate = cv2.GaussianBlur(gate, (0, 0), max(0.5, 0.5 / s))
         return cast("np.ndarray", (alpha * np.clip(gate * 2.0, 0.0, 1.0)).astype(np.float32))
 
-    def _separate(self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, prev: np.ndarray, s: float) -> np.ndarray:
-        """The subject's part of the chosen components, by its own motion (see the module docstring)."""
+    def _separate(self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, prev: np.ndarray, s: float, *, first: bool) -> np.ndarray:
+        """The subject's part of the chosen components, by its own motion (see the module docstring).
+
+        ``prev_grey`` is the other frame of the pair (the previous one, or the next one on the first
+        frame); ``first`` applies the first choice's rule (the moving part replaces a component when
+        it is under ``crowd`` of it).
+        """
         import cv2
 
         if self._dis is None:
@@ -258,7 +270,6 @@ class SubjectTracker:
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         carried = cv2.remap(prev.astype(np.float32), xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR) > 0.5
         size, carried_size = int(keep.sum()), max(1, int(carried.sum()))
-        first = self._frames == 2
         grown = size > 1.5 * carried_size
         if self._crowd and not grown and size < 1.2 * carried_size:
             self._crowd = False  # apart from the others again
@@ -278,6 +289,12 @@ class SubjectTracker:
                 part = np.isin(labels, ours)
                 if first and part.sum() >= self.crowd * size:
                     return keep  # most of it moves: one subject, not a crowd
+                if first:  # the first choice among the moving parts: the one at the point given, else the largest
+                    pick = [1 + int(np.argmax(stats[1:, 4]))]
+                    if self.point is not None:
+                        x, y = int(min(labels.shape[1] - 1, self.point[0] * s)), int(min(labels.shape[0] - 1, self.point[1] * s))
+                        pick = [int(labels[y, x])] if labels[y, x] > 0 else pick
+                    part = np.isin(labels, pick)
                 self._crowd = True
                 return part
         if grown or self._crowd:  # the subject is still: cut the blob to the subject carried along the flow
