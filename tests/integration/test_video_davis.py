@@ -28,16 +28,21 @@ def test_rvm_with_state_on_dance_twirl(hub_cache: Path, tmp_path: Path) -> None:
     assert rep.strip is not None and rep.strip.exists()
 
 
-def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path) -> None:
+@pytest.mark.parametrize("seq", ["dance-twirl", "breakdance"])
+def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path, seq: str) -> None:
+    """Measured: dtSSD -28.2 % (dance-twirl) and -30.5 % (breakdance), mean IoU +0.032 and +0.027.
+
+    Issue 15 asks for -30 % on both: dance-twirl is short of it (see the CHANGELOG).
+    """
     from studiocomp.registry import create
     from studiocomp.video import evaluate_clip
 
-    frames, masks = clip("dance-twirl")
+    frames, masks = clip(seq)
     modnet = create("matter", "modnet")
     raw = evaluate_clip(frames, masks, modnet, track=False, stabilise=False)
     steady = evaluate_clip(frames, masks, modnet, track=False, stabilise=True)
-    assert steady.dtssd < raw.dtssd and steady.flicker < raw.flicker
-    assert steady.mean_iou >= raw.mean_iou - 0.01
+    assert steady.dtssd < 0.75 * raw.dtssd and steady.flicker < raw.flicker, (raw.row(), steady.row())
+    assert steady.mean_iou >= raw.mean_iou - 0.005, (raw.row(), steady.row())
     assert np.isfinite(steady.temporal_iou)
 
 

@@ -3,11 +3,16 @@
 The method is the one of Bonneel et al., "Blind Video Temporal Consistency" (SIGGRAPH Asia
 2015) and Lai et al., "Learning Blind Video Temporal Consistency" (ECCV 2018), reduced to its
 classical core: the previous *stabilised* alpha is warped into the current frame along dense
-backward optical flow (OpenCV's DIS, Kroeger et al. ECCV 2016, on a downscaled grey frame),
-and blended with the new per-frame alpha with a weight that falls where the warp is not to
-be trusted — large motion, or where the warped previous frame does not match the current one
-(occlusion, flow error). Where the picture is still, flicker is averaged away; where it moves,
-the new alpha wins.
+backward optical flow (OpenCV's DIS, Kroeger et al. ECCV 2016, on a downscaled grey frame)
+and blended with the new per-frame alpha. Where the warp is not to be trusted the new alpha
+wins; the trust is the occlusion test of Lai et al. — forward–backward flow consistency
+(Sundaram, Brox & Keutzer, "Dense Point Trajectories by GPU-Accelerated Large Displacement
+Optical Flow", ECCV 2010) — times the photometric match of the warped previous frame.
+
+The blend weight is per pixel and adaptive: each pixel carries a variance, as in a scalar
+Kalman filter (Kalman 1960) run along the flow. A pixel followed reliably for many frames is
+smoothed strongly; one just uncovered, or whose flow failed, starts afresh and follows the new
+alpha, so that motion does not leave a trail.
 """
 
 from __future__ import annotations
@@ -49,23 +54,35 @@ def grey_at(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 
 
 class FlowStabiliser:
-    """Blend each frame's alpha with the previous stabilised alpha warped along optical flow.
+    """Blend each frame's alpha with the previous stabilised alpha warped along optical flow, per-pixel adaptive.
 
-    ``out_t = w · warp(out_{t−1}) + (1 − w) · alpha_t`` with
-    ``w = strength · exp(−(|flow| / motion)²) · exp(−(photometric error / tolerance)²)``,
-    the flow and error measured on grey frames whose long side is ``work_side`` px
-    (flow in those pixels; error in 0–255 grey levels). See the module docstring for the
-    sources of the method.
+    Per pixel, a scalar Kalman filter along the flow (the per-frame alpha is the measurement,
+    of unit variance; the warped previous result the prediction)::
+
+        c      = exp(−(fb / consistency)²) · exp(−(photometric error / tolerance)²)
+        P⁻     = (warp(P) + q) / c           # an untrusted warp: the prediction is worth nothing
+        K      = P⁻ / (P⁻ + 1)
+        out_t  = warp(out_{t−1}) + K · (alpha_t − warp(out_{t−1}))
+        P      = (1 − K) · P⁻
+
+    with ``fb`` the forward–backward flow mismatch (work-size pixels), the photometric error
+    the grey-level difference between the frame and the warped previous frame, and
+    ``q = (1 − strength)² / strength``, so that a pixel tracked reliably for many frames
+    settles at ``out = strength · warp(out_{t−1}) + (1 − strength) · alpha_t``. The flow is
+    DIS (medium preset) on grey frames whose long side is ``work_side`` px. See the module
+    docstring for the sources of the method.
 
     Parameters
     ----------
     strength : float in [0, 1)
-        Weight of the propagated alpha where nothing moves (0 turns the stabiliser off).
-    motion : float
-        Flow magnitude (work-size pixels per frame) at which the weight has fallen to 1/e.
+        Steady-state weight of the propagated alpha where the flow has been trusted for many
+        frames (0 turns the stabiliser off).
+    consistency : float
+        Forward–backward flow mismatch (work-size pixels) at which the trust has fallen to 1/e
+        (occlusions, flow errors).
     tolerance : float
-        Grey-level difference between the current frame and the warped previous one at
-        which the weight has fallen to 1/e (occlusions, flow errors).
+        Grey-level difference (0–255) between the current frame and the warped previous one
+        at which the trust has fallen to 1/e.
     work_side : int
         Long side of the frames the flow is computed on.
 
@@ -76,15 +93,18 @@ class FlowStabiliser:
     Raises
     ------
     InputError
-        ``strength`` outside [0, 1), or ``motion`` / ``tolerance`` not positive.
+        ``strength`` outside [0, 1), ``consistency`` / ``tolerance`` not positive or
+        ``work_side`` below 16.
     """
 
-    def __init__(self, strength: float = 0.5, motion: float = 6.0, tolerance: float = 20.0, work_side: int = 320) -> None:
+    def __init__(self, strength: float = 0.87, consistency: float = 3.0, tolerance: float = 60.0, work_side: int = 480) -> None:
         if not 0.0 <= strength < 1.0:
             raise InputError("strength", "a number in [0, 1)", repr(strength))
-        if motion <= 0 or tolerance <= 0:
-            raise InputError("motion/tolerance", "positive numbers", f"{motion}, {tolerance}")
-        self.strength, self.motion, self.tolerance = float(strength), float(motion), float(tolerance)
+        if consistency <= 0 or tolerance <= 0:
+            raise InputError("consistency/tolerance", "positive numbers", f"{consistency}, {tolerance}")
+        if work_side < 16:
+            raise InputError("work_side", "an integer >= 16", repr(work_side))
+        self.strength, self.consistency, self.tolerance = float(strength), float(consistency), float(tolerance)
         self.work_side = int(work_side)
         self._dis: Any = None
         self.reset()
@@ -93,6 +113,7 @@ class FlowStabiliser:
         """Forget the previous frame: the next one starts a new shot."""
         self._prev_grey: np.ndarray | None = None
         self._prev_alpha: np.ndarray | None = None
+        self._variance: np.ndarray | None = None
         self._shape: tuple[int, int] | None = None
 
     def __call__(self, image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -101,7 +122,7 @@ class FlowStabiliser:
         Parameters
         ----------
         image : numpy.ndarray
-            The frame, H×W×3 float32 sRGB in [0, 1].
+            The frame, H×W×3 float32 sRGB in [0, 1] (or uint8).
         alpha : numpy.ndarray
             Its H×W float32 alpha from the matter.
 
@@ -126,25 +147,36 @@ class FlowStabiliser:
         alpha = np.asarray(alpha, np.float32)
         if self._prev_grey is None or self._shape != (h, w) or self.strength == 0.0:
             self._prev_grey, self._prev_alpha, self._shape = grey, alpha, (h, w)
+            self._variance = np.ones((h, w), np.float32)  # as uncertain as one measurement
             return alpha
+        assert self._prev_alpha is not None and self._variance is not None  # set together with _prev_grey
         if self._dis is None:
-            self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        flow = self._dis.calc(grey, self._prev_grey, None)  # current → previous (backward)
+            self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        back = self._dis.calc(grey, self._prev_grey, None)  # current → previous
+        fwd = self._dis.calc(self._prev_grey, grey, None)  # previous → current
         ys, xs = np.mgrid[0 : hw[0], 0 : hw[1]].astype(np.float32)
-        mx, my = xs + flow[..., 0], ys + flow[..., 1]
+        mx, my = xs + back[..., 0], ys + back[..., 1]
         warped_grey = cv2.remap(self._prev_grey, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         err = cv2.GaussianBlur(np.abs(grey.astype(np.float32) - warped_grey.astype(np.float32)), (5, 5), 0)
-        mag = np.hypot(flow[..., 0], flow[..., 1])
-        weight = self.strength * np.exp(-((mag / self.motion) ** 2)) * np.exp(-((err / self.tolerance) ** 2))
-        # full-size warp of the previous alpha: flow scaled up to full-size pixels
-        fx = cv2.resize(flow[..., 0], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
-        fy = cv2.resize(flow[..., 1], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
+        # forward–backward check: following the backward flow, then the forward flow from there, should come home
+        fwd_at = cv2.remap(fwd, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cycle = np.hypot(back[..., 0] + fwd_at[..., 0], back[..., 1] + fwd_at[..., 1])
+        trust = np.exp(-((cycle / self.consistency) ** 2) - (err / self.tolerance) ** 2).astype(np.float32)
+        # full-size warp of the previous alpha and its variance: flow scaled up to full-size pixels
+        fx = cv2.resize(back[..., 0], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
+        fy = cv2.resize(back[..., 1], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
         gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-        assert self._prev_alpha is not None  # set together with _prev_grey
-        prev = cv2.remap(self._prev_alpha, gx + fx, gy + fy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        wf = cv2.resize(weight.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        out = np.clip(wf * prev + (1.0 - wf) * alpha, 0.0, 1.0).astype(np.float32)
+        gx += fx
+        gy += fy
+        prev = cv2.remap(self._prev_alpha, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        var = cv2.remap(self._variance, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        q = (1.0 - self.strength) ** 2 / self.strength  # process noise whose steady-state weight is ``strength``
+        c = np.maximum(cv2.resize(trust, (w, h), interpolation=cv2.INTER_LINEAR), np.float32(1e-3))
+        prior = (var + np.float32(q)) / c
+        gain = prior / (prior + np.float32(1.0))
+        out = np.clip(prev + gain * (alpha - prev), 0.0, 1.0).astype(np.float32)
         self._prev_grey, self._prev_alpha = grey, out
+        self._variance = ((1.0 - gain) * prior).astype(np.float32)
         return cast("np.ndarray", out)
 
 
