@@ -113,12 +113,13 @@ def remove_small(mask: np.ndarray, rel_area: float) -> np.ndarray:
     return cast("np.ndarray", keep[lab])
 
 
-def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tuple[float, float], origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Bilinearly sample a small H'×W'×C image at full-resolution pixel centres.
 
     ``ys``/``xs`` are integer pixel coordinates of the full-resolution image and
-    ``scale`` is (H'/H, W'/W). Used to upsample slowly varying estimates only
-    where they are needed instead of over the whole frame. Returns N×C float32.
+    ``scale`` is (H'/H, W'/W). ``img`` may be a crop of the small image whose
+    top-left pixel is ``origin`` (row, column) of it. Used to upsample slowly varying
+    estimates only where they are needed instead of over the whole frame. Returns N×C float32.
     """
     n = len(ys)
     channels = 1 if img.ndim == 2 else img.shape[2]
@@ -129,8 +130,8 @@ def sample_bilinear(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale: tupl
     rows = -(-n // cols)
     map_y = np.zeros(rows * cols, np.float32)
     map_x = np.zeros(rows * cols, np.float32)
-    map_y[:n] = (ys + 0.5) * scale[0] - 0.5
-    map_x[:n] = (xs + 0.5) * scale[1] - 0.5
+    map_y[:n] = (ys + 0.5) * scale[0] - 0.5 - origin[0]
+    map_x[:n] = (xs + 0.5) * scale[1] - 0.5 - origin[1]
     out = cv2.remap(img, map_x.reshape(rows, cols), map_y.reshape(rows, cols), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return np.ascontiguousarray(out.reshape(rows * cols, channels)[:n], dtype=np.float32)
 
@@ -185,8 +186,25 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
     sure_bg = cv2.erode((alpha <= snap).view(np.uint8), k)
     sure_fg = cv2.erode((alpha >= 1 - snap).view(np.uint8), k)
-    guide = cv2.resize(image, (lw, lh), interpolation=cv2.INTER_AREA).astype(np.float32)
-    p = alpha.astype(np.float32)
+    sure = cv2.resize(sure_fg * np.uint8(2) + sure_bg, (w, h), interpolation=cv2.INTER_NEAREST)
+    out = (sure == 2).astype(np.float32)
+    rows, cols = np.nonzero(sure == 0)
+    if not rows.size:
+        return out, (rows, cols)
+    # The coefficients are needed only around the unsure pixels: fit them on that window of the
+    # small image. Two box filters of ``radius`` and the bilinear lookup reach 2·radius + 1 pixels,
+    # so a margin of 2·radius + 2 leaves every coefficient that is used as on the whole image.
+    guide_full = cv2.resize(image, (lw, lh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    unsure = np.nonzero(cv2.bitwise_or(sure_fg, sure_bg) == 0)
+    margin = 2 * radius + 2
+    if unsure[0].size:
+        y0, y1 = max(0, int(unsure[0].min()) - margin), min(lh, int(unsure[0].max()) + margin + 1)
+        x0, x1 = max(0, int(unsure[1].min()) - margin), min(lw, int(unsure[1].max()) + margin + 1)
+    else:  # unsure only through the nearest-neighbour resize of a thin band
+        y0, y1, x0, x1 = 0, lh, 0, lw
+    guide = guide_full[y0:y1, x0:x1]
+    p = alpha[y0:y1, x0:x1].astype(np.float32)
+    ch, cw = p.shape
     mean_i = _box(guide, radius)
     mean_p = _box(p, radius)
     mean_ip = _box(guide * p[..., None], radius)
@@ -200,7 +218,7 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     s11, s12, s22 = var[1, 1] + eps, var[1, 2], var[2, 2] + eps
     i00, i01, i02, i11, i12, i22, det = adjugate_sym3(s00, s01, s02, s11, s12, s22)
     c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
-    coef = np.empty((lh, lw, 4), np.float32)
+    coef = np.empty((ch, cw, 4), np.float32)
     coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det
     coef[..., 1] = (i01 * c0 + i11 * c1 + i12 * c2) / det
     coef[..., 2] = (i02 * c0 + i12 * c1 + i22 * c2) / det
@@ -208,14 +226,10 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     coef = _box(coef, radius)
     # Full-size output: exactly 0 or 1 where the model is sure (nearest lookup, no blending across),
     # the guided-filter model — coefficients interpolated bilinearly — only in between.
-    sure = cv2.resize(sure_fg * np.uint8(2) + sure_bg, (w, h), interpolation=cv2.INTER_NEAREST)
-    out = (sure == 2).astype(np.float32)
-    rows, cols = np.nonzero(sure == 0)
-    if rows.size:
-        c = sample_bilinear(coef, rows, cols, (lh / h, lw / w))
-        px = image[rows, cols]
-        val = c[:, 3] + c[:, 0] * px[:, 0] + c[:, 1] * px[:, 1] + c[:, 2] * px[:, 2]
-        out[rows, cols] = np.clip(val, 0.0, 1.0)
+    c = sample_bilinear(coef, rows, cols, (lh / h, lw / w), origin=(y0, x0))
+    px = image[rows, cols]
+    val = c[:, 3] + c[:, 0] * px[:, 0] + c[:, 1] * px[:, 1] + c[:, 2] * px[:, 2]
+    out[rows, cols] = np.clip(val, 0.0, 1.0)
     return out, (rows, cols)
 
 
