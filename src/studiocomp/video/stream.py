@@ -40,8 +40,9 @@ class VideoResult:
     seconds : float
         Wall-clock time of the whole run.
     timings : dict[str, float]
-        Seconds per stage, summed over frames (``matter``, ``track``, ``composite``; decode and
-        encode run on their own threads and are not in the sum).
+        Seconds per stage, summed over frames (``matter``, ``track``, ``composite``). The
+        matter runs on a thread of its own, beside tracking and compositing, and decode and
+        encode on theirs (not in the sum), so the stages add up to more than ``seconds``.
     """
 
     outputs: dict[str, Path]
@@ -150,9 +151,10 @@ def run(
 ) -> VideoResult:
     """Cut the main person out of a clip and lay them on a new background, frame by frame, streaming.
 
-    Frames flow decode → matte → track → finish → encode: a decoding thread and an
-    encoding thread run beside the inference through queues of ``queue_size`` frames,
-    so memory does not grow with the clip's length.
+    Frames flow decode → matte → track → finish → encode: decoding, matting, finishing
+    (tracking, light, shadow, compositing) and encoding each run on a thread of their
+    own, joined by queues of ``queue_size`` frames, so that the finishing of one frame
+    overlaps the inference of the next and memory does not grow with the clip's length.
 
     Parameters
     ----------
@@ -189,7 +191,8 @@ def run(
         True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left);
         a callable is called after each frame.
     queue_size : int
-        Frames each queue between the decoding, inference and encoding threads holds.
+        Frames each queue between the decoding, matting, finishing and encoding threads holds
+        (three queues: at most about ``3 · queue_size + 4`` frames are in flight).
 
     Returns
     -------
@@ -219,6 +222,7 @@ def run(
     writers: dict[str, Any] = {}
     timings = {"matter": 0.0, "track": 0.0, "composite": 0.0}
     q_in: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+    q_mid: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     q_out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -242,6 +246,25 @@ def run(
         finally:
             put(q_in, _STOP)
 
+    def matte_frames() -> None:
+        # the matter's calls stay in order on this one thread (RVM's state, the stabiliser's)
+        try:
+            while True:
+                item = q_in.get()
+                if item is _STOP or failure:
+                    return
+                rgb, t = item
+                img = rgb.astype(np.float32) * np.float32(1 / 255)
+                t0 = time.perf_counter()
+                matte = m.matte(img)
+                timings["matter"] += time.perf_counter() - t0
+                if not put(q_mid, (rgb, t, matte)):
+                    return
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            put(q_mid, _STOP)
+
     def encode() -> None:
         try:
             while True:
@@ -257,6 +280,7 @@ def run(
 
     bar: Any = None
     t_dec: threading.Thread | None = None
+    t_mat: threading.Thread | None = None
     n = 0
     try:
         audio_src = src if audio else None
@@ -270,22 +294,21 @@ def run(
 
             bar = Progress(info.frames, "video", enabled=None).__enter__()
         t_dec = threading.Thread(target=decode, name="studiocomp-decode", daemon=True)
+        t_mat = threading.Thread(target=matte_frames, name="studiocomp-matte", daemon=True)
         t_enc = threading.Thread(target=encode, name="studiocomp-encode", daemon=True)
         t_dec.start()
+        t_mat.start()
         t_enc.start()
         shadow_s, gain_s = _Smoother(0.8), _Smoother(0.8)
         ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
         first = True
         while True:
-            item, ahead = (ahead, None) if ahead is not None else (q_in.get(), None)
+            item, ahead = (ahead, None) if ahead is not None else (q_mid.get(), None)
             if item is _STOP or failure:
                 break
-            rgb, t = item
+            rgb, t, matte = item
             if first and tracker is not None:
-                ahead = q_in.get()
-            img = rgb.astype(np.float32) * np.float32(1 / 255)
-            t0 = time.perf_counter()
-            matte = m.matte(img)
+                ahead = q_mid.get()
             t1 = time.perf_counter()
             after = ahead[0] if first and ahead is not None and ahead is not _STOP else None
             alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
@@ -316,7 +339,6 @@ def run(
                     layers["cutout"] = _u8(subject * a + _GREEN * (1.0 - a))
                 else:
                     layers["cutout"] = np.dstack([_u8(subject), _u8(alpha)])
-            timings["matter"] += t1 - t0
             timings["track"] += t2 - t1
             timings["composite"] += time.perf_counter() - t2
             if not put(q_out, (t, layers)):
@@ -330,6 +352,7 @@ def run(
         put(q_out, _STOP)
         t_enc.join()
         stop.set()
+        t_mat.join(timeout=5)
         t_dec.join(timeout=5)
         if failure:
             raise failure[0]
@@ -343,8 +366,9 @@ def run(
         raise
     finally:
         stop.set()
-        if t_dec is not None:
-            t_dec.join(timeout=5)
+        for th in (t_mat, t_dec):
+            if th is not None:
+                th.join(timeout=5)
         reader.close()
         if bar is not None:
             bar.__exit__(None, None, None)
