@@ -60,7 +60,15 @@ Status = Literal["written", "uncertain", "skipped", "failed"]
 
 @dataclass(frozen=True)
 class Job:
-    """One input file and the output file it is written to."""
+    """One input file and the output file it is written to.
+
+    Attributes
+    ----------
+    source : Path
+        The input image.
+    output : Path
+        The file its result is written to (with ``only_mask``, its ``.png`` sibling).
+    """
 
     source: Path
     output: Path
@@ -384,6 +392,24 @@ def save_mask(path: str | os.PathLike[str], result: PipelineResult) -> Path:
 
 def write_result(result: PipelineResult, source: str | os.PathLike[str], output: str | os.PathLike[str], options: BatchOptions) -> Path:
     """Write one pipeline result as a folder run does (see :class:`BatchOptions`); returns the file written.
+
+    Parameters
+    ----------
+    result : PipelineResult
+        What the pipeline gave for ``source``: its composite (H×W×3 float32 sRGB in [0, 1]), or its
+        foreground and alpha (H×W float32 in [0, 1]) for a cut-out or ``only_mask``.
+    source : str or os.PathLike
+        The input file: with ``options.depth == "auto"`` a 16-bit input gives a 16-bit PNG/TIFF composite.
+    output : str or os.PathLike
+        The file to write (its suffix picks the format); with ``options.only_mask`` the alpha goes to
+        its ``.png`` sibling, and with ``options.layers`` the layers go to the folder ``NAME_layers/`` beside it.
+    options : BatchOptions
+        What to write (kind, mask only, layers, bit depth, quality).
+
+    Returns
+    -------
+    Path
+        The file written (the mask's ``.png`` path with ``only_mask``).
 
     Raises
     ------

@@ -43,6 +43,18 @@ class BodyLimit:
         self.app, self.max_bytes = app, int(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass one ASGI connection to the wrapped app, answering 413 instead when its body is too large.
+
+        Parameters
+        ----------
+        scope : mutable mapping of str to Any
+            The ASGI connection scope; only ``"http"`` scopes are checked, others pass through untouched.
+        receive : async callable
+            The ASGI receive channel; the app gets a wrapper that counts the body bytes (``http.request`` messages).
+        send : async callable
+            The ASGI send channel; once the body passed ``max_bytes`` the app's own answer is dropped and a
+            JSON 413 ``file_too_large`` is sent here, unless the app had already started its response.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -17,7 +17,21 @@ _thumbs_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class BackgroundEntry:
-    """One prepared background: ``name`` (the file's stem, what clients send), ``file``, size, and its sidecar (or None)."""
+    """One prepared background: ``name`` (the file's stem, what clients send), ``file``, size, and its sidecar (or None).
+
+    Attributes
+    ----------
+    name : str
+        The file's stem: what clients send as ``background``.
+    file : str
+        The file's name in the backgrounds folder (no folder part).
+    width, height : int or None
+        The image's size in pixels from its header, or ``None`` when Pillow cannot read it.
+    info : dict or None
+        The sidecar (``NAME.studiocomp.json``) as JSON, or ``None`` when there is none or it cannot be read.
+    problem : str or None
+        Why the sidecar could not be read (``bad sidecar: ...``), or ``None``.
+    """
 
     name: str
     file: str
@@ -31,6 +45,17 @@ def list_backgrounds(folder: Path) -> list[BackgroundEntry]:
     """The images in ``folder`` (not its subfolders, no hidden files), with their sidecars, sorted by name.
 
     A sidecar that cannot be read is reported in ``problem``, not raised: one bad file does not hide the others.
+
+    Parameters
+    ----------
+    folder : Path
+        The prepared-backgrounds folder.
+
+    Returns
+    -------
+    list of BackgroundEntry
+        One per image file (suffixes ``.jpg``, ``.jpeg``, ``.png``, ``.tif``, ``.tiff``, ``.webp``, ``.bmp``),
+        sorted by file name; empty when the folder cannot be listed.
     """
     from PIL import Image as PILImage
 
@@ -63,7 +88,20 @@ def list_backgrounds(folder: Path) -> list[BackgroundEntry]:
 
 
 def catalog(folder: Path | None) -> list[dict[str, Any]]:
-    """The list ``GET /v1/backgrounds`` answers: presets first, then the prepared backgrounds."""
+    """The list ``GET /v1/backgrounds`` answers: presets first, then the prepared backgrounds.
+
+    Parameters
+    ----------
+    folder : Path or None
+        The server's prepared-backgrounds folder, or ``None`` for presets only.
+
+    Returns
+    -------
+    list of dict
+        JSON-ready items: ``name``, ``kind`` (``preset`` or ``prepared``) and ``thumbnail`` (its URL path);
+        a prepared one also ``file``, ``width``, ``height`` (pixels or ``None``), ``prepared``, ``sidecar``
+        and, when its sidecar is bad, ``problem``.
+    """
     from ..backgrounds import PRESETS
 
     items: list[dict[str, Any]] = [{"name": name, "kind": "preset", "thumbnail": f"/v1/backgrounds/{name}/thumbnail"} for name in PRESETS]
@@ -78,7 +116,21 @@ def catalog(folder: Path | None) -> list[dict[str, Any]]:
 
 
 def thumbnail(name: str, folder: Path | None) -> bytes | None:
-    """A JPEG of the background ``name`` at most 160 px on its longest side (kept in memory), or None when unknown."""
+    """A JPEG of the background ``name`` at most 160 px on its longest side (kept in memory), or None when unknown.
+
+    Parameters
+    ----------
+    name : str
+        A preset name or alias, or a prepared background's name (file stem) or file name.
+    folder : Path or None
+        The prepared-backgrounds folder (``None``: presets only).
+
+    Returns
+    -------
+    bytes or None
+        The JPEG file's bytes (quality 85; a preset is drawn 160 px wide and 120 px high, a prepared image scaled down
+        to 160 px on its longest side, never up), or ``None`` for a name that is neither.
+    """
     from ..backgrounds import ALIASES, PRESETS, make_preset
     from ..image import encode_image
     from ..prepared import load_background

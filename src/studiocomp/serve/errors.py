@@ -36,7 +36,13 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        """The JSON body: ``{"errors": [{"title", "code", "detail"}]}`` (``detail`` only when there is one)."""
+        """The JSON body: ``{"errors": [{"title", "code", "detail"}]}`` (``detail`` only when there is one).
+
+        Returns
+        -------
+        dict
+            ``{"errors": [item]}``, ``item`` holding ``title``, ``code`` and, when set, ``detail`` (all str).
+        """
         item: dict[str, Any] = {"title": self.title, "code": self.code}
         if self.detail:
             item["detail"] = self.detail
@@ -49,6 +55,19 @@ def from_library_error(exc: StudiocompError, what: str = "image") -> ApiError:
     The loader's refusals (:func:`studiocomp.load_image`) become ``empty_file``, ``not_an_image``,
     ``damaged_image``, ``multi_frame``, ``too_many_pixels`` or ``invalid_image``; an unknown backend
     ``invalid_parameter``. ``what`` names the upload (``image``, ``background``).
+
+    Parameters
+    ----------
+    exc : StudiocompError
+        What the library raised; an :class:`~studiocomp.errors.InputError`'s ``got`` and ``argument``
+        pick the code, its message becomes the answer's ``detail``.
+    what : str, default "image"
+        The upload it concerns, named in the answer's title.
+
+    Returns
+    -------
+    ApiError
+        Status 400 with one of the codes above (returned, not raised).
     """
     text = str(exc)
     if isinstance(exc, UnknownBackendError):

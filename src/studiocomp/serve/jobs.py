@@ -27,7 +27,17 @@ _MEDIA = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "tif": 
 
 @dataclass
 class Output:
-    """An encoded answer: body, media type and headers."""
+    """An encoded answer: body, media type and headers.
+
+    Attributes
+    ----------
+    body : bytes
+        The encoded file (PNG, JPEG, WebP, TIFF, ZIP) or JSON.
+    media_type : str
+        Its ``Content-Type`` (``image/png`` …).
+    headers : dict of str to str
+        Extra response headers (``X-Width``, ``X-Height`` in pixels, ``X-Uncertain``, ``X-Warnings``, ``X-Timings`` in seconds …).
+    """
 
     body: bytes
     media_type: str
@@ -38,6 +48,16 @@ def peek_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) from an image file's header without decoding it; ``None`` when Pillow cannot tell.
 
     A header claiming more pixels than Pillow's own bomb limit counts as huge: ``(2**31, 2**31)``.
+
+    Parameters
+    ----------
+    data : bytes
+        An image file's bytes (only its header is read).
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        ``(width, height)`` in pixels, or ``None`` when the bytes are not an image Pillow can open.
     """
     from PIL import Image as PILImage
 
@@ -52,7 +72,22 @@ def peek_size(data: bytes) -> tuple[int, int] | None:
 
 
 def check_pixels(data: bytes, max_pixels: int, what: str = "image") -> None:
-    """Refuse (400 ``too_many_pixels``) an image whose header claims more than ``max_pixels``, before decoding."""
+    """Refuse (400 ``too_many_pixels``) an image whose header claims more than ``max_pixels``, before decoding.
+
+    Parameters
+    ----------
+    data : bytes
+        An image file's bytes (only its header is read; bytes Pillow cannot open pass, for the loader to refuse).
+    max_pixels : int
+        The most pixels (width × height) allowed.
+    what : str, default "image"
+        The upload it is, named in the error (``image``, ``background``).
+
+    Raises
+    ------
+    ApiError
+        400 ``too_many_pixels`` when the header claims more than ``max_pixels`` pixels.
+    """
     size = peek_size(data)
     if size is not None and size[0] * size[1] > max_pixels:
         w, h = size
@@ -60,7 +95,25 @@ def check_pixels(data: bytes, max_pixels: int, what: str = "image") -> None:
 
 
 def decode_background(data: bytes, max_pixels: int) -> np.ndarray:
-    """An uploaded background: H×W×3 float32 sRGB, through the library's loader; raises :class:`ApiError`."""
+    """An uploaded background: H×W×3 float32 sRGB, through the library's loader; raises :class:`ApiError`.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded image file's bytes.
+    max_pixels : int
+        The most pixels (width × height) allowed.
+
+    Returns
+    -------
+    numpy.ndarray
+        H×W×3 float32 sRGB in [0, 1] (transparency premultiplied, as :func:`studiocomp.as_image` gives it).
+
+    Raises
+    ------
+    ApiError
+        400 ``too_many_pixels`` from the header, or the code :func:`from_library_error` gives for what the loader refuses.
+    """
     from ..image import as_image
 
     check_pixels(data, max_pixels, "background")
@@ -71,7 +124,23 @@ def decode_background(data: bytes, max_pixels: int) -> np.ndarray:
 
 
 def parse_trusted_stage(text: str) -> tuple[str, dict[str, Any]]:
-    """``NAME[:key=value,...]`` from the server's own settings: values are Python literals or plain strings (paths allowed)."""
+    """``NAME[:key=value,...]`` from the server's own settings: values are Python literals or plain strings (paths allowed).
+
+    Parameters
+    ----------
+    text : str
+        The spec, e.g. ``backdrop:plate=/srv/plates/studio.png,strength=0.5``.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The backend name (stripped) and its options: values :func:`ast.literal_eval` reads, else the stripped text.
+
+    Raises
+    ------
+    StudiocompError
+        An option that is not ``key=value`` with an identifier as its key.
+    """
     name, _, rest = text.partition(":")
     options: dict[str, Any] = {}
     for item in filter(None, (x.strip() for x in rest.split(","))):
@@ -138,7 +207,24 @@ class Worker:
         return Pipeline.preset(options.preset or self.settings.preset, **stages)
 
     def pipeline(self, options: JobOptions) -> Any:
-        """The pipeline for these options (built on first use, then kept; the least recently used beyond 4 is dropped)."""
+        """The pipeline for these options (built on first use, then kept; the least recently used beyond 4 is dropped).
+
+        Parameters
+        ----------
+        options : JobOptions
+            The request's options; its :meth:`JobOptions.pipeline_key` picks the cached pipeline.
+
+        Returns
+        -------
+        Pipeline
+            This worker's pipeline for them (the two default ones are never dropped).
+
+        Raises
+        ------
+        ApiError
+            400 when the pipeline cannot be built: the code :func:`from_library_error` gives for the library's
+            error (an unknown backend: ``invalid_parameter``), or ``invalid_parameter`` for a stage option the backend does not take.
+        """
         key = options.pipeline_key()
         pipe = self._pipelines.get(key)
         if pipe is None:
@@ -162,6 +248,27 @@ class Worker:
 
         ``background`` is a preset name or colour string, a prepared background's path, or the bytes of an
         uploaded background.
+
+        Parameters
+        ----------
+        options : JobOptions
+            The request's checked options (kind, stages, format, bit depth, placement …).
+        data : bytes
+            The uploaded image file's bytes.
+        background : str, Path, bytes or bytearray
+            What to composite onto (ignored by a cut-out); bytes are decoded here with the server's ``max_pixels``.
+
+        Returns
+        -------
+        Output
+            The encoded image (the alpha as a 16-bit grey PNG with ``only_mask``) and its headers: ``X-Width`` and
+            ``X-Height`` in pixels, ``X-Uncertain``, ``X-Warnings`` and ``X-Timings`` (seconds per stage).
+
+        Raises
+        ------
+        ApiError
+            400 for an image or background with too many pixels or one the loader refuses, a pipeline that
+            cannot be built, or any other error the library raises on this input.
         """
         from ..image import encode_alpha, encode_image
         from ..placement import Placement
@@ -198,7 +305,13 @@ class Worker:
 
 
 class WorkerSet:
-    """The workers built at start-up, handed out one per worker thread (``take`` is the pool's thread initializer)."""
+    """The workers built at start-up, handed out one per worker thread (``take`` is the pool's thread initializer).
+
+    Parameters
+    ----------
+    settings : ServeSettings
+        The server's settings: ``settings.workers`` workers are built, each with its default pipelines.
+    """
 
     def __init__(self, settings: ServeSettings) -> None:
         import queue
@@ -217,13 +330,38 @@ class WorkerSet:
         self._local.worker = self._free.get_nowait()
 
     def current(self) -> Worker:
-        """The calling thread's worker."""
+        """The calling thread's worker.
+
+        Returns
+        -------
+        Worker
+            The worker :meth:`take` bound to this thread.
+
+        Raises
+        ------
+        AttributeError
+            The calling thread has not taken a worker (it is not one of the pool's threads).
+        """
         worker: Worker = self._local.worker
         return worker
 
 
 def prepared_path(folder: Path | None, name: str) -> Path | None:
-    """The prepared background called ``name`` (file name or stem) in ``folder``, or None; never outside the folder."""
+    """The prepared background called ``name`` (file name or stem) in ``folder``, or None; never outside the folder.
+
+    Parameters
+    ----------
+    folder : Path or None
+        The server's prepared-backgrounds folder (``None``: the server has none).
+    name : str
+        What the client sent: a file's stem or name, without any folder part.
+
+    Returns
+    -------
+    Path or None
+        ``folder / file`` for the image :func:`~studiocomp.serve.catalog.list_backgrounds` lists under that name,
+        or ``None`` when there is none, or ``name`` is empty, hidden or holds a path separator.
+    """
     if folder is None or not name or "/" in name or "\\" in name or name.startswith("."):
         return None
     from .catalog import list_backgrounds

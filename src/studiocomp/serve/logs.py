@@ -19,6 +19,19 @@ class JsonLines(logging.Formatter):
     """Formats a record as one JSON line: ``ts`` (UTC, ISO 8601), ``level``, ``logger``, ``msg`` and the record's extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One record as one JSON line.
+
+        Parameters
+        ----------
+        record : logging.LogRecord
+            The record; its attributes beyond the standard ones (``extra=``) become fields of their own.
+
+        Returns
+        -------
+        str
+            A JSON object on one line (no newline): ``ts``, ``level``, ``logger``, ``msg``, the extra fields, and
+            ``exc`` (the formatted traceback) when the record carries an exception; values JSON cannot hold are written with ``str``.
+        """
         out: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
@@ -34,7 +47,18 @@ class JsonLines(logging.Formatter):
 
 
 def log_config(level: str = "info") -> dict[str, Any]:
-    """A :func:`logging.config.dictConfig` for uvicorn and the service: JSON lines on stderr; uvicorn's access log off (the service logs each request itself)."""
+    """A :func:`logging.config.dictConfig` for uvicorn and the service: JSON lines on stderr; uvicorn's access log off (the service logs each request itself).
+
+    Parameters
+    ----------
+    level : str, default "info"
+        The level of the ``uvicorn``, ``uvicorn.error`` and ``studiocomp.serve`` loggers (any case: ``debug``, ``info``, ``warning`` …).
+
+    Returns
+    -------
+    dict
+        The configuration (schema version 1), for :func:`logging.config.dictConfig` or uvicorn's ``log_config``.
+    """
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     return {
         "version": 1,

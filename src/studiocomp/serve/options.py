@@ -90,7 +90,13 @@ class JobOptions:
     input_alpha: str = "cutout"
 
     def pipeline_key(self) -> tuple[Any, ...]:
-        """What decides the pipeline (stages), apart from per-call options: the key of a worker's pipeline cache."""
+        """What decides the pipeline (stages), apart from per-call options: the key of a worker's pipeline cache.
+
+        Returns
+        -------
+        tuple
+            ``(kind, preset, stages, light, compositor_off)``: hashable, equal for options that need the same pipeline.
+        """
         return (self.kind, self.preset, self.stages, self.light, self.compositor_off)
 
 
@@ -123,6 +129,25 @@ def parse_stage_spec(name: str, text: str) -> tuple[str, tuple[tuple[str, Any], 
 
     Returns ``(NAME, ((key, value), ...))``; NAME ``none`` drops the stage. A string value is refused:
     a client must not name files on the server.
+
+    Parameters
+    ----------
+    name : str
+        The form field it came from (``segmenter``, ``matter``, ``relighter``, ``shadow``, ``compositor``), named in errors.
+    text : str
+        The spec, e.g. ``matched:grain=False,light_wrap=0.5``; values are read as Python literals
+        (``True``, ``False``, ``None`` spelled so).
+
+    Returns
+    -------
+    tuple of (str, tuple of (str, value))
+        The backend name and its options in the order given; values are int, float, bool or ``None``.
+
+    Raises
+    ------
+    ApiError
+        400 ``invalid_parameter``: a name that is not letters, digits, ``-`` and ``_``, an option that is not
+        ``key=value``, or a value that is not a number, boolean or ``None``.
     """
     backend, _, rest = text.partition(":")
     backend = backend.strip()
@@ -154,6 +179,11 @@ def parse_options(kind: str, fields: Mapping[str, str], *, presets: Any = None) 
         The request's option fields (not its files).
     presets : container of str, optional
         The pipeline presets a client may ask for.
+
+    Returns
+    -------
+    JobOptions
+        The options, checked, with the defaults filled in (format ``png``, quality 95, depth 8 …).
 
     Raises
     ------

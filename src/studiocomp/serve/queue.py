@@ -56,7 +56,14 @@ class WorkerPool:
         return self.workers + self.queue_size
 
     def stats(self) -> dict[str, int]:
-        """Workers, queue size, jobs running and waiting now, and counts since start."""
+        """Workers, queue size, jobs running and waiting now, and counts since start.
+
+        Returns
+        -------
+        dict of str to int
+            ``workers``, ``queue_size``, ``running``, ``waiting`` (now), and ``completed``, ``refused``,
+            ``timed_out`` (jobs since the pool started), read together under the pool's lock.
+        """
         with self._lock:
             running, admitted = self._running, self._admitted
             return {
@@ -76,12 +83,28 @@ class WorkerPool:
     async def run(self, fn: Callable[..., T], *args: Any, deadline: float) -> T:
         """Run ``fn(*args)`` on a worker and wait for it until ``deadline`` (``time.monotonic()`` seconds).
 
+        Parameters
+        ----------
+        fn : callable
+            What to run on a worker thread.
+        *args
+            Its positional arguments.
+        deadline : float
+            When to give up, in seconds on the :func:`time.monotonic` clock (the time spent waiting in the queue counts).
+
+        Returns
+        -------
+        T
+            What ``fn(*args)`` returned; an exception it raised is raised here.
+
         Raises
         ------
         QueueFull
             No worker is free and the wait queue is full.
         JobTimeout
             The deadline passed first.
+        RuntimeError
+            The pool has been shut down.
         """
         with self._lock:
             if self._admitted >= self.capacity:

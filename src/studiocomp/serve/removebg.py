@@ -75,6 +75,34 @@ class RemoveBgRequest:
 
     ``megapixels`` caps the output (``None``: the original size); ``margin`` is (top, right, bottom, left)
     as (value, is_percent); ``roi`` is ((x0, %?), (y0, %?), (x1, %?), (y1, %?)); ``bg_color`` RGBA in 0–255.
+
+    Attributes
+    ----------
+    image : bytes
+        The source image file's bytes (from ``image_file`` or decoded ``image_file_b64``).
+    megapixels : float or None
+        The most megapixels (10⁶ pixels) of the output: the image is scaled down to fit; ``None`` keeps its size.
+    type : str
+        ``auto``, ``person``, ``product``, ``animal``, ``car``, ``graphic``, ``transportation`` or ``other``
+        (only echoed in ``X-Type``).
+    type_level : str
+        ``none`` (no ``X-Type`` header), ``1``, ``2`` or ``latest``.
+    format : str
+        ``auto`` (PNG when the result has transparency, JPEG otherwise), ``png``, ``jpg``, ``jpeg``, ``webp`` or ``zip``.
+    roi : tuple of 4 (int, bool) or None
+        The region of interest ``x0, y0, x1, y1`` (inclusive), each a value in pixels or, when its flag is true,
+        in percent of the width/height; nothing outside it is foreground. ``None``: the whole image.
+    crop : bool
+        Crop the result to the subject's bounding box (then add ``margin``).
+    margin : tuple of 4 (int, bool)
+        The crop's margin (top, right, bottom, left), each in pixels (≤ 500) or, when its flag is true, percent
+        (≤ 50) of the cropped height (top, bottom) or width (right, left).
+    channels : str
+        ``rgba`` (the cut-out) or ``alpha`` (the matte alone, as a grey image).
+    bg_color : tuple of 4 int or None
+        A background colour, RGBA in 0–255 (``None``: transparent).
+    bg_image : bytes or None
+        An uploaded background image file's bytes (``None``: none).
     """
 
     image: bytes
@@ -140,9 +168,28 @@ def parse_removebg(fields: Mapping[str, Any], files: Mapping[str, bytes]) -> Rem
     """Check a remove.bg request: its text fields (form or JSON) and uploaded files; raises :class:`ApiError` (400).
 
     Codes are remove.bg's where it has one (``missing_source``, ``multiple_sources``, ``invalid_size``,
-    ``invalid_channels``, ``invalid_format``, ``invalid_roi``, ``invalid_crop_margin``,
-    ``invalid_bg_color``, ``multiple_bg_sources``, ``invalid_scale``, ``invalid_position``) and
-    ``url_not_supported`` for ``image_url`` / ``bg_image_url``.
+    ``invalid_channels``, ``invalid_format``, ``invalid_roi``, ``multiple_bg_sources``, ``invalid_scale``,
+    ``invalid_position``), ``invalid_image_file_b64`` for base64 that does not decode,
+    ``url_not_supported`` for ``image_url`` / ``bg_image_url``, and ``invalid_parameter`` for the rest
+    (``type``, ``type_level``, ``crop``, ``add_shadow``, ``semitransparency``, ``crop_margin``, ``bg_color``).
+
+    Parameters
+    ----------
+    fields : mapping of str to Any
+        The request's fields (form values as str, JSON values as they came; a bool reads as ``true``/``false``);
+        unknown ones are ignored.
+    files : mapping of str to bytes
+        The uploaded files by field name: ``image_file`` and ``bg_image_file`` are read.
+
+    Returns
+    -------
+    RemoveBgRequest
+        The request, checked; ``size`` defaults to ``preview`` (0.25 megapixels), as remove.bg's does.
+
+    Raises
+    ------
+    ApiError
+        400 with one of the codes above, naming the field.
     """
 
     def text(name: str, default: str = "") -> str:
@@ -234,10 +281,28 @@ def _bbox(alpha: np.ndarray) -> tuple[int, int, int, int] | None:
 def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Output:
     """Cut out, apply roi / background / crop / channels / size, encode as remove.bg answers. Runs on a worker thread.
 
+    Parameters
+    ----------
+    worker : Worker
+        The calling thread's worker: its default cut-out pipeline is used, and its settings' ``max_pixels``.
+    req : RemoveBgRequest
+        The checked request.
+    want_json : bool
+        Answer ``{"data": {"result_b64", "foreground_top", "foreground_left", "foreground_width",
+        "foreground_height"}}`` (the client sent ``Accept: application/json``) instead of the image itself.
+
+    Returns
+    -------
+    Output
+        The image (PNG, JPEG, WebP, or a ZIP of ``color.jpg`` and ``alpha.png``) or the JSON, with ``X-Width`` and
+        ``X-Height`` (pixels), ``X-Credits-Charged`` (0), ``X-Foreground-Top/Left/Width/Height`` (pixels, in the
+        output), ``X-Uncertain``, ``X-Warnings`` and, unless ``type_level`` is ``none``, ``X-Type``.
+
     Raises
     ------
     ApiError
-        400 for an image the loader refuses and ``unknown_foreground`` when nothing was found.
+        400: ``too_many_pixels`` or the loader's code for an image or background it refuses, ``roi_exceeds_bounds``
+        or ``roi_region_empty`` for a roi outside the (resized) image or empty, and ``unknown_foreground`` when nothing was found.
     """
     import cv2
 

@@ -98,6 +98,17 @@ class ServeSettings:
 
     @staticmethod
     def api_key_from_env(name: str = API_KEY_ENV) -> str | None:
-        """The API key in environment variable ``name`` (``None`` when unset or empty)."""
+        """The API key in environment variable ``name`` (``None`` when unset or empty).
+
+        Parameters
+        ----------
+        name : str, default "STUDIOCOMP_API_KEY"
+            The environment variable (:data:`API_KEY_ENV`).
+
+        Returns
+        -------
+        str or None
+            Its value without surrounding whitespace, or ``None`` when it is unset or blank.
+        """
         value = os.environ.get(name, "").strip()
         return value or None
