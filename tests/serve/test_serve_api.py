@@ -387,3 +387,10 @@ def test_cli_serve_takes_the_key_from_the_environment_and_logs_json_lines(tmp_pa
     assert [x["status"] for x in req] == [403, 200] and all(x["ms"] >= 0 for x in req)
     assert "from-env" not in log.read_text()  # the key is never logged
     assert "--api-key " not in subprocess.run([sys.executable, "-m", "studiocomp", "serve", "--help"], capture_output=True, text=True).stdout  # only --api-key-env
+
+
+def test_stage_option_words_as_http_clients_spell_them() -> None:
+    from studiocomp.serve.options import parse_stage_spec
+
+    assert parse_stage_spec("compositor", "matched:grain=false,light_wrap=0.5,sharpness=True") == ("matched", (("grain", False), ("light_wrap", 0.5), ("sharpness", True)))
+    assert parse_stage_spec("matter", "unmix:band=none") == ("unmix", (("band", None),))

@@ -136,7 +136,7 @@ def parse_stage_spec(name: str, text: str) -> tuple[str, tuple[tuple[str, Any], 
         The form field it came from (``segmenter``, ``matter``, ``relighter``, ``shadow``, ``compositor``), named in errors.
     text : str
         The spec, e.g. ``matched:grain=False,light_wrap=0.5``; values are read as Python literals
-        (``True``, ``False``, ``None`` spelled so).
+        (``true``/``false``/``none``/``null`` in any case, or Python's ``True``, ``False``, ``None``).
 
     Returns
     -------
@@ -159,8 +159,9 @@ def parse_stage_spec(name: str, text: str) -> tuple[str, tuple[tuple[str, Any], 
         key = key.strip()
         if not eq or not key.isidentifier():
             raise _invalid(name, "NAME[:key=value,...]", text)
+        words = {"true": True, "false": False, "none": None, "null": None}  # as HTTP clients spell them
         try:
-            value = ast.literal_eval(raw.strip())
+            value = words[raw.strip().lower()] if raw.strip().lower() in words else ast.literal_eval(raw.strip())
         except (ValueError, SyntaxError):
             value = raw.strip()
         if value is not None and not isinstance(value, (bool, int, float)):
