@@ -118,6 +118,5 @@ def test_video_run_vs_rvm_loop(benchmark: Any, clips: dict[str, Path], tmp_path:
     for seq in CLIPS:
         med = float(np.median(ratio[seq]))
         print(
-            f"{seq}: RVM loop {np.median(fps[seq]['rvm_loop']):.2f} fps, video run {np.median(fps[seq]['video_run']):.2f} fps,"
-            f" ratio {med:.3f} (per round {', '.join(f'{x:.3f}' for x in ratio[seq])})"
+            f"{seq}: RVM loop {np.median(fps[seq]['rvm_loop']):.2f} fps, video run {np.median(fps[seq]['video_run']):.2f} fps, ratio {med:.3f} (per round {', '.join(f'{x:.3f}' for x in ratio[seq])})"
         )
