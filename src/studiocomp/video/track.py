@@ -263,6 +263,8 @@ class SubjectTracker:
         """
         import cv2
 
+        if not (first or self._crowd) and keep.sum() <= 1.3 * max(1, prev.sum()):
+            return keep  # a lone subject about its previous size (moving does not change it): no flow needed
         if self._dis is None:
             self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         flow = self._dis.calc(grey, prev_grey, None)  # current → previous (backward)
