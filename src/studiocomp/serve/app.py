@@ -66,15 +66,18 @@ class BodyLimit:
                     declared = -1
                 if declared > self.max_bytes:
                     LOGGER.info("request", extra={"event": "request", "method": scope.get("method"), "path": scope.get("path"), "status": 413, "bytes_in": declared, "error": "file_too_large"})
+                    if (b"expect", b"100-continue") not in [(k, v.lower()) for k, v in scope.get("headers", [])]:
+                        await _drain(receive, _DRAIN_FACTOR * self.max_bytes)  # (a 100-continue client has sent no body)
                     await _send_json(send, _too_large(self.max_bytes, declared))
                     return
         seen = 0
-        too_big = started = False
+        too_big = started = body_done = False
 
         async def counted() -> Message:
-            nonlocal seen, too_big
+            nonlocal seen, too_big, body_done
             message = await receive()
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     too_big = True
@@ -96,7 +99,30 @@ class BodyLimit:
                 raise
         if too_big and not started:
             LOGGER.info("request", extra={"event": "request", "method": scope.get("method"), "path": scope.get("path"), "status": 413, "bytes_in": seen, "error": "file_too_large"})
+            if not body_done:  # (once the last part is in, another receive() would wait for the client to hang up)
+                await _drain(receive, _DRAIN_FACTOR * self.max_bytes)
             await _send_json(send, _too_large(self.max_bytes))
+
+
+_DRAIN_FACTOR = 8  # read and drop up to 8 × the limit of a refused body before answering
+
+
+async def _drain(receive: Receive, limit: int) -> None:
+    """Read and drop what is left of a refused request body, up to ``limit`` bytes, before the 413 is sent.
+
+    A server that answers without reading the body and then closes the socket leaves unread bytes in its
+    receive buffer, so the kernel resets the connection and the client can lose the answer it was sent
+    (seen here: httpx got the 413's headers and no body under load). Draining first is the same remedy
+    as nginx's lingering close; a body beyond ``limit`` is answered anyway.
+    """
+    got = 0
+    while got <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        got += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _too_large_in(exc: BaseException) -> bool:
