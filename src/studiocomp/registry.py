@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .types import STAGE_PROTOCOLS, Compositor, Matter, Relighter, Segmenter, ShadowCaster
 
-__all__ = ["KINDS", "register", "create", "parse_stage", "list_backends", "backend_factory", "builtin_backends"]
+__all__ = ["KINDS", "register", "create", "parse_stage", "parse_spec", "list_backends", "backend_factory", "builtin_backends"]
 
 KINDS: tuple[str, ...] = tuple(STAGE_PROTOCOLS)
 ENTRY_POINT_GROUP = "studiocomp.backends"
@@ -227,22 +227,45 @@ def parse_stage(kind: str, text: str, **extra: Any) -> Any:
     StudiocompError
         Unknown backend or bad options (from :func:`create`).
     """
+    name, options = parse_spec(text, what=f"--{kind}")
+    if name == "none":
+        return None
+    return create(kind, name, **(options | extra))
+
+
+def parse_spec(text: str, *, what: str = "stage") -> tuple[str, dict[str, Any]]:
+    """Split a ``NAME[:key=value,...]`` stage spec into its name and options, without creating anything.
+
+    Parameters
+    ----------
+    text : str
+        The spec, e.g. ``"matched:grain=False,light_wrap=0"``.
+    what : str
+        Where the spec came from, for the error message (``"--matter"``).
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The name (stripped) and the options: values :func:`ast.literal_eval` reads, else the stripped text.
+
+    Raises
+    ------
+    InputError
+        An item that is not ``key=value`` with an identifier as its key.
+    """
     import ast
 
     name, _, rest = text.partition(":")
-    name = name.strip()
-    if name == "none":
-        return None
     options: dict[str, Any] = {}
-    for item in filter(None, (x.strip() for x in rest.split(","))) if rest else ():
+    for item in filter(None, (x.strip() for x in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq or not key.strip().isidentifier():
-            raise InputError(f"--{kind}", "NAME[:key=value,...]", repr(text))
+            raise InputError(what, "NAME[:key=value,...]", repr(text))
         try:
             options[key.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             options[key.strip()] = value.strip()
-    return create(kind, name, **(options | extra))
+    return name.strip(), options
 
 
 @overload

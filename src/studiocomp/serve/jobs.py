@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import threading
 from collections import OrderedDict
@@ -138,20 +137,12 @@ def parse_trusted_stage(text: str) -> tuple[str, dict[str, Any]]:
 
     Raises
     ------
-    StudiocompError
+    InputError
         An option that is not ``key=value`` with an identifier as its key.
     """
-    name, _, rest = text.partition(":")
-    options: dict[str, Any] = {}
-    for item in filter(None, (x.strip() for x in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip().isidentifier():
-            raise StudiocompError(f"stage spec {text!r}: expected NAME[:key=value,...]")
-        try:
-            options[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            options[key.strip()] = value.strip()
-    return name.strip(), options
+    from ..registry import parse_spec
+
+    return parse_spec(text, what="stage spec")
 
 
 def _make(kind: str, spec: Any, extra: Mapping[str, Any] | None = None) -> Any:
