@@ -23,16 +23,24 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    the contact point.
 3. **Fit.** For every light on a grid (azimuth every 3°, ``L`` from 0.3 to 3.2 in
    geometric steps), the caster's silhouette is thrown onto the floor and the
-   darkness evidence under it is summed (+1 where the floor is darkened by a
-   shadow's ratio, −1 where it is plain floor, 0 where it is hidden by an object or
-   outside the frame), weighted by the thrown area. The light with the highest
+   darkness evidence under it is summed, weighted by the thrown area. The evidence
+   is the floor's darkening at a shadow's scale (a normalized mean over floor pixels
+   only, so the caster's own dark pixels do not bleed into the floor beside it),
+   centred on plain floor and divided by the spread of the floor's own texture
+   (1.4826·MAD), less a margin of half a spread: plain floor counts slightly
+   negative, a shadow positive, and hidden pixels 0. So a textured floor (brick,
+   gravel) is judged on its own scale. The light with the highest
    score wins (hypotheses within 2 % of it are averaged, which centres the plateau a
    side light makes, see :func:`floor_step`).
-4. **Acceptance.** The thrown shadow must be clearly darker than the floor around
-   it (mean evidence ≥ ``min_evidence``), visible for at least a third of its
-   area, and darker than the same silhouette thrown the opposite way. A dark
-   edge (stairs, a wall's base, a rug's border) has no upright caster at one end
-   and fails these tests; so do most dark floor patterns.
+4. **Acceptance**, a permutation test: the same silhouette is thrown the same way
+   from other contact points on a grid over the floor (up to 63, where at least
+   60 % of the throw is visible), which measures how dark such a shape
+   reads on this floor by chance. The fitted shadow's mean evidence must stand
+   ``min_significance`` standard deviations (default 3.5) above those, and at least
+   60 % of it must be visible. A dark edge (stairs, a wall's base, a rug's border)
+   has no upright caster at one end; a caster with no shadow is fitted to the
+   floor's texture, which the test rejects (see tests/integration/test_shadow_light.py
+   for the rendered scenes with and without shadows).
 
 Heuristic, in the spirit of shadow-based illumination estimation (Lalonde, Efros,
 Narasimhan, "Estimating natural illumination from a single outdoor image", ICCV
@@ -55,6 +63,7 @@ from ..color import srgb_to_linear
 __all__ = ["floor_step", "CasterShadow", "read_light"]
 
 _EPS = 0.005  # added to linear luminance before the log (a black floor stays finite)
+_MARGIN = 0.5  # plain floor's evidence, in texture spreads below 0 (so a longer throw over plain floor scores less)
 
 
 def floor_step(azimuth: float, elevation: float, depth: float) -> tuple[float, float]:
@@ -96,8 +105,10 @@ class CasterShadow:
     ``contact`` (x, y) is where the caster meets the floor, ``top`` its highest row,
     ``tip`` (x, y) where its top's shadow falls; ``azimuth``/``elevation`` in degrees,
     ``length`` = cot(elevation) (shadow length / caster height), ``evidence`` the mean
-    darkness evidence in [−1, 1] under the thrown silhouette, ``visible`` the fraction
-    of it not hidden by objects or the frame.
+    darkness evidence under the thrown silhouette (in units of the floor's texture spread,
+    above a margin: > 0 is darker than plain floor), ``visible`` the fraction of it not
+    hidden by objects or the frame, ``significance`` how many standard deviations that
+    evidence stands above the same throw from other contact points on the floor.
 
     Attributes
     ----------
@@ -110,9 +121,11 @@ class CasterShadow:
     length : float
         cot(elevation).
     evidence : float
-        In [−1, 1].
+        Mean evidence, texture-spread units.
     visible : float
         Fraction in [0, 1].
+    significance : float
+        z-score against the permutation null (:func:`read_light`, step 4).
     """
 
     contact: tuple[float, float]
@@ -123,6 +136,7 @@ class CasterShadow:
     length: float
     evidence: float
     visible: float
+    significance: float
 
 
 def _wide_blur(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -174,6 +188,10 @@ def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.n
     obj = (dc > 0.12) | (d_fine < -1.6)
     obj = cv2.morphologyEx(obj.view(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     obj = cv2.morphologyEx(obj, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool)
+    # the shadow-scale mean of the floor alone (normalized convolution): a dark caster does not bleed into the floor at its side
+    free = (~obj).astype(np.float32)
+    ls_floor = cv2.GaussianBlur(logl * free, (0, 0), 4.0) / np.maximum(cv2.GaussianBlur(free, (0, 0), 4.0), 1e-3)
+    d = np.where(obj, d, ls_floor - floor_l)
     return d, dc, obj, sh / h
 
 
@@ -206,7 +224,7 @@ _L = np.geomspace(0.3, 3.2, 48)
 
 
 def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float) -> tuple[float, float, float, float, tuple[float, float], float] | None:
-    """(azimuth°, L, mean evidence, visible fraction, contact (x, y), opposite's evidence) for one caster silhouette."""
+    """(azimuth°, L, mean evidence, visible fraction, contact (x, y), significance) for one caster silhouette."""
     h, w = sil.shape
     ys, xs = np.nonzero(sil)
     top, yc = int(ys.min()), int(ys.max())
@@ -248,13 +266,38 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
     vis = shown[py, px]
     visible = float(vis.mean())
     mean_ev = float(pad[py, px].sum() / max(vis.sum(), 1.0))
-    ox = np.clip(np.rint(x0 - t * cdx).astype(np.int32) + 1, 0, w + 1)
-    oy = np.clip(np.rint(yc - t * cdy).astype(np.int32) + 1, 0, h + 1)
-    opposite = float(pad[oy, ox].sum() / max(shown[oy, ox].sum(), 1.0))
-    return az, length, mean_ev, visible, (xc, float(yc)), opposite
+    return az, length, mean_ev, visible, (xc, float(yc)), _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
 
 
-def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0.35, min_evidence: float = -0.2) -> list[CasterShadow]:
+def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx: float, cdy: float, pad: np.ndarray, shown: np.ndarray) -> float:
+    """z-score of a throw's mean evidence against the same throw from other contact points (NaN with fewer than 8).
+
+    The contact moves over a 9×7 grid of offsets (±½ the width, ±0.3 the height),
+    skipping offsets where the moved throw would overlap the original, leaves the frame,
+    or is less than 60 % visible.
+    """
+    h, w = pad.shape[0] - 2, pad.shape[1] - 2
+    reach_x = float(x0.max() - x0.min()) + abs(cdx) * float(t.max())
+    reach_y = abs(cdy) * float(t.max()) + 5.0
+    null = []
+    for sx in np.linspace(-0.5 * w, 0.5 * w, 9):
+        for sy in np.linspace(-0.3 * h, 0.3 * h, 7):
+            if abs(sx) < reach_x and abs(sy) < reach_y:
+                continue
+            qx = np.rint(x0 + sx + t * cdx).astype(np.int32) + 1
+            qy = np.rint(yc + sy + t * cdy).astype(np.int32) + 1
+            if qx.min() < 1 or qy.min() < 1 or qx.max() > w or qy.max() > h:
+                continue
+            v = shown[qy, qx]
+            if v.mean() >= 0.6:
+                null.append(float(pad[qy, qx].sum() / v.sum()))
+    if len(null) < 8:
+        return float("nan")
+    ref = np.asarray(null)
+    return (mean_ev - float(ref.mean())) / max(float(ref.std()), 1e-3)
+
+
+def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0.35, min_significance: float = 3.5) -> list[CasterShadow]:
     """Casters standing on the floor of ``background`` and the light their shadows say, best first.
 
     Parameters
@@ -265,8 +308,8 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
         Long side of the working copy, px.
     depth : float
         The floor's foreshortening (:class:`~studiocomp.backends.shadow.floor.CastShadow`'s ``depth``).
-    min_evidence : float
-        The least mean darkness evidence (in [−1, 1]) under a fitted shadow for it to count.
+    min_significance : float
+        The least z-score of a fitted shadow against the permutation null (step 4) for it to count.
 
     Returns
     -------
@@ -274,15 +317,18 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
         Empty when no caster has a shadow that fits (see the module docstring, step 4).
     """
     d, _dc, obj, scale = _maps(background, work_side)
-    # +1 where the floor is darkened like a shadow (ratio ≤ ~0.6), −1 where it is plain floor
-    evidence = np.clip((-d - 0.1) / 0.35, 0.0, 1.0) * 2.0 - 1.0
+    # darkening (log ratio, clipped so no single pixel dominates) on the floor's own texture scale
+    darkness = np.clip(-d, -0.5, 0.8)
+    plain = darkness[~obj] if (~obj).any() else darkness.ravel()
+    spread = max(1.4826 * float(np.median(np.abs(plain - np.median(plain)))), 0.05)
+    evidence = ((darkness - float(plain.mean())) / spread - _MARGIN).astype(np.float32)
     out: list[CasterShadow] = []
     for sil in _casters(obj):
         fit = _fit(sil, evidence, obj | sil, depth)
         if fit is None:
             continue
-        az, length, mean_ev, visible, (xc, yc), opposite = fit
-        if mean_ev < min_evidence or visible < 1 / 3 or mean_ev - opposite < 0.5:
+        az, length, mean_ev, visible, (xc, yc), significance = fit
+        if not (mean_ev > 0.0 and visible >= 0.6 and significance >= min_significance):
             continue
         top = float((row_extent(sil) or (0, 0))[0])  # a caster's silhouette is never empty
         cdx, cdy = _step(math.radians(az), length, depth)
@@ -297,6 +343,7 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
                 length=length,
                 evidence=mean_ev,
                 visible=visible,
+                significance=significance,
             )
         )
     out.sort(key=lambda c: -c.evidence * c.visible)

@@ -129,7 +129,7 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
         (:func:`~studiocomp.estimate.casters.read_light`): azimuth *and* elevation
         (``elevation_found=True``) from those agreeing within 20° with the best. Failing that,
         dark elongated blobs with no caster found (:func:`_shadow_blobs`) give the direction
-        only, when they agree (resultant length ≥ 0.6). Else ``found=False`` with the
+        only, when there are at least two and they agree (resultant length ≥ 0.6). Else ``found=False`` with the
         documented defaults (:data:`DEFAULT_AZIMUTH` 0°, :data:`DEFAULT_ELEVATION` 45°) and the reason.
 
     Notes
@@ -165,6 +165,9 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     blobs = _shadow_blobs(luma, depth)
     if not blobs:
         return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, "no cast shadow on the floor (dark edges such as stairs and wall bases are not counted)")
+    if len(blobs) < 2:
+        reason = "one dark elongated blob on the floor and no caster for it: not trusted as a shadow (it is as often a rug, a reflection or a floor pattern)"
+        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, len(blobs), reason)
     vx = sum(wt * math.cos(math.radians(a)) for a, wt, _ in blobs)
     vy = sum(wt * math.sin(math.radians(a)) for a, wt, _ in blobs)
     agreement = math.hypot(vx, vy) / sum(wt for _, wt, _ in blobs)
@@ -182,7 +185,7 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     )
 
 
-def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> tuple[float, float]:
+def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35, found: LightEstimate | None = None) -> tuple[float, float]:
     """(azimuth, elevation) in degrees, read off a background.
 
     From the cast shadows already on its floor when :func:`find_light` finds
@@ -200,13 +203,16 @@ def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 
         Long side of the copy it works on, in pixels.
     depth : float
         The floor's foreshortening (as :func:`find_light`'s).
+    found : LightEstimate, optional
+        :func:`find_light`'s result for this background when the caller already has it (it is not read again).
 
     Returns
     -------
     (float, float)
         Azimuth in [0, 360) and elevation, degrees.
     """
-    found = find_light(background, work_side, depth)
+    if found is None:
+        found = find_light(background, work_side, depth)
     if found.found:
         return found.azimuth, found.elevation
     h, w = background.shape[:2]

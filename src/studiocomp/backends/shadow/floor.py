@@ -256,13 +256,17 @@ class CastShadow:
             The shadow opacity and the notes (``light-default``, not uncertain).
         """
         notes: list[QualityWarning] = []
+        light = None
         if self.azimuth is None or self.elevation is None:
-            est = find_light(checked_image(background, name="background"), depth=self.depth)
+            bg = checked_image(background, name="background")
+            est = find_light(bg, depth=self.depth)
+            est_az, est_el = estimate_light(bg, depth=self.depth, found=est)  # what light() would read, without reading it twice
+            light = (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
             if self.azimuth is None and not est.found:
                 notes.append(QualityWarning("light-default", f"no reliable cast shadow in the background ({est.reason}): the shadow's direction is a guess", float(est.shadows), uncertain=False))
             elif self.elevation is None and not est.elevation_found:
                 notes.append(QualityWarning("light-default", f"the shadow's length uses the default elevation {DEFAULT_ELEVATION:g}° (not measured in the scene)", DEFAULT_ELEVATION, uncertain=False))
-        return self.cast(alpha, background), notes
+        return self._cast(alpha, background, light), notes
 
     def light(self, background: np.ndarray) -> tuple[float, float]:
         """The (azimuth, elevation) used for this background: the given ones, or estimated.
@@ -300,13 +304,16 @@ class CastShadow:
         InputError
             Sizes differ, or inputs are not images / alpha.
         """
+        return self._cast(alpha, background, None)
+
+    def _cast(self, alpha: Alpha, background: Image, light: tuple[float, float] | None) -> Alpha:
         a = checked_alpha(alpha)
         bg = checked_image(background, name="background")
         if bg.shape[:2] != a.shape:
             raise InputError("background", f"shape {a.shape + (3,)} (same as alpha)", f"shape {bg.shape}")
         if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
             return np.zeros(a.shape, np.float32)
-        azimuth, elevation = self.light(bg)
+        azimuth, elevation = light if light is not None else self.light(bg)
         small, _ = _small_alpha(a, self.work_side)
         shadow = self._cast_small(small, azimuth, elevation)
         if self.contact is not None:
