@@ -10,13 +10,20 @@ Reads ``../shared`` in place (skips when absent); nothing from it is copied.
   gains and clipped to [0, 1], as a camera would. The subject's interior must
   change by a gain within 30 % (log terms) of the applied one. Interior pixels
   clipped in either composite are left out of the measure (a clipped pixel
-  cannot show a gain). Measured 2026-11-30 (120 cases): 112 follow within 30 %
-  (the plain shades-of-grey estimate before clipping was handled: also 112, but
-  failing on the clipped bgmatting scenes). The 8 that do not: bgmatting_0001
-  under the cool light (over 10 % of the blue channel clipped around the
-  subject, more than the winsorised estimate can absorb), and hubble_deep_field
-  dimmed, where the relighter's ``max_stops`` bound already holds the subject
-  (its report says ``bounded``).
+  cannot show a gain). Measured 2026-11-30 (120 cases), three ways:
+
+  - the relighter with its bounds lifted (``max_stops=20, max_tint=100``):
+    116 follow. The 4 that do not are bgmatting_0001 under the cool light, for
+    every subject: 4.1 % of the blue channel around the subject is clipped
+    (the lit video wall) and 17.3 % after the ×1.2 blue gain, so the estimate's
+    95th percentile of blue is censored at the clip level in both and cannot
+    rise (it would have to be a quantile below 0.83 of the scene's blue).
+  - its defaults (4 stops, 3×): 113 follow; the 3 more are
+    hubble_deep_field dimmed, held by the 4-stop bound (report ``bounded``).
+  - the presets' bounds (1 stop, 15 % tint): 35 follow; every other case is
+    ``bounded`` (the scene's own estimate is already past a bound, so a
+    change of light moves nothing). A deliberate trade, docs/gallery.md
+    "What to expect"; the slow test holds these counts.
 - **Neutral presets**: the 22 real studio-like humanseg photos, ``studio``
   preset, on the ``white``, ``grey`` and ``pink-white-1`` backgrounds: sharpness
   ratio ≥ 0.90, median CIEDE2000 ≤ 2.0 and halo ≤ 3/255 for every image
@@ -37,6 +44,7 @@ from tests.conftest import shared_path
 import studiocomp
 from studiocomp import metrics
 from studiocomp.color import linear_to_srgb, srgb_to_linear
+from studiocomp.pipeline import PRESETS as PIPELINE_PRESETS
 
 pytestmark = [pytest.mark.data]
 
@@ -94,12 +102,28 @@ def test_the_subject_follows_a_change_of_light_on_real_backgrounds() -> None:
     cases, n = _following(studiocomp.create("relighter", "illuminant"), studiocomp.create("compositor", "matched"))
     assert n == 120
     failed = [c for c in cases if c[3] > 0.3]
-    assert len(failed) <= 7, failed
+    assert len(failed) <= 7, failed  # 113 of 120 follow
     # every failure is a known one: a blue channel clipped beyond the estimate's reach, or a bound that holds the subject
     assert all((c[1] == "bgmatting_0001" and c[2] == "cool") or c[4] for c in failed), failed
     # the clipped bright scenes the plain estimate failed on now follow, the cool light on bgmatting_0001 excepted
     clipped = [c for c in cases if c[1] in ("bgmatting_0001", "bgmatting_0002", "skimage_rocket") and not (c[1] == "bgmatting_0001" and c[2] == "cool")]
     assert all(c[3] <= 0.3 for c in clipped), clipped
+
+
+@pytest.mark.slow
+def test_following_unbounded_and_with_the_presets_bounds() -> None:
+    """The relighter without bounds follows all but the censored blue; the presets' bounds follow what they leave free."""
+    compositor = studiocomp.create("compositor", "matched")
+    cases, n = _following(studiocomp.create("relighter", "illuminant", max_stops=20.0, max_tint=100.0), compositor)
+    failed = [c for c in cases if c[3] > 0.3]
+    assert n == 120 and len(failed) <= 4, failed  # 116 of 120
+    assert all(c[1] == "bgmatting_0001" and c[2] == "cool" for c in failed), failed
+    options = dict(PIPELINE_PRESETS["studio"]["relighter"][1])
+    assert options == {"max_stops": 1.0, "max_tint": 1.15}  # the counts below are for these bounds
+    cases, n = _following(studiocomp.create("relighter", "illuminant", **options), compositor)
+    followed = [c for c in cases if c[3] <= 0.3]
+    assert len(followed) >= 35, len(followed)  # 35 of 120: the bounds hold the rest
+    assert all(c[4] for c in cases if c[3] > 0.3)  # every case that does not follow is one the bounds held
 
 
 def _neutral(ids: list[str], presets: list[str]) -> list[tuple[str, str, float, float, float]]:
