@@ -33,6 +33,15 @@ def _solid(rgb: tuple[float, float, float]) -> Callable[[int, int], Image]:
     return make
 
 
+def _solid_cached(rgb: tuple[float, ...], h: int, w: int) -> Image:
+    if h <= 0 or w <= 0:
+        raise InputError("size", "positive height and width", f"{h}×{w}")
+    from .prepared import CACHE
+
+    key = "colour:" + ",".join(f"{v:.6f}" for v in rgb)
+    return CACHE.remember((key, int(h), int(w)), lambda: _solid(rgb)(int(h), int(w)))  # type: ignore[arg-type]
+
+
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     sh, sw = (_SMALL, max(2, round(_SMALL * w / h))) if h >= w else (max(2, round(_SMALL * h / w)), _SMALL)
     y, x = np.mgrid[0:sh, 0:sw].astype(np.float32)
@@ -185,6 +194,8 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     their own size, and then ``height``×``width`` only sizes presets and colours).
     Image files are decoded once per process (:func:`studiocomp.prepared.load_background`,
     an LRU bounded in bytes); with ``fit="none"`` the cached, read-only array is returned.
+    Presets and colours are rendered once per size into the same cache and returned read-only
+    (copy before writing).
 
     Parameters
     ----------
@@ -206,18 +217,21 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
     InputError
         An unknown preset, a malformed colour, a missing file, or an image the loader refuses.
     """
+    from .prepared import CACHE
+
     if isinstance(spec, str) and (spec in PRESETS or spec in ALIASES):
-        return make_preset(spec, height, width)
+        name = ALIASES.get(spec, spec)
+        return CACHE.remember((f"preset:{name}", int(height), int(width)), lambda: make_preset(name, height, width))
     if isinstance(spec, str) and spec.startswith("#") and len(spec) == 7:
         try:
             rgb = tuple(int(spec[i : i + 2], 16) / 255 for i in (1, 3, 5))
         except ValueError:
             raise InputError("background", "a colour '#rrggbb'", repr(spec)) from None
-        return _solid(rgb)(height, width)  # type: ignore[arg-type]
+        return _solid_cached(rgb, height, width)
     if isinstance(spec, tuple) and len(spec) == 3 and all(isinstance(v, (int, float)) for v in spec):
         if not all(0.0 <= float(v) <= 1.0 for v in spec):
             raise InputError("background", "an RGB tuple of floats in [0, 1]", repr(spec))
-        return _solid(tuple(float(v) for v in spec))(height, width)  # type: ignore[arg-type]
+        return _solid_cached(tuple(float(v) for v in spec), height, width)
     if isinstance(spec, str) and not os.path.exists(spec):
         raise InputError("background", f"a preset name ({', '.join(PRESETS)}), '#rrggbb', or an existing image file", repr(spec))
     if isinstance(spec, (str, os.PathLike)):  # decoded once per process (prepared.CACHE), then only fitted

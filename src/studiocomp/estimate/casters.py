@@ -52,12 +52,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import cast
 
 import cv2
 import numpy as np
 
-from .._ops import row_extent, shrink_area, working_size
+from .._ops import row_extent, shrink_area, wide_blur, working_size
 from ..color import srgb_to_linear
 
 __all__ = ["floor_step", "CasterShadow", "read_light"]
@@ -139,23 +138,6 @@ class CasterShadow:
     significance: float
 
 
-def _wide_blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of a wide ``sigma`` (px) done on a copy 2^k times smaller (sigma there ≥ 4 px), upsampled bilinearly.
-
-    The result of a wide blur has no detail finer than sigma, so the small copy
-    loses nothing that matters (the classic Gaussian-pyramid shortcut, Burt &
-    Adelson 1983) at a small fraction of the cost of a kernel 6·sigma wide.
-    """
-    f = 1
-    while sigma / (2 * f) >= 4.0:
-        f *= 2
-    if f == 1:
-        return cast("np.ndarray", cv2.GaussianBlur(x, (0, 0), sigma))
-    h, w = x.shape[:2]
-    small = cv2.resize(x, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA)
-    return cast("np.ndarray", cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR))
-
-
 def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(darkness log-ratio d, chroma distance dc, object mask, scale small/full) on the working copy."""
     h, w = img.shape[:2]
@@ -178,9 +160,9 @@ def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.n
     d = ls - med
     valid = (np.abs(d) < 0.35).astype(np.float32)
     for _ in range(3):
-        den = _wide_blur(valid, sig) + 1e-6
-        floor_l = _wide_blur(ls * valid, sig) / den
-        floor_c = _wide_blur(cm * valid[..., None], sig) / den[..., None]
+        den = wide_blur(valid, sig) + 1e-6
+        floor_l = wide_blur(ls * valid, sig) / den
+        floor_c = wide_blur(cm * valid[..., None], sig) / den[..., None]
         d = ls - floor_l
         dc = np.linalg.norm(cm - floor_c, axis=2)
         valid = ((np.abs(d) < 0.3) & (dc < 0.12)).astype(np.float32)
