@@ -58,6 +58,25 @@ def test_cache_hits_evicts_by_bytes_and_sees_edits(tmp_path: Path) -> None:
         cache.get(tmp_path / "missing.png")
 
 
+def test_presets_and_colours_render_once_per_size() -> None:
+    """A preset or colour background is rendered once per size (read-only after); a new size or a bad size is not a hit."""
+    from studiocomp.backgrounds import make_preset, resolve_background
+
+    first = resolve_background("grey", 120, 90)
+    assert resolve_background("gray", 120, 90) is first  # the alias shares the render
+    assert not first.flags.writeable and np.array_equal(first, make_preset("grey", 120, 90))
+    with pytest.raises(ValueError):
+        first[0, 0] = 0.0
+    assert resolve_background("grey", 121, 90).shape == (121, 90, 3)
+    colour = resolve_background("#ff8000", 10, 20)
+    assert resolve_background((1.0, 128 / 255, 0.0), 10, 20) is colour
+    assert np.allclose(colour, (1.0, 128 / 255, 0.0))
+    with pytest.raises(InputError):
+        resolve_background("grey", 0, 20)
+    with pytest.raises(InputError):
+        resolve_background("#ff8000", 0, 20)
+
+
 def test_pipeline_uses_the_sidecar(tmp_path: Path) -> None:
     img = _background(tmp_path / "floor.png", 300, 500, 180)
     image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=4)
