@@ -30,10 +30,7 @@ def test_rvm_with_state_on_dance_twirl(hub_cache: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seq", ["dance-twirl", "breakdance"])
 def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path, seq: str) -> None:
-    """Measured: dtSSD -28.2 % (dance-twirl) and -30.5 % (breakdance), mean IoU +0.032 and +0.027.
-
-    Issue 15 asks for -30 % on both: dance-twirl is short of it (see the CHANGELOG).
-    """
+    """Issue 15's target, -30 % dtSSD at no loss of IoU: measured -30.6 % (dance-twirl) and -32.2 % (breakdance), IoU +0.043 and +0.028."""
     from studiocomp.registry import create
     from studiocomp.video import evaluate_clip
 
@@ -41,7 +38,7 @@ def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path, seq: s
     modnet = create("matter", "modnet")
     raw = evaluate_clip(frames, masks, modnet, track=False, stabilise=False)
     steady = evaluate_clip(frames, masks, modnet, track=False, stabilise=True)
-    assert steady.dtssd < 0.75 * raw.dtssd and steady.flicker < raw.flicker, (raw.row(), steady.row())
+    assert steady.dtssd <= 0.70 * raw.dtssd and steady.flicker < raw.flicker, (raw.row(), steady.row())
     assert steady.mean_iou >= raw.mean_iou - 0.005, (raw.row(), steady.row())
     assert np.isfinite(steady.temporal_iou)
 

@@ -7,12 +7,15 @@ backward optical flow (OpenCV's DIS, Kroeger et al. ECCV 2016, on a downscaled g
 and blended with the new per-frame alpha. Where the warp is not to be trusted the new alpha
 wins; the trust is the occlusion test of Lai et al. — forward–backward flow consistency
 (Sundaram, Brox & Keutzer, "Dense Point Trajectories by GPU-Accelerated Large Displacement
-Optical Flow", ECCV 2010) — times the photometric match of the warped previous frame.
+Optical Flow", ECCV 2010), whose tolerance grows with the motion as theirs does — times the
+photometric match of the warped previous frame.
 
 The blend weight is per pixel and adaptive: each pixel carries a variance, as in a scalar
 Kalman filter (Kalman 1960) run along the flow. A pixel followed reliably for many frames is
 smoothed strongly; one just uncovered, or whose flow failed, starts afresh and follows the new
-alpha, so that motion does not leave a trail.
+alpha, so that motion does not leave a trail. The warp's own position error adds to the process
+noise where the alpha has an edge (first-order error propagation: a misplacement of σ pixels
+changes the alpha by σ·|∇α|), so moving edges follow the new alpha rather than lag behind it.
 """
 
 from __future__ import annotations
@@ -59,17 +62,22 @@ class FlowStabiliser:
     Per pixel, a scalar Kalman filter along the flow (the per-frame alpha is the measurement,
     of unit variance; the warped previous result the prediction)::
 
-        c      = exp(−(fb / consistency)²) · exp(−(photometric error / tolerance)²)
-        P⁻     = (warp(P) + q) / c           # an untrusted warp: the prediction is worth nothing
+        c      = exp(−fb² / (consistency² · (1 + relative · (|b|² + |f|²))))
+                 · exp(−(photometric error / tolerance)²)
+        P⁻     = (warp(P) + q + (edge_sigma · |∇ warp(out_{t−1})|)²) / c   # untrusted: worth nothing
         K      = P⁻ / (P⁻ + 1)
         out_t  = warp(out_{t−1}) + K · (alpha_t − warp(out_{t−1}))
         P      = (1 − K) · P⁻
 
-    with ``fb`` the forward–backward flow mismatch (work-size pixels), the photometric error
-    the grey-level difference between the frame and the warped previous frame, and
-    ``q = (1 − strength)² / strength``, so that a pixel tracked reliably for many frames
+    with ``fb`` the forward–backward flow mismatch and ``b``, ``f`` the backward and forward
+    flows there (work-size pixels; the relative term is Sundaram et al.'s, whose criterion
+    ``fb² < 0.01 (|b|² + |f|²) + 0.5`` gives ``relative`` = 0.01 / 0.5 = 0.02), the photometric
+    error the grey-level difference between the frame and the warped previous frame,
+    ``|∇ warp(out_{t−1})|`` the alpha's gradient (per full-size pixel, Sobel) and
+    ``q = (1 − strength)² / strength``, so that a flat pixel tracked reliably for many frames
     settles at ``out = strength · warp(out_{t−1}) + (1 − strength) · alpha_t``. The flow is
-    DIS (medium preset) on grey frames whose long side is ``work_side`` px. See the module
+    DIS (medium preset, refined down to the finest pyramid level so that thin limbs move with
+    their own flow) on grey frames whose long side is ``work_side`` px. See the module
     docstring for the sources of the method.
 
     Parameters
@@ -85,6 +93,12 @@ class FlowStabiliser:
         at which the trust has fallen to 1/e.
     work_side : int
         Long side of the frames the flow is computed on.
+    relative : float
+        Growth of the forward–backward tolerance with the motion, per work-size pixel² of
+        ``|b|² + |f|²`` (0: a fixed tolerance).
+    edge_sigma : float
+        Position error of the warp (full-size pixels) that turns into alpha uncertainty at the
+        alpha's edges (0: none).
 
     Call :meth:`__call__` with each frame (H×W×3 float32 in [0, 1] or uint8) and its
     per-frame alpha (H×W float32 in [0, 1]) in order; :meth:`reset` between shots.
@@ -93,19 +107,30 @@ class FlowStabiliser:
     Raises
     ------
     InputError
-        ``strength`` outside [0, 1), ``consistency`` / ``tolerance`` not positive or
-        ``work_side`` below 16.
+        ``strength`` outside [0, 1), ``consistency`` / ``tolerance`` not positive,
+        ``relative`` / ``edge_sigma`` negative or ``work_side`` below 16.
     """
 
-    def __init__(self, strength: float = 0.87, consistency: float = 3.0, tolerance: float = 60.0, work_side: int = 480) -> None:
+    def __init__(
+        self,
+        strength: float = 0.87,
+        consistency: float = 3.0,
+        tolerance: float = 60.0,
+        work_side: int = 480,
+        relative: float = 0.02,
+        edge_sigma: float = 2.0,
+    ) -> None:
         if not 0.0 <= strength < 1.0:
             raise InputError("strength", "a number in [0, 1)", repr(strength))
         if consistency <= 0 or tolerance <= 0:
             raise InputError("consistency/tolerance", "positive numbers", f"{consistency}, {tolerance}")
+        if relative < 0 or edge_sigma < 0:
+            raise InputError("relative/edge_sigma", "numbers >= 0", f"{relative}, {edge_sigma}")
         if work_side < 16:
             raise InputError("work_side", "an integer >= 16", repr(work_side))
         self.strength, self.consistency, self.tolerance = float(strength), float(consistency), float(tolerance)
         self.work_side = int(work_side)
+        self.relative, self.edge_sigma = float(relative), float(edge_sigma)
         self._dis: Any = None
         self.reset()
 
@@ -152,6 +177,7 @@ class FlowStabiliser:
         assert self._prev_alpha is not None and self._variance is not None  # set together with _prev_grey
         if self._dis is None:
             self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+            self._dis.setFinestScale(0)  # the preset stops one level short: thin limbs lose their own motion
         back = self._dis.calc(grey, self._prev_grey, None)  # current → previous
         fwd = self._dis.calc(self._prev_grey, grey, None)  # previous → current
         ys, xs = np.mgrid[0 : hw[0], 0 : hw[1]].astype(np.float32)
@@ -160,8 +186,10 @@ class FlowStabiliser:
         err = cv2.GaussianBlur(np.abs(grey.astype(np.float32) - warped_grey.astype(np.float32)), (5, 5), 0)
         # forward–backward check: following the backward flow, then the forward flow from there, should come home
         fwd_at = cv2.remap(fwd, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        cycle = np.hypot(back[..., 0] + fwd_at[..., 0], back[..., 1] + fwd_at[..., 1])
-        trust = np.exp(-((cycle / self.consistency) ** 2) - (err / self.tolerance) ** 2).astype(np.float32)
+        cycle2 = (back[..., 0] + fwd_at[..., 0]) ** 2 + (back[..., 1] + fwd_at[..., 1]) ** 2
+        motion2 = back[..., 0] ** 2 + back[..., 1] ** 2 + fwd_at[..., 0] ** 2 + fwd_at[..., 1] ** 2
+        allowed = np.float32(self.consistency**2) * (1.0 + np.float32(self.relative) * motion2)
+        trust = np.exp(-cycle2 / allowed - (err / self.tolerance) ** 2).astype(np.float32)
         # full-size warp of the previous alpha and its variance: flow scaled up to full-size pixels
         fx = cv2.resize(back[..., 0], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
         fy = cv2.resize(back[..., 1], (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(s)
@@ -172,7 +200,12 @@ class FlowStabiliser:
         var = cv2.remap(self._variance, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         q = (1.0 - self.strength) ** 2 / self.strength  # process noise whose steady-state weight is ``strength``
         c = np.maximum(cv2.resize(trust, (w, h), interpolation=cv2.INTER_LINEAR), np.float32(1e-3))
-        prior = (var + np.float32(q)) / c
+        noise = var + np.float32(q)
+        if self.edge_sigma > 0:  # the warp's position error, seen through the alpha's slope
+            sx = cv2.Sobel(prev, cv2.CV_32F, 1, 0, ksize=3)
+            sy = cv2.Sobel(prev, cv2.CV_32F, 0, 1, ksize=3)
+            noise += np.float32((self.edge_sigma / 8.0) ** 2) * (sx * sx + sy * sy)  # Sobel's 3×3 sums 8× the slope
+        prior = noise / c
         gain = prior / (prior + np.float32(1.0))
         out = np.clip(prev + gain * (alpha - prev), 0.0, 1.0).astype(np.float32)
         self._prev_grey, self._prev_alpha = grey, out
