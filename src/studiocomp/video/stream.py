@@ -23,6 +23,19 @@ __all__ = ["run", "VideoResult", "temporal_matter"]
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
 _STOP = object()
+#: How much lower the decoding and encoding threads run than the matter's (Linux niceness): the network
+#: gets the cores first and the codecs fill its gaps, instead of stalling its parallel sections.
+IO_NICENESS = 10
+
+
+def _lower_this_thread(by: int) -> None:
+    if by <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:  # a thread's niceness on Linux; threads it starts (the codecs' own) inherit it
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+    except OSError:
+        pass
 
 
 @dataclass
@@ -116,7 +129,23 @@ def _writer_for(path: Path, kind: str, info: Any, time_base: Any, audio: Any) ->
 
 
 def _u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def _over_u8(subject: np.ndarray, alpha: np.ndarray, bg: np.ndarray, bg_u8: np.ndarray) -> np.ndarray:
+    """``_u8(subject · α + bg · (1 − α))``, blended only in the bounding box of α > 0 (``bg_u8`` is ``_u8(bg)``).
+
+    Outside the box α is 0 and the blend is ``bg`` exactly, so the result is the same byte for byte.
+    """
+    from .._ops import bounding_window
+
+    out: np.ndarray = bg_u8.copy()
+    win = bounding_window(alpha > 0)
+    if win is not None:
+        a = alpha[win][..., None]
+        out[win] = _u8(subject[win] * a + bg[win] * (1.0 - a))
+    return out
 
 
 def fresh_clip_stages(matter: Any, stabilise: bool | None, track: Any) -> tuple[Any, Any]:
@@ -237,6 +266,7 @@ def run(
         return False
 
     def decode() -> None:
+        _lower_this_thread(IO_NICENESS)
         try:
             for item in reader:
                 if not put(q_in, item):
@@ -266,6 +296,7 @@ def run(
             put(q_mid, _STOP)
 
     def encode() -> None:
+        _lower_this_thread(IO_NICENESS)
         try:
             while True:
                 item = q_out.get()
@@ -300,6 +331,7 @@ def run(
         t_mat.start()
         t_enc.start()
         shadow_s, gain_s = _Smoother(0.8), _Smoother(0.8)
+        bg_u8 = _u8(bg)
         ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
         first = True
         while True:
@@ -322,13 +354,12 @@ def run(
                 den = (fg * w).sum((0, 1)) + 1e-6
                 gain = gain_s(((relit * w).sum((0, 1)) / den).astype(np.float32))
                 subject = np.clip(fg * gain, 0.0, 1.0)
-            shadow = shadow_s(caster.cast(alpha, bg)) if caster is not None else np.zeros(alpha.shape, np.float32)
+            shadow = shadow_s(caster.cast(alpha, bg)) if caster is not None else None
             if compositor is not None:
-                comp = compositor.composite(subject, alpha, bg, shadow)
+                shadow = np.zeros(alpha.shape, np.float32) if shadow is None else shadow
+                layers = {"composite": _u8(compositor.composite(subject, alpha, bg, shadow))}
             else:
-                a = alpha[..., None]
-                comp = subject * a + bg * (1.0 - a)
-            layers = {"composite": _u8(comp)}
+                layers = {"composite": _over_u8(subject, alpha, bg, bg_u8)}
             if "alpha" in writers:
                 a8 = _u8(alpha)
                 layers["alpha"] = np.dstack([a8, a8, a8, a8]) if isinstance(writers["alpha"], VideoWriter) else a8
