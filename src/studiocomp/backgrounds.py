@@ -35,7 +35,7 @@ def _solid(rgb: tuple[float, float, float]) -> Callable[[int, int], Image]:
 
 def _solid_cached(rgb: tuple[float, ...], h: int, w: int) -> Image:
     if h <= 0 or w <= 0:
-        raise InputError("size", "positive height and width", f"{h}×{w}")
+        raise InputError("size", "positive width and height", f"{w}×{h}")
     from .prepared import CACHE
 
     key = "colour:" + ",".join(f"{v:.6f}" for v in rgb)
@@ -116,7 +116,7 @@ def make_preset(name: str, height: int, width: int) -> Image:
     if name not in PRESETS:
         raise InputError("background", f"a preset name ({', '.join(PRESETS)}), an image path or an array", repr(name))
     if height <= 0 or width <= 0:
-        raise InputError("size", "positive height and width", f"{height}×{width}")
+        raise InputError("size", "positive width and height", f"{width}×{height}")
     return PRESETS[name](int(height), int(width))
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "NOTED_WARNINGS",
     "BatchOptions",
     "BatchPlan",
     "FileOutcome",
@@ -54,6 +55,9 @@ __all__ = [
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".apng"})
 """File suffixes (lower case) a folder run takes as images; other files are listed as skipped."""
+
+NOTED_WARNINGS: frozenset[str] = frozenset({"background-upscaled", "subject-upscaled"})
+"""Codes of the notes (warnings that do not put a result in doubt) a folder run lists per file: the output is fine but softer than it could be."""
 
 Status = Literal["written", "uncertain", "skipped", "failed"]
 
@@ -151,12 +155,16 @@ class FileOutcome:
         (``skip_existing``).
     reason : str
         For ``failed``, the one-line cause; for ``uncertain``, the warnings.
+    notes : str
+        The result's notes whose code is in :data:`NOTED_WARNINGS` (``"; "``-separated), e.g.
+        ``background-upscaled``; empty when none.
     """
 
     source: str
     output: str | None
     status: Status
     reason: str = ""
+    notes: str = ""
 
 
 def find_inputs(
@@ -460,8 +468,14 @@ def process_file(pipeline: Pipeline, source: str | os.PathLike[str], output: str
         written = write_result(result, src, dst, options)
     except Exception as exc:  # every per-file failure is reported and the run goes on
         return FileOutcome(str(src), None, "failed", describe_failure(exc, src))
+    return _written(result, str(src), written)
+
+
+def _written(result: PipelineResult, source: str, written: Path) -> FileOutcome:
+    """The outcome of a file whose output was written: its doubts (uncertain warnings) and its noted notes."""
     doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
-    return FileOutcome(str(src), str(written), "uncertain" if doubts else "written", doubts)
+    notes = "; ".join(str(w) for w in result.warnings if not w.uncertain and w.code in NOTED_WARNINGS)
+    return FileOutcome(source, str(written), "uncertain" if doubts else "written", doubts, notes)
 
 
 def _decode(pipeline: Pipeline, job: Job, options: BatchOptions) -> DecodedImage | FileOutcome:
@@ -480,8 +494,14 @@ def _write(result: PipelineResult, job: Job, options: BatchOptions) -> FileOutco
         written = write_result(result, job.source, job.output, options)
     except Exception as exc:
         return FileOutcome(str(job.source), None, "failed", describe_failure(exc, job.source))
-    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
-    return FileOutcome(str(job.source), str(written), "uncertain" if doubts else "written", doubts)
+    return _written(result, str(job.source), written)
+
+
+def _next_written(writing: deque[Future[FileOutcome]]) -> FileOutcome:
+    """The first write's outcome, taken off the queue only once it is there (an interrupt while waiting leaves it queued)."""
+    outcome = writing[0].result()
+    writing.popleft()
+    return outcome
 
 
 def _done(outcome: FileOutcome) -> Future[FileOutcome]:
@@ -528,9 +548,12 @@ def run_jobs(pipeline: Pipeline, jobs: Iterable[Job], options: BatchOptions, *, 
 
     Notes
     -----
-    Closing the iterator (as a ``KeyboardInterrupt`` in the loop over it does)
-    stops decoding, drops the results not yet written and waits for the write in
-    progress; every write is atomic, so no output is half-written.
+    A ``KeyboardInterrupt`` while the pipeline runs (Ctrl-C) stops decoding, drops
+    the results not yet being written, waits for the write in progress, yields the
+    outcome of every file whose write completed (so a count of the outcomes matches
+    the files on disk) and then raises again. Closing the iterator stops it the same
+    way without those last outcomes. Every write is atomic, so no output is
+    half-written.
     """
     from .errors import InputError
 
@@ -584,9 +607,18 @@ def run_jobs(pipeline: Pipeline, jobs: Iterable[Job], options: BatchOptions, *, 
                     else:
                         writing.append(writer.submit(_write, result, job, options))
                 while writing and (len(writing) > prefetch or writing[0].done()):
-                    yield writing.popleft().result()
+                    yield _next_written(writing)
         while writing:
-            yield writing.popleft().result()
+            yield _next_written(writing)
+    except KeyboardInterrupt:
+        # the files already handed over: the write in progress completes (atomically), the waiting ones are dropped;
+        # the completed ones are reported before the interrupt goes on, so the summary counts every file on disk
+        decoder.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True, cancel_futures=True)
+        for finished in writing:
+            if not finished.cancelled():
+                yield finished.result()
+        raise
     finally:
         decoder.shutdown(wait=True, cancel_futures=True)
         writer.shutdown(wait=True, cancel_futures=True)

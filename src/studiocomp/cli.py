@@ -21,6 +21,21 @@ from ._version import __version__
 from .errors import StudiocompError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
+
+
+def _stdout_closed() -> int:
+    """The reader of standard output went away (``studiocomp models | head -1``): stop quietly, the Unix way.
+
+    The Python documentation's recipe (``signal`` module, "Note on SIGPIPE"): point standard output at
+    ``/dev/null`` so that the interpreter's final flush does not raise again at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind sys.stdout (embedded, captured): nothing left to flush there
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def _usage(message: str) -> int:
@@ -106,8 +121,45 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
                 place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
             except StudiocompError as exc:
                 raise _Usage(str(exc)) from None
+        if args.fit == "none" and place is None:
+            raise _Usage(
+                "--fit none keeps the background's own size, so the subject must be laid into it: add --place (auto or X,Y), "
+                "or fit the background to the photo with --fit cover, contain or stretch"
+            )
     spec = PipelineSpec(args.preset, stages, extra, _weights(args), getattr(args, "device", None))
     return spec, place
+
+
+def _check_background(background: Any, fit: Any, place: Any) -> None:
+    """Load the background once, before the first image, and check the options that depend on it alone; raises :class:`_Usage`.
+
+    The image is decoded through the process's background cache (:data:`studiocomp.prepared.CACHE`), so the
+    run reuses it. With ``--fit none`` (the default with ``--place``) the composite has the background's own
+    size, so the feet given to ``--place X,Y`` must lie on it.
+    """
+    from .backgrounds import resolve_background
+
+    try:
+        bg = resolve_background(background, 16, 16, "none")  # a file: its own size, decoded once; a preset: a tiny render
+    except StudiocompError as exc:
+        raise _Usage(f"--background: {exc}") from None
+    is_file = isinstance(background, (str, os.PathLike)) and os.path.isfile(background)
+    feet = getattr(place, "feet", None)
+    if is_file and feet is not None and (fit or "none") == "none":
+        bh, bw = bg.shape[:2]
+        x, y = feet
+        if not (0 <= x <= bw and 0 <= y <= bh):
+            raise _Usage(f"--place {x:g},{y:g}: the feet must be on the {bw}×{bh} background (0 ≤ X ≤ {bw}, 0 ≤ Y ≤ {bh}, in its pixels)")
+
+
+def _pixel_limit() -> None:
+    """Read ``STUDIOCOMP_MAX_PIXELS`` once, before any file (a bad value is one usage error, not a failure per file); raises :class:`_Usage`."""
+    from .image import pixel_limit
+
+    try:
+        pixel_limit()
+    except StudiocompError as exc:
+        raise _Usage(str(exc)) from None
 
 
 def _note_missing_models(pipe: Any) -> None:
@@ -132,12 +184,14 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     """One image from stdin (``-``) or a file, to stdout (``-o -``) or a folder: for shell pipes."""
     import tempfile
 
-    from .batch import save_mask
+    from .batch import NOTED_WARNINGS, save_mask
     from .image import save_image
 
     if len(args.inputs) != 1:
         return _usage("'-' (stdin) and '-o -' (stdout) take exactly one input")
     source = args.inputs[0]
+    if source != "-" and Path(source).is_dir():
+        return _usage(f"'-o -' writes one image to standard output: give one image file, not the folder {source} (or an output folder with -o DIR)")
     if source == "-":
         data: Any = sys.stdin.buffer.read()
         if not data:
@@ -146,7 +200,10 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     else:
         data, name = Path(source), Path(source).stem
     try:
+        _pixel_limit()
         pipe, place, background = _batch_pipeline(args, kind)
+        if kind == "composite":
+            _check_background(background, args.fit, place)
         _note_missing_models(pipe)
     except _Usage as exc:
         return _usage(str(exc))
@@ -170,6 +227,8 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     for w in result.warnings:
         if w.uncertain:
             print(f"studiocomp: uncertain: {source}: {w}", file=sys.stderr)
+        elif w.code in NOTED_WARNINGS:
+            print(f"studiocomp: note: {source}: {w}", file=sys.stderr)
     return EXIT_FAILED if result.uncertain and args.fail_uncertain else EXIT_OK
 
 
@@ -193,26 +252,31 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
         return _usage(f"--quality expects 1–100, got {quality}")
     if getattr(args, "depth", "auto") == "16" and args.format not in ("png", "tif"):
         return _usage(f"--depth 16 needs --format png or tif, not {args.format}")
+    try:
+        _pixel_limit()
+    except _Usage as exc:
+        return _usage(str(exc))
     suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
     batch = plan(args.inputs, out_dir, suffix=suffix, recursive=args.recursive)
     if not batch.jobs and not batch.failures:
         print("studiocomp: no input files found" + (f" ({len(batch.not_images)} files that are not images)" if batch.not_images else ""), file=sys.stderr)
         return EXIT_USAGE
+    background = args.background if kind == "composite" else "white"
     try:
         spec, place = _batch_spec(args, kind)
+        if kind == "composite":  # a bad --background or --place is one usage error, before the first image
+            _check_background(background, args.fit, place)
     except _Usage as exc:
         return _usage(str(exc))
-    background = args.background if kind == "composite" else "white"
+    try:  # the output folder, before any work (not after each image failed to be written)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        return _usage(f"--output {out_dir}: cannot write there ({exc.strerror or exc})")
     pipe: Any = None if scheduler else spec.build()  # on a cluster, each worker builds it
     if pipe is not None:
         _note_missing_models(pipe)
-    if kind == "composite":  # a bad --background is one usage error, before the first image
-        from .backgrounds import resolve_background
-
-        try:
-            resolve_background(background, 16, 16, "cover")
-        except StudiocompError as exc:
-            return _usage(f"--background: {exc}")
     options = BatchOptions(
         kind=kind,  # type: ignore[arg-type]
         background=background,
@@ -229,6 +293,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     failures = list(batch.failures)
     done = skipped = 0
     uncertain: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
     interrupted = False
@@ -252,6 +317,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
                     skipped += 1
                 else:
                     done += 1
+                if outcome.notes:
+                    notes.append((outcome.source, outcome.notes))
                 bar.advance(Path(outcome.source).name)
         except KeyboardInterrupt:
             interrupted = True
@@ -259,7 +326,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     order = {str(job.source): i for i, job in enumerate(batch.jobs)}  # a cluster finishes files out of order
     failures = failures[: len(batch.failures)] + sorted(failures[len(batch.failures) :], key=lambda f: order.get(f[0], -1))
     uncertain.sort(key=lambda f: order.get(f[0], -1))
-    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain)
+    notes.sort(key=lambda f: order.get(f[0], -1))
+    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain, notes)
 
 
 def _report(
@@ -273,6 +341,7 @@ def _report(
     not_images: list[str],
     interrupted: bool,
     fail_uncertain: bool,
+    notes: list[tuple[str, str]] | None = None,
 ) -> int:
     """Print a folder run's summary and per-file lines on stderr; returns the exit status."""
     print(
@@ -282,6 +351,8 @@ def _report(
     )
     for name, reason in uncertain:
         print(f"  uncertain: {name}: {reason}", file=sys.stderr)
+    for name, note in notes or []:
+        print(f"  note: {name}: {note}", file=sys.stderr)
     for name, reason in failures:
         print(f"  failed: {name}: {reason}", file=sys.stderr)
     for name in not_images:
@@ -382,17 +453,26 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.failures else EXIT_OK
 
 
+def _in_cache(spec: Any) -> bool:
+    """True when the model's file is in the local hub cache at its pinned revision (a look-up, no download, no sha256)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(spec.repo_id, spec.filename, revision=spec.revision)
+    return isinstance(found, str)
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from . import hub
 
     action = args.action or "list"
     if action == "list":
-        print(f"{'name':<30} {'framework':<9} {'license':<13} {'size':>9}  task")
+        print(f"{'name':<30} {'framework':<9} {'license':<13} {'size':>9}  {'cached':<6}  task")
         for spec in hub.list_models():
             size = f"{spec.size / 1e6:.1f} MB" if spec.size else "?"
             flag = "  (copyleft: may require your software to be GPL)" if spec.copyleft else ""
-            print(f"{spec.name:<30} {spec.framework:<9} {spec.license:<13} {size:>9}  {spec.task}{flag}")
+            print(f"{spec.name:<30} {spec.framework:<9} {spec.license:<13} {size:>9}  {'yes' if _in_cache(spec) else 'no':<6}  {spec.task}{flag}")
         print(
+            "\ncached: the file is in the local hub cache (not checked; studiocomp models verify checks the sha256)."
             "\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only;"
             "\nstudiocomp models import FILE [NAME] puts a weight file you have into the cache (then every preset finds it)."
         )
@@ -489,7 +569,12 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             metavar="auto|X,Y[,H]",
             help="lay the subject into the background's frame: 'auto' (centred, on the floor line), or its feet at X,Y and H pixels tall; default: where it is in the photo",
         )
-        p.add_argument("--horizon", type=float, metavar="ROW", help="the background's horizon row: with --place the subject's height follows perspective")
+        p.add_argument(
+            "--horizon",
+            type=float,
+            metavar="ROW",
+            help="the background's horizon row: the placed subject's height follows perspective (without --place it is placed as with --place auto, as --light brings the cast shadow)",
+        )
         p.add_argument("--subject-height", type=float, default=1.7, metavar="M", help="the subject's real height for --horizon (default: %(default)s)")
         p.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="the camera's height above the floor for --horizon (default: %(default)s)")
         p.add_argument("--layers", choices=["png", "tiff"], help="also write background, shadow, subject and composite as 16-bit layers in NAME_layers/")
@@ -548,10 +633,22 @@ def _cmd_video(args: argparse.Namespace) -> int:
 
         pipeline = Pipeline.preset(args.preset, segmenter=None, matter=temporal_matter(matter, stabilise=args.stabilise))
     track: Any = True
-    if args.point is not None:
-        track = SubjectTracker(point=tuple(float(v) for v in args.point.split(",")))  # type: ignore[arg-type]
-    elif args.box is not None:
-        track = SubjectTracker(box=tuple(float(v) for v in args.box.split(",")))  # type: ignore[arg-type]
+    if args.point is not None or args.box is not None:
+        from .video.io import read_info
+
+        option, text, count = ("--point", args.point, 2) if args.point is not None else ("--box", args.box, 4)
+        try:
+            values = tuple(float(v) for v in text.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != count:
+            return _usage(f"{option} expects {'X,Y' if count == 2 else 'X0,Y0,X1,Y1'} in pixels of the first frame, got {text!r}")
+        info = read_info(args.input)  # the frame size, before any model loads or any output is opened
+        try:
+            track = SubjectTracker(point=values) if count == 2 else SubjectTracker(box=values)  # type: ignore[arg-type]
+            track.check_frame(info.width, info.height)
+        except StudiocompError as exc:
+            return _usage(f"{option}: {exc}")
     elif args.everyone:
         track = False
     progress = {"auto": True, "on": True, "off": False}[args.progress]
@@ -763,10 +860,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="list, show or create prepared backgrounds (sidecar NAME.studiocomp.json)",
         description="A prepared background has a sidecar next to it with its horizon, floor line, light, camera height, floor scale and default placement; composite uses them.",
     )
-    p.add_argument("action", choices=["list", "show", "create"], help="list a folder's backgrounds, show one sidecar, or create one pre-filled by the estimators")
-    p.add_argument("path", metavar="PATH", help="a folder (list) or a background image (show, create)")
-    p.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="camera height above the floor for create (default: %(default)s)")
-    p.add_argument("--force", action="store_true", help="create: replace an existing sidecar")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser(
+        "list", help="list a folder's backgrounds and their sidecars", description="List the background images of a folder, with their sidecars' horizon, floor line, light and camera height."
+    )
+    a.add_argument("path", metavar="DIR", help="a folder of background images")
+    a = actions.add_parser("show", help="print one background's sidecar (JSON)", description="Print the sidecar (NAME.studiocomp.json) of one background image as JSON.")
+    a.add_argument("path", metavar="IMAGE", help="a background image")
+    a = actions.add_parser(
+        "create",
+        help="write a sidecar pre-filled by the estimators",
+        description="Write NAME.studiocomp.json next to a background image: the light measured on the scene's cast shadows (or the default), the camera height; fill in the horizon and floor line.",
+    )
+    a.add_argument("path", metavar="IMAGE", help="a background image")
+    a.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="camera height above the floor (default: %(default)s)")
+    a.add_argument("--force", action="store_true", help="replace an existing sidecar")
     p.set_defaults(func=_cmd_backgrounds)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)
@@ -788,19 +896,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 done, 1 some inputs failed (or uncertain with ``--fail-uncertain``), 2 usage error, 3 internal error, 130 interrupted.
+        The exit status: 0 done, 1 some inputs failed (or uncertain with ``--fail-uncertain``), 2 usage error, 3 internal error, 130 interrupted,
+        141 standard output closed by its reader (``| head``; nothing is printed).
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)  # --help into a closed pipe: the BrokenPipeError below
         _apply_common_options(args)
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a reader that went away is found here, not in the interpreter's flush at exit
+        return status
     except StudiocompError as exc:
         print(f"studiocomp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _stdout_closed()
     except Exception as exc:  # a bug, not the user's input: say so, distinctly from failed inputs
         import traceback
 

@@ -348,7 +348,7 @@ def process_on_cluster(
             if future.status == "finished":
                 outcome: FileOutcome = future.result()
                 written = None if outcome.output is None else str(job.output.parent / Path(outcome.output).name)
-                outcome = FileOutcome(str(job.source), written, outcome.status, outcome.reason.replace(src, str(job.source)).replace(dst, str(job.output)))
+                outcome = FileOutcome(str(job.source), written, outcome.status, outcome.reason.replace(src, str(job.source)).replace(dst, str(job.output)), outcome.notes)
             else:
                 exc = None if future.status == "cancelled" else future.exception()
                 outcome = FileOutcome(str(job.source), None, "failed", _task_failure(exc, src, retries).replace(src, str(job.source)))

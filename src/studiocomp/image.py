@@ -25,6 +25,7 @@ from .types import Alpha, Image, Mask
 
 __all__ = [
     "MAX_PIXELS",
+    "pixel_limit",
     "as_image",
     "as_alpha",
     "as_mask",
@@ -196,7 +197,7 @@ def _check_size(shape: tuple[int, ...], name: str, max_pixels: int | None) -> No
         raise InputError(name, "a non-empty image", f"shape {shape}")
     limit = _max_pixels(max_pixels)
     if shape[0] * shape[1] > limit:
-        raise InputError(name, f"at most {limit:,} pixels", f"{shape[0]}×{shape[1]} = {shape[0] * shape[1]:,} pixels")
+        raise InputError(name, f"at most {limit:,} pixels", f"{shape[1]}×{shape[0]} (width×height) = {shape[0] * shape[1]:,} pixels")
 
 
 def as_image(x: Any, *, name: str = "image", max_pixels: int | None = None) -> Image:
@@ -423,6 +424,30 @@ _PIL_LOCK = threading.Lock()  # Pillow's bomb guard and truncation flag are proc
 _LOAD_BYTES_PER_PIXEL = 48  # decoded file + float32 RGB + alpha + the working copies of one load
 
 
+def pixel_limit(max_pixels: int | None = None) -> int:
+    """The largest image accepted, in pixels: ``max_pixels``, else ``STUDIOCOMP_MAX_PIXELS``, else :data:`MAX_PIXELS`.
+
+    The environment variable is read at each call, so a program (the command line) can check it once
+    before its first image instead of failing on each.
+
+    Parameters
+    ----------
+    max_pixels : int, optional
+        A per-call limit, returned as it is.
+
+    Returns
+    -------
+    int
+        Pixels (width × height).
+
+    Raises
+    ------
+    InputError
+        ``STUDIOCOMP_MAX_PIXELS`` is set but is not a positive whole number.
+    """
+    return _max_pixels(max_pixels)
+
+
 def _max_pixels(max_pixels: int | None) -> int:
     if max_pixels is not None:
         return int(max_pixels)
@@ -457,7 +482,7 @@ def _check_memory(h: int, w: int, name: str) -> None:
     need = h * w * _LOAD_BYTES_PER_PIXEL
     avail = _available_memory()
     if avail is not None and need > avail:
-        raise InputError(name, f"an image that fits in memory (about {need / 1e9:.1f} GB needed to load it)", f"{h}×{w} px with {avail / 1e9:.1f} GB available")
+        raise InputError(name, f"an image that fits in memory (about {need / 1e9:.1f} GB needed to load it)", f"{w}×{h} px (width×height) with {avail / 1e9:.1f} GB available")
 
 
 def _srgb_profile() -> Any:

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 SingleImage: TypeAlias = "str | os.PathLike[str] | np.ndarray | bytes | bytearray | memoryview | PIL.Image.Image | DecodedImage"
 """What :meth:`Pipeline.__call__` takes as one image (anything else iterable is a batch)."""
 
-__all__ = ["Pipeline", "PipelineResult", "DecodedImage", "PRESETS", "assess_mask"]
+__all__ = ["Pipeline", "PipelineResult", "DecodedImage", "PRESETS", "MIN_SIDE", "BACKGROUND_UPSCALE_NOTE", "assess_mask"]
+
+MIN_SIDE: int = 16
+"""Smallest photo a pipeline takes, in pixels on each side (width and height): below it there is no subject to
+find (and the finishing steps' 2×2 noise blocks and model inputs degenerate). Checked when the photo is loaded;
+the command line and the HTTP service refuse a smaller one with the same message."""
+
+BACKGROUND_UPSCALE_NOTE: float = 2.0
+"""An image background enlarged more than this many times to the photo's size gets a ``background-upscaled`` note."""
 
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
@@ -250,6 +258,53 @@ InputAlpha = Literal["cutout", "hint", "ignore"]
 _INPUT_ALPHA = ("cutout", "hint", "ignore")
 
 
+def _check_photo_size(img: Image, image: Any) -> None:
+    """Refuse a photo smaller than :data:`MIN_SIDE` on a side (named by its path when it has one)."""
+    h, w = img.shape[:2]
+    if h < MIN_SIDE or w < MIN_SIDE:
+        name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
+        raise InputError(name, f"a photo at least {MIN_SIDE}×{MIN_SIDE} pixels (width×height)", f"{w}×{h} pixels, too small to cut a subject out of")
+
+
+def _generated(background: Any) -> bool:
+    """True for a background studiocomp renders (a preset, a colour): it has no scene light or shadows to read."""
+    from .backgrounds import ALIASES
+    from .backgrounds import PRESETS as BACKGROUNDS
+
+    if isinstance(background, str):
+        return background in BACKGROUNDS or background in ALIASES or (background.startswith("#") and len(background) == 7)
+    return isinstance(background, tuple) and len(background) == 3
+
+
+def _background_upscaled(background: Any, fit: Fit, h: int, w: int) -> list[QualityWarning]:
+    """A ``background-upscaled`` note when an image background is enlarged more than :data:`BACKGROUND_UPSCALE_NOTE` times to h×w."""
+    if fit == "none" or _generated(background):
+        return []
+    if isinstance(background, (str, os.PathLike)) and os.path.isfile(background):
+        from .prepared import load_background
+
+        bh, bw = load_background(background).shape[:2]  # the cached decode resolve_background just used
+    elif isinstance(background, np.ndarray) and background.ndim >= 2:
+        bh, bw = background.shape[:2]
+    else:
+        return []
+    if isinstance(fit, tuple) and len(fit) == 4:
+        bw, bh = int(fit[2]), int(fit[3])
+    if bw <= 0 or bh <= 0:
+        return []
+    factor = min(w / bw, h / bh) if fit == "contain" else max(w / bw, h / bh)
+    if factor <= BACKGROUND_UPSCALE_NOTE:
+        return []
+    return [
+        QualityWarning(
+            "background-upscaled",
+            f"the {bw}×{bh} background is enlarged {factor:.1f}× to the {w}×{h} photo: it will look soft (use a background about the photo's size)",
+            factor,
+            uncertain=False,
+        )
+    ]
+
+
 def _load_with_alpha(image: Any) -> tuple[Image, Alpha | None]:
     """The photo (straight colours) and its own alpha when it is a file, bytes or a PIL image with transparency."""
     from .image import load_image
@@ -461,7 +516,8 @@ class Pipeline:
         Raises
         ------
         InputError
-            A bad ``place``, ``fit`` or ``input_alpha``, or an image the loader refuses.
+            A bad ``place``, ``fit`` or ``input_alpha``, an image the loader refuses, or a photo
+            smaller than :data:`MIN_SIDE` pixels on a side.
         """
         if input_alpha not in _INPUT_ALPHA:
             raise InputError("input_alpha", f"one of {_INPUT_ALPHA}", repr(input_alpha))
@@ -500,7 +556,8 @@ class Pipeline:
         Raises
         ------
         InputError
-            A bad ``input_alpha``, or an image the loader refuses.
+            A bad ``input_alpha``, an image the loader refuses, or a photo smaller than
+            :data:`MIN_SIDE` pixels on a side.
         """
         if input_alpha not in _INPUT_ALPHA:
             raise InputError("input_alpha", f"one of {_INPUT_ALPHA}", repr(input_alpha))
@@ -509,6 +566,7 @@ class Pipeline:
             img, alpha = checked_image(image), None
         else:
             img, alpha = _load_with_alpha(image)
+        _check_photo_size(img, image)
         return DecodedImage(img, alpha, input_alpha, time.perf_counter() - t0)
 
     def segment_batch(self, images: Sequence[DecodedImage]) -> list[DecodedImage]:
@@ -620,6 +678,7 @@ class Pipeline:
         else:
             img, given_alpha = timed("load", _load_with_alpha, image)
         h, w = trust(img).shape[:2]
+        _check_photo_size(img, image)
         mask: Mask | None = None
         warnings: list[QualityWarning] = []
         if given_alpha is not None:
@@ -656,6 +715,7 @@ class Pipeline:
             warnings += _assess_agreement(mask, alpha > 0.5)
         bg = trust(timed("background", resolve_background, background, h, w, fit))
         size = bg.shape[:2]
+        warnings += _background_upscaled(background, fit, h, w)
         info = read_info(background) if isinstance(background, (str, os.PathLike)) and os.path.isfile(background) else None
         if info is not None and place is not None:  # a prepared background: its sidecar fills what place leaves open
             place = info.placement(place)
@@ -680,6 +740,8 @@ class Pipeline:
                 caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
             if hasattr(caster, "cast_assessed"):  # says when the light was guessed
                 shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
+                if _generated(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news
+                    notes = [n for n in notes if n.code != "light-default"]
                 warnings += notes
             else:
                 shadow = timed("shadow_caster", caster.cast, subject_alpha, bg)

@@ -100,7 +100,7 @@ def studio_shot(
     """
     h, w = (int(v) for v in size)
     if h < 32 or w < 32:
-        raise InputError("size", "at least 32×32", f"{h}×{w}")
+        raise InputError("size", "at least 32×32", f"{w}×{h}")
     if backdrop not in BACKDROPS:
         raise InputError("backdrop", f"one of {sorted(BACKDROPS)}", repr(backdrop))
     rng = np.random.default_rng(seed)

@@ -46,7 +46,7 @@ def test_register_custom_backend() -> None:
 
     studiocomp.register("segmenter", "test-everything", Everything, overwrite=True)
     pipe = studiocomp.Pipeline(segmenter="test-everything")
-    result = pipe(np.zeros((8, 8, 3), np.float32), background="grey")
+    result = pipe(np.zeros((16, 16, 3), np.float32), background="grey")
     assert result.alpha.min() == 1 and np.allclose(result.composite, 0)
     with pytest.raises(studiocomp.StudiocompError, match="already registered"):
         studiocomp.register("segmenter", "test-everything", Everything)

@@ -89,7 +89,7 @@ def score(pred: Any, gt: Any, *, image: Any = None, trimap: Any = None, toleranc
     if image is not None:
         img = checked_image(image)
         if img.shape[:2] != p.shape:
-            raise InputError("image", f"an image of {p.shape[0]}×{p.shape[1]} pixels (the alphas' size)", f"{img.shape[0]}×{img.shape[1]}")
+            raise InputError("image", f"an image of {p.shape[1]}×{p.shape[0]} pixels (the alphas' size)", f"{img.shape[1]}×{img.shape[0]}")
         try:
             subject, background = subject_and_background(p)
             lab = to_lab(img)

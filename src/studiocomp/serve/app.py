@@ -154,6 +154,17 @@ def _is_image_bytes(data: bytes) -> bool:
     return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
+def _is_form(data: bytes) -> bool:
+    """True when ``data`` reads as a url-encoded form: ASCII ``name=value`` pairs joined by ``&`` (or nothing at all)."""
+    if not data:
+        return True
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    return all("=" in pair and not any(c in pair for c in " \t\r\n") for pair in text.rstrip("\r\n").split("&"))
+
+
 def create_app(settings: ServeSettings | None = None) -> Any:
     """The service as a FastAPI application, with its pipelines built (models loaded) before it returns.
 
@@ -295,8 +306,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         fields: dict[str, str] = dict(request.query_params)
         files: dict[str, bytes] = {}
-        if ctype == "application/x-www-form-urlencoded" and _is_image_bytes(await request.body()):
-            # curl --data-binary @photo.jpg labels a raw file as a url-encoded form: an image's own bytes decide
+        if ctype == "application/x-www-form-urlencoded" and (_is_image_bytes(await request.body()) or not _is_form(await request.body())):
+            # curl --data-binary @photo.jpg labels a raw file as a url-encoded form: an image's own bytes decide, and a
+            # body that is no form at all (curl --data-binary @notes.txt) is the upload, which the loader then names
             return fields, files, await request.body()
         if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             try:

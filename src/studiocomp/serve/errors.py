@@ -53,7 +53,8 @@ def from_library_error(exc: StudiocompError, what: str = "image") -> ApiError:
     """A 400 answer for an error the library raised on the client's input, with a code for its kind.
 
     The loader's refusals (:func:`studiocomp.load_image`) become ``empty_file``, ``not_an_image``,
-    ``damaged_image``, ``multi_frame``, ``too_many_pixels`` or ``invalid_image``; an unknown backend
+    ``damaged_image``, ``multi_frame``, ``too_many_pixels`` or ``invalid_image``, a photo under
+    :data:`studiocomp.pipeline.MIN_SIDE` pixels on a side ``image_too_small``; an unknown backend
     ``invalid_parameter``. ``what`` names the upload (``image``, ``background``).
 
     Parameters
@@ -79,6 +80,7 @@ def from_library_error(exc: StudiocompError, what: str = "image") -> ApiError:
         ("an empty file", "empty_file", f"The {what} is empty"),
         ("no decoder recognises", "not_an_image", f"The {what} is not an image file"),
         ("frames", "multi_frame", f"The {what} has several frames (animated or multi-page)"),
+        ("too small", "image_too_small", f"The {what} is too small"),
         ("pixels", "too_many_pixels", f"The {what} has too many pixels"),
         ("available", "too_many_pixels", f"The {what} is too large to load in memory"),
         ("corrupt", "damaged_image", f"The {what} is damaged or truncated"),

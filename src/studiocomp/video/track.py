@@ -111,7 +111,8 @@ class SubjectTracker:
     ------
     InputError
         Both ``point`` and ``box``, a box with x1 ≤ x0 or y1 ≤ y0, or ``motion_fraction`` /
-        ``crowd`` outside (0, 1].
+        ``crowd`` outside (0, 1]; on the first frame (:meth:`__call__`, or :meth:`check_frame`
+        before it), a point or box outside the frame.
     """
 
     def __init__(
@@ -152,6 +153,31 @@ class SubjectTracker:
         self._crowd = False  # the subject is joined to others: separated by motion
         self._looked_ahead = False  # the first frame was separated with the second one's help
 
+    def check_frame(self, width: int, height: int) -> None:
+        """Refuse a ``point`` or ``box`` that is not on a ``width``×``height`` frame (the clip's first).
+
+        A point must lie inside the frame and a box must overlap it: otherwise there is no subject to
+        choose, and the tracker would pick an arbitrary component (or none) instead of saying so.
+
+        Parameters
+        ----------
+        width, height : int
+            The frame's size in pixels.
+
+        Raises
+        ------
+        InputError
+            The point is outside ``[0, width) × [0, height)``, or the box does not overlap the frame.
+        """
+        if self.point is not None:
+            x, y = self.point
+            if not (0 <= x < width and 0 <= y < height):
+                raise InputError("point", f"a pixel X,Y of the {width}×{height} first frame (0 ≤ X < {width}, 0 ≤ Y < {height})", f"{x:g},{y:g}")
+        if self.box is not None:
+            x0, y0, x1, y1 = (float(v) for v in self.box)
+            if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
+                raise InputError("box", f"a box X0,Y0,X1,Y1 overlapping the {width}×{height} first frame", f"{x0:g},{y0:g},{x1:g},{y1:g}")
+
     def _pick_first(self, labels: np.ndarray, stats: np.ndarray, cents: np.ndarray, s: float) -> list[int]:
         n = stats.shape[0]
         h, w = labels.shape
@@ -191,11 +217,18 @@ class SubjectTracker:
         -------
         numpy.ndarray
             H×W float32: the tracked subject's alpha, 0 elsewhere.
+
+        Raises
+        ------
+        InputError
+            On the first frame after :meth:`reset`: ``point`` or ``box`` is not on the frame (:meth:`check_frame`).
         """
         import cv2
 
         alpha = np.asarray(alpha, np.float32)
         h, w = alpha.shape
+        if self._frames == 0:
+            self.check_frame(w, h)
         s = min(1.0, self.work_side / max(h, w))
         small = cv2.resize(alpha, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         fg = (small > self.threshold).astype(np.uint8)
