@@ -23,19 +23,6 @@ __all__ = ["run", "VideoResult", "temporal_matter"]
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
 _STOP = object()
-#: How much lower the decoding and encoding threads run than the matter's (Linux niceness): the network
-#: gets the cores first and the codecs fill its gaps, instead of stalling its parallel sections.
-IO_NICENESS = 10
-
-
-def _lower_this_thread(by: int) -> None:
-    if by <= 0 or not hasattr(os, "setpriority"):
-        return
-    tid = threading.get_native_id()
-    try:  # a thread's niceness on Linux; threads it starts (the codecs' own) inherit it
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
-    except OSError:
-        pass
 
 
 @dataclass
@@ -266,7 +253,6 @@ def run(
         return False
 
     def decode() -> None:
-        _lower_this_thread(IO_NICENESS)
         try:
             for item in reader:
                 if not put(q_in, item):
@@ -296,7 +282,6 @@ def run(
             put(q_mid, _STOP)
 
     def encode() -> None:
-        _lower_this_thread(IO_NICENESS)
         try:
             while True:
                 item = q_out.get()
