@@ -102,6 +102,28 @@ def wide_blur(x: np.ndarray, sigma: float) -> np.ndarray:
     return cast("np.ndarray", cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR))
 
 
+def block_pixels(small: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the full-size pixels under the set pixels of a small mask, without a full-size array.
+
+    Small pixel (r, c) of an h'×w' mask covers full rows ``ceil(r·H/h')`` to ``ceil((r+1)·H/h') − 1``
+    (columns alike): the blocks tile the H×W frame. Equivalent to ``np.nonzero`` of a nearest-neighbour
+    upsampling, but its cost grows with the pixels returned, not with H×W (at 24 MP a full-size
+    resize and scan took ~0.3 s). The order is block by block.
+    """
+    h, w = shape
+    sh, sw = small.shape
+    lo_r = (np.arange(sh + 1, dtype=np.int64) * h + sh - 1) // sh  # exact integer ceilings
+    lo_c = (np.arange(sw + 1, dtype=np.int64) * w + sw - 1) // sw
+    rs, cs = np.nonzero(small)
+    nr = (lo_r[rs + 1] - lo_r[rs]).astype(np.int64)
+    nc = (lo_c[cs + 1] - lo_c[cs]).astype(np.int64)
+    counts = nr * nc
+    k = np.repeat(np.arange(rs.size), counts)
+    local = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    width = nc[k]
+    return (lo_r[rs][k] + local // width).astype(np.intp), (lo_c[cs][k] + local % width).astype(np.intp)
+
+
 def fill_from(img: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """Normalized convolution: the weighted local mean of ``img`` everywhere.
 

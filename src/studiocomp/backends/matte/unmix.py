@@ -20,12 +20,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import disk, fill_from, resize, sample_bilinear, working_size
+from ..._ops import block_pixels, disk, fill_from, resize, sample_bilinear, working_size
 from ...errors import InputError
 from ...image import as_mask, checked_image
 from ...types import Image, Mask, Matte
 
 __all__ = ["UnmixMatter"]
+
+_K3 = np.ones((3, 3), np.uint8)
 
 
 class UnmixMatter:
@@ -102,24 +104,40 @@ class UnmixMatter:
         fg_sure = cv2.erode(hard, k)
         bg_sure = cv2.erode(1 - hard, k)
         sigma = 2.5 * self.band
-        f_small, _ = fill_from(small, fg_sure, sigma)
         b_small, _ = fill_from(small, bg_sure, sigma)
-        unknown_small = ((fg_sure == 0) & (bg_sure == 0)).astype(np.uint8)
+        # how well the smooth B explains the backdrop around each pixel: the local RMS of the backdrop's
+        # residual (a textured or busy background is not one colour, and the F–B line then says little)
+        b_var, _ = fill_from((small - b_small) ** 2, bg_sure, sigma)
+        b_var = b_var.sum(axis=2, keepdims=True)
+        f_small, _ = fill_from(small, fg_sure, sigma)
+        band_small = ((fg_sure == 0) & (bg_sure == 0)).astype(np.float32)
 
         alpha = (resize(coarse, (h, w), cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
         foreground = image.copy()
-        ys, xs = np.nonzero(resize(unknown_small, (h, w), cv2.INTER_NEAREST))
+        # the band at full size: every pixel a bilinear upsampling of it reaches (a nearest-neighbour band steps
+        # by a working pixel, 14 px at 24 MP, and leaves blocks of backdrop at full alpha); its weight is read
+        # bilinearly at those pixels only and feathers the band's border into the mask
+        ys, xs = block_pixels(cv2.dilate((band_small > 0).view(np.uint8), _K3), (h, w))
         if len(ys) == 0:
             return Matte(alpha=alpha, foreground=foreground)
-        # F and B vary slowly: upsample only the band pixels (bilinear at the band coordinates)
+        # F and B vary slowly: upsample only the band's pixels (bilinear at their coordinates)
         scale = (hw[0] / h, hw[1] / w)
-        both = sample_bilinear(np.concatenate([f_small, b_small], axis=2), ys, xs, scale)
-        f_col, b_col = both[:, :3], both[:, 3:]
+        both = sample_bilinear(np.concatenate([f_small, b_small, b_var, band_small[..., None]], axis=2), ys, xs, scale)
+        inside = both[:, 7] > 0.0
+        ys, xs, both = ys[inside], xs[inside], both[inside]
+        f_col, b_col = both[:, :3], both[:, 3:6]
+        b_rms = np.sqrt(np.maximum(both[:, 6], 0.0))
+        band_w = both[:, 7]
         pix = image[ys, xs]
         d = f_col - b_col
         n2 = (d * d).sum(1)
+        sep = np.sqrt(n2)
         a = np.clip(((pix - b_col) * d).sum(1) / np.maximum(n2, 1e-6), 0.0, 1.0)
-        trust = np.clip((np.sqrt(n2) - self.min_separation) / self.min_separation, 0.0, 1.0)
+        # trusted where F and B are apart, and the backdrop's own scatter is small against that distance
+        # (its alpha error is about b_rms / sep): full trust at ≤ 0.15, none at ≥ 0.35
+        trust = np.clip((sep - self.min_separation) / self.min_separation, 0.0, 1.0)
+        trust *= np.clip((0.35 - b_rms / np.maximum(sep, 1e-6)) / 0.2, 0.0, 1.0)
+        trust *= np.clip(band_w * 2.0, 0.0, 1.0)
         a = trust * a + (1.0 - trust) * alpha[ys, xs]
         alpha[ys, xs] = a
         # unmixed colour; for faint pixels lean on the local subject colour (division amplifies noise)

@@ -1,0 +1,67 @@
+"""The ``unmix`` matter's band at any size, backdrop pockets inside a coarse mask, and busy backgrounds (generated inputs)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+import studiocomp
+
+B = np.array([0.75, 0.76, 0.78], np.float32)  # a grey paper backdrop
+F = np.array([0.35, 0.22, 0.15], np.float32)  # a brown subject
+
+
+def _disc(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    inside = (((xx - w / 2) / (0.3 * w)) ** 2 + ((yy - h / 2) / (0.3 * h)) ** 2) <= 1.0
+    return inside, yy
+
+
+def test_band_has_no_steps_at_large_sizes() -> None:
+    """A blocky mask from a 12× smaller copy, looser than the band: the matte has no working-pixel steps.
+
+    Where the band's border crosses the backdrop the alpha used to jump from 1 to 0 between two pixels
+    along the blocks of a nearest-neighbour upsampling (steps of 12 px here, 14 px at 24 MP); the band is
+    now upsampled bilinearly and its border feathered, and a tight mask's edge is matted as before.
+    """
+    h, w = 2400, 1800
+    inside, _ = _disc(h, w)
+    soft = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.5)
+    image = (soft[..., None] * F + (1 - soft[..., None]) * B).astype(np.float32)
+    matter = studiocomp.create("matter", "unmix")
+    blocky = lambda m: cv2.resize(cv2.resize(m.astype(np.float32), (w // 12, h // 12), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_NEAREST) >= 0.5  # noqa: E731
+    tight = matter.matte(image, blocky(inside)).alpha
+    err = np.abs(tight - soft)
+    assert (err > 0.5).sum() < 500 and err.mean() < 0.002  # a pixel of the ~7000 px outline may be off; no blocks
+    loose = matter.matte(image, blocky(cv2.dilate(inside.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (81, 81))))).alpha
+    backdrop = cv2.dilate((soft > 0.01).view(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    jumps = np.maximum(np.abs(np.diff(loose, axis=0))[:, :-1], np.abs(np.diff(loose, axis=1))[:-1, :])
+    assert jumps[backdrop[:-1, :-1]].max() < 0.35
+
+
+def test_busy_background_gives_no_stray_partial_alpha() -> None:
+    """On a busy, high-contrast background one backdrop colour explains nothing: the matte stays with the mask."""
+    h, w = 600, 450
+    inside, _ = _disc(h, w)
+    rng = np.random.default_rng(3)
+    leaves = cv2.resize(rng.random((h // 8, w // 8, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
+    image = np.where(inside[..., None], F, leaves).astype(np.float32)
+    alpha = studiocomp.create("matter", "unmix").matte(image, inside).alpha
+    ring = (cv2.dilate(inside.view(np.uint8), np.ones((31, 31), np.uint8)) > 0) & ~inside
+    assert (alpha[ring] > 0.1).mean() < 0.05  # the scenery around the subject is not kept as partly subject
+
+
+def test_block_pixels_tile_the_frame_exactly() -> None:
+    """Every full-size pixel lies under exactly one small pixel, for sizes that do not divide (830 / 400 …)."""
+    from studiocomp._ops import block_pixels
+
+    rng = np.random.default_rng(0)
+    for (sh, sw), (h, w) in [((40, 30), (97, 61)), ((301, 400), (623, 830)), ((7, 5), (7, 5)), ((3, 4), (10, 10))]:
+        ys, xs = block_pixels(np.ones((sh, sw), np.uint8), (h, w))
+        counts = np.zeros((h, w), np.int64)
+        np.add.at(counts, (ys, xs), 1)
+        assert (counts == 1).all()
+        some = (rng.random((sh, sw)) < 0.3).astype(np.uint8)
+        ys, xs = block_pixels(some, (h, w))
+        up = cv2.resize(some, (w, h), interpolation=cv2.INTER_NEAREST)
+        assert abs(len(ys) - int(up.sum())) <= 0.05 * len(ys) + 50  # about what a nearest-neighbour upsampling covers
