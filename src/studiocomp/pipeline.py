@@ -92,7 +92,7 @@ def assess_mask(mask: Mask) -> list[QualityWarning]:
     Parameters
     ----------
     mask : Mask
-        H×W bool subject mask (the pipeline passes ``alpha > 0.5``).
+        H×W bool subject mask (the pipeline passes ``alpha > 0.5`` or the segmenter's mask).
 
     Returns
     -------
@@ -710,7 +710,8 @@ class Pipeline:
                 raise StudiocompError(f"a stage returned {name} of shape {arr.shape}, expected {(h, w)}")
         if mask is None:
             mask = alpha > 0.5
-        warnings += assess_mask(alpha > 0.5)
+        # the subject's shape as either stage saw it: a matter may leave a pale edge at the frame under 0.5
+        warnings += assess_mask((alpha > 0.5) | mask)
         if mask is not None and given_alpha is None and "matter" in self._stages and "segmenter" in self._stages:
             warnings += _assess_agreement(mask, alpha > 0.5)
         bg = trust(timed("background", resolve_background, background, h, w, fit))
