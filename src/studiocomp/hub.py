@@ -45,7 +45,7 @@ from typing import Any
 
 from .errors import InputError, WeightsUnavailableError
 
-__all__ = ["ModelSpec", "Preprocessing", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights"]
+__all__ = ["ModelSpec", "Preprocessing", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights", "local_weights"]
 
 _LOCAL_WEIGHTS: dict[str, Path] = {}
 
@@ -79,6 +79,27 @@ def use_weights(name: str, path: str | os.PathLike[str] | None) -> None:
     if not p.is_file():
         raise WeightsUnavailableError(f"weights file {p} for {spec.name} does not exist")
     _LOCAL_WEIGHTS[spec.name] = p
+
+
+def local_weights(name: str) -> Path | None:
+    """The local file :func:`use_weights` set for model ``name``, or None.
+
+    Parameters
+    ----------
+    name : str
+        A model of :data:`MODELS`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file a fetch of ``name`` will use instead of the hub cache.
+
+    Raises
+    ------
+    InputError
+        ``name`` is not a known model.
+    """
+    return _LOCAL_WEIGHTS.get(get_spec(name).name)
 
 
 #: The snapshot "commit" under which :func:`import_file` places a file when the cache has no ref for the

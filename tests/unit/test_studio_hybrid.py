@@ -262,3 +262,24 @@ class TestStageAgreement:
         assert dropped.uncertain and [w.code for w in dropped.warnings] == ["stage-disagreement"]
         kept = studiocomp.Pipeline(segmenter=self._Seg(), matter=self._Mat(both=True))(image)
         assert not kept.uncertain and kept.warnings == []
+
+
+@pytest.mark.parametrize("how", ["use_weights", "weights="])
+def test_a_wrong_weights_file_the_caller_named_is_an_error_not_the_keyer(tmp_path, how: str) -> None:  # type: ignore[no-untyped-def]
+    """``--weights modnet=WRONG`` under the default preset was skipped silently (keyer alone, exit 0): it must raise."""
+    from studiocomp import hub
+    from studiocomp.errors import WeightsUnavailableError
+
+    wrong = tmp_path / "not-modnet.onnx"
+    wrong.write_bytes(b"not a model")
+    try:
+        with pytest.raises(WeightsUnavailableError, match="modnet"):
+            if how == "use_weights":
+                hub.use_weights("modnet", wrong)
+                StudioSegmenter()
+            else:
+                StudioSegmenter(weights={"modnet": wrong})
+    finally:
+        hub.use_weights("modnet", None)
+    # a model that is simply not there is still skipped (the keyer decides), as on a fresh offline machine
+    assert isinstance(StudioSegmenter(prior=("selfie",), weights=None), StudioSegmenter)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..._ops import resize, working_size
 from ...errors import InputError, WeightsUnavailableError
+from ...hub import local_weights
 from ...image import checked_image
 from ...types import Image, Mask, QualityWarning
 
@@ -53,6 +54,24 @@ def _member(name: str, device: str, threads: int | None, weights: str | os.PathL
             raise InputError("members", "segmenters with a probability() method or matters with predict_alpha()", name)
         return matter
     raise InputError("members", "names of neural segmenters or matters (selfie, u2netp, modnet, rvm)", repr(name))
+
+
+def named_file(name: str, weights: dict[str, str | os.PathLike[str]] | None = None) -> bool:
+    """Whether the caller named a weights file for model ``name`` (``weights=`` or ``--weights``/:func:`~studiocomp.hub.use_weights`).
+
+    Parameters
+    ----------
+    name : str
+        A model name.
+    weights : dict, optional
+        Per-model files given to the ensemble.
+
+    Returns
+    -------
+    bool
+        True when a failure to load ``name`` is the caller's file's, and must be raised, not skipped.
+    """
+    return (weights or {}).get(name) is not None or local_weights(name) is not None
 
 
 class PersonEnsemble:
@@ -114,8 +133,8 @@ class PersonEnsemble:
             try:
                 self.members[name] = _member(name, device, threads, (weights or {}).get(name))
             except WeightsUnavailableError as exc:
-                if not skip_unavailable:
-                    raise
+                if not skip_unavailable or named_file(name, weights):
+                    raise  # a file the caller named is wrong (missing, another model's): say so, never fall back
                 self.missing.append(name)
                 errors.append(str(exc))
         if not self.members:

@@ -49,7 +49,7 @@ from ...errors import InputError, WeightsUnavailableError
 from ...image import checked_image
 from ...types import Image, Mask, QualityWarning
 from .backdrop import BackdropAnalysis, BackdropKeyer
-from .ensemble import DEFAULT_MEMBERS, PersonEnsemble
+from .ensemble import DEFAULT_MEMBERS, PersonEnsemble, named_file
 
 __all__ = ["StudioSegmenter", "keyer_warnings"]
 
@@ -173,6 +173,8 @@ class StudioSegmenter:
                 self.prior = PersonEnsemble(prior, skip_unavailable=True, working_side=working_size, device=device, threads=threads, weights=weights)
                 self.prior_missing = list(self.prior.missing)
             except WeightsUnavailableError:
+                if any(named_file(n, weights) for n in prior):
+                    raise  # the caller's own file is wrong: an error, not the keyer alone
                 self.prior_missing = list(prior)
         elif hasattr(prior, "probability_small"):
             self.prior = prior
