@@ -45,7 +45,10 @@ from typing import Any
 
 from .errors import InputError, WeightsUnavailableError
 
-__all__ = ["ModelSpec", "Preprocessing", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of", "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights", "local_weights"]
+__all__ = [
+    "ModelSpec", "Preprocessing", "MODELS", "list_models", "get_spec", "fetch", "import_file", "find_spec", "sha256_of",
+    "is_offline", "hub_reachable", "LOCAL_COMMIT", "use_weights", "local_weights",
+]  # fmt: skip
 
 _LOCAL_WEIGHTS: dict[str, Path] = {}
 
