@@ -177,7 +177,11 @@ def test_backgrounds_create_help_is_its_own(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_models_list_says_what_is_cached(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from huggingface_hub import constants
+
+    # the hub reads HF_HUB_CACHE once, at import: an earlier test has imported it, so point the constant too
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0]
