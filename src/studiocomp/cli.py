@@ -85,7 +85,10 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
     stages: dict[str, str] = {}
     extra: dict[str, dict[str, Any]] = {}
     if getattr(args, "plate", None):
-        stages["segmenter"], extra["segmenter"] = "backdrop", {"plate": str(Path(args.plate).absolute())}
+        # the studio segmenter with the plate as its backdrop model: the person models (when there) decide the
+        # shape, so a plate that does not line up (a hand-held shot, parallax) cannot keep scenery in the cut-out;
+        # they and the plate's keyer disagreeing is flagged. Without weights it is the plate keyer alone, as before.
+        stages["segmenter"], extra["segmenter"] = "studio", {"plate": str(Path(args.plate).absolute())}
     for stage in ("segmenter", "matter"):
         if getattr(args, stage, None) is not None:
             stages[stage] = getattr(args, stage)
@@ -537,7 +540,11 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders of images; '-' reads one image from standard input")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results (created if missing; inputs are never overwritten); '-' writes one image to standard output")
     p.add_argument("--preset", default="studio", choices=sorted(PRESETS), help="ready-made pipeline (default: %(default)s, person models + backdrop model; the backdrop keyer alone without weights)")
-    p.add_argument("--plate", metavar="PATH", help="photo of the empty backdrop from the same position (clean plate); improves the cut-out")
+    p.add_argument(
+        "--plate",
+        metavar="PATH",
+        help="photo of the empty backdrop from the same position (clean plate): the backdrop model of the studio segmenter; the person models still decide the shape",
+    )
     stage_help = "replace the preset's {}: NAME[:key=value,...] (see: studiocomp backends), or 'none'"
     p.add_argument("--segmenter", metavar="SPEC", help=stage_help.format("segmenter") + ", e.g. studio:prior=None")
     p.add_argument("--matter", metavar="SPEC", help=stage_help.format("matter") + ", e.g. modnet:resolution=768")

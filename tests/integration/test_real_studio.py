@@ -94,3 +94,20 @@ def test_studio_preset_flags_photos_that_are_not_studio_shots(hub_cache) -> None
     assert all(stray(n) for n in ["072", "089", "262"])
     studio22 = "004 005 006 010 011 029 036 037 038 041 055 056 057 097 102 106 111 115 157 263 270".split()  # 101 left out
     assert not [n for n in studio22 if stray(n)]
+
+
+def test_a_hand_held_plate_cannot_keep_scenery(hub_cache, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--plate`` with a frame shot hand-held (parallax: the plate does not line up) kept rooftops and trees
+    beside the face (the plate keyer alone decided the shape). The studio segmenter takes the plate as its
+    backdrop model, the person models decide the shape: the cut-out matches the one without a plate, and the
+    disagreement with the plate is flagged."""
+    from studiocomp.cli import main
+
+    root = shared_path("data", "composite_assets", "bgmatting_captures")
+    frame = root / "image" / "1000.png"
+    assert main(["cutout", str(frame), "-o", str(tmp_path / "plate"), "--plate", str(root / "plate.png"), "--only-mask"]) in (0, 1)
+    assert main(["cutout", str(frame), "-o", str(tmp_path / "none"), "--only-mask"]) == 0
+    with_plate = studiocomp.load_image(next((tmp_path / "plate").iterdir()))[..., 0] > 0.5
+    without = studiocomp.load_image(next((tmp_path / "none").iterdir()))[..., 0] > 0.5
+    iou = (with_plate & without).sum() / (with_plate | without).sum()
+    assert iou > 0.95, iou
