@@ -269,7 +269,14 @@ class StudioSegmenter:
             else:
                 warnings.append(QualityWarning(x.code, x.message + "; the person prior decides the shape", x.value, uncertain=False))
         if clean and 1.0 - agreement > KEYER_DISAGREEMENT_LIMIT:
-            warnings.append(QualityWarning("keyer-disagreement", f"a clean backdrop was found, but the keyer and the person prior disagree on {1 - agreement:.0%} of the subject", 1 - agreement))
+            if self.keyer.plate is not None:
+                said = (
+                    f"the clean plate and the person models disagree on {1 - agreement:.0%} of the subject: the plate may not"
+                    " line up with the photo (a moved or hand-held camera); the person models decided the shape"
+                )
+            else:
+                said = f"a clean backdrop was found, but the keyer and the person prior disagree on {1 - agreement:.0%} of the subject"
+            warnings.append(QualityWarning("keyer-disagreement", said, 1 - agreement))
         return self._upsample(fused, (h, w)), warnings
 
     @staticmethod
