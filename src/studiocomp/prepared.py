@@ -363,13 +363,7 @@ class BackgroundCache:
         except OSError as exc:
             raise InputError("background", "an existing image file", f"{path!s} ({exc.strerror})") from None
         key = (real, st.st_mtime_ns, st.st_size)
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return hit
-        return self._keep(key, load_image(real), stale=lambda k: k[0] == real)  # an older version of the same file goes
+        return self._cached(key, lambda: load_image(real), stale=lambda k: k[0] == real)  # an older version of the same file goes
 
     def remember(self, key: tuple[str, int, int], make: Callable[[], Image]) -> Image:
         """The image cached under ``key``, or ``make()``'s, kept (read-only) for the next call.
@@ -389,15 +383,17 @@ class BackgroundCache:
         Image
             A shared read-only array: copy it before writing.
         """
+        return self._cached(key, make, stale=lambda k: False)
+
+    def _cached(self, key: tuple[str, int, int], make: Callable[[], Image], stale: Callable[[tuple[str, int, int]], bool]) -> Image:
+        """The hit under ``key``, or ``make()``'s image kept (dropping the entries ``stale`` names) within the bound."""
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 self.hits += 1
                 return hit
-        return self._keep(key, make(), stale=lambda k: False)
-
-    def _keep(self, key: tuple[str, int, int], image: Image, stale: Callable[[tuple[str, int, int]], bool]) -> Image:
+        image = make()
         image.setflags(write=False)
         with self._lock:
             self.misses += 1

@@ -7,7 +7,10 @@ colour B are estimated by normalized convolution of the trimap's known regions
 projection of the pixel onto the F–B colour line,
 ``alpha = ((I − B)·(F − B)) / |F − B|²`` — the linear mixing model of matting.
 Where F and B are too alike for that to be reliable, alpha falls back to the
-upsampled mask. The foreground colour of mixed pixels is unmixed,
+upsampled mask, and so does it where the backdrop's own local scatter (its RMS about B)
+is large against the F–B distance: a busy background is not one colour. The band is
+taken at full size where a bilinear upsampling of it reaches, its border feathered into
+the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges.
 
 Everything outside the band is decided by the mask, and the per-pixel work at
