@@ -9,7 +9,7 @@ Run (needs ../shared)::
   encoded once to H.264 mp4 (crf 18) in a temporary folder.
 - RVM's own loop: the clip's frames decoded into memory first (not timed), then for each frame the
   uint8 → float conversion and :meth:`RVMMatter.predict_alpha` — the network with its recurrent
-  state at the size studiocomp feeds it (480×848 for these clips, with the automatic ``downsample_ratio`` that brings its internal pass to 512 px), nothing else:
+  state at the size studiocomp feeds it (the frame's own 480×854, with the automatic ``downsample_ratio`` that brings its internal pass to 512 px), nothing else:
   no upsampling, no foreground, no compositing, no I/O.
 - The whole run: :func:`studiocomp.video.run` with its defaults, as ``studiocomp video clip.mp4 -o out.mp4``
   runs it — decode, RVM with its state, full-size alpha and foreground, subject tracking, composite on

@@ -46,10 +46,11 @@ class RVMMatter:
     **License: the RVM weights are GPL-3.0.** Software that distributes them may
     have to be GPL-3.0 too; MODNet (``modnet``) is the Apache-2.0 alternative.
 
-    The frame is resized so that its long side is at most ``max_side`` (sides
-    multiples of 16), the network runs with ``downsample_ratio`` (default: chosen
-    from that size by :func:`auto_downsample_ratio`), and the alpha is brought
-    back to full size by an edge-aware guided upsampler.
+    A frame whose long side is at most ``max_side`` runs at its own size (RVM takes
+    any size); a larger one is shrunk to it. The network runs with ``downsample_ratio``
+    (default: chosen from that size by :func:`auto_downsample_ratio`) and, when the
+    frame was shrunk, the alpha is brought back to full size by an edge-aware guided
+    upsampler.
 
     Sequences: with ``sequence=True`` the recurrent state is carried from one
     :meth:`matte` call to the next (frames of one clip, in order); call
