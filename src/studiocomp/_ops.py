@@ -216,7 +216,11 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
     h, w = image.shape[:2]
     lh, lw = alpha.shape
     if (lh, lw) == (h, w):
+        # already full size: values within half an 8-bit step of 0 or 1 are snapped to it (invisible
+        # in any 8-bit output, and every fractional pixel costs foreground and compositing work)
         out = np.clip(alpha, 0.0, 1.0).astype(np.float32)
+        out[out < 0.5 / 255] = 0.0
+        out[out > 1.0 - 0.5 / 255] = 1.0
         rows, cols = np.nonzero((out > 0.0) & (out < 1.0))
         return out, (rows, cols)
     # Where the model is sure (alpha within `snap` of 0 or 1, `radius` pixels around included),

@@ -207,13 +207,15 @@ def missed_regions(mask: np.ndarray, alpha: np.ndarray, coverage: float = 0.5, m
     return cast("np.ndarray", (resize(dropped[labels].view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask)
 
 
-def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None, fill_missed: bool = False) -> Any:
+def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: float | None, fill_missed: bool = False, foreground: np.ndarray | None = None) -> Any:
     """A model's low-resolution alpha → full-size :class:`~studiocomp.Matte`.
 
     Guided upsampling, the optional mask gate (``margin`` × the long side
     around a segmenter's mask), the optional restoring of the mask's regions
     the network dropped (``fill_missed``: see :func:`missed_regions`; a person
-    of a group the segmenter found) and blur-fusion foreground estimation.
+    of a group the segmenter found) and the foreground: the model's own
+    (``foreground``, H×W×3 float32, taken only where 0 < α < 1, the photo
+    elsewhere) when it predicts one at full size, else blur-fusion estimation.
     """
     from .._ops import estimate_foreground, guided_upsample, mask_gate
     from ..image import checked_mask
@@ -226,4 +228,11 @@ def finish_matte(image: np.ndarray, low_alpha: np.ndarray, mask: Any, margin: fl
             alpha *= mask_gate(m, margin)
         if fill_missed:
             alpha[missed_regions(m, alpha)] = 1.0  # only pixels set to 1: ``band`` is still a superset of the fractional ones
+    if foreground is not None and foreground.shape == image.shape:
+        rows, cols = band
+        a = alpha[rows, cols]
+        soft = (a > 0.0) & (a < 1.0)
+        fg = image.copy()
+        fg[rows[soft], cols[soft]] = np.clip(foreground[rows[soft], cols[soft]], 0.0, 1.0)
+        return Matte(alpha=alpha, foreground=fg)
     return Matte(alpha=alpha, foreground=estimate_foreground(image, alpha, band=band))

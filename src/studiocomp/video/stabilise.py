@@ -47,13 +47,16 @@ def grey_at(img: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """
     import cv2
 
-    if img.ndim == 3:
-        g = img @ np.array([0.299, 0.587, 0.114], np.float32) * (np.float32(1 / 255) if img.dtype == np.uint8 else np.float32(1))
+    # area-average first, then luma: both are linear, so the order only moves the rounding (and the
+    # full-size frame is read once, not converted at full size)
+    small = cv2.resize(img if img.dtype in (np.uint8, np.float32) else img.astype(np.float32), (hw[1], hw[0]), interpolation=cv2.INTER_AREA)
+    if small.ndim == 3:
+        g = small.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        if img.dtype != np.uint8:
+            g *= np.float32(255)
     else:
-        g = img if img.dtype == np.uint8 else img.astype(np.float32)
-    if g.dtype != np.uint8:
-        g = np.clip(g * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return cast("np.ndarray", cv2.resize(g, (hw[1], hw[0]), interpolation=cv2.INTER_AREA))
+        g = small.astype(np.float32) * np.float32(1 if img.dtype == np.uint8 else 255)
+    return cast("np.ndarray", np.clip(g + 0.5, 0, 255).astype(np.uint8))
 
 
 class FlowStabiliser:

@@ -122,7 +122,8 @@ class RVMMatter:
         with self._lock:
             self._state, self._state_size = None, None
 
-    def _run(self, img: np.ndarray) -> np.ndarray:
+    def _run(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The network's alpha (h×w) and foreground (h×w×3), float32, at the network's size."""
         h, w = img.shape[:2]
         hw = model_size(h, w, min(self.max_side, max(h, w)), self.pre.multiple_of)
         ratio = self.downsample_ratio if self.downsample_ratio is not None else auto_downsample_ratio(*hw)
@@ -133,10 +134,10 @@ class RVMMatter:
             zero = np.zeros((1, 1, 1, 1), np.float32)
             state = self._state or (zero,) * 4
             feeds = {"src": src, "downsample_ratio": np.array([ratio], np.float32), **dict(zip(_STATE_NAMES, state, strict=True))}
-            _fgr, pha, *rec = self._session.run(None, feeds)
+            fgr, pha, *rec = self._session.run(None, feeds)
             if self.sequence:
                 self._state, self._state_size = tuple(rec), hw
-        return np.asarray(pha[0, 0], np.float32)
+        return np.asarray(pha[0, 0], np.float32), np.asarray(fgr[0], np.float32).transpose(1, 2, 0)
 
     def predict_alpha(self, image: Image) -> np.ndarray:
         """The network's alpha at the network's resolution (h×w float32), carrying the state when ``sequence`` is set.
@@ -151,10 +152,13 @@ class RVMMatter:
         numpy.ndarray
             h×w float32 in [0, 1] at the network's resolution.
         """
-        return self._run(checked_image(image))
+        return self._run(checked_image(image))[0]
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
-        """The photo's matte: RVM's alpha upsampled to full size, gated by ``mask``, with cleaned foreground colours.
+        """The photo's matte: RVM's alpha (upsampled to full size), gated by ``mask``, with cleaned foreground colours.
+
+        When the network ran at the photo's own size, the edge's foreground colours are RVM's
+        own prediction; otherwise blur-fusion estimates them from the upsampled alpha.
 
         Parameters
         ----------
@@ -169,7 +173,8 @@ class RVMMatter:
             ``alpha`` H×W float32 in [0, 1] and ``foreground`` H×W×3 float32 (straight colours).
         """
         img = checked_image(image)
-        return cast("Matte", finish_matte(img, self._run(img), mask, self.mask_margin))
+        alpha, fgr = self._run(img)
+        return cast("Matte", finish_matte(img, alpha, mask, self.mask_margin, foreground=fgr))
 
     def matte_sequence(self, frames: Iterable[Any]) -> Iterator[Matte]:
         """Matte the frames of one clip in order, carrying the state; the state is reset first and after.
