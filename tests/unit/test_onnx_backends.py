@@ -79,6 +79,23 @@ def test_rvm_downsample_ratio() -> None:
         studiocomp.create("matter", "rvm", downsample_ratio=1.5)
 
 
+def test_rvm_runs_at_the_frames_own_size_with_its_own_foreground(hub_cache: Path, shot: tuple[np.ndarray, np.ndarray]) -> None:
+    """Odd sizes are not rounded to a multiple of 16 (no guided upsampling of a near-full-size alpha), and the edge's
+    foreground is RVM's own ``fgr`` there; the interior and the outside keep the photo's pixels."""
+    image = np.ascontiguousarray(shot[0][:93, :117])  # sides no multiple of anything
+    rvm = studiocomp.create("matter", "rvm")
+    low = rvm.predict_alpha(image)
+    assert low.shape == image.shape[:2]
+    _alpha, fgr = rvm._run(image)
+    m = rvm.matte(image)
+    soft = (m.alpha > 0) & (m.alpha < 1)
+    assert soft.any() and np.array_equal(m.foreground[soft], np.clip(fgr[soft], 0, 1))
+    assert np.array_equal(m.foreground[~soft], image[~soft])
+    assert not ((m.alpha > 0) & (m.alpha < 0.5 / 255)).any() and not ((m.alpha < 1) & (m.alpha > 1 - 0.5 / 255)).any()
+    big = studiocomp.create("matter", "rvm", max_side=64)  # shrunk: upsampled, blur-fusion foreground
+    assert big.predict_alpha(image).shape == (51, 64) and big.matte(image).alpha.shape == image.shape[:2]
+
+
 def test_modnet_mask_gate(hub_cache: Path, shot: tuple[np.ndarray, np.ndarray]) -> None:
     image = shot[0]
     modnet = studiocomp.create("matter", "modnet")
