@@ -287,7 +287,11 @@ MODELS: dict[str, ModelSpec] = {
             license="GPL-3.0",
             framework="onnx",
             task="video matting (recurrent)",
-            preprocessing=Preprocessing(long_side=1024, notes="any size (the decoder crops its upsampled features to each skip's size, the deep guided filter returns the input's size); recurrent states r1i..r4i (zeros [1,1,1,1] at the first frame) and downsample_ratio float32[1]"),
+            preprocessing=Preprocessing(
+                long_side=1024,
+                notes="any size (the decoder crops to each skip's size, the guided filter returns the input's); "
+                "recurrent states r1i..r4i (zeros [1,1,1,1] at the first frame) and downsample_ratio float32[1]",
+            ),
             sha256_verified=True,
             notes="GPL-3.0: software that ships these weights may have to be GPL-3.0 too. The exact file name in the hub repo is unconfirmed.",
         ),

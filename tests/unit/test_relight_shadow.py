@@ -85,6 +85,30 @@ def test_contact_shadow_sits_under_the_feet() -> None:
     assert s.max() == pytest.approx(0.55, abs=0.02)
 
 
+@pytest.mark.parametrize("name", ["contact", "cast"])
+def test_each_person_of_a_group_stands_on_their_own_feet(name: str) -> None:
+    """Two people apart, one further back (feet higher): each gets a shadow at their own feet, not only the nearer one.
+
+    A detached small piece (a hand, a held object) is not a person: it throws no contact shadow of its own.
+    """
+    h, w = 300, 600
+    yy, xx = np.mgrid[:h, :w]
+    near = (((xx - 180) / 30) ** 2 + ((yy - 170) / 100) ** 2 < 1).astype(np.float32)  # feet at row 269
+    back = (((xx - 430) / 24) ** 2 + ((yy - 140) / 80) ** 2 < 1).astype(np.float32)  # feet at row 219
+    hand = (((xx - 300) / 8) ** 2 + ((yy - 120) / 8) ** 2 < 1).astype(np.float32)
+    bg = np.full((h, w, 3), 0.8, np.float32)
+    caster = studiocomp.create("shadow_caster", name, **({"azimuth": 90, "elevation": 40} if name == "cast" else {}))
+    group = caster.cast(near + back + hand, bg)
+    for person, feet in ((near, 269), (back, 219)):
+        alone = caster.cast(person, bg)
+        x = int(np.flatnonzero(person[feet])[0]) if name == "cast" else int(np.mean(np.flatnonzero(person[feet])))
+        at_feet = group[feet - 2 : feet + 4, x - 6 : x + 7].max()
+        assert at_feet > 0.25, (feet, at_feet)
+        assert at_feet >= 0.9 * alone[feet - 2 : feet + 4, x - 6 : x + 7].max()
+    if name == "contact":  # the hand floats at rows 112–128: nothing under it
+        assert group[129:160, 290:311].max() < 0.05
+
+
 def test_light_estimated_from_the_background() -> None:
     from studiocomp.backends.shadow.floor import estimate_light
 

@@ -3,7 +3,9 @@
 Both return the shadow's **opacity** (H×W float32 in [0, 1]); the compositor
 applies it to the background in linear light, B' = B·(1 − S), which darkens and
 never brightens or recolours. The floor is taken to be the plane the subject
-stands on, its contact line the lowest row of the subject (alpha ≥ 0.5). A
+stands on, its contact line the lowest row of the subject (alpha ≥ 0.5); people
+apart from each other (separate solid components, each at least 0.3 × the tallest's
+height) each stand on their own feet and throw their own shadows. A
 subject cut by the bottom of the frame (a head-and-shoulders portrait) shows no
 floor: then there is no floor shadow and the layer is all zeros.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -59,6 +62,35 @@ def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
     return top, bottom, bottom - top + 1
 
 
+#: a separate component of the solid alpha stands on the floor on its own (a second person) when it is at least
+#: this fraction of the tallest one's height; smaller ones (a detached hand, a held object) go with the nearest subject
+_STANDING = 0.3
+
+
+def _standing_subjects(a: np.ndarray) -> list[np.ndarray]:
+    """The working-copy alpha split into the subjects that stand on the floor each on their own feet.
+
+    Connected components of the solid alpha (≥ 0.5, 8-connected) at least :data:`_STANDING` × the tallest
+    one's height are subjects; every other alpha pixel (soft edges, smaller pieces) goes to the nearest
+    subject. One subject (the usual case): ``[a]`` itself, so its shadow is unchanged.
+    """
+    solid = (a >= 0.5).view(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if n <= 2:
+        return [a]
+    tall = stats[1:, cv2.CC_STAT_HEIGHT]
+    keep = [k + 1 for k in range(n - 1) if tall[k] >= _STANDING * tall.max()]
+    if len(keep) == 1:
+        return [a]
+    # each pixel's nearest subject: a distance transform from the subjects' pixels, with their labels
+    seeds = np.isin(labels, keep)
+    _, nearest = cv2.distanceTransformWithLabels((~seeds).view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    owner = np.zeros(int(nearest.max()) + 1, np.int32)
+    owner[nearest[seeds]] = labels[seeds]
+    who = owner[nearest]
+    return [np.where(who == k, a, np.float32(0)) for k in keep]
+
+
 def _upsample(s: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """The small shadow at full size; computed only in its (grown) bounding box, zeros elsewhere."""
     out = np.zeros(hw, np.float32)
@@ -68,6 +100,15 @@ def _upsample(s: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     scale = (hw[0] / s.shape[0], hw[1] / s.shape[1])
     full = (slice(int(win[0].start * scale[0]), min(hw[0], int(np.ceil(win[0].stop * scale[0])))), slice(int(win[1].start * scale[1]), min(hw[1], int(np.ceil(win[1].stop * scale[1])))))
     upsample_into(out[full], np.clip(s, 0.0, 1.0), hw, full)
+    return out
+
+
+def _combined(layers: Iterable[np.ndarray]) -> np.ndarray:
+    """Opacities of several occluders together: ``1 − Π(1 − S_i)``."""
+    it = iter(layers)
+    out = next(it)
+    for s in it:
+        out = 1.0 - (1.0 - out) * (1.0 - s)
     return out
 
 
@@ -146,7 +187,7 @@ class ContactShadow:
         if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
             return np.zeros(a.shape, np.float32)
         small, _ = _small_alpha(a, self.work_side)
-        return _upsample(self._small(small), a.shape)
+        return _upsample(_combined(self._small(part) for part in _standing_subjects(small)), a.shape)
 
 
 class CastShadow:
@@ -315,11 +356,12 @@ class CastShadow:
             return np.zeros(a.shape, np.float32)
         azimuth, elevation = light if light is not None else self.light(bg)
         small, _ = _small_alpha(a, self.work_side)
-        shadow = self._cast_small(small, azimuth, elevation)
-        if self.contact is not None:
-            c = self.contact._small(small)
-            shadow = 1.0 - (1.0 - shadow) * (1.0 - c)  # two occluders: opacities combine
-        return _upsample(shadow.astype(np.float32), a.shape)
+        layers = []
+        for part in _standing_subjects(small):  # each person's shadow from their own feet
+            layers.append(self._cast_small(part, azimuth, elevation))
+            if self.contact is not None:
+                layers.append(self.contact._small(part))
+        return _upsample(_combined(layers).astype(np.float32), a.shape)
 
     def _cast_small(self, a: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
         h, w = a.shape
