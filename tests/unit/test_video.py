@@ -358,3 +358,63 @@ class TestClipMetrics:
         assert rep.worst[0] == int(np.argmin(rep.ious))
         with pytest.raises(InputError):
             score_clip(np.zeros((2, 4, 4)), np.zeros((3, 4, 4), bool))
+
+
+def test_outputs_never_destroy_the_input_or_other_files(tmp_path: Path) -> None:
+    """A user's own files are never deleted or overwritten: the input as an output, an output folder that holds
+    other files (it is replaced as a whole), an output folder holding the input, two outputs on one path, a bad fps.
+    Each is refused before anything is read or written, and everything is left as it was."""
+    from studiocomp.image import save_image
+    from studiocomp.video import run
+
+    clip = make_clip(tmp_path / "clip.mp4", n=3, audio=False)
+    size = clip.stat().st_size
+    with pytest.raises(InputError, match="overwritten"):
+        run(clip, clip, matter=DarkMatter(), track=False)
+    assert clip.stat().st_size == size
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        save_image(frames / f"{i:03d}.png", np.full((48, 64, 3), 0.2 + 0.1 * i, np.float32))
+    with pytest.raises(InputError, match="overwritten"):
+        run(frames, frames, matter=DarkMatter(), track=False)
+    with pytest.raises(InputError, match="overwritten"):
+        run(frames, frames / "out.mp4", matter=DarkMatter(), track=False)
+    with pytest.raises(InputError, match="overwritten"):
+        run(clip, tmp_path / "sub" / ".." / "clip.mp4", matter=DarkMatter(), track=False)
+    assert sorted(p.name for p in frames.iterdir()) == ["000.png", "001.png", "002.png"]
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "important.txt").write_text("precious")
+    for out, alpha in ((keep, None), (tmp_path / "c.mp4", keep)):
+        with pytest.raises(InputError, match="important.txt"):
+            run(clip, out, alpha_out=alpha, matter=DarkMatter(), track=False)
+    assert (keep / "important.txt").read_text() == "precious" and len(list(keep.iterdir())) == 1
+    with pytest.raises(InputError, match="same path"):
+        run(clip, tmp_path / "o.mp4", cutout_out=tmp_path / "o.mp4", matter=DarkMatter(), track=False)
+    for bad in (0, -5, float("nan"), float("inf")):
+        with pytest.raises(InputError, match="fps"):
+            run(frames, tmp_path / "f.mp4", fps=bad, matter=DarkMatter(), track=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "frames", "keep"]
+    # an earlier run's frames are replaced by the new ones
+    earlier = tmp_path / "earlier"
+    run(clip, earlier, matter=DarkMatter(), track=False)
+    run(clip, earlier, matter=DarkMatter(), track=False)
+    assert sorted(p.name for p in earlier.iterdir()) == ["00000.png", "00001.png", "00002.png"]
+
+
+def test_alpha_as_a_luma_matte_in_mp4(tmp_path: Path) -> None:
+    """``--alpha out.mp4``: the alpha as a grey H.264 picture (it was refused mid-run with a 4-channel frame)."""
+    from studiocomp.video import run
+    from studiocomp.video.io import open_video
+
+    clip = make_clip(tmp_path / "clip.mp4", n=4, audio=False)
+    res = run(clip, tmp_path / "c.mp4", alpha_out=tmp_path / "a.mp4", matter=DarkMatter(), track=False)
+    with open_video(res.outputs["alpha"]) as r:
+        mattes = [rgb for rgb, _t in r]
+    with open_video(clip) as r:
+        first = next(iter(r))[0]
+    truth = (first.astype(np.float32).mean(axis=2) / 255 < 0.55) * 255.0
+    grey = mattes[0].astype(np.float32)
+    assert len(mattes) == 4 and np.abs(grey[..., 0] - grey[..., 2]).max() <= 4
+    assert np.mean(np.abs(grey.mean(axis=2) - truth) < 40) > 0.97

@@ -41,3 +41,13 @@ def test_video_cli_refuses_it_before_writing(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert code == 2 and needle in err and option in err, err
     assert not out.exists() and not list(tmp_path.glob("*.mp4*")) and not list(tmp_path.glob(".*"))
+
+
+def test_a_point_far_from_everyone_chooses_no_one() -> None:
+    """A point on the empty floor is an error on the first frame (it chose a 25 px scrap and wrote a blank clip)."""
+    alpha = np.zeros((120, 160), np.float32)
+    alpha[20:100, 20:50] = 1.0
+    with pytest.raises(InputError, match="nearest person is"):
+        SubjectTracker(point=(150, 110))(alpha)
+    near = SubjectTracker(point=(55, 60))(alpha)  # a few pixels off the person's edge still chooses them
+    assert near[60, 30] > 0.9

@@ -13,6 +13,7 @@ interrupted run never leaves a file that looks complete.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -285,6 +286,9 @@ def read_info(src: str | os.PathLike[str]) -> VideoInfo:
         return r.info
 
 
+_FRAME_NAME = re.compile(r"\d{5,}\.png")  # what FrameFolderWriter writes
+
+
 def _temp_path(target: Path, *, folder: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if folder:
@@ -537,6 +541,8 @@ class FrameFolderWriter(_Committing):
 
     Frames go into a temporary folder beside ``path``, which replaces ``path``
     at :meth:`close` (an existing folder of that name is removed then, not before).
+    An existing folder is taken only when it is empty or holds nothing but numbered
+    PNG frames (an earlier run's output): any other file in it is refused, never deleted.
     Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8.
 
     Parameters
@@ -547,13 +553,18 @@ class FrameFolderWriter(_Committing):
     Raises
     ------
     InputError
-        ``path`` is an existing file.
+        ``path`` is an existing file, or a folder holding anything but numbered PNG frames.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise InputError(str(self.path), "a folder for the PNG frames", "an existing file")
+        if self.path.is_dir():
+            others = sorted(p.name for p in self.path.iterdir() if not _FRAME_NAME.fullmatch(p.name))
+            if others:  # the folder is replaced as a whole: never take anything but an earlier run's frames with it
+                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+                raise InputError(str(self.path), "a new or empty folder, or one holding only numbered PNG frames of an earlier run (it is replaced)", f"a folder with other files ({shown})")
         self._tmp = _temp_path(self.path, folder=True)
         self.frames = 0
         self._closed = False

@@ -18,7 +18,7 @@ from .io import FrameFolderWriter, VideoWriter, open_video
 from .stabilise import StabilisedMatter
 from .track import SubjectTracker
 
-__all__ = ["run", "VideoResult", "temporal_matter"]
+__all__ = ["run", "VideoResult", "temporal_matter", "check_outputs"]
 
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
@@ -115,6 +115,39 @@ def _writer_for(path: Path, kind: str, info: Any, time_base: Any, audio: Any) ->
     return FrameFolderWriter(path)
 
 
+def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: float | None) -> None:
+    """Refuse, before anything is read or written, outputs that would destroy the input or each other, and a bad ``fps``.
+
+    Parameters
+    ----------
+    src : path
+        The clip (file or folder of frames).
+    outputs : dict of str to Path
+        The outputs by name (``composite``, ``alpha``, ``cutout``).
+    fps : float or None
+        The frame rate asked for a folder of frames.
+
+    Raises
+    ------
+    InputError
+        An output is the input, lies inside the input folder or holds the input (a folder output is
+        replaced as a whole), two outputs are the same path, or ``fps`` is not a finite number above 0.
+    """
+    import math
+
+    if fps is not None and not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+        raise InputError("fps", "a finite frame rate above 0", repr(fps))
+    source = Path(src).resolve()
+    seen: dict[Path, str] = {}
+    for name, path in outputs.items():
+        out = path.resolve()
+        if out == source or source in out.parents or (path.suffix == "" and out in source.parents):
+            raise InputError(str(path), f"a {name} output apart from the input {src} (it would be overwritten)", "the input itself, or a folder holding it or inside it")
+        if out in seen:
+            raise InputError(str(path), f"a {name} output of its own", f"the same path as the {seen[out]} output")
+        seen[out] = name
+
+
 def _u8(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out
@@ -190,7 +223,9 @@ def run(
         (exponential, 0.8 kept) so that light and shadow do not flicker.
     alpha_out : path, optional
         The alpha: ``.webm`` (VP9 with alpha, yuva420p), ``.mov`` (ProRes 4444) — grey
-        picture and alpha channel both the matte — or a folder of grey PNGs.
+        picture and alpha channel both the matte —, ``.mp4``/``.mkv`` (a luma matte: the
+        alpha as a grey H.264 picture, limited-range YUV, so within about 1/255 after decoding)
+        or a folder of grey PNGs.
     cutout_out : path, optional
         The subject: ``.webm``/``.mov`` RGBA video, ``.mp4``/``.mkv`` on chroma-key green
         (#00b140), or a folder of RGBA PNGs.
@@ -218,13 +253,17 @@ def run(
     ------
     InputError
         Bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
-        frames, mixed sizes) or output names. Nothing is left at the output paths then:
+        frames, mixed sizes) or output names (see :func:`check_outputs`: an output that is the
+        input or holds it, two outputs on one path, a bad ``fps``; a folder output holding
+        other files than numbered frames). Nothing is left at the output paths then:
         every output is written to a temporary file and renamed only at the end.
     """
     from ..backgrounds import resolve_background
 
     t_start = time.perf_counter()
     dst = Path(dst)
+    named = {"composite": dst, "alpha": alpha_out, "cutout": cutout_out}
+    check_outputs(src, {k: Path(v) for k, v in named.items() if v is not None}, fps)
     stages: dict[str, Any] = pipeline.components if pipeline is not None else {}
     if matter is None and pipeline is not None:
         matter = stages.get("matter") or stages.get("segmenter")
@@ -347,7 +386,8 @@ def run(
                 layers = {"composite": _over_u8(subject, alpha, bg, bg_u8)}
             if "alpha" in writers:
                 a8 = _u8(alpha)
-                layers["alpha"] = np.dstack([a8, a8, a8, a8]) if isinstance(writers["alpha"], VideoWriter) else a8
+                aw = writers["alpha"]
+                layers["alpha"] = (np.dstack([a8] * (4 if aw.alpha else 3)) if isinstance(aw, VideoWriter) else a8)  # a luma matte in mp4/mkv
             if "cutout" in writers:
                 cw = writers["cutout"]
                 if isinstance(cw, VideoWriter) and not cw.alpha:

@@ -28,6 +28,10 @@ from .stabilise import grey_at
 __all__ = ["SubjectTracker", "box_iou"]
 
 
+#: how far (a fraction of the frame's diagonal) a ``point`` may lie from the person it chooses
+_POINT_REACH = 0.05
+
+
 def _independent_motion(flow: np.ndarray, xx: np.ndarray, yy: np.ndarray, background: np.ndarray, step: int = 4) -> np.ndarray | None:
     """|flow − the camera's flow| per pixel, the camera's a RANSAC homography fitted on ``background``; None without enough background."""
     import cv2
@@ -112,7 +116,8 @@ class SubjectTracker:
     InputError
         Both ``point`` and ``box``, a box with x1 ≤ x0 or y1 ≤ y0, or ``motion_fraction`` /
         ``crowd`` outside (0, 1]; on the first frame (:meth:`__call__`, or :meth:`check_frame`
-        before it), a point or box outside the frame.
+        before it), a point or box outside the frame; on the first frame, a point farther than
+        5 % of the frame's diagonal from any person the matter found.
     """
 
     def __init__(
@@ -186,8 +191,17 @@ class SubjectTracker:
             lab = labels[y, x]
             if lab > 0:
                 return [int(lab)]
-            d = [np.hypot(cents[i][0] - x, cents[i][1] - y) for i in range(1, n)]
-            return [1 + int(np.argmin(d))]
+            # the person nearest the point, if one is near: a point on the floor or the sky chooses no one
+            import cv2
+
+            dist, nearest = cv2.distanceTransformWithLabels((labels == 0).view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+            reach = _POINT_REACH * float(np.hypot(h, w))
+            if dist[y, x] > reach:
+                px, py = self.point
+                expected = f"a pixel on or near a person on the first frame (within {_POINT_REACH:.0%} of the diagonal)"
+                raise InputError("point", expected, f"{px:g},{py:g}: the nearest person is {dist[y, x] / s:.0f} px away")
+            owner = labels[(nearest == nearest[y, x]) & (labels > 0)]
+            return [int(owner[0])] if owner.size else [1 + int(np.argmin([np.hypot(cents[i][0] - x, cents[i][1] - y) for i in range(1, n)]))]
         if self.box is not None:
             b = (self.box * s).round().astype(int)
             sub = labels[max(0, b[1]) : b[3], max(0, b[0]) : b[2]]
@@ -221,7 +235,7 @@ class SubjectTracker:
         Raises
         ------
         InputError
-            On the first frame after :meth:`reset`: ``point`` or ``box`` is not on the frame (:meth:`check_frame`).
+            On the first frame after :meth:`reset`: ``point`` or ``box`` is not on the frame (:meth:`check_frame`), or ``point`` is not on or near a person.
         """
         import cv2
 
