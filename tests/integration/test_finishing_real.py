@@ -20,7 +20,9 @@ Reads ``../shared`` in place (skips when absent); nothing from it is copied.
     rise (it would have to be a quantile below 0.83 of the scene's blue).
   - its defaults (4 stops, 3×): 113 follow; the 3 more are
     hubble_deep_field dimmed, held by the 4-stop bound (report ``bounded``).
-  - the presets' bounds (1 stop, 15 % tint): 35 follow; every other case is
+  - the presets' bounds (1 stop, 15 % tint): 54 follow (35 before the white
+    balance was bounded on its blue–amber and green–magenta axes instead of per
+    channel, third session of 2026-11-30); every other case is
     ``bounded`` (the scene's own estimate is already past a bound, so a
     change of light moves nothing). A deliberate trade, docs/gallery.md
     "What to expect"; the slow test holds these counts.
@@ -122,7 +124,7 @@ def test_following_unbounded_and_with_the_presets_bounds() -> None:
     assert options == {"max_stops": 1.0, "max_tint": 1.15}  # the counts below are for these bounds
     cases, n = _following(studiocomp.create("relighter", "illuminant", **options), compositor)
     followed = [c for c in cases if c[3] <= 0.3]
-    assert len(followed) >= 35, len(followed)  # 35 of 120: the bounds hold the rest
+    assert len(followed) >= 54, len(followed)  # 54 of 120: the bounds hold the rest
     assert all(c[4] for c in cases if c[3] > 0.3)  # every case that does not follow is one the bounds held
 
 

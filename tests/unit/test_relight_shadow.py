@@ -145,6 +145,28 @@ def test_relighters_move_the_subject_towards_the_background(name: str, shot: tup
     assert np.array_equal(studiocomp.create("relighter", name, strength=0).relight(image, alpha, warm), image)
 
 
+def test_illuminant_white_balance_stays_on_the_axis_of_real_light() -> None:
+    """A scene whose content reads as magenta light (a lit blue wall beside a red floor) gives people no magenta cast:
+    the green–magenta part of the gain is bounded (0.1 stop), the blue–amber part follows the scene."""
+    rng = np.random.default_rng(0)
+    photo = np.clip(0.5 + 0.05 * rng.standard_normal((120, 160, 3)), 0, 1).astype(np.float32)  # neutral light
+    alpha = np.zeros((120, 160), np.float32)
+    alpha[30:110, 60:100] = 1.0
+    relighter = studiocomp.create("relighter", "illuminant")
+    for cast, expect in (((0.8, 0.45, 0.8), "magenta"), ((0.9, 0.7, 0.45), "amber")):
+        scene = np.clip(np.asarray(cast, np.float32) * (0.9 + 0.1 * rng.random((120, 160, 1))), 0, 1).astype(np.float32)
+        gain, report = relighter.estimate_gain(alpha, scene, photo, alpha)
+        lg = np.log2(gain)
+        u, v = 0.5 * (lg[0] - lg[2]), lg[1] - 0.5 * (lg[0] + lg[2])
+        assert abs(v) <= 0.1 + 1e-6, (expect, gain)
+        if expect == "amber":
+            assert u > 0.5  # a warm scene warms the subject
+        else:
+            assert report["bounded"] == 1.0
+    with pytest.raises(InputError, match="max_green_magenta"):
+        studiocomp.create("relighter", "illuminant", max_green_magenta=-1)
+
+
 def test_chroma_shift_is_bounded(shot: tuple[np.ndarray, np.ndarray]) -> None:
     import cv2
 

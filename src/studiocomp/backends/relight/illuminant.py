@@ -80,9 +80,13 @@ class IlluminantRelighter:
     gain_c = (e_bg,c / e_photo,c) ** ``strength`` per linear RGB channel, with e
     from :func:`shades_of_grey`; the subject's linear values are multiplied by
     it. The gain is split into an intensity (luminance ratio, bounded to
-    ± ``max_stops`` stops) and a white balance (each channel's gain relative to
-    the luminance, bounded to [1/``max_tint``, ``max_tint``]), so that an
-    odd scene cannot push skin far.
+    ± ``max_stops`` stops) and a white balance on the two axes of light colour, in
+    log2 terms: blue–amber, u = (log r − log b)/2, bounded to ± log2 ``max_tint``, and
+    green–magenta, v = log g − (log r + log b)/2, bounded to ± ``max_green_magenta``.
+    Real light varies along the first (the Planckian locus and daylight: tungsten,
+    sun, shade; Wyszecki & Stiles, *Color Science*, 2nd ed., 1982, §3.5) and barely along
+    the second, which a scene's content (a lit blue wall, a red brick floor) moves
+    instead: unbounded, it gave people a magenta cast. So an odd scene cannot push skin far.
 
     Parameters
     ----------
@@ -98,7 +102,9 @@ class IlluminantRelighter:
     max_stops : float ≥ 0
         Largest intensity change, in stops (factors of 2).
     max_tint : float ≥ 1
-        Largest white-balance gain of one channel relative to the luminance.
+        Largest blue–amber white-balance change: 2^|u| (red against blue, each half of it).
+    max_green_magenta : float ≥ 0
+        Largest green–magenta white-balance change |v|, in stops (default 0.1, about 7 %).
     winsor : float in [0.5, 1]
         Quantile at which each channel is capped before the estimate (1: no cap):
         clipped highlights then do not bias it while they are under 1 − ``winsor``
@@ -137,7 +143,20 @@ class IlluminantRelighter:
 
     uses_photo = True
 
-    def __init__(self, strength: float = 1.0, p: float = float("inf"), max_stops: float = 4.0, max_tint: float = 3.0, grow: float = 0.5, work_side: int = 512, winsor: float = 0.95) -> None:
+    def __init__(
+        self,
+        strength: float = 1.0,
+        p: float = float("inf"),
+        max_stops: float = 4.0,
+        max_tint: float = 3.0,
+        grow: float = 0.5,
+        work_side: int = 512,
+        winsor: float = 0.95,
+        max_green_magenta: float = 0.1,
+    ) -> None:
+        if not (isinstance(max_green_magenta, (int, float)) and max_green_magenta >= 0.0):
+            raise InputError("max_green_magenta", "a number ≥ 0 (stops)", repr(max_green_magenta))
+        self.max_green_magenta = float(max_green_magenta)
         if not (isinstance(strength, (int, float)) and 0.0 <= strength <= 1.0):
             raise InputError("strength", "a number in [0, 1]", repr(strength))
         if not (isinstance(p, (int, float)) and p >= 1.0):
@@ -154,7 +173,10 @@ class IlluminantRelighter:
         self.grow, self.work_side, self.winsor = float(grow), int(work_side), float(winsor)
 
     def __repr__(self) -> str:
-        return f"IlluminantRelighter(strength={self.strength}, p={self.p}, max_stops={self.max_stops}, max_tint={self.max_tint}, winsor={self.winsor})"
+        return (
+            f"IlluminantRelighter(strength={self.strength}, p={self.p}, max_stops={self.max_stops}, max_tint={self.max_tint}, "
+            f"max_green_magenta={self.max_green_magenta}, winsor={self.winsor})"
+        )
 
     def estimate_gain(self, alpha: np.ndarray, background: np.ndarray, photo: np.ndarray | None = None, photo_alpha: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
         """The (3,) linear gain for the subject, and a report of how it was found (see :meth:`relight_reported`).
@@ -202,11 +224,18 @@ class IlluminantRelighter:
             report["photo_reference"] = 1.0
         gain = e_bg / np.maximum(e_ph, 1e-6)
         y = _luminance(gain)
-        raw_stops, raw_tint = float(np.log2(max(y, 1e-6))), gain / max(y, 1e-6)
+        raw_stops = float(np.log2(max(y, 1e-6)))
         intensity = float(np.clip(raw_stops, -self.max_stops, self.max_stops))
-        tint = np.clip(raw_tint, 1.0 / self.max_tint, self.max_tint)
+        # white balance on the two axes of light colour (log2): blue–amber u = (r − b)/2, along which real light
+        # varies (daylight, tungsten, shade), and green–magenta v = g − (r + b)/2, along which it barely does
+        lg = np.log2(np.maximum(gain, 1e-9))
+        u, v = 0.5 * (lg[0] - lg[2]), lg[1] - 0.5 * (lg[0] + lg[2])
+        bu = float(np.clip(u, -np.log2(self.max_tint), np.log2(self.max_tint)))
+        bv = float(np.clip(v, -self.max_green_magenta, self.max_green_magenta))
+        tint = np.exp2(bu * np.array([1.0, 0.0, -1.0]) + bv * np.array([-1.0, 2.0, -1.0]) / 3.0)
+        tint /= _luminance(tint)
         gain = np.exp2(self.strength * (intensity + np.log2(tint)))
-        bounded = intensity != raw_stops or bool(np.any(tint != raw_tint))
+        bounded = intensity != raw_stops or bu != u or bv != v
         report.update(gain_r=float(gain[0]), gain_g=float(gain[1]), gain_b=float(gain[2]), bounded=float(bounded))
         return gain, report
 
