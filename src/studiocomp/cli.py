@@ -634,11 +634,27 @@ def _cmd_video(args: argparse.Namespace) -> int:
 
     matter: Any = None if args.matter is None else args.matter
     pipeline = None
-    if args.preset is not None:
+    shadow: dict[str, Any] = {}
+    if args.light or args.shadow:
+        light: dict[str, float] = {}
+        if args.light:
+            try:
+                azimuth, elevation = (float(v) for v in args.light.split(","))
+            except ValueError:
+                return _usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}")
+            light = {"azimuth": azimuth, "elevation": elevation}
+        try:
+            shadow["shadow_caster"] = None if args.shadow == "none" else parse_stage("shadow_caster", args.shadow or "cast", **light)
+        except StudiocompError as exc:
+            return _usage(f"--light/--shadow: {exc}")
+    if args.preset is not None or shadow:
         from .pipeline import Pipeline
+        from .registry import create
         from .video.stream import temporal_matter
 
-        pipeline = Pipeline.preset(args.preset, segmenter=None, matter=temporal_matter(matter, stabilise=args.stabilise))
+        # --light/--shadow without a preset: the plain composite plus that shadow (no relighting)
+        plain = {} if args.preset is not None else {"relighter": None, "compositor": create("compositor", "alpha-over")}
+        pipeline = Pipeline.preset(args.preset or "studio", segmenter=None, matter=temporal_matter(matter, stabilise=args.stabilise), **(plain | shadow))
     track: Any = True
     if args.point is not None or args.box is not None:
         from .video.io import read_info
@@ -700,6 +716,8 @@ def _add_video_parser(sub: Any) -> None:
     who.add_argument("--point", metavar="X,Y", help="the subject is the person at this pixel of the first frame")
     who.add_argument("--box", metavar="X0,Y0,X1,Y1", help="the subject is the person in this box on the first frame")
     who.add_argument("--everyone", action="store_true", help="keep everyone the matter finds (no subject tracking)")
+    p.add_argument("--light", metavar="AZ,EL", help="light for the cast shadow, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated from the background")
+    p.add_argument("--shadow", metavar="NAME", help="shadow caster (cast, contact, none; default: the preset's, or cast with --light)")
     p.add_argument("--fps", type=float, help="frame rate of a folder of frames (default 25)")
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")

@@ -219,8 +219,10 @@ def run(
         The alpha's source; see :func:`temporal_matter` (default: RVM with its recurrent state).
     pipeline : Pipeline, optional
         Its matter (or segmenter), relighter, shadow caster and compositor are used. The
-        relighter's per-channel gain and the shadow are smoothed over time
-        (exponential, 0.8 kept) so that light and shadow do not flicker.
+        relighter's per-channel gain is smoothed over time (exponential, 0.8 kept), and the
+        shadow caster's light is read from the background once for the clip (a caster with
+        ``light``/``with_light``, e.g. ``cast``), so that light and shadow do not flicker
+        while the shadow follows the subject frame by frame.
     alpha_out : path, optional
         The alpha: ``.webm`` (VP9 with alpha, yuva420p), ``.mov`` (ProRes 4444) — grey
         picture and alpha channel both the matte —, ``.mp4``/``.mkv`` (a luma matte: the
@@ -354,7 +356,12 @@ def run(
         t_dec.start()
         t_mat.start()
         t_enc.start()
-        shadow_s, gain_s = _Smoother(0.8), _Smoother(0.8)
+        gain_s = _Smoother(0.8)
+        if caster is not None and hasattr(caster, "light") and hasattr(caster, "with_light"):
+            # the background does not change: its light is read once for the clip, so the shadow's direction and
+            # length hold still while the shadow itself follows the subject frame by frame (smoothing the shadow
+            # map instead smeared a moving subject's shadow over the last frames and faded it)
+            caster = caster.with_light(*caster.light(bg))
         bg_u8 = _u8(bg)
         ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
         first = True
@@ -378,7 +385,7 @@ def run(
                 den = (fg * w).sum((0, 1)) + 1e-6
                 gain = gain_s(((relit * w).sum((0, 1)) / den).astype(np.float32))
                 subject = np.clip(fg * gain, 0.0, 1.0)
-            shadow = shadow_s(caster.cast(alpha, bg)) if caster is not None else None
+            shadow = caster.cast(alpha, bg) if caster is not None else None
             if compositor is not None:
                 shadow = np.zeros(alpha.shape, np.float32) if shadow is None else shadow
                 layers = {"composite": _u8(compositor.composite(subject, alpha, bg, shadow))}
