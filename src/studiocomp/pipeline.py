@@ -114,6 +114,14 @@ def assess_mask(mask: Mask) -> list[QualityWarning]:
     return out
 
 
+def _places(background: Any) -> bool:
+    """True for a background file whose sidecar says where people stand (a horizon or default feet)."""
+    if not isinstance(background, (str, os.PathLike)) or not os.path.isfile(background):
+        return False
+    info = read_info(background)
+    return info is not None and (info.horizon is not None or info.feet is not None)
+
+
 @dataclass
 class PipelineResult:
     """Every layer a pipeline run produces.
@@ -498,7 +506,11 @@ class Pipeline:
             Lay the subject into the background's frame: where its feet stand and
             how tall it is (see :class:`studiocomp.Placement`; ``"auto"`` =
             ``Placement()``: centred, on the floor line). ``None`` keeps the
-            subject where it is in the photo.
+            subject where it is in the photo — except on a prepared background
+            whose sidecar gives a horizon or default feet (:mod:`studiocomp.prepared`)
+            when ``fit`` is not given either: the subject is then laid into it as
+            with ``"auto"``, the sidecar filling in the rest (pass ``fit="cover"`` to
+            fit the background to the photo instead).
         input_alpha : "cutout" (default), "hint" or "ignore"
             What to do with a file, bytes or PIL image that is already transparent:
             ``"cutout"`` takes its alpha as the cut-out (no segmenter, no matter);
@@ -525,6 +537,8 @@ class Pipeline:
             place = Placement.parse(place)
         elif place is not None and not isinstance(place, Placement):
             raise InputError("place", "a Placement, 'auto' or None", type(place).__name__)
+        if place is None and fit is None and _places(background):
+            place = Placement()  # a prepared background that says where people stand: lay the subject into it
         if fit is None:
             fit = "cover" if place is None else "none"
         if _is_single(image):

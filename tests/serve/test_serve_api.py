@@ -134,11 +134,12 @@ def test_composite_on_presets_colours_prepared_and_uploaded_backgrounds(server: 
         assert colour.status_code == 200
         corner = np.asarray(decode(colour.content))[2, 2]
         assert np.abs(corner.astype(int) - [0x20, 0x30, 0x40]).max() <= 3
-        prepared = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "hall"})
-        assert prepared.status_code == 200 and decode(prepared.content).size == (240, 320)
-        placed = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "hall", "place": "auto"})
-        assert placed.status_code == 200, placed.text
-        assert decode(placed.content).size == (400, 300)  # placed into the background's own frame (its sidecar's feet)
+        prepared = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "hall", "fit": "cover"})
+        assert prepared.status_code == 200 and decode(prepared.content).size == (240, 320)  # fitted to the photo, as asked
+        for data in ({"background": "hall", "place": "auto"}, {"background": "hall"}):  # its sidecar's feet place it by default
+            placed = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data=data)
+            assert placed.status_code == 200, placed.text
+            assert decode(placed.content).size == (400, 300)  # placed into the background's own frame
         bg = encode_image(np.full((100, 80, 3), 0.2, np.float32), format="png")
         uploaded = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg), "background_file": ("bg.png", bg)}, data={"fit": "stretch", "format": "tif", "depth": "16"})
         assert uploaded.status_code == 200 and uploaded.headers["content-type"] == "image/tiff"

@@ -93,6 +93,13 @@ def test_pipeline_uses_the_sidecar(tmp_path: Path) -> None:
     placed = pipe(image, background=str(img), place="auto")
     rows = np.flatnonzero((placed.placed_alpha >= 0.5).any(axis=1))
     assert rows[-1] + 1 == pytest.approx(250, abs=2) and rows[-1] + 1 - rows[0] == pytest.approx(150, abs=3)  # horizon rule
+    # the sidecar says where people stand: with neither place nor fit given, the subject is laid into the scene
+    default = pipe(image, background=str(img))
+    assert default.composite.shape == (300, 500, 3) and np.array_equal(default.placed_alpha, placed.placed_alpha)
+    fitted = pipe(image, background=str(img), fit="cover")  # asked to fit the background to the photo: as before
+    assert fitted.composite.shape == image.shape
+    write_info(img, BackgroundInfo(light=Light(90.0, 30.0, None, "user")))  # light only: no placement implied
+    assert pipe(image, background=str(img)).composite.shape == image.shape
 
 
 def test_cli_backgrounds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
