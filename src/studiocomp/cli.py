@@ -105,6 +105,8 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
                 azimuth, elevation = (float(v) for v in args.light.split(","))
             except ValueError:
                 raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}") from None
+            if not (-360.0 <= azimuth <= 360.0 and 5.0 <= elevation <= 89.0):
+                raise _Usage(f"--light expects an azimuth in [-360, 360] and an elevation in [5, 89] degrees, got {args.light!r}")
             light = {"azimuth": azimuth, "elevation": elevation}
         shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
         if shadow is not None:

@@ -105,7 +105,7 @@ def test_backends_lists_everything_and_flags_copyleft(capsys: pytest.CaptureFixt
     assert "rvm (GPL-3.0 weights)" in out
 
 
-def test_composite_with_relight_and_shadow(tmp_path: Path) -> None:
+def test_composite_with_relight_and_shadow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import numpy as np
 
     image, alpha = studiocomp.synthetic.studio_shot((200, 150), seed=4)
@@ -113,6 +113,9 @@ def test_composite_with_relight_and_shadow(tmp_path: Path) -> None:
     code = main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out"), "--relight", "histogram", "--shadow", "cast", "--light", "90,30"])
     assert code == 0 and (tmp_path / "out" / "in.png").exists()
     assert main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out2"), "--shadow", "cast", "--light", "east"]) == 2
+    for bad in ("400,10", "90,2"):  # out of range: a usage error naming --light
+        assert main(["composite", str(tmp_path / "in.png"), "-o", str(tmp_path / "out3"), "--light", bad]) == 2
+    assert "--light expects an azimuth" in capsys.readouterr().err
     assert np.isfinite(studiocomp.load_image(tmp_path / "out" / "in.png")).all()
 
 
