@@ -709,7 +709,7 @@ def _add_video_parser(sub: Any) -> None:
     p.add_argument("input", metavar="IN", help="video file or folder of frames")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="composite: .mp4/.mov/.mkv (H.264), .webm (VP9) or a folder (PNG frames)")
     p.add_argument("--background", default="white", metavar="PRESET|COLOUR|PATH", help="new background (default: %(default)s)")
-    p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (light and shadow smoothed over time)")
+    p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (relighting gain smoothed over time; the shadow's light read once per clip)")
     p.add_argument("--matter", metavar="NAME", help="matting backend (default: rvm, with its recurrent state); others are stabilised along optical flow")
     p.add_argument("--stabilise", action=argparse.BooleanOptionalAction, default=None, help="flow stabiliser on/off (default: on for frame-by-frame backends, off for rvm)")
     p.add_argument("--alpha", metavar="OUT.webm|OUT.mov|OUT.mp4|DIR", help="also write the alpha: VP9 with alpha, ProRes 4444, a grey luma matte (mp4/mkv) or grey PNGs")
