@@ -45,7 +45,7 @@ BACKDROP = {
 SUITES = ("studio22", "studio22-grey", "groups", "pfcn", "studio_synth")
 
 
-def _seed_hub() -> None:
+def seed_hub() -> None:
     """Link ../shared/weights into a fresh hub cache (``hub.import_file`` names each file by its sha256), offline."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     cache = tempfile.mkdtemp(prefix="studiocomp-eval-hub-")
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="studiocomp-eval-empty-hub-")
     else:
-        _seed_hub()
+        seed_hub()
     from studiocomp import Pipeline
     from studiocomp.evaluate import evaluate
 
