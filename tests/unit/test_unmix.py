@@ -65,3 +65,20 @@ def test_block_pixels_tile_the_frame_exactly() -> None:
         ys, xs = block_pixels(some, (h, w))
         up = cv2.resize(some, (w, h), interpolation=cv2.INTER_NEAREST)
         assert abs(len(ys) - int(up.sum())) <= 0.05 * len(ys) + 50  # about what a nearest-neighbour upsampling covers
+
+
+def test_strands_past_the_mask_do_not_count_as_busy_backdrop() -> None:
+    """Hair strands a coarse mask leaves in its "sure background" are subject-coloured strays, not the backdrop's
+    texture: they are left out of B and its scatter, so the band around them is unmixed rather than falling back
+    to the blocky mask (the demo's grey patches round the hair). Measured, edge-region SAD/1000 over seeds 0–1 at
+    800×600 with a mask from 1/8 size: 2.45 before, 1.98 after."""
+    matter = studiocomp.create("matter", "unmix")
+    sad = []
+    for seed in (0, 1):
+        image, truth = studiocomp.synthetic.studio_shot((800, 600), seed=seed)
+        small = cv2.resize((truth > 0.5).astype(np.uint8), (75, 100), interpolation=cv2.INTER_AREA)
+        coarse = cv2.resize(small, (600, 800), interpolation=cv2.INTER_NEAREST) > 0
+        alpha = matter.matte(image, coarse).alpha
+        edge = cv2.dilate(((truth > 0.02) & (truth < 0.98)).astype(np.uint8), np.ones((21, 21), np.uint8)) > 0
+        sad.append(float(np.abs(alpha - truth)[edge].sum()) / 1000)
+    assert np.mean(sad) < 2.25, sad

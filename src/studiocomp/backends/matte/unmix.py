@@ -8,7 +8,11 @@ projection of the pixel onto the F–B colour line,
 ``alpha = ((I − B)·(F − B)) / |F − B|²`` — the linear mixing model of matting.
 Where F and B are too alike for that to be reliable, alpha falls back to the
 upsampled mask, and so does it where the backdrop's own local scatter (its RMS about B)
-is large against the F–B distance: a busy background is not one colour. The band is
+is large against the F–B distance: a busy background is not one colour. Pixels of the
+"sure background" far from B (RGB distance > 0.2) and nearer F than B are strays of the
+subject the coarse mask missed (hair strands); where they are sparse (under 30 % of the
+local backdrop pixels) they are left out of B and its scatter, so strands do not make a
+plain backdrop look busy. The band is
 taken at full size where a bilinear upsampling of it reaches, its border feathered into
 the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges.
@@ -23,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..._ops import block_pixels, disk, fill_from, resize, sample_bilinear, working_size
+from ..._ops import block_pixels, disk, fill_from, resize, sample_bilinear, wide_blur, working_size
 from ...errors import InputError
 from ...image import as_mask, checked_image
 from ...types import Image, Mask, Matte
@@ -31,6 +35,11 @@ from ...types import Image, Mask, Matte
 __all__ = ["UnmixMatter"]
 
 _K3 = np.ones((3, 3), np.uint8)
+#: RGB distance from the smooth backdrop beyond which a "sure background" pixel is taken for a stray bit of
+#: subject (a hair strand past the mask) and left out of the backdrop's colour and scatter
+_OFF_BACKDROP = 0.2
+#: the largest local share of such stray pixels that is taken for strands (more: a busy backdrop)
+_SPARSE = 0.3
 
 
 class UnmixMatter:
@@ -108,11 +117,25 @@ class UnmixMatter:
         bg_sure = cv2.erode(1 - hard, k)
         sigma = 2.5 * self.band
         b_small, _ = fill_from(small, bg_sure, sigma)
+        f_small, _ = fill_from(small, fg_sure, sigma)
+        # the "sure background" holds what a coarse mask missed (hair strands, a loose thread): pixels far off
+        # the smooth B and nearer the local subject colour F than B are left out of it, so B and its scatter
+        # describe the backdrop and not those strands (a textured wall's own texture is not subject-coloured)
+        to_b = np.sqrt(((small - b_small) ** 2).sum(axis=2))
+        stray = (to_b > _OFF_BACKDROP) & (np.sqrt(((small - f_small) ** 2).sum(axis=2)) < to_b) & (bg_sure > 0)
         # how well the smooth B explains the backdrop around each pixel: the local RMS of the backdrop's
         # residual (a textured or busy background is not one colour, and the F–B line then says little)
         b_var, _ = fill_from((small - b_small) ** 2, bg_sure, sigma)
         b_var = b_var.sum(axis=2, keepdims=True)
-        f_small, _ = fill_from(small, fg_sure, sigma)
+        clean = (bg_sure.astype(bool) & ~stray).view(np.uint8)
+        if clean.any() and stray.any():
+            # only where strays are sparse (strands); where they are many, the backdrop is busy and keeps them
+            share = wide_blur(stray.astype(np.float32), sigma) / np.maximum(wide_blur(bg_sure.astype(np.float32), sigma), 1e-6)
+            sparse = (share < _SPARSE)[..., None]
+            b_clean, _ = fill_from(small, clean, sigma)
+            v_clean, _ = fill_from((small - b_clean) ** 2, clean, sigma)
+            b_small = np.where(sparse, b_clean, b_small)
+            b_var = np.where(sparse, v_clean.sum(axis=2, keepdims=True), b_var)
         band_small = ((fg_sure == 0) & (bg_sure == 0)).astype(np.float32)
 
         alpha = (resize(coarse, (h, w), cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
