@@ -128,7 +128,7 @@ class TestRun:
         clip = make_clip(tmp_path / "in.webm", n=5, codec="libvpx-vp9")
         run(clip, tmp_path / "out.webm", matter=DarkMatter(), alpha_out=tmp_path / "alpha", cutout_out=tmp_path / "green.mp4")
         assert probe(tmp_path / "out.webm")["audio"] == ["opus"]
-        assert sorted(os.listdir(tmp_path / "alpha")) == [f"{i:05d}.png" for i in range(5)]
+        assert sorted(n for n in os.listdir(tmp_path / "alpha") if not n.startswith(".")) == [f"{i:05d}.png" for i in range(5)]
         assert probe(tmp_path / "green.mp4")["frames"] == 5
 
     def test_pipeline_video_with_a_segmenter_is_stabilised(self, tmp_path: Path) -> None:
@@ -396,11 +396,24 @@ def test_outputs_never_destroy_the_input_or_other_files(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="fps"):
             run(frames, tmp_path / "f.mp4", fps=bad, matter=DarkMatter(), track=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "frames", "keep"]
+    # a folder of the user's own numbered frames is not an earlier run's output: refused, untouched
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "00042.png").write_bytes(b"my frame")
+    with pytest.raises(InputError, match="00042.png"):
+        run(clip, tmp_path / "c2.mp4", alpha_out=mine, matter=DarkMatter(), track=False)
+    assert (mine / "00042.png").read_bytes() == b"my frame"
+    # one output inside another (a folder output is replaced as a whole at the end)
+    with pytest.raises(InputError, match="inside it"):
+        run(clip, tmp_path / "o7", alpha_out=tmp_path / "o7" / "a", matter=DarkMatter(), track=False)
+    with pytest.raises(InputError, match="inside it"):
+        run(clip, tmp_path / "o8.mp4", alpha_out=tmp_path / "o8a", cutout_out=tmp_path / "o8a" / "c", matter=DarkMatter(), track=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "frames", "keep", "mine"]
     # an earlier run's frames are replaced by the new ones
     earlier = tmp_path / "earlier"
     run(clip, earlier, matter=DarkMatter(), track=False)
     run(clip, earlier, matter=DarkMatter(), track=False)
-    assert sorted(p.name for p in earlier.iterdir()) == ["00000.png", "00001.png", "00002.png"]
+    assert sorted(p.name for p in earlier.iterdir()) == [".studiocomp-frames", "00000.png", "00001.png", "00002.png"]
 
 
 def test_alpha_as_a_luma_matte_in_mp4(tmp_path: Path) -> None:

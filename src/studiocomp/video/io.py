@@ -287,6 +287,7 @@ def read_info(src: str | os.PathLike[str]) -> VideoInfo:
 
 
 _FRAME_NAME = re.compile(r"\d{5,}\.png")  # what FrameFolderWriter writes
+_MARKER = ".studiocomp-frames"  # beside them: the folder is an earlier run's output
 
 
 def _temp_path(target: Path, *, folder: bool = False) -> Path:
@@ -541,8 +542,8 @@ class FrameFolderWriter(_Committing):
 
     Frames go into a temporary folder beside ``path``, which replaces ``path``
     at :meth:`close` (an existing folder of that name is removed then, not before).
-    An existing folder is taken only when it is empty or holds nothing but numbered
-    PNG frames (an earlier run's output): any other file in it is refused, never deleted.
+    An existing folder is taken only when it is empty or is an earlier run's output (its
+    ``.studiocomp-frames`` marker and numbered frames): any other file in it is refused, never deleted.
     Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8.
 
     Parameters
@@ -553,7 +554,7 @@ class FrameFolderWriter(_Committing):
     Raises
     ------
     InputError
-        ``path`` is an existing file, or a folder holding anything but numbered PNG frames.
+        ``path`` is an existing file, or a folder holding anything but an earlier run's frames.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -561,10 +562,13 @@ class FrameFolderWriter(_Committing):
         if self.path.exists() and not self.path.is_dir():
             raise InputError(str(self.path), "a folder for the PNG frames", "an existing file")
         if self.path.is_dir():
-            others = sorted(p.name for p in self.path.iterdir() if not _FRAME_NAME.fullmatch(p.name))
-            if others:  # the folder is replaced as a whole: never take anything but an earlier run's frames with it
+            names = [p.name for p in self.path.iterdir()]
+            ours = _MARKER in names  # written by an earlier run: only such a folder is replaced as a whole
+            others = sorted(n for n in names if n != _MARKER and not (ours and _FRAME_NAME.fullmatch(n)))
+            if others:  # never take anything but an earlier run's own frames with it
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                raise InputError(str(self.path), "a new or empty folder, or one holding only numbered PNG frames of an earlier run (it is replaced)", f"a folder with other files ({shown})")
+                expected = "a new or empty folder, or an earlier studiocomp run's frame folder (it is replaced)"
+                raise InputError(str(self.path), expected, f"a folder with files studiocomp did not write ({shown})")
         self._tmp = _temp_path(self.path, folder=True)
         self.frames = 0
         self._closed = False
@@ -581,6 +585,8 @@ class FrameFolderWriter(_Committing):
         """
         from PIL import Image as PILImage
 
+        if self.frames == 0:
+            (self._tmp / _MARKER).write_text("frames written by studiocomp video; the folder is replaced by the next run\n")
         PILImage.fromarray(arr).save(self._tmp / f"{self.frames:05d}.png", compress_level=1)
         self.frames += 1
 

@@ -131,7 +131,8 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
     ------
     InputError
         An output is the input, lies inside the input folder or holds the input (a folder output is
-        replaced as a whole), two outputs are the same path, or ``fps`` is not a finite number above 0.
+        replaced as a whole), two outputs are the same path or one lies inside the other, or ``fps`` is
+        not a finite number above 0.
     """
     import math
 
@@ -142,9 +143,12 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
     for name, path in outputs.items():
         out = path.resolve()
         if out == source or source in out.parents or (path.suffix == "" and out in source.parents):
-            raise InputError(str(path), f"a {name} output apart from the input {src} (it would be overwritten)", "the input itself, or a folder holding it or inside it")
+            raise InputError(str(path), f"an output for the {name} apart from the input {src} (it would be overwritten)", "the input itself, or a folder holding it or inside it")
         if out in seen:
-            raise InputError(str(path), f"a {name} output of its own", f"the same path as the {seen[out]} output")
+            raise InputError(str(path), f"an output of its own for the {name}", f"the same path as the {seen[out]} output")
+        for other, other_name in seen.items():
+            if other in out.parents or out in other.parents:  # a folder output is replaced as a whole at the end
+                raise InputError(str(path), f"an output for the {name} apart from the {other_name} output", "a path inside it, or a folder holding it")
         seen[out] = name
 
 
