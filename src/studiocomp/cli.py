@@ -74,6 +74,19 @@ def parse_stage(kind: str, text: str, **extra: Any) -> Any:
     return parse(kind, text, **extra)
 
 
+def _parse_light(text: str | None) -> dict[str, float]:
+    """``--light AZ,EL`` as the shadow casters' options (empty without it); raises :class:`_Usage` on a bad value."""
+    if not text:
+        return {}
+    try:
+        azimuth, elevation = (float(v) for v in text.split(","))
+    except ValueError:
+        raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {text!r}") from None
+    if not (-360.0 <= azimuth <= 360.0 and 5.0 <= elevation <= 89.0):
+        raise _Usage(f"--light expects an azimuth in [-360, 360] and an elevation in [5, 89] degrees, got {text!r}")
+    return {"azimuth": azimuth, "elevation": elevation}
+
+
 def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
     """The pipeline the options describe (a picklable :class:`~studiocomp.cluster.PipelineSpec`) and the placement.
 
@@ -99,15 +112,7 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
     else:
         if args.relighter is not None:
             stages["relighter"] = args.relighter
-        light: dict[str, float] = {}
-        if args.light:
-            try:
-                azimuth, elevation = (float(v) for v in args.light.split(","))
-            except ValueError:
-                raise _Usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}") from None
-            if not (-360.0 <= azimuth <= 360.0 and 5.0 <= elevation <= 89.0):
-                raise _Usage(f"--light expects an azimuth in [-360, 360] and an elevation in [5, 89] degrees, got {args.light!r}")
-            light = {"azimuth": azimuth, "elevation": elevation}
+        light = _parse_light(args.light)
         shadow = args.shadow if args.shadow is not None else ("cast" if light else None)
         if shadow is not None:
             stages["shadow_caster"] = shadow
@@ -638,13 +643,10 @@ def _cmd_video(args: argparse.Namespace) -> int:
     pipeline = None
     shadow: dict[str, Any] = {}
     if args.light or args.shadow:
-        light: dict[str, float] = {}
-        if args.light:
-            try:
-                azimuth, elevation = (float(v) for v in args.light.split(","))
-            except ValueError:
-                return _usage(f"--light expects AZIMUTH,ELEVATION in degrees, got {args.light!r}")
-            light = {"azimuth": azimuth, "elevation": elevation}
+        try:
+            light = _parse_light(args.light)
+        except _Usage as exc:
+            return _usage(str(exc))
         try:
             shadow["shadow_caster"] = None if args.shadow == "none" else parse_stage("shadow_caster", args.shadow or "cast", **light)
         except StudiocompError as exc:
