@@ -636,9 +636,15 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
 
 def _cmd_video(args: argparse.Namespace) -> int:
     """``studiocomp video IN -o OUT``: one clip, streaming (see studiocomp.video.run)."""
-    from .video.stream import run
+    from .video.stream import check_outputs, run
     from .video.track import SubjectTracker
 
+    # every output path and --fps first: before any model loads or any frame is decoded (InputError: exit 2)
+    named = (("composite", args.output), ("alpha", args.alpha), ("cutout", args.cutout))
+    try:
+        check_outputs(args.input, {name: Path(v) for name, v in named if v is not None}, args.fps)
+    except StudiocompError as exc:
+        return _usage(("--" if getattr(exc, "argument", None) == "fps" else "") + str(exc))
     matter: Any = None if args.matter is None else args.matter
     pipeline = None
     shadow: dict[str, Any] = {}
@@ -679,20 +685,24 @@ def _cmd_video(args: argparse.Namespace) -> int:
     elif args.everyone:
         track = False
     progress = {"auto": True, "on": True, "off": False}[args.progress]
-    result = run(
-        args.input,
-        args.output,
-        background=args.background,
-        matter=matter if pipeline is None else None,
-        pipeline=pipeline,
-        alpha_out=args.alpha,
-        cutout_out=args.cutout,
-        track=track,
-        stabilise=args.stabilise,
-        fps=args.fps,
-        audio=not args.no_audio,
-        progress=progress,
-    )
+    try:
+        result = run(
+            args.input,
+            args.output,
+            background=args.background,
+            matter=matter if pipeline is None else None,
+            pipeline=pipeline,
+            alpha_out=args.alpha,
+            cutout_out=args.cutout,
+            track=track,
+            stabilise=args.stabilise,
+            fps=args.fps,
+            audio=not args.no_audio,
+            progress=progress,
+        )
+    except KeyboardInterrupt:  # run() has stopped its threads and removed every temporary output
+        print("\nstudiocomp: interrupted: nothing written (the partial outputs were removed)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     for name, path in result.outputs.items():
         print(f"{name}: {path}")
     print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps)")
@@ -722,7 +732,7 @@ def _add_video_parser(sub: Any) -> None:
     who.add_argument("--everyone", action="store_true", help="keep everyone the matter finds (no subject tracking)")
     p.add_argument("--light", metavar="AZ,EL", help="light for the cast shadow, degrees: azimuth (0 front, 90 right, 180 behind, 270 left), elevation; default: estimated from the background")
     p.add_argument("--shadow", metavar="NAME", help="shadow caster (cast, contact, none; default: the preset's, or cast with --light)")
-    p.add_argument("--fps", type=float, help="frame rate of a folder of frames (default 25)")
+    p.add_argument("--fps", type=float, help="frame rate of a folder of frames (default 25, at most 240); refused for a video file, which keeps its own rate")
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
     p.set_defaults(func=_cmd_video)

@@ -27,7 +27,7 @@ from typing_extensions import Self
 
 from ..errors import BackendUnavailableError, InputError
 
-__all__ = ["VideoInfo", "VideoReader", "VideoWriter", "FrameFolderWriter", "open_video", "read_info", "IMAGE_SUFFIXES"]
+__all__ = ["VideoInfo", "VideoReader", "VideoWriter", "FrameFolderWriter", "open_video", "read_info", "check_frame_folder", "IMAGE_SUFFIXES"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 _PREFIX = ".studiocomp-"
@@ -299,6 +299,35 @@ def _temp_path(target: Path, *, folder: bool = False) -> Path:
     return Path(tmp)
 
 
+def check_frame_folder(path: str | os.PathLike[str]) -> None:
+    """Refuse a folder output (PNG frames) that would take a user's files with it when it is replaced.
+
+    The folder may be new, empty, or an earlier run's output (its ``.studiocomp-frames`` marker and
+    numbered frames); :class:`FrameFolderWriter` replaces it as a whole at the end.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder output.
+
+    Raises
+    ------
+    InputError
+        ``path`` is an existing file (or anything but a folder), or a folder holding other files.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(str(path), "a folder for the PNG frames", "an existing file")
+    if path.is_dir():
+        names = [p.name for p in path.iterdir()]
+        ours = _MARKER in names  # written by an earlier run: only such a folder is replaced as a whole
+        others = sorted(n for n in names if n != _MARKER and not (ours and _FRAME_NAME.fullmatch(n)))
+        if others:  # never take anything but an earlier run's own frames with it
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            expected = "a new or empty folder, or an earlier studiocomp run's frame folder (it is replaced)"
+            raise InputError(str(path), expected, f"a folder with files studiocomp did not write ({shown})")
+
+
 class _Committing:
     """A writer as a context manager: :meth:`close` (commit: the output appears) on success, :meth:`abort` on an error."""
 
@@ -451,9 +480,15 @@ class VideoWriter(_Committing):
         except BaseException:
             self.abort()
             raise
+        try:
+            os.chmod(self._tmp, 0o644)
+            os.replace(self._tmp, self.path)
+        except BaseException as exc:
+            self.abort()  # the finished file could not take its name (a folder is there now …): it is not left behind
+            if isinstance(exc, OSError):
+                raise InputError(str(self.path), "a place the finished video can be moved to", f"{type(exc).__name__}: {exc}") from exc
+            raise
         self._closed = True
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:
@@ -559,16 +594,7 @@ class FrameFolderWriter(_Committing):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir():
-            raise InputError(str(self.path), "a folder for the PNG frames", "an existing file")
-        if self.path.is_dir():
-            names = [p.name for p in self.path.iterdir()]
-            ours = _MARKER in names  # written by an earlier run: only such a folder is replaced as a whole
-            others = sorted(n for n in names if n != _MARKER and not (ours and _FRAME_NAME.fullmatch(n)))
-            if others:  # never take anything but an earlier run's own frames with it
-                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                expected = "a new or empty folder, or an earlier studiocomp run's frame folder (it is replaced)"
-                raise InputError(str(self.path), expected, f"a folder with files studiocomp did not write ({shown})")
+        check_frame_folder(self.path)
         self._tmp = _temp_path(self.path, folder=True)
         self.frames = 0
         self._closed = False
@@ -600,15 +626,29 @@ class FrameFolderWriter(_Committing):
         """
         if self._closed:
             return self.path
+        try:
+            check_frame_folder(self.path)  # again: something may have been put there while the clip ran
+            os.chmod(self._tmp, 0o755)
+            if self.path.exists():
+                old = _temp_path(self.path, folder=True)
+                try:
+                    os.replace(self.path, old / "old")
+                    os.replace(self._tmp, self.path)
+                except OSError:
+                    if (old / "old").exists() and not self.path.exists():
+                        os.replace(old / "old", self.path)  # put the earlier run's frames back
+                    old.rmdir()  # empty again (if not, it keeps the earlier frames and the error says so)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise InputError(str(self.path), "a place the finished frames can be moved to", f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            self.abort()  # nothing half-written is left: the temporary folder goes
+            raise
         self._closed = True
-        os.chmod(self._tmp, 0o755)
-        if self.path.exists():
-            old = _temp_path(self.path, folder=True)
-            os.replace(self.path, old / "old")
-            os.replace(self._tmp, self.path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:

@@ -18,11 +18,13 @@ from .io import FrameFolderWriter, VideoWriter, open_video
 from .stabilise import StabilisedMatter
 from .track import SubjectTracker
 
-__all__ = ["run", "VideoResult", "temporal_matter", "check_outputs"]
+__all__ = ["run", "VideoResult", "temporal_matter", "check_outputs", "MAX_FPS"]
 
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
 _STOP = object()
+#: the highest frame rate :func:`run` takes for a folder of frames (``fps``)
+MAX_FPS = 240.0
 
 
 @dataclass
@@ -116,7 +118,10 @@ def _writer_for(path: Path, kind: str, info: Any, time_base: Any, audio: Any) ->
 
 
 def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: float | None) -> None:
-    """Refuse, before anything is read or written, outputs that would destroy the input or each other, and a bad ``fps``.
+    """Refuse, before anything is read or written, outputs that cannot be written or would destroy the input or each other, and a bad ``fps``.
+
+    Every problem with an output path that can be known before the first frame is found here,
+    so that a run does not fail after the whole clip was decoded and matted.
 
     Parameters
     ----------
@@ -131,13 +136,19 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
     ------
     InputError
         An output is the input, lies inside the input folder or holds the input (a folder output is
-        replaced as a whole), two outputs are the same path or one lies inside the other, or ``fps`` is
-        not a finite number above 0.
+        replaced as a whole), two outputs are the same path or one lies inside the other; an output
+        meant as a video file (``.mp4`` …) is an existing folder, one meant as a folder of frames (no
+        suffix) is an existing file or a folder of other files, another suffix; the output's folder
+        cannot be created (a file is in the way) or written to. ``fps`` is not a finite number in
+        (0, :data:`MAX_FPS`], or is given for a video file (which keeps its own frame rate).
     """
     import math
 
-    if fps is not None and not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
-        raise InputError("fps", "a finite frame rate above 0", repr(fps))
+    if fps is not None:
+        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and 0 < fps <= MAX_FPS):
+            raise InputError("fps", f"a finite frame rate above 0 and at most {MAX_FPS:g}", repr(fps))
+        if Path(src).is_file():
+            raise InputError("fps", "no frame rate for a video file (it keeps its own; fps is for a folder of frames)", f"{fps:g} for {src}")
     source = Path(src).resolve()
     seen: dict[Path, str] = {}
     for name, path in outputs.items():
@@ -150,6 +161,61 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
             if other in out.parents or out in other.parents:  # a folder output is replaced as a whole at the end
                 raise InputError(str(path), f"an output for the {name} apart from the {other_name} output", "a path inside it, or a folder holding it")
         seen[out] = name
+        _check_place(path, name)
+
+
+def _check_place(path: Path, name: str) -> None:
+    """Refuse an output path that cannot be written: the wrong kind of thing there, or a folder that cannot be made or written to."""
+    import tempfile
+
+    from .io import check_frame_folder
+
+    suffix = path.suffix.lower()
+    if suffix in _VIDEO_SUFFIXES:
+        if path.exists() and not path.is_file():
+            raise InputError(str(path), f"a video file name for the {name} (a file is written there)", "an existing folder" if path.is_dir() else "something that is not a file")
+    elif suffix:
+        raise InputError(str(path), f"a video file ({', '.join(_VIDEO_SUFFIXES)}) or a folder for PNG frames for the {name}", repr(path.suffix))
+    else:
+        check_frame_folder(path)
+    # the output is written beside itself first (then renamed): its folder, or the nearest one that exists
+    # (the missing ones are created), must be a folder that takes a new file. Tried, not guessed from the
+    # permission bits: root, read-only mounts and ACLs all answer os.access wrongly.
+    place = path.absolute().parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise InputError(str(path), f"a path for the {name} whose folder can be created", f"{place} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".studiocomp-probe-", suffix=".part", dir=place)
+    except OSError as exc:
+        raise InputError(str(path), f"a writable place for the {name}", f"{place} cannot be written to ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _stop_threads(stop: threading.Event, threads: list[threading.Thread]) -> None:
+    """Set ``stop`` and wait until every thread has ended, even through a second Ctrl-C.
+
+    The threads poll ``stop`` at every wait, so each ends within one frame's work. A
+    KeyboardInterrupt while waiting (Ctrl-C pressed again) does not cut the wait short: the
+    caller closes the containers next, and closing one under a thread still decoding or
+    muxing into it crashes the process (a segmentation fault in FFmpeg).
+
+    Parameters
+    ----------
+    stop : threading.Event
+        The event the threads poll.
+    threads : list of threading.Thread
+        The threads to wait for (those not started are skipped).
+    """
+    stop.set()
+    for th in threads:
+        while th.ident is not None and th.is_alive():
+            try:
+                th.join()
+            except KeyboardInterrupt:  # pressed again while stopping: keep waiting (one frame at most)
+                continue
 
 
 def _u8(x: np.ndarray) -> np.ndarray:
@@ -241,7 +307,8 @@ def run(
     stabilise : bool, optional
         See :func:`temporal_matter`.
     fps : float, optional
-        Frame rate of a folder of frames (default 25).
+        Frame rate of a folder of frames (default 25; at most :data:`MAX_FPS`). Refused for a
+        video file, which keeps its own frame rate and timestamps.
     audio : bool
         Carry the audio track of ``src`` over to ``dst`` (False: a silent clip).
     progress : bool or callable(done, total), optional
@@ -261,8 +328,11 @@ def run(
         Bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
         frames, mixed sizes) or output names (see :func:`check_outputs`: an output that is the
         input or holds it, two outputs on one path, a bad ``fps``; a folder output holding
-        other files than numbered frames). Nothing is left at the output paths then:
+        other files than numbered frames; a video output that is a folder; a place that cannot be
+        written), all before the first frame is decoded. Nothing is left at the output paths then:
         every output is written to a temporary file and renamed only at the end.
+    KeyboardInterrupt
+        Passed on after every thread has stopped and every temporary output is removed.
     """
     from ..backgrounds import resolve_background
 
@@ -288,6 +358,8 @@ def run(
     failure: list[BaseException] = []
     stop = threading.Event()
 
+    # every wait polls ``stop``: on an error or Ctrl-C each thread ends within one frame's work, so that all of
+    # them are joined before a container is closed (closing one under a thread still muxing into it segfaulted)
     def put(q: queue.Queue[Any], item: Any) -> bool:
         while not stop.is_set():
             try:
@@ -296,6 +368,14 @@ def run(
             except queue.Full:
                 continue
         return False
+
+    def get(q: queue.Queue[Any]) -> Any:
+        while True:
+            try:
+                return q.get(timeout=0.1)
+            except queue.Empty:
+                if stop.is_set():
+                    return _STOP
 
     def decode() -> None:
         try:
@@ -311,7 +391,7 @@ def run(
         # the matter's calls stay in order on this one thread (RVM's state, the stabiliser's)
         try:
             while True:
-                item = q_in.get()
+                item = get(q_in)
                 if item is _STOP or failure:
                     return
                 rgb, t = item
@@ -329,8 +409,8 @@ def run(
     def encode() -> None:
         try:
             while True:
-                item = q_out.get()
-                if item is _STOP:
+                item = get(q_out)
+                if item is _STOP or stop.is_set():  # stopped (Ctrl-C, an error): the frames still queued are dropped
                     return
                 t, layers = item
                 for name, arr in layers.items():
@@ -340,8 +420,7 @@ def run(
             stop.set()
 
     bar: Any = None
-    t_dec: threading.Thread | None = None
-    t_mat: threading.Thread | None = None
+    threads: list[threading.Thread] = []
     n = 0
     try:
         audio_src = src if audio else None
@@ -354,12 +433,10 @@ def run(
             from ..progress import Progress
 
             bar = Progress(info.frames, "video", enabled=None).__enter__()
-        t_dec = threading.Thread(target=decode, name="studiocomp-decode", daemon=True)
-        t_mat = threading.Thread(target=matte_frames, name="studiocomp-matte", daemon=True)
-        t_enc = threading.Thread(target=encode, name="studiocomp-encode", daemon=True)
-        t_dec.start()
-        t_mat.start()
-        t_enc.start()
+        for target, name in ((decode, "decode"), (matte_frames, "matte"), (encode, "encode")):
+            threads.append(threading.Thread(target=target, name=f"studiocomp-{name}", daemon=True))
+            threads[-1].start()
+        t_enc = threads[-1]
         gain_s = _Smoother(0.8)
         if caster is not None and hasattr(caster, "light") and hasattr(caster, "with_light"):
             # the background does not change: its light is read once for the clip, so the shadow's direction and
@@ -370,12 +447,12 @@ def run(
         ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
         first = True
         while True:
-            item, ahead = (ahead, None) if ahead is not None else (q_mid.get(), None)
+            item, ahead = (ahead, None) if ahead is not None else (get(q_mid), None)
             if item is _STOP or failure:
                 break
             rgb, t, matte = item
             if first and tracker is not None:
-                ahead = q_mid.get()
+                ahead = get(q_mid)
             t1 = time.perf_counter()
             after = ahead[0] if first and ahead is not None and ahead is not _STOP else None
             alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
@@ -418,24 +495,19 @@ def run(
                 progress(n, info.frames)
         put(q_out, _STOP)
         t_enc.join()
-        stop.set()
-        t_mat.join(timeout=5)
-        t_dec.join(timeout=5)
+        _stop_threads(stop, threads)
         if failure:
             raise failure[0]
         if n == 0:
             raise InputError(str(src), "a clip with at least one frame", "0 frames")
         outputs = {name: w.close() for name, w in writers.items()}
     except BaseException:
-        stop.set()
+        _stop_threads(stop, threads)  # before any container is closed: no thread may still be decoding or muxing
         for w in writers.values():
             w.abort()
         raise
     finally:
-        stop.set()
-        for th in (t_mat, t_dec):
-            if th is not None:
-                th.join(timeout=5)
+        _stop_threads(stop, threads)
         reader.close()
         if bar is not None:
             bar.__exit__(None, None, None)
