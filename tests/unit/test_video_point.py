@@ -51,3 +51,71 @@ def test_a_point_far_from_everyone_chooses_no_one() -> None:
         SubjectTracker(point=(150, 110))(alpha)
     near = SubjectTracker(point=(55, 60))(alpha)  # a few pixels off the person's edge still chooses them
     assert near[60, 30] > 0.9
+
+
+def test_a_box_with_no_person_in_it_chooses_no_one() -> None:
+    """``--box`` on the empty floor was accepted and then tracked whoever was largest and most central; a box that
+    only grazes someone's edge chose them. Both are errors on the first frame, like a point far from everyone."""
+    alpha = np.zeros((120, 160), np.float32)
+    alpha[20:100, 20:50] = 1.0  # a person on the left
+    alpha[30:90, 110:130] = 1.0  # one on the right
+    with pytest.raises(InputError, match="no person in it; the nearest is 11 px away"):
+        SubjectTracker(box=(60, 90, 100, 118))(alpha)
+    with pytest.raises(InputError, match="only 1% of the person it touches"):
+        SubjectTracker(box=(45, 95, 80, 118))(alpha)
+    right = SubjectTracker(box=(100, 20, 140, 100))(alpha)  # a loose box around the right one
+    assert right[50, 120] > 0.9 and right[50, 30] == 0.0
+    head = SubjectTracker(box=(25, 25, 35, 35))(alpha)  # a small box on the left one's head
+    assert head[50, 30] > 0.9 and head[50, 120] == 0.0
+
+
+def test_video_cli_box_on_the_empty_floor_is_a_usage_error(tmp_path: Path) -> None:
+    pytest.importorskip("av")
+    import os
+    import subprocess
+    import sys
+
+    from tests.unit.test_video_abort import CLI, REPO
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        img = np.full((120, 160, 3), 0.9, np.float32)
+        img[20:100, 20 + i : 50 + i] = 0.1  # one dark person
+        save_image(frames / f"{i:03d}.png", img)
+    out = tmp_path / "out.mp4"
+    cmd = [sys.executable, "-c", CLI, "video", str(frames), "-o", str(out), "--box", "90,10,150,110", "--matter", "test-dark", "--progress", "off"]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=dict(os.environ, HF_HUB_OFFLINE="1"), timeout=120)
+    assert res.returncode == 2 and "no person in it" in res.stderr and "--box" not in res.stdout, res.stderr
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
+
+
+def spectator_clip(gap: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """A big dancer swaying on the left and a small spectator standing still ``gap`` px right of the dancer's reach,
+    on a textured backdrop: (alpha, frame, spectator mask, dancer mask) per frame."""
+    h, w = 240, 320
+    yy, xx = np.mgrid[:h, :w]
+    tex = (np.random.default_rng(0).random((h, w)) * 0.2 + 0.7).astype(np.float32)
+    shots = []
+    for k in range(12):
+        dancer = (((xx - 120 - 18 * np.sin(k / 2)) / 30) ** 2 + ((yy - 130) / 90) ** 2) < 1
+        spect = (((xx - 164 - gap) / 14) ** 2 + ((yy - 150) / 45) ** 2) < 1
+        img = np.repeat(tex[..., None], 3, 2)
+        img[dancer] = (0.2 + 0.1 * np.sin(xx / 3.0 + k))[dancer][:, None]
+        img[spect] = 0.35
+        shots.append(((dancer | spect).astype(np.float32), (img * 255).astype(np.uint8), spect, dancer & ~spect))
+    return shots
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_point_on_or_beside_a_spectator_follows_the_spectator(on: bool) -> None:
+    """``--point`` on a still spectator standing near a big dancer (within the point's 5 % reach, but apart) followed the
+    dancer from the third frame: the dancer, swaying close, covered more of the ring around the small spectator than the
+    spectator has pixels, and was taken for the subject joined to others. The subject is the person under (or nearest)
+    the point, on every frame."""
+    shots = spectator_clip(gap=20)
+    x = 184 if on else 204  # on the spectator, or 6 px right of their edge (the reach is 20 px)
+    tracker = SubjectTracker(point=(x, 150))
+    for k, (alpha, frame, spect, dancer) in enumerate(shots):
+        out = tracker(alpha, frame, shots[1][1] if k == 0 else None)
+        assert out[spect].mean() > 0.95 and out[dancer].max() == 0.0, (k, out[spect].mean(), out[dancer].mean())

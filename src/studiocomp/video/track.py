@@ -30,6 +30,10 @@ __all__ = ["SubjectTracker", "box_iou"]
 
 #: how far (a fraction of the frame's diagonal) a ``point`` may lie from the person it chooses
 _POINT_REACH = 0.05
+#: a ``box`` chooses the person covering most of it, when they fill this fraction of the box …
+_BOX_FILL = 0.05
+#: … or this fraction of them is in the box; otherwise it chooses no one (a box on the empty floor)
+_BOX_HOLD = 0.2
 
 
 def _independent_motion(flow: np.ndarray, xx: np.ndarray, yy: np.ndarray, background: np.ndarray, step: int = 4) -> np.ndarray | None:
@@ -117,7 +121,9 @@ class SubjectTracker:
         Both ``point`` and ``box``, a box with x1 ≤ x0 or y1 ≤ y0, or ``motion_fraction`` /
         ``crowd`` outside (0, 1]; on the first frame (:meth:`__call__`, or :meth:`check_frame`
         before it), a point or box outside the frame; on the first frame, a point farther than
-        5 % of the frame's diagonal from any person the matter found.
+        5 % of the frame's diagonal from any person the matter found, or a box with no person in it
+        (the person covering most of it fills less than 5 % of it and has less than 20 % of their
+        pixels in it: a box on the empty floor, or one grazing someone's edge).
     """
 
     def __init__(
@@ -207,8 +213,17 @@ class SubjectTracker:
             sub = labels[max(0, b[1]) : b[3], max(0, b[0]) : b[2]]
             counts = np.bincount(sub.ravel(), minlength=n)
             counts[0] = 0
-            if counts.max() > 0:
-                return [int(np.argmax(counts))]
+            best = int(np.argmax(counts))
+            # a box on the empty floor, or one that only grazes someone's edge, chooses no one (it chose whoever was
+            # largest and most central, or the grazed one): the person must fill some of the box or be mostly in it
+            if counts[best] < _BOX_FILL * max(1, sub.size) and counts[best] < _BOX_HOLD * stats[best, 4]:
+                ys, xs = np.nonzero(labels)
+                gap = np.hypot(np.maximum(0, np.maximum(b[0] - xs, xs + 1 - b[2])), np.maximum(0, np.maximum(b[1] - ys, ys + 1 - b[3]))).min()
+                x0, y0, x1, y1 = (float(v) for v in self.box)
+                expected = f"a box X0,Y0,X1,Y1 around a person on the first frame (the person filling {_BOX_FILL:.0%} of it, or {_BOX_HOLD:.0%} of them in it)"
+                held = f"only {counts[best] / max(1, stats[best, 4]):.0%} of the person it touches in it" if counts[best] else f"no person in it; the nearest is {gap / s:.0f} px away"
+                raise InputError("box", expected, f"{x0:g},{y0:g},{x1:g},{y1:g}: {held}")
+            return [best]
         half_diag = 0.5 * np.hypot(h, w)
         score = [stats[i, 4] * (1.0 - np.hypot(cents[i][0] - w / 2, cents[i][1] - h / 2) / half_diag) for i in range(1, n)]
         return [1 + int(np.argmax(score))]
@@ -235,7 +250,8 @@ class SubjectTracker:
         Raises
         ------
         InputError
-            On the first frame after :meth:`reset`: ``point`` or ``box`` is not on the frame (:meth:`check_frame`), or ``point`` is not on or near a person.
+            On the first frame after :meth:`reset`: ``point`` or ``box`` is not on the frame (:meth:`check_frame`), ``point`` is not on or
+            near a person, or ``box`` holds no person.
         """
         import cv2
 
@@ -267,9 +283,12 @@ class SubjectTracker:
             prev = np.roll(self._prev, (shift[1], shift[0]), axis=(0, 1))
             near = cv2.dilate(prev.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
             overlap = np.bincount(labels.ravel(), weights=near.ravel().astype(np.float64), minlength=n)
+            held = np.bincount(labels.ravel(), weights=prev.ravel().astype(np.float64), minlength=n)
             ious = [box_iou(boxes[i], pred) for i in range(n)]
-            # mostly the previous subject's, or holding most of it (the subject joined to others)
-            chosen = [i for i in range(1, n) if overlap[i] / max(1, stats[i, 4]) >= self.keep or overlap[i] >= self.keep * max(1, prev.sum())]
+            # mostly within reach of the previous subject (a detached hand), or holding most of the subject itself (the
+            # subject joined to others). Holding most of the ring around it is not enough: a large neighbour passing
+            # close to a small subject (a dancer beside a spectator) covers more of the ring than the subject has pixels
+            chosen = [i for i in range(1, n) if overlap[i] / max(1, stats[i, 4]) >= self.keep or held[i] >= self.keep * max(1, prev.sum())]
             best = 1 + int(np.argmax(ious[1:]))
             if ious[best] > 0.1 and best not in chosen:
                 chosen.append(best)
@@ -334,16 +353,19 @@ class SubjectTracker:
                 if n <= 1:
                     return keep
                 overlap = np.bincount(labels.ravel(), weights=carried.ravel().astype(np.float64), minlength=n)
-                ours = [i for i in range(1, n) if overlap[i] >= 0.2 * stats[i, 4] or overlap[i] >= 0.2 * carried_size] or [1 + int(np.argmax(overlap[1:]))]
-                part = np.isin(labels, ours)
+                ours = [i for i in range(1, n) if overlap[i] >= 0.2 * stats[i, 4] or overlap[i] >= 0.2 * carried_size]
+                if not ours and not first and overlap[1:].max() < 0.05 * carried_size:
+                    # no moving part is the subject: it is the still one beside the movers (a spectator by a dancer)
+                    self._crowd = True
+                    part = keep & carried & ~moving.astype(bool)
+                    return part if part.any() else keep
+                part = np.isin(labels, ours or [1 + int(np.argmax(overlap[1:]))])
                 if first and part.sum() >= self.crowd * size:
                     return keep  # most of it moves: one subject, not a crowd
-                if first:  # the first choice among the moving parts: the one at the point given, else the largest
-                    pick = [1 + int(np.argmax(stats[1:, 4]))]
-                    if self.point is not None:
-                        x, y = int(min(labels.shape[1] - 1, self.point[0] * s)), int(min(labels.shape[0] - 1, self.point[1] * s))
-                        pick = [int(labels[y, x])] if labels[y, x] > 0 else pick
-                    part = np.isin(labels, pick)
+                if first and self.point is not None:  # the person at the point given, moving or not
+                    return self._at_point(keep, labels, s)
+                if first:  # the first choice among the moving parts: the largest
+                    part = np.isin(labels, [1 + int(np.argmax(stats[1:, 4]))])
                 self._crowd = True
                 return part
         if grown or self._crowd:  # the subject is still: cut the blob to the subject carried along the flow
@@ -351,6 +373,29 @@ class SubjectTracker:
             part = keep & carried
             return part if part.any() else keep
         return keep
+
+    def _at_point(self, keep: np.ndarray, moving_labels: np.ndarray, s: float) -> np.ndarray:
+        """On the first frame, the part of ``keep`` that is the person at ``point``: the moving part under it, or, when the
+        point is on no moving part, the still part under or nearest it (the movers taken out); ``keep`` when none is left."""
+        import cv2
+
+        h, w = keep.shape
+        x, y = int(min(w - 1, self.point[0] * s)), int(min(h - 1, self.point[1] * s))  # type: ignore[index]
+        if moving_labels[y, x] > 0:
+            self._crowd = True
+            return cast("np.ndarray", moving_labels == moving_labels[y, x])
+        movers = cv2.dilate((moving_labels > 0).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        n, labels = cv2.connectedComponents((keep & ~movers).astype(np.uint8), connectivity=8)
+        if n <= 1:
+            return keep
+        lab = int(labels[y, x])
+        if lab == 0:  # the still part nearest the point
+            ys, xs = np.nonzero(labels)
+            i = int(np.argmin((xs - x) ** 2 + (ys - y) ** 2))
+            lab = int(labels[ys[i], xs[i]])
+        part = labels == lab
+        self._crowd = True
+        return cast("np.ndarray", part)
 
     @property
     def subject_box(self) -> Any:
