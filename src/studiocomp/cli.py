@@ -484,26 +484,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
         print(
             "\ncached: the file is in the local hub cache (not checked; studiocomp models verify checks the sha256)."
             "\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only;"
-            "\nstudiocomp models import FILE [NAME] puts a weight file you have into the cache (then every preset finds it)."
+            "\nstudiocomp models import PATH… puts weight files you have (or every one in a folder) into the cache (then every preset finds them)."
         )
         return EXIT_OK
     if action == "import":
-        if not 1 <= len(args.names) <= 2:
-            print("studiocomp: error: models import takes FILE and optionally NAME (the sha256 says which model when omitted)", file=sys.stderr)
-            return EXIT_USAGE
-        file, name = args.names[0], (args.names[1] if len(args.names) == 2 else None)
-        if name is not None:
-            hub.get_spec(name)  # unknown name: usage error
-        try:
-            path = hub.import_file(file, name, link=args.link)
-        except StudiocompError as exc:
-            print(f"studiocomp: error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        found = hub.find_spec(hub.sha256_of(path)) if name is None else hub.get_spec(name)
-        label = found.name if found is not None else name
-        check = "sha256 ok" if found is not None and found.sha256 else "sha256 not pinned (not checked)"
-        print(f"{label}: {path} ({check}; {'linked to' if args.link else 'copied from'} {file})")
-        return EXIT_OK
+        return _import_models(args.names, link=args.link)
     specs = [hub.get_spec(n) for n in args.names]  # unknown names: usage error before any download
     if not specs and action == "verify":  # verify with no names: every model, cache only
         specs = list(hub.list_models())
@@ -520,6 +505,55 @@ def _cmd_models(args: argparse.Namespace) -> int:
             continue
         check = "sha256 ok" if spec.sha256 else "sha256 not pinned (no reference file was available)"
         print(f"{spec.name}: {path} ({check}; license {spec.license})")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _import_models(names: list[str], *, link: bool) -> int:
+    """``studiocomp models import PATH... | FILE NAME``: each file (a folder: its weight files) into the hub cache, each on its own.
+
+    Each import is atomic (:func:`studiocomp.hub.import_file`): a bad file is reported and the others are still
+    imported; the exit status is 1 when any failed, 2 when nothing was given or a NAME is unknown.
+    """
+    from . import hub
+
+    name = None
+    # FILE NAME (the old form): a second word that is no path on disk and looks like a model name, not a file name
+    if len(names) == 2 and not os.path.exists(names[1]) and os.sep not in names[1] and not Path(names[1]).suffix:
+        hub.get_spec(names[1])  # unknown name: usage error
+        names, name = names[:1], names[1]
+    if not names:
+        print("studiocomp: error: models import takes weight files and/or folders of them (or FILE NAME when the sha256 is not pinned)", file=sys.stderr)
+        return EXIT_USAGE
+    kinds = {Path(spec.filename).suffix for spec in hub.list_models()}  # .onnx, .pth, .pt
+    files: list[Path] = []
+    for given in names:
+        path = Path(given).expanduser()
+        if path.is_dir():
+            inside = sorted(f for f in path.iterdir() if f.is_file() and f.suffix in kinds)
+            if not inside:
+                print(f"{path}: FAILED: no weight files ({', '.join(sorted(kinds))}) in this folder", file=sys.stderr)
+                files.append(path)  # counted as a failure below
+            files.extend(inside)
+        else:
+            files.append(path)
+    imported = failed = 0
+    for file in files:
+        if file.is_dir():
+            failed += 1
+            continue
+        try:
+            placed = hub.import_file(file, name, link=link)
+        except StudiocompError as exc:
+            failed += 1
+            print(f"{file}: FAILED: {exc}", file=sys.stderr)
+            continue
+        imported += 1
+        found = hub.find_spec(hub.sha256_of(placed)) if name is None else hub.get_spec(name)
+        label = found.name if found is not None else name
+        check = "sha256 ok" if found is not None and found.sha256 else "sha256 not pinned (not checked)"
+        print(f"{label}: {placed} ({check}; {'linked to' if link else 'copied from'} {file})")
+    if len(files) > 1 or failed:
+        print(f"models import: {imported} imported, {failed} failed", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -889,9 +923,12 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         choices=["list", "fetch", "verify", "import"],
-        help="list (default), fetch (download if needed, check sha256), verify (cache only; all when none is named) or import FILE [NAME] (check the sha256, put it where fetch finds it)",
+        help=(
+            "list (default), fetch (download if needed, check sha256), verify (cache only; all when none is named) or "
+            "import PATH... (weight files and folders of them: check each sha256, put it where fetch finds it; FILE NAME for a file whose sha256 is not pinned)"
+        ),
     )
-    p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify; FILE [NAME] for import")
+    p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify; files and/or folders (or FILE NAME) for import")
     p.add_argument("--link", action="store_true", help="import: link to FILE instead of copying it (FILE must stay where it is)")
     p.set_defaults(func=_cmd_models)
     p = sub.add_parser(

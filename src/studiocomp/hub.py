@@ -576,7 +576,9 @@ def import_file(
     os.replace(tmp_link, target)  # atomic: a reader sees the old link or the new one
     if commit != spec.revision:
         ref.parent.mkdir(parents=True, exist_ok=True)
-        ref.write_text(commit)
+        tmp_ref = ref.with_name(f".{ref.name}.{os.getpid()}.ref")
+        tmp_ref.write_text(commit)
+        os.replace(tmp_ref, ref)  # atomic too: a reader never sees an empty ref
     return target
 
 

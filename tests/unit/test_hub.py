@@ -198,3 +198,29 @@ def test_hub_reachable_probe() -> None:
         s.listen(1)
         assert hub.hub_reachable(f"http://127.0.0.1:{s.getsockname()[1]}", timeout=0.5)
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_models_import_takes_several_files_and_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``models import`` took one file per call: now files and folders (each weight file in them), each imported on
+    its own, one line each and a summary; a bad file fails alone (exit 1) and leaves nothing in the cache."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for name in ("u2netp", "selfie"):  # links to the shared files: a folder of weights without copying 30 MB
+        src = shared_path("weights", SHARED_WEIGHTS[name])
+        (folder / src.name).symlink_to(src)
+    (folder / "notes.txt").write_text("not a weight file: not even tried")
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"half a download")
+    # into the session's hub cache (HF_HUB_CACHE, set by conftest before the hub was imported)
+    code = main(["models", "import", str(bad), str(folder), str(tmp_path / "missing.onnx"), "--link"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert "u2netp:" in out and "selfie:" in out and "notes.txt" not in out + err
+    assert f"{bad}: FAILED" in err and "missing.onnx: FAILED" in err and "2 imported, 2 failed" in err
+    for name in ("u2netp", "selfie"):
+        assert hub.fetch(name, local_only=True).resolve() == shared_path("weights", SHARED_WEIGHTS[name]).resolve()
+    assert not [p for p in HUB_CACHE.rglob("*") if p.name.endswith((".part", ".link", ".ref"))]  # nothing half-done
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["models", "import", str(empty)]) == 1  # a folder with no weight files in it
+    assert "no weight files" in capsys.readouterr().err
