@@ -5,7 +5,9 @@ feet at a point, and its shadow is thrown onto the floor by the floor model of
 :mod:`studiocomp.backends.shadow.floor` *without* that module's code: a point
 ``t`` pixels above the contact row lands at ``(x − t·L·sin az, y_c − t·L·cos az·depth)``
 with ``L = cot(elevation)`` (the shadow's length relative to its caster's height), and, as
-CastShadow does, ``|cos az|·depth`` at least ``0.25·depth`` (a side light).
+CastShadow does, ``|cos az|·depth`` at least ``0.25·depth`` (a side light). As CastShadow's
+``thickness``, the silhouette is the body's mid-plane and its shadow is swept over the body's depth
+(``thickness·height`` along the floor, ``thickness·height·depth`` rows in the image).
 The shadow darkens the floor in linear light (B·(1 − S)); its penumbra widens
 with distance from the feet, like a real area light's.
 """
@@ -32,6 +34,7 @@ def render_scene(
     opacity: float = 0.5,
     softness: float = 0.004,
     depth: float = 0.35,
+    thickness: float = 0.1,
 ) -> np.ndarray:
     """``floor`` (H×W×3 float32 sRGB) with ``person`` (h×w×3, its ``alpha`` h×w) standing at ``feet`` (x, y), ``height`` px tall, and its shadow."""
     h, w = floor.shape[:2]
@@ -55,6 +58,9 @@ def render_scene(
     proj = np.float32([[1.0, -cdx, cdx * yc], [0.0, -cdy, (1.0 + cdy) * yc]])
     solid = a * (np.arange(h)[:, None] <= yc)
     shadow = cv2.warpAffine(solid, proj, (w, h), flags=cv2.INTER_LINEAR)
+    k = int(round(thickness * height * depth))
+    if k > 1:  # the body's depth: the mid-plane's shadow swept over ±thickness·height/2 along the floor's depth
+        shadow = cv2.dilate(shadow, np.ones((k, 1), np.uint8))
     # penumbra: blur growing with distance from the feet (three levels mixed by distance)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     dist = np.hypot(xx - feet[0], (yy - yc) / depth) / max(height * L, 1.0)

@@ -3,7 +3,8 @@
 Scene loop: 25 scenes, 5 real floors (two photographed interiors, scikit-image brick, grass and
 gravel), 10 real full-body people (humanseg masks), azimuths spread over 45°–315° (a light from
 the camera's side throws the shadow behind its caster, where the caster hides it: not measurable)
-and elevations 25°–65°, rendered by ``tests/shadow_scenes.py`` (the floor model CastShadow draws).
+and elevations 25°–65°, rendered by ``tests/shadow_scenes.py`` (the floor model CastShadow draws,
+the body's depth included: ``thickness`` 0.1).
 Run ``pytest tests/integration/test_shadow_light.py -s`` for the per-scene table.
 """
 
@@ -50,7 +51,9 @@ def test_light_from_rendered_shadows_on_real_floors() -> None:
     The issue's target is ≥ 80 % of scenes; this version reaches less (see docs/architecture.md,
     "Light from the background"): the floor is asserted at what it measured, so it cannot regress.
     Measured 2026-11-30: azimuth 10/25, length 7/25 (all five brick scenes; none of the ten interiors,
-    where the caster joins the furniture and walls behind it in one object).
+    where the caster joins the furniture and walls behind it in one object). 2026-12-01, with the
+    body's depth in the shadow (renderer and CastShadow, ``thickness`` 0.1): azimuth 12/25, length 11/25,
+    still none of the ten interiors (all twelve are among the fifteen texture scenes).
     """
     az_ok = len_ok = 0
     for i in range(len(AZIMUTHS)):
@@ -62,7 +65,7 @@ def test_light_from_rendered_shadows_on_real_floors() -> None:
         len_ok += bool(est.elevation_found and abs(rel) <= 0.20)
         print(f"scene {i:2d} {FLOORS[i % 5]:20s} az {az:3d} el {el} -> found={est.found} az {est.azimuth:6.1f} (err {err:5.1f}) el {est.elevation:5.1f} (length {rel:+.2f})")
     print(f"azimuth within 15 deg: {az_ok}/25, length within 20 %: {len_ok}/25")
-    assert az_ok >= 10 and len_ok >= 7
+    assert az_ok >= 12 and len_ok >= 11
 
 
 def test_no_shadow_is_not_read_as_one() -> None:
@@ -71,6 +74,7 @@ def test_no_shadow_is_not_read_as_one() -> None:
     Measured 2026-11-30: 4 of 25 still report a light: three on grass (twice a dark patch of the texture
     beside the feet fitted as a caster's shadow, once two dark blobs), one from two blobs of
     bgmatting_0002's shiny floor. The estimator before the permutation test reported 12.
+    2026-12-01 (the body's depth in the rendered shadows; these scenes have none): still 4.
     """
     found = []
     for i in range(len(AZIMUTHS)):

@@ -59,6 +59,21 @@ def test_cast_shadow_softens_with_distance() -> None:
     assert width(far) > width(near)
 
 
+def test_side_light_shadow_is_as_wide_as_the_body_is_deep() -> None:
+    """A light from the side throws a band as tall as the body's depth on the floor (thickness·height·depth rows),
+    not the flat silhouette's edge-on streak (a few rows, fainter than the shadow's opacity after its blur)."""
+    a = figure(400, 600)
+    bg = np.full((400, 600, 3), 0.8, np.float32)
+    rows = np.flatnonzero((a >= 0.5).any(axis=1))
+    sweep = 0.1 * (rows[-1] - rows[0] + 1) * 0.35  # about 10 rows
+    flat, body = (studiocomp.create("shadow_caster", "cast", azimuth=90, elevation=30, contact=False, fade=0.0, thickness=t).cast(a, bg) for t in (0.0, 0.1))
+    for x in (250, 150):  # near the feet (x ≈ 300) and further along the shadow, to the left
+        tall = [int(np.count_nonzero(s[:, x] > 0.5 * s[:, x].max())) for s in (flat, body)]
+        assert tall[1] >= tall[0] + 0.7 * sweep, (x, tall)
+        assert body[:, x].max() == pytest.approx(0.45, abs=0.01)  # the shadow's full opacity, not thinned by its blur
+        assert flat[:, x].max() < 0.42
+
+
 def test_shadow_only_darkens_and_keeps_hue() -> None:
     rng = np.random.default_rng(1)
     bg = rng.random((300, 400, 3)).astype(np.float32) * 0.9 + 0.05
