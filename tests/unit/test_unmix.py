@@ -82,3 +82,36 @@ def test_strands_past_the_mask_do_not_count_as_busy_backdrop() -> None:
         edge = cv2.dilate(((truth > 0.02) & (truth < 0.98)).astype(np.uint8), np.ones((21, 21), np.uint8)) > 0
         sad.append(float(np.abs(alpha - truth)[edge].sum()) / 1000)
     assert np.mean(sad) < 2.25, sad
+
+
+def test_backdrop_pockets_between_strands_are_cleared() -> None:
+    """A keyer's mask closes over the gaps between hair strands (the demo's grey blocks in the hair): those
+    gaps, backdrop far from the subject's colour, join the band and are unmixed to near-zero alpha, while
+    the strands and the head keep theirs. Measured at 800×600 with the mask closed by a 15 px disc, seeds 0–1:
+    mean pocket alpha 0.74 / 0.65 before, 0.17 / 0.19 after; the solid subject's mean alpha 0.999 both times."""
+    matter = studiocomp.create("matter", "unmix")
+    for seed in (0, 1):
+        image, truth = studiocomp.synthetic.studio_shot((800, 600), seed=seed)
+        closed = cv2.morphologyEx((truth > 0.5).astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))) > 0
+        pockets = closed & (cv2.dilate((truth > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0)
+        assert pockets.sum() > 200, "the closed mask should swallow backdrop between strands"
+        alpha = matter.matte(image, closed).alpha
+        assert alpha[pockets].mean() < 0.25, (seed, float(alpha[pockets].mean()))
+        solid = cv2.erode((truth > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        assert alpha[solid].mean() > 0.97, (seed, float(alpha[solid].mean()))
+
+
+def test_a_subject_the_colour_of_the_backdrop_is_never_a_pocket() -> None:
+    """A grey subject on grey paper (a greyscale photo, a grey suit): pixels of it near the outline look like
+    the backdrop but the subject colour round them is too: they keep the mask's alpha."""
+    h, w = 300, 240
+    inside, _ = _disc(h, w)
+    image = np.empty((h, w, 3), np.float32)
+    image[:] = B
+    grey = B * 0.93  # close to the backdrop everywhere
+    image[inside] = grey
+    rng = np.random.default_rng(0)
+    image += rng.normal(0, 0.005, image.shape).astype(np.float32)
+    alpha = studiocomp.create("matter", "unmix").matte(np.clip(image, 0, 1), inside).alpha
+    inner = cv2.erode(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    assert alpha[inner].min() > 0.99

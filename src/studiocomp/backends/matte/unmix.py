@@ -12,7 +12,10 @@ is large against the F–B distance: a busy background is not one colour. Pixels
 "sure background" far from B (RGB distance > 0.2) and nearer F than B are strays of the
 subject the coarse mask missed (hair strands); where they are sparse (under 30 % of the
 local backdrop pixels) they are left out of B and its scatter, so strands do not make a
-plain backdrop look busy. The band is
+plain backdrop look busy. The other way round, backdrop the mask swallowed near its outline (gaps
+between hair strands wider than the band, which a keyer's mask closes) joins the band: pixels within
+three bands of the outline that B explains, twice as well as the subject colour round them does, where
+that colour is far from B (0.4 RGB; a grey arm on grey paper never qualifies). The band is
 taken at full size where a bilinear upsampling of it reaches, its border feathered into
 the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges.
@@ -23,6 +26,8 @@ length more than with the photo's area.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import cv2
 import numpy as np
@@ -40,6 +45,35 @@ _K3 = np.ones((3, 3), np.uint8)
 _OFF_BACKDROP = 0.2
 #: the largest local share of such stray pixels that is taken for strands (more: a busy backdrop)
 _SPARSE = 0.3
+#: backdrop pockets inside the mask (see ``_backdrop_pockets``): how deep from the outline, in bands
+_POCKET_DEPTH = 3
+#: RGB distance to the smooth backdrop under which a pixel looks like it
+_POCKET_TOL = 0.06
+#: the least distance from the backdrop of the subject colour round a pocket
+_POCKET_SEPARATION = 0.4
+
+
+def _backdrop_pockets(
+    small: np.ndarray, hard: np.ndarray, fg_sure: np.ndarray, b_small: np.ndarray, b_var: np.ndarray, b_density: np.ndarray, sigma: float, band: int
+) -> np.ndarray:
+    """Backdrop the coarse mask swallowed near its outline (gaps between hair strands): h×w bool, working size.
+
+    A pixel of the sure subject within ``_POCKET_DEPTH × band`` of the outline is a pocket when the smooth
+    backdrop B explains it (RGB distance under ``_POCKET_TOL``, or 3× the backdrop's local RMS), it is at
+    most half as far from B as from the subject colour round it (F from the sure subject without such
+    pixels), and that F is at least ``_POCKET_SEPARATION`` from B: a subject the colour of the backdrop (a
+    grey arm on grey paper) is never taken for one.
+    """
+    depth = cv2.distanceTransform(hard, cv2.DIST_L2, 3)
+    to_b = np.sqrt(((small - b_small) ** 2).sum(axis=2))
+    like = (to_b < np.maximum(_POCKET_TOL, 3.0 * np.sqrt(np.maximum(b_var[..., 0], 0.0)))) & (b_density > 1e-3)
+    cand = (fg_sure > 0) & (depth <= _POCKET_DEPTH * band) & like
+    if not cand.any():
+        return cast("np.ndarray", cand)
+    f_rest, _ = fill_from(small, (fg_sure.astype(bool) & ~like).view(np.uint8), sigma)
+    to_f = np.sqrt(((small - f_rest) ** 2).sum(axis=2))
+    separation = np.sqrt(((f_rest - b_small) ** 2).sum(axis=2))
+    return cast("np.ndarray", cand & (to_b < 0.5 * to_f) & (separation > _POCKET_SEPARATION))
 
 
 class UnmixMatter:
@@ -116,7 +150,7 @@ class UnmixMatter:
         fg_sure = cv2.erode(hard, k)
         bg_sure = cv2.erode(1 - hard, k)
         sigma = 2.5 * self.band
-        b_small, _ = fill_from(small, bg_sure, sigma)
+        b_small, b_density = fill_from(small, bg_sure, sigma)
         f_small, _ = fill_from(small, fg_sure, sigma)
         # the "sure background" holds what a coarse mask missed (hair strands, a loose thread): pixels far off
         # the smooth B and nearer the local subject colour F than B are left out of it, so B and its scatter
@@ -136,6 +170,12 @@ class UnmixMatter:
             v_clean, _ = fill_from((small - b_clean) ** 2, clean, sigma)
             b_small = np.where(sparse, b_clean, b_small)
             b_var = np.where(sparse, v_clean.sum(axis=2, keepdims=True), b_var)
+        pocket = _backdrop_pockets(small, hard, fg_sure, b_small, b_var, b_density, sigma, self.band)
+        if pocket.any():
+            # unmixed like the rest of the band, with F read from the subject round them (not from the pockets)
+            fg_sure = (fg_sure.astype(bool) & ~pocket).view(np.uint8)
+            f_rest, _ = fill_from(small, fg_sure, sigma)
+            f_small = np.where((cv2.dilate(pocket.view(np.uint8), disk(self.band)) > 0)[..., None], f_rest, f_small)
         band_small = ((fg_sure == 0) & (bg_sure == 0)).astype(np.float32)
 
         alpha = (resize(coarse, (h, w), cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
