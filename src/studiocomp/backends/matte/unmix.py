@@ -45,6 +45,10 @@ _K3 = np.ones((3, 3), np.uint8)
 _OFF_BACKDROP = 0.2
 #: the largest local share of such stray pixels that is taken for strands (more: a busy backdrop)
 _SPARSE = 0.3
+#: outside the mask, a band pixel that is the backdrop darkened to at least this fraction (a shadow on it), with
+#: an RGB residual from the line k·B under _SHADOW_CHROMA and under 0.7× that of the F–B mix, is backdrop
+_SHADOW_DEPTH = 0.5
+_SHADOW_CHROMA = 0.03
 #: backdrop pockets inside the mask (see ``_backdrop_pockets``): how deep from the outline, in bands
 _POCKET_DEPTH = 3
 #: RGB distance to the smooth backdrop under which a pixel looks like it
@@ -205,6 +209,14 @@ class UnmixMatter:
         trust *= np.clip((0.35 - b_rms / np.maximum(sep, 1e-6)) / 0.2, 0.0, 1.0)
         trust *= np.clip(band_w * 2.0, 0.0, 1.0)
         a = trust * a + (1.0 - trust) * alpha[ys, xs]
+        # outside the mask, the backdrop darkened by a shadow (I ≈ k·B, B's colour) is backdrop, not a faint mix of
+        # subject: B is a local mean that lags behind a shadow deepening towards the subject, and the mix reads the
+        # difference as alpha 0.1–0.2, a grey rim on a new background
+        k_s = (pix * b_col).sum(1) / np.maximum((b_col * b_col).sum(1), 1e-6)
+        r_shadow = np.sqrt(((pix - k_s[:, None] * b_col) ** 2).sum(1))
+        r_mix = np.sqrt(((pix - b_col - a[:, None] * d) ** 2).sum(1))
+        shadowed = (alpha[ys, xs] < 0.5) & (k_s >= _SHADOW_DEPTH) & (k_s < 1.0) & (r_shadow < _SHADOW_CHROMA) & (r_shadow < 0.7 * r_mix)
+        a = np.where(shadowed, 0.0, a)
         alpha[ys, xs] = a
         # unmixed colour; for faint pixels lean on the local subject colour (division amplifies noise)
         safe = np.maximum(a, 1e-3)[:, None]
