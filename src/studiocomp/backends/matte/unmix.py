@@ -212,11 +212,15 @@ class UnmixMatter:
         # outside the mask, the backdrop darkened by a shadow (I ≈ k·B, B's colour) is backdrop, not a faint mix of
         # subject: B is a local mean that lags behind a shadow deepening towards the subject, and the mix reads the
         # difference as alpha 0.1–0.2, a grey rim on a new background
-        k_s = (pix * b_col).sum(1) / np.maximum((b_col * b_col).sum(1), 1e-6)
-        r_shadow = np.sqrt(((pix - k_s[:, None] * b_col) ** 2).sum(1))
-        r_mix = np.sqrt(((pix - b_col - a[:, None] * d) ** 2).sum(1))
-        shadowed = (alpha[ys, xs] < 0.5) & (k_s >= _SHADOW_DEPTH) & (k_s < 1.0) & (r_shadow < _SHADOW_CHROMA) & (r_shadow < 0.7 * r_mix)
-        a = np.where(shadowed, 0.0, a)
+        out = np.flatnonzero(alpha[ys, xs] < 0.5)
+        if out.size:
+            p_o, b_o = pix[out], b_col[out]
+            k_s = np.einsum("ij,ij->i", p_o, b_o) / np.maximum(np.einsum("ij,ij->i", b_o, b_o), 1e-6)
+            r_shadow = p_o - k_s[:, None] * b_o
+            r_mix = p_o - b_o - a[out, None] * d[out]
+            r2_shadow = np.einsum("ij,ij->i", r_shadow, r_shadow)
+            shadowed = (k_s >= _SHADOW_DEPTH) & (k_s < 1.0) & (r2_shadow < _SHADOW_CHROMA**2) & (r2_shadow < 0.49 * np.einsum("ij,ij->i", r_mix, r_mix))
+            a[out[shadowed]] = 0.0
         alpha[ys, xs] = a
         # unmixed colour; for faint pixels lean on the local subject colour (division amplifies noise)
         safe = np.maximum(a, 1e-3)[:, None]
