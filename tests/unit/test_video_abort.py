@@ -57,10 +57,11 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.startswith(".studiocomp-") or p.name.endswith(".part"))
 
 
-def interrupt_cli(clip: Path, out: Path, wait: float = 0.0) -> subprocess.CompletedProcess[str]:
-    """Run ``studiocomp video`` (composite mp4 + alpha PNG folder), SIGINT once two alpha frames are written (+ ``wait`` s)."""
+def interrupt_cli(clip: Path, out: Path, wait: float = 0.0, extra: tuple[str, ...] = (), hang: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run ``studiocomp video`` (composite mp4 + alpha PNG folder, and ``extra`` options), SIGINT once two alpha
+    frames are written (+ ``wait`` s). A run still alive ``hang`` s after the signal is killed: exit status ``-9``."""
     out.mkdir()
-    cmd = [sys.executable, "-c", CLI, "video", str(clip), "-o", str(out / "c.mp4"), "--alpha", str(out / "a"), "--matter", "test-dark", "--everyone", "--progress", "off"]
+    cmd = [sys.executable, "-c", CLI, "video", str(clip), "-o", str(out / "c.mp4"), "--alpha", str(out / "a"), "--matter", "test-dark", "--everyone", "--progress", "off", *extra]
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONFAULTHANDLER="1")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     deadline = time.monotonic() + 120
@@ -71,14 +72,19 @@ def interrupt_cli(clip: Path, out: Path, wait: float = 0.0) -> subprocess.Comple
     time.sleep(wait)
     if p.poll() is None:
         p.send_signal(signal.SIGINT)
-    stdout, stderr = p.communicate(timeout=120)
+    try:
+        stdout, stderr = p.communicate(timeout=hang)
+    except subprocess.TimeoutExpired:
+        p.kill()  # hung: the test fails on the status; the process must not outlive it
+        stdout, stderr = p.communicate()
+        stderr += f"\n[test] still running {hang:g} s after SIGINT: killed"
     return subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
 
 
-def check_interrupted(res: subprocess.CompletedProcess[str], out: Path) -> None:
-    assert res.returncode >= 0, f"killed by signal {-res.returncode}: {res.stderr[-2000:]}"  # a segfault is -11
+def check_interrupted(res: subprocess.CompletedProcess[str], out: Path, names: tuple[str, ...] = ("a", "c.mp4")) -> None:
+    assert res.returncode >= 0, f"killed by signal {-res.returncode}: {res.stderr[-2000:]}"  # a segfault is -11, a hang -9
     if res.returncode == 0:  # finished before the signal came (a fast machine): complete outputs, nothing else
-        assert sorted(p.name for p in out.iterdir()) == ["a", "c.mp4"], res.stderr
+        assert sorted(p.name for p in out.iterdir()) == sorted(names), res.stderr
         return
     assert res.returncode == 130, res.stderr
     assert "interrupted" in res.stderr and "Traceback" not in res.stderr, res.stderr
@@ -102,6 +108,64 @@ def test_ctrl_c_in_the_cli_never_crashes(tmp_path: Path) -> None:
     for k in range(12):
         out = tmp_path / f"out{k}"
         check_interrupted(interrupt_cli(clip, out, wait=rng.uniform(0.0, 1.0)), out)
+
+
+def cut_clip(path: Path, n: int, size: tuple[int, int] = (480, 848)) -> Path:
+    """A clip that cuts to another shot every 3 frames (x264's lookahead thread logs each scene cut it finds)."""
+    from studiocomp.synthetic import studio_shot
+
+    img = (studio_shot(size, seed=0)[0] * 255).astype(np.uint8)
+    shots = [img, 255 - img, np.ascontiguousarray(img[::-1, :, ::-1]), img // 3]  # unlike each other: cuts
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = size[1], size[0], "yuv420p"
+        for i in range(n):
+            fr = av.VideoFrame.from_ndarray(shots[(i // 3) % 4], format="rgb24")
+            fr.pts = i
+            c.mux(vs.encode(fr))
+        c.mux(vs.encode(None))
+    return path
+
+
+def test_dropping_an_encoder_with_frames_in_it_does_not_hang(tmp_path: Path) -> None:
+    """:meth:`VideoWriter.abort` with scene cuts still in x264's lookahead returns at once. With PyAV's log callback
+    on (any level), x264's lookahead thread took the GIL to log a scene cut while the main thread, holding it, freed
+    the encoder and waited for that thread in ``x264_encoder_close``: a hang for ever (the CLI after Ctrl-C)."""
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from studiocomp.video.io import VideoWriter\n"
+        "rng = np.random.default_rng(0)\n"
+        "shots = [rng.integers(0, 255, (240, 320, 3), dtype=np.uint8) for _ in range(4)]\n"
+        "for n in (4, 6, 8, 12):\n"
+        "    w = VideoWriter(sys.argv[1], 25, 320, 240)\n"
+        "    for i in range(n):\n"
+        "        w.write(shots[(i // 3) % 4])\n"
+        "    w.abort()\n"
+        "    del w\n"
+    )
+    out = tmp_path / "c.mp4"
+    try:
+        res = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, cwd=REPO, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("VideoWriter.abort() hung freeing the encoder")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_encoders_are_busy_never_hangs(tmp_path: Path) -> None:
+    """Real Ctrl-C into the CLI at moments across a clip full of scene cuts: exit 130 within seconds, nothing left.
+    It hung for ever after printing "interrupted" (see the test above; 7 in 10 interrupts on a real clip)."""
+    clip = cut_clip(tmp_path / "in.mp4", n=300)
+    extra = ("--cutout", "CUT")
+    for k, wait in enumerate((0.1, 0.4, 0.7, 1.0, 1.4, 1.8, 2.4, 3.0)):
+        out = tmp_path / f"out{k}"
+        cut = str(out / "cut.webm")
+        t0 = time.monotonic()
+        res = interrupt_cli(clip, out, wait=wait, extra=tuple(cut if e == "CUT" else e for e in extra), hang=20.0)
+        check_interrupted(res, out, names=("a", "c.mp4", "cut.webm"))
+        assert time.monotonic() - t0 < 120, "too slow to stop"
 
 
 def test_an_interrupt_stops_every_thread_before_the_containers_close(tmp_path: Path) -> None:

@@ -47,7 +47,11 @@ def _av() -> Any:
         import av
     except ImportError as exc:  # pragma: no cover - the [video] extra is missing
         raise BackendUnavailableError('video needs PyAV: pip install "studiocomp[video]"') from exc
-    av.logging.set_level(av.logging.PANIC)  # errors surface as exceptions, not as FFmpeg's stderr chatter
+    # FFmpeg's log off (PyAV's no-op callback; errors still surface as exceptions). With any level set, PyAV's
+    # callback takes the GIL on the encoder's and decoder's own threads (x264's lookahead/frame threads): freeing
+    # an encoder (x264_encoder_close joins those threads) holds the GIL, so a thread logging then waited for it
+    # for ever: Ctrl-C hung after "interrupted" (PyAV issue #751, "logging framework can lead to deadlocks")
+    av.logging.set_level(None)
     return av
 
 
@@ -502,6 +506,9 @@ class VideoWriter(_Committing):
                     closer()
             except Exception:
                 pass
+        # the encoders are freed here (x264 joins its threads), not whenever the writer is collected: with the frames
+        # still in them dropped, and with FFmpeg's log off (see _av), so that this cannot wait on a thread that logs
+        self._vs = self._out = self._audio = None
         self._tmp.unlink(missing_ok=True)
 
 
