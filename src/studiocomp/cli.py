@@ -484,7 +484,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         print(
             "\ncached: the file is in the local hub cache (not checked; studiocomp models verify checks the sha256)."
             "\nstudiocomp models fetch NAME… downloads and checks; studiocomp models verify NAME… checks the local cache only;"
-            "\nstudiocomp models import PATH… puts weight files you have (or every one in a folder) into the cache (then every preset finds them)."
+            "\nstudiocomp models import PATH… puts weight files you have (or every one in a folder and its subfolders) into the cache (then every preset finds them)."
         )
         return EXIT_OK
     if action == "import":
@@ -508,8 +508,28 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _weight_files(folder: Path, kinds: set[str]) -> tuple[list[Path], int]:
+    """The files in ``folder`` and its subfolders whose suffix is one of ``kinds`` (sorted), and how many others there are.
+
+    Hidden files and folders (``.git``, ``.cache`` …) are left out; linked folders are not followed (no loops).
+    """
+    found: list[Path] = []
+    skipped = 0
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for n in names:
+            if n.startswith("."):
+                continue
+            f = Path(root) / n
+            if f.suffix.lower() in kinds and f.is_file():
+                found.append(f)
+            else:
+                skipped += 1
+    return sorted(found), skipped
+
+
 def _import_models(names: list[str], *, link: bool) -> int:
-    """``studiocomp models import PATH... | FILE NAME``: each file (a folder: its weight files) into the hub cache, each on its own.
+    """``studiocomp models import PATH... | FILE NAME``: each file (a folder: the weight files in it and its subfolders) into the hub cache, each on its own.
 
     Each import is atomic (:func:`studiocomp.hub.import_file`): a bad file is reported and the others are still
     imported; the exit status is 1 when any failed, 2 when nothing was given or a NAME is unknown.
@@ -529,10 +549,14 @@ def _import_models(names: list[str], *, link: bool) -> int:
     for given in names:
         path = Path(given).expanduser()
         if path.is_dir():
-            inside = sorted(f for f in path.iterdir() if f.is_file() and f.suffix in kinds)
+            inside, skipped = _weight_files(path, kinds)
+            others = f" ({skipped} other file{'s' * (skipped != 1)} skipped)" if skipped else ""
             if not inside:
-                print(f"{path}: FAILED: no weight files ({', '.join(sorted(kinds))}) in this folder", file=sys.stderr)
+                print(f"{path}: FAILED: no weight files ({', '.join(sorted(kinds))}) in this folder or its subfolders{others}", file=sys.stderr)
                 files.append(path)  # counted as a failure below
+            else:
+                shown = ", ".join(str(f.relative_to(path)) for f in inside)
+                print(f"{path}: {len(inside)} weight file{'s' * (len(inside) != 1)} found: {shown}{others}", file=sys.stderr)
             files.extend(inside)
         else:
             files.append(path)
@@ -925,7 +949,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["list", "fetch", "verify", "import"],
         help=(
             "list (default), fetch (download if needed, check sha256), verify (cache only; all when none is named) or "
-            "import PATH... (weight files and folders of them: check each sha256, put it where fetch finds it; FILE NAME for a file whose sha256 is not pinned)"
+            "import PATH... (weight files and folders of them, subfolders searched too: check each sha256, put it where fetch finds it; FILE NAME for a file whose sha256 is not pinned)"
         ),
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="model names for fetch/verify; files and/or folders (or FILE NAME) for import")

@@ -224,3 +224,26 @@ def test_models_import_takes_several_files_and_folders(tmp_path: Path, capsys: p
     empty.mkdir()
     assert main(["models", "import", str(empty)]) == 1  # a folder with no weight files in it
     assert "no weight files" in capsys.readouterr().err
+
+
+def test_models_import_searches_the_subfolders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder laid out like the one the weights come in (``u2netp/u2netp.onnx``, ``mediapipe_selfie/…``): every
+    weight file in its subfolders is imported and named; other files (``.tflite``, notes) and hidden folders are
+    skipped. Only the top folder was looked into: "no weight files", exit 1."""
+    folder = tmp_path / "weights"
+    for name in ("u2netp", "selfie"):  # links to the shared files, in subfolders as they are shipped
+        src = shared_path("weights", SHARED_WEIGHTS[name])
+        (folder / src.parent.name).mkdir(parents=True)
+        (folder / src.parent.name / src.name).symlink_to(src)
+    (folder / "mediapipe_selfie" / "selfie_segmentation.tflite").write_bytes(b"not ours")
+    (folder / "SOURCES.md").write_text("where they came from")
+    (folder / ".cache").mkdir()
+    (folder / ".cache" / "stale.onnx").write_bytes(b"a hidden leftover: not tried")
+    code = main(["models", "import", str(folder), "--link"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "u2netp:" in out and "selfie:" in out and "stale.onnx" not in out + err
+    assert f"{folder}: 2 weight files found: mediapipe_selfie/selfie_segmentation.onnx, u2netp/u2netp.onnx (2 other files skipped)" in err, err
+    assert "2 imported, 0 failed" in err
+    for name in ("u2netp", "selfie"):
+        assert hub.fetch(name, local_only=True).resolve() == shared_path("weights", SHARED_WEIGHTS[name]).resolve()
