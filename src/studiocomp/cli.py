@@ -761,6 +761,10 @@ def _cmd_video(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # run() has stopped its threads and removed every temporary output
         print("\nstudiocomp: interrupted: nothing written (the partial outputs were removed)", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except StudiocompError as exc:
+        if getattr(exc, "argument", None) in ("box", "point"):  # no one there on the first frame: name the option
+            return _usage(f"--{exc}")
+        raise
     for name, path in result.outputs.items():
         print(f"{name}: {path}")
     print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps)")
@@ -1010,7 +1014,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"studiocomp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("studiocomp: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _stdout_closed()

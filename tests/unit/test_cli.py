@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,27 @@ def test_composite_places_the_subject_and_writes_layers(tmp_path: Path) -> None:
     assert rows[-1] == pytest.approx(229, abs=2) and rows[-1] - rows[0] + 1 == pytest.approx(150, abs=3)
     assert main([*args, "--place", "left"]) == 2
     assert main([*args, "--place", "auto", "--horizon", "100", "--relight", "none", "--shadow", "none"]) == 0
+
+
+def test_ctrl_c_while_the_command_is_still_importing_exits_130(tmp_path: Path) -> None:
+    """Ctrl-C while ``import numpy`` runs (the first few tenths of a second of every command): one line and exit 130,
+    through the console script's own entry point as pyproject.toml declares it. The interrupt is raised by an import
+    hook when NumPy is imported, exactly where a user's came; it printed a traceback and died by SIGINT."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    target = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]["scripts"]["studiocomp"]
+    module, func = target.split(":")
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'numpy':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        f"from {module} import {func}\n"  # as the console script does
+        "sys.argv[1:] = ['--version']\n"
+        f"sys.exit({func}())\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr == "studiocomp: interrupted\n", res.stderr

@@ -87,6 +87,7 @@ def test_video_cli_box_on_the_empty_floor_is_a_usage_error(tmp_path: Path) -> No
     cmd = [sys.executable, "-c", CLI, "video", str(frames), "-o", str(out), "--box", "90,10,150,110", "--matter", "test-dark", "--progress", "off"]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=dict(os.environ, HF_HUB_OFFLINE="1"), timeout=120)
     assert res.returncode == 2 and "no person in it" in res.stderr and "--box" not in res.stdout, res.stderr
+    assert "studiocomp: error: --box: expected a box" in res.stderr, res.stderr  # the option, not the argument "box:"
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -189,9 +191,58 @@ def _check_place(path: Path, name: str) -> None:
     try:
         fd, probe = tempfile.mkstemp(prefix=".studiocomp-probe-", suffix=".part", dir=place)
     except OSError as exc:
-        raise InputError(str(path), f"a writable place for the {name}", f"{place} cannot be written to ({exc.strerror or exc})") from None
+        raise InputError(str(path), f"a writable place for the {name}", f"{place} cannot be written to ({_why_unwritable(place, exc)})") from None
     os.close(fd)
     os.unlink(probe)
+
+
+#: filesystems the kernel makes up (what they show), where no file can be created whatever the permissions say
+_KERNEL_FS = {
+    "proc": "the kernel's view of its processes",
+    "sysfs": "the kernel's view of its devices",
+    "cgroup": "the kernel's control groups",
+    "cgroup2": "the kernel's control groups",
+    "debugfs": "the kernel's debugging files",
+    "tracefs": "the kernel's tracing files",
+    "securityfs": "the kernel's security modules",
+    "configfs": "the kernel's configuration objects",
+    "pstore": "the kernel's crash records",
+    "efivarfs": "the firmware's variables",
+    "bpf": "the kernel's BPF objects",
+}
+
+
+def _filesystem_of(place: Path) -> str | None:
+    """The type of the filesystem ``place`` is on, from ``/proc/self/mounts`` (None where that cannot be read)."""
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(place.resolve())
+    best, fstype = "", None
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), parts[1])  # "\040" is a space
+        if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(mount) >= len(best):
+            best, fstype = mount, parts[2]
+    return fstype
+
+
+def _why_unwritable(place: Path, exc: OSError) -> str:
+    """Why a file could not be created in the folder ``place``: the OS's reason, unless it misleads.
+
+    Creating a file in ``/proc`` answers "No such file or directory" although the folder is there: the true reason
+    is that it is a filesystem the kernel makes up.
+    """
+    fstype = _filesystem_of(place)
+    if fstype in _KERNEL_FS:
+        return f"it is on {fstype}, {_KERNEL_FS[fstype]}: no files can be created there"
+    if exc.errno == errno.ENOENT and place.is_dir():
+        kind = f"a {fstype} filesystem" if fstype else "this filesystem"
+        return f"{kind} takes no new files there (creating one answered: {exc.strerror})"
+    return exc.strerror or str(exc)
 
 
 def _stop_threads(stop: threading.Event, threads: list[threading.Thread]) -> None:
