@@ -84,39 +84,6 @@ def test_strands_past_the_mask_do_not_count_as_busy_backdrop() -> None:
     assert np.mean(sad) < 2.25, sad
 
 
-def test_backdrop_pockets_between_strands_are_cleared() -> None:
-    """A keyer's mask closes over the gaps between hair strands (the demo's grey blocks in the hair): those
-    gaps, backdrop far from the subject's colour, join the band and are unmixed to near-zero alpha, while
-    the strands and the head keep theirs. Measured at 800×600 with the mask closed by a 15 px disc, seeds 0–1:
-    mean pocket alpha 0.74 / 0.65 before, 0.17 / 0.19 after; the solid subject's mean alpha 0.999 both times."""
-    matter = studiocomp.create("matter", "unmix")
-    for seed in (0, 1):
-        image, truth = studiocomp.synthetic.studio_shot((800, 600), seed=seed)
-        closed = cv2.morphologyEx((truth > 0.5).astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))) > 0
-        pockets = closed & (cv2.dilate((truth > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0)
-        assert pockets.sum() > 200, "the closed mask should swallow backdrop between strands"
-        alpha = matter.matte(image, closed).alpha
-        assert alpha[pockets].mean() < 0.25, (seed, float(alpha[pockets].mean()))
-        solid = cv2.erode((truth > 0.98).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        assert alpha[solid].mean() > 0.97, (seed, float(alpha[solid].mean()))
-
-
-def test_a_subject_the_colour_of_the_backdrop_is_never_a_pocket() -> None:
-    """A grey subject on grey paper (a greyscale photo, a grey suit): pixels of it near the outline look like
-    the backdrop but the subject colour round them is too: they keep the mask's alpha."""
-    h, w = 300, 240
-    inside, _ = _disc(h, w)
-    image = np.empty((h, w, 3), np.float32)
-    image[:] = B
-    grey = B * 0.93  # close to the backdrop everywhere
-    image[inside] = grey
-    rng = np.random.default_rng(0)
-    image += rng.normal(0, 0.005, image.shape).astype(np.float32)
-    alpha = studiocomp.create("matter", "unmix").matte(np.clip(image, 0, 1), inside).alpha
-    inner = cv2.erode(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    assert alpha[inner].min() > 0.99
-
-
 def test_the_subjects_shadow_on_the_paper_is_not_unmixed_into_a_rim() -> None:
     """Beside the outline the paper lies in the subject's soft shadow, darker than the local mean B the matter
     reads from a little farther out; the F–B mix read that as alpha 0.1–0.2, a grey rim on a new background
@@ -128,3 +95,20 @@ def test_the_subjects_shadow_on_the_paper_is_not_unmixed_into_a_rim() -> None:
         alpha = matter.matte(image, truth > 0.5).alpha
         outside = cv2.dilate((truth > 0.01).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
         assert float(alpha[outside].sum()) < 45.0, (seed, float(alpha[outside].sum()))
+
+
+def test_a_neutral_subjects_soft_edge_beside_the_paper_keeps_its_mix() -> None:
+    """A dark grey sleeve out of focus on grey paper: its soft edge outside the mask is I ≈ k·B too, like a
+    shadow, but it is the subject's mix (a subject with no colour of its own cannot be told from a shadow), so
+    it keeps its fractional alpha: no hard, stepped edge (fresh-eyes on humanseg 115). Measured, σ 3 px blur,
+    noise 0.01: mean alpha of the soft edge outside the mask 0.157 with the shadow test unguarded, 0.181
+    now (the same as without a shadow test; truth 0.224, the band's usual shortfall on a wide blur)."""
+    h, w = 240, 200
+    inside, _ = _disc(h, w)
+    truth = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 3.0)
+    dark = np.float32(0.25) * B / B.mean() + np.float32([0.03, 0.0, -0.03])  # nearly neutral
+    image = truth[..., None] * dark + (1 - truth[..., None]) * B
+    image = np.clip(image + np.random.default_rng(1).normal(0, 0.01, image.shape), 0, 1).astype(np.float32)
+    alpha = studiocomp.create("matter", "unmix").matte(image, truth > 0.5).alpha
+    soft = (truth > 0.05) & (truth < 0.5)  # the soft edge outside the mask
+    assert float(alpha[soft].mean()) > 0.17, float(alpha[soft].mean())

@@ -12,10 +12,9 @@ is large against the F–B distance: a busy background is not one colour. Pixels
 "sure background" far from B (RGB distance > 0.2) and nearer F than B are strays of the
 subject the coarse mask missed (hair strands); where they are sparse (under 30 % of the
 local backdrop pixels) they are left out of B and its scatter, so strands do not make a
-plain backdrop look busy. The other way round, backdrop the mask swallowed near its outline (gaps
-between hair strands wider than the band, which a keyer's mask closes) joins the band: pixels within
-three bands of the outline that B explains, twice as well as the subject colour round them does, where
-that colour is far from B (0.4 RGB; a grey arm on grey paper never qualifies). The band is
+plain backdrop look busy. Outside the mask, a band pixel that is the backdrop darkened
+(I ≈ k·B, k ≥ 0.5: the subject's own soft shadow on the paper, darker than the local mean B read a little
+farther out) is backdrop, not a faint mix of the subject, where the subject has a colour of its own. The band is
 taken at full size where a bilinear upsampling of it reaches, its border feathered into
 the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges.
@@ -26,8 +25,6 @@ length more than with the photo's area.
 """
 
 from __future__ import annotations
-
-from typing import cast
 
 import cv2
 import numpy as np
@@ -49,35 +46,8 @@ _SPARSE = 0.3
 #: an RGB residual from the line k·B under _SHADOW_CHROMA and under 0.7× that of the F–B mix, is backdrop
 _SHADOW_DEPTH = 0.5
 _SHADOW_CHROMA = 0.03
-#: backdrop pockets inside the mask (see ``_backdrop_pockets``): how deep from the outline, in bands
-_POCKET_DEPTH = 3
-#: RGB distance to the smooth backdrop under which a pixel looks like it
-_POCKET_TOL = 0.06
-#: the least distance from the backdrop of the subject colour round a pocket
-_POCKET_SEPARATION = 0.4
-
-
-def _backdrop_pockets(
-    small: np.ndarray, hard: np.ndarray, fg_sure: np.ndarray, b_small: np.ndarray, b_var: np.ndarray, b_density: np.ndarray, sigma: float, band: int
-) -> np.ndarray:
-    """Backdrop the coarse mask swallowed near its outline (gaps between hair strands): h×w bool, working size.
-
-    A pixel of the sure subject within ``_POCKET_DEPTH × band`` of the outline is a pocket when the smooth
-    backdrop B explains it (RGB distance under ``_POCKET_TOL``, or 3× the backdrop's local RMS), it is at
-    most half as far from B as from the subject colour round it (F from the sure subject without such
-    pixels), and that F is at least ``_POCKET_SEPARATION`` from B: a subject the colour of the backdrop (a
-    grey arm on grey paper) is never taken for one.
-    """
-    depth = cv2.distanceTransform(hard, cv2.DIST_L2, 3)
-    to_b = np.sqrt(((small - b_small) ** 2).sum(axis=2))
-    like = (to_b < np.maximum(_POCKET_TOL, 3.0 * np.sqrt(np.maximum(b_var[..., 0], 0.0)))) & (b_density > 1e-3)
-    cand = (fg_sure > 0) & (depth <= _POCKET_DEPTH * band) & like
-    if not cand.any():
-        return cast("np.ndarray", cand)
-    f_rest, _ = fill_from(small, (fg_sure.astype(bool) & ~like).view(np.uint8), sigma)
-    to_f = np.sqrt(((small - f_rest) ** 2).sum(axis=2))
-    separation = np.sqrt(((f_rest - b_small) ** 2).sum(axis=2))
-    return cast("np.ndarray", cand & (to_b < 0.5 * to_f) & (separation > _POCKET_SEPARATION))
+#: ... and only where the subject colour F is at least this far (RGB) from the line k·B (it has a colour of its own)
+_SUBJECT_CHROMA = 0.08
 
 
 class UnmixMatter:
@@ -154,7 +124,7 @@ class UnmixMatter:
         fg_sure = cv2.erode(hard, k)
         bg_sure = cv2.erode(1 - hard, k)
         sigma = 2.5 * self.band
-        b_small, b_density = fill_from(small, bg_sure, sigma)
+        b_small, _ = fill_from(small, bg_sure, sigma)
         f_small, _ = fill_from(small, fg_sure, sigma)
         # the "sure background" holds what a coarse mask missed (hair strands, a loose thread): pixels far off
         # the smooth B and nearer the local subject colour F than B are left out of it, so B and its scatter
@@ -174,12 +144,6 @@ class UnmixMatter:
             v_clean, _ = fill_from((small - b_clean) ** 2, clean, sigma)
             b_small = np.where(sparse, b_clean, b_small)
             b_var = np.where(sparse, v_clean.sum(axis=2, keepdims=True), b_var)
-        pocket = _backdrop_pockets(small, hard, fg_sure, b_small, b_var, b_density, sigma, self.band)
-        if pocket.any():
-            # unmixed like the rest of the band, with F read from the subject round them (not from the pockets)
-            fg_sure = (fg_sure.astype(bool) & ~pocket).view(np.uint8)
-            f_rest, _ = fill_from(small, fg_sure, sigma)
-            f_small = np.where((cv2.dilate(pocket.view(np.uint8), disk(self.band)) > 0)[..., None], f_rest, f_small)
         band_small = ((fg_sure == 0) & (bg_sure == 0)).astype(np.float32)
 
         alpha = (resize(coarse, (h, w), cv2.INTER_LINEAR) >= 0.5).astype(np.float32)
@@ -214,12 +178,17 @@ class UnmixMatter:
         # difference as alpha 0.1–0.2, a grey rim on a new background
         out = np.flatnonzero(alpha[ys, xs] < 0.5)
         if out.size:
-            p_o, b_o = pix[out], b_col[out]
-            k_s = np.einsum("ij,ij->i", p_o, b_o) / np.maximum(np.einsum("ij,ij->i", b_o, b_o), 1e-6)
+            p_o, b_o, f_o = pix[out], b_col[out], f_col[out]
+            bb = np.maximum(np.einsum("ij,ij->i", b_o, b_o), 1e-6)
+            k_s = np.einsum("ij,ij->i", p_o, b_o) / bb
+            # only where the subject's colour is not itself the backdrop's darkened (a dark grey sleeve's soft edge
+            # on grey paper is I ≈ k·B too, and keeps its mix)
+            f_off = f_o - (np.einsum("ij,ij->i", f_o, b_o) / bb)[:, None] * b_o
             r_shadow = p_o - k_s[:, None] * b_o
             r_mix = p_o - b_o - a[out, None] * d[out]
             r2_shadow = np.einsum("ij,ij->i", r_shadow, r_shadow)
             shadowed = (k_s >= _SHADOW_DEPTH) & (k_s < 1.0) & (r2_shadow < _SHADOW_CHROMA**2) & (r2_shadow < 0.49 * np.einsum("ij,ij->i", r_mix, r_mix))
+            shadowed &= np.einsum("ij,ij->i", f_off, f_off) > _SUBJECT_CHROMA**2
             a[out[shadowed]] = 0.0
         alpha[ys, xs] = a
         # unmixed colour; for faint pixels lean on the local subject colour (division amplifies noise)
