@@ -471,6 +471,11 @@ class VideoWriter(_Committing):
         -------
         pathlib.Path
             ``path``.
+
+        Raises
+        ------
+        InputError
+            The finished file cannot be moved to ``path`` (the temporary file is removed).
         """
         if self._closed:
             return self.path
@@ -630,6 +635,12 @@ class FrameFolderWriter(_Committing):
         -------
         pathlib.Path
             ``path``.
+
+        Raises
+        ------
+        InputError
+            ``path`` now holds something other than an earlier run's frames, or the finished folder cannot be
+            moved there (the temporary folder is removed; an earlier run's frames are put back).
         """
         if self._closed:
             return self.path
