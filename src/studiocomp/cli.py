@@ -767,8 +767,12 @@ def _cmd_video(args: argparse.Namespace) -> int:
         raise
     for name, path in result.outputs.items():
         print(f"{name}: {path}")
-    print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps)")
-    return EXIT_OK
+    doubts = [w for w in result.warnings if w.uncertain]
+    flagged = f", uncertain (written; look at it): {len(doubts)} warning{'s' if len(doubts) > 1 else ''}" if doubts else ""
+    print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps){flagged}")
+    for w in doubts:
+        print(f"studiocomp: uncertain: {args.input}: {w}", file=sys.stderr)
+    return EXIT_FAILED if doubts and args.fail_uncertain else EXIT_OK
 
 
 def _add_video_parser(sub: Any) -> None:
@@ -796,6 +800,7 @@ def _add_video_parser(sub: Any) -> None:
     p.add_argument("--shadow", metavar="NAME", help="shadow caster (cast, contact, none; default: the preset's, or cast with --light)")
     p.add_argument("--fps", type=float, help="frame rate of a folder of frames (default 25, at most 240); refused for a video file, which keeps its own rate")
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
+    p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when the clip was flagged uncertain: the subject lost, switched or tiny (it is still written)")
     p.add_argument("--progress", default="auto", choices=["auto", "on", "off"], help="progress bar on stderr (auto: only on a terminal)")
     p.set_defaults(func=_cmd_video)
 

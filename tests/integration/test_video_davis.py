@@ -26,6 +26,7 @@ def test_rvm_with_state_on_dance_twirl(hub_cache: Path, tmp_path: Path) -> None:
     rep = evaluate_clip(frames, masks, strip=tmp_path / "worst.png")
     assert rep.mean_iou > 0.80, rep.row()
     assert rep.strip is not None and rep.strip.exists()
+    assert rep.warnings == [], [str(w) for w in rep.warnings]  # the dancer is followed throughout: no subject-lost/-switched/-tiny
 
 
 @pytest.mark.parametrize("seq", ["dance-twirl", "breakdance"])
@@ -57,3 +58,4 @@ def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: 
     moving = evaluate_clip(frames, masks, track=SubjectTracker(), strip=tmp_path / "worst.png")
     assert plain.mean_iou < 0.3, plain.row()
     assert moving.mean_iou > 0.6, moving.row()
+    assert moving.warnings == [], [str(w) for w in moving.warnings]  # the default run never loses or switches the dancer

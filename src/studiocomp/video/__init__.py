@@ -6,7 +6,9 @@ and this package imports it only when a clip is opened.
 - :func:`run` — the whole clip, streaming (decode → matte → track → finish → encode).
 - :func:`open_video`, :class:`VideoWriter`, :class:`FrameFolderWriter` — reading and atomic writing.
 - :class:`FlowStabiliser`, :class:`StabilisedMatter` — temporal stabilisation of any per-frame backend.
-- :class:`SubjectTracker` — the main subject chosen on the first frame and followed (SORT-style).
+- :class:`SubjectTracker` — the main subject chosen on the first frame and followed (SORT-style);
+  its :class:`SubjectRecord` (area and box per frame) gives the clip's ``subject-lost`` /
+  ``subject-switched`` / ``subject-tiny`` warnings.
 - :func:`evaluate_clip` — per-frame IoU, dtSSD and flicker of a clip against ground-truth masks.
 """
 
@@ -28,6 +30,7 @@ __all__ = [
     "FlowStabiliser",
     "StabilisedMatter",
     "SubjectTracker",
+    "SubjectRecord",
     "evaluate_clip",
     "ClipReport",
 ]
@@ -45,6 +48,7 @@ _LAZY = {
     "FlowStabiliser": "stabilise",
     "StabilisedMatter": "stabilise",
     "SubjectTracker": "track",
+    "SubjectRecord": "subject_record",
     "evaluate_clip": "evaluate",
     "ClipReport": "evaluate",
 }

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..types import QualityWarning
 
 __all__ = ["ClipReport", "evaluate_clip", "score_clip"]
 
@@ -33,6 +34,9 @@ class ClipReport:
         Frame indices, lowest IoU first.
     strip : Path or None
         The image of the worst frames (frame | truth | alpha per row), when written.
+    warnings : list[QualityWarning]
+        The tracker's doubts about the clip (as :attr:`studiocomp.video.VideoResult.warnings`);
+        empty without tracking and from :func:`score_clip`.
     """
 
     ious: list[float]
@@ -42,6 +46,7 @@ class ClipReport:
     temporal_iou: float
     worst: list[int] = field(default_factory=list)
     strip: Path | None = None
+    warnings: list[QualityWarning] = field(default_factory=list)
 
     def row(self) -> dict[str, float]:
         """The whole-clip scores as one CSV row: ``mean_iou``, ``dtssd_x100``, ``flicker_x100``, ``temporal_iou``.
@@ -155,6 +160,7 @@ def evaluate_clip(
             alphas.append((a * 255 + 0.5).astype(np.uint8))  # 8-bit: a 90-frame 854×480 clip is 37 MB
             gts.append(g)
     report = score_clip(np.stack(alphas).astype(np.float32) / 255.0, np.stack(gts))
+    report.warnings = tracker.warnings() if tracker is not None else []
     if strip is not None:
         from ..image import save_image
 

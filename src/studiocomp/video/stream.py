@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..types import QualityWarning
 from .io import FrameFolderWriter, VideoWriter, open_video
 from .stabilise import StabilisedMatter
+from .subject_record import SubjectRecord
 from .track import SubjectTracker
 
 __all__ = ["run", "VideoResult", "temporal_matter", "check_outputs", "MAX_FPS"]
@@ -47,6 +49,13 @@ class VideoResult:
         Seconds per stage, summed over frames (``matter``, ``track``, ``composite``). The
         matter runs on a thread of its own, beside tracking and compositing, and decode and
         encode on theirs (not in the sum), so the stages add up to more than ``seconds``.
+    warnings : list[QualityWarning]
+        Doubts about the clip, all ``uncertain`` (the clip is written; a person should look at
+        it): the tracked subject was lost (``subject-lost``, naming the frames), jumped to someone
+        else (``subject-switched``) or was only a sliver on the first frame (``subject-tiny``);
+        see :func:`~studiocomp.video.subject_record.subject_warnings`. Empty without tracking.
+    subject : SubjectRecord or None
+        The tracked subject's area and box per frame (None without tracking).
     """
 
     outputs: dict[str, Path]
@@ -54,6 +63,13 @@ class VideoResult:
     fps: float
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[QualityWarning] = field(default_factory=list)
+    subject: SubjectRecord | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """True when any warning is ``uncertain``: the clip was written, but a person should look at it."""
+        return any(w.uncertain for w in self.warnings)
 
     @property
     def frame_rate(self) -> float:
@@ -372,6 +388,8 @@ def run(
     Returns
     -------
     VideoResult
+        With :attr:`~VideoResult.warnings` when the tracked subject was lost, switched or tiny
+        (the clip is written all the same).
 
     Raises
     ------
@@ -562,4 +580,6 @@ def run(
         reader.close()
         if bar is not None:
             bar.__exit__(None, None, None)
-    return VideoResult(outputs, n, float(info.fps), time.perf_counter() - t_start, timings)
+    warnings = tracker.warnings() if tracker is not None else []
+    record = tracker.record if tracker is not None else None
+    return VideoResult(outputs, n, float(info.fps), time.perf_counter() - t_start, timings, warnings, record)

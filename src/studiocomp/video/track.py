@@ -23,7 +23,9 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import InputError
+from ..types import QualityWarning
 from .stabilise import grey_at
+from .subject_record import SubjectRecord, subject_warnings
 
 __all__ = ["SubjectTracker", "box_iou"]
 
@@ -115,6 +117,10 @@ class SubjectTracker:
     separation; it returns the alpha with the others set to 0 (soft edges kept). :meth:`reset`
     between clips.
 
+    Each frame's subject area and box go to :attr:`record` (a
+    :class:`~studiocomp.video.subject_record.SubjectRecord`); :meth:`warnings` reads from it
+    whether the subject was lost, jumped to someone else, or was only a sliver from the start.
+
     Raises
     ------
     InputError
@@ -163,6 +169,7 @@ class SubjectTracker:
         self._frames = 0
         self._crowd = False  # the subject is joined to others: separated by motion
         self._looked_ahead = False  # the first frame was separated with the second one's help
+        self.record = SubjectRecord()  # the subject's area and box per frame (see warnings())
 
     def check_frame(self, width: int, height: int) -> None:
         """Refuse a ``point`` or ``box`` that is not on a ``width``×``height`` frame (the clip's first).
@@ -268,6 +275,7 @@ class SubjectTracker:
         if n <= 1:  # nothing this frame: keep predicting
             self._prev_grey = grey
             self.lost += 1
+            self.record.add(0.0, None)
             if self._box is not None:
                 self._box = self._box + self._vel
             return alpha
@@ -295,6 +303,7 @@ class SubjectTracker:
             if not chosen:  # lost: keep the prediction, pass nothing
                 self._prev_grey = grey
                 self.lost += 1
+                self.record.add(0.0, None)
                 self._box = pred
                 return np.zeros_like(alpha)
         keep_small = np.isin(labels, chosen)
@@ -314,6 +323,8 @@ class SubjectTracker:
         elif self._box is not None:
             self._vel = 0.5 * self._vel + 0.5 * (box - self._box)
         self._box, self._prev, self.lost = box, keep_small, 0
+        sh, sw = keep_small.shape
+        self.record.add(float(keep_small.sum()) / keep_small.size, (box[0] / sw, box[1] / sh, box[2] / sw, box[3] / sh))
         # soft gate at full size: the kept components, grown a little so that their soft edges stay
         gate = cv2.dilate(keep_small.astype(np.uint8), np.ones((3, 3), np.uint8))
         gate = cv2.resize(gate.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
@@ -396,6 +407,19 @@ class SubjectTracker:
         part = labels == lab
         self._crowd = True
         return cast("np.ndarray", part)
+
+    def warnings(self) -> list[QualityWarning]:
+        """The doubts about the clip so far: ``subject-lost``, ``subject-switched``, ``subject-tiny``.
+
+        Read from :attr:`record` (the subject's area and box per frame since :meth:`reset`) by
+        :func:`~studiocomp.video.subject_record.subject_warnings`, with its default thresholds.
+
+        Returns
+        -------
+        list of QualityWarning
+            All ``uncertain``; empty when nothing is in doubt or no frame was tracked.
+        """
+        return subject_warnings(self.record)
 
     @property
     def subject_box(self) -> Any:
