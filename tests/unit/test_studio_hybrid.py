@@ -283,3 +283,30 @@ def test_a_wrong_weights_file_the_caller_named_is_an_error_not_the_keyer(tmp_pat
         hub.use_weights("modnet", None)
     # a model that is simply not there is still skipped (the keyer decides), as on a fresh offline machine
     assert isinstance(StudioSegmenter(prior=("selfie",), weights=None), StudioSegmenter)
+
+
+class _LostPrior:
+    """Person models that are lost (they disagree) and unsure everywhere, as on the demo's drawn head."""
+
+    def __init__(self, alpha: np.ndarray) -> None:
+        self.alpha = alpha
+
+    def probability_small(self, image: np.ndarray) -> tuple[np.ndarray, list[QualityWarning]]:
+        h, w = image.shape[:2]
+        p = cv2.erode(cv2.resize(self.alpha, (w, h)), np.ones((9, 9), np.uint8)) > 0.5
+        return cv2.GaussianBlur(p.astype(np.float32), (0, 0), 4) * np.float32(0.75), [QualityWarning("prior-disagreement", "members disagree", 0.5)]
+
+
+class TestKeyerPockets:
+    def test_backdrop_closed_between_strands_is_opened_when_the_keyer_decides(self) -> None:
+        """The keyer's mask closes over backdrop between hair strands narrower than its edge barrier (the demo's grey
+        blocks). When the keyer decides (the person models lost on a clean backdrop), pixels of its mask that match the
+        backdrop closely and that the prior is not sure of are backdrop. Measured, seeds 0–2 at 800×600: backdrop
+        pixels in the mask 3203 / 2823 / 1502 (keyer alone) → 1276 / 1583 / 539; subject pixels kept within 0.1 %."""
+        for seed in (0, 1, 2):
+            image, truth = studio_shot((800, 600), seed=seed)
+            keyer = StudioSegmenter(prior=None).segment(image)
+            decided = StudioSegmenter(prior=_LostPrior(truth)).segment(image)
+            backdrop, subject = truth < 0.02, truth > 0.5
+            assert (decided & backdrop).sum() < 0.6 * (keyer & backdrop).sum(), seed
+            assert (decided & subject).sum() > 0.998 * (keyer & subject).sum(), seed
