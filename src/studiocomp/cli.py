@@ -546,6 +546,7 @@ def _import_models(names: list[str], *, link: bool) -> int:
         return EXIT_USAGE
     kinds = {Path(spec.filename).suffix for spec in hub.list_models()}  # .onnx, .pth, .pt
     files: list[Path] = []
+    imported = failed = 0
     for given in names:
         path = Path(given).expanduser()
         if path.is_dir():
@@ -553,18 +554,14 @@ def _import_models(names: list[str], *, link: bool) -> int:
             others = f" ({skipped} other file{'s' * (skipped != 1)} skipped)" if skipped else ""
             if not inside:
                 print(f"{path}: FAILED: no weight files ({', '.join(sorted(kinds))}) in this folder or its subfolders{others}", file=sys.stderr)
-                files.append(path)  # counted as a failure below
+                failed += 1
             else:
                 shown = ", ".join(str(f.relative_to(path)) for f in inside)
                 print(f"{path}: {len(inside)} weight file{'s' * (len(inside) != 1)} found: {shown}{others}", file=sys.stderr)
             files.extend(inside)
         else:
             files.append(path)
-    imported = failed = 0
     for file in files:
-        if file.is_dir():
-            failed += 1
-            continue
         try:
             placed = hub.import_file(file, name, link=link)
         except StudiocompError as exc:

@@ -15,7 +15,7 @@ from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image, checked_once, is_pil_image, trust
 from .placement import Placement
-from .prepared import read_info
+from .prepared import BackgroundInfo, read_info
 from .registry import create
 from .types import STAGE_PROTOCOLS, Alpha, Assessed, Compositor, Image, Mask, Matte, Matter, QualityWarning, Relighter, Segmenter, ShadowCaster
 
@@ -114,12 +114,11 @@ def assess_mask(mask: Mask) -> list[QualityWarning]:
     return out
 
 
-def _places(background: Any) -> bool:
-    """True for a background file whose sidecar says where people stand (a horizon or default feet)."""
+def _prepared_info(background: Any) -> BackgroundInfo | None:
+    """The sidecar of a background file (:mod:`studiocomp.prepared`), or None for anything else."""
     if not isinstance(background, (str, os.PathLike)) or not os.path.isfile(background):
-        return False
-    info = read_info(background)
-    return info is not None and (info.horizon is not None or info.feet is not None)
+        return None
+    return read_info(background)
 
 
 @dataclass
@@ -537,19 +536,20 @@ class Pipeline:
             place = Placement.parse(place)
         elif place is not None and not isinstance(place, Placement):
             raise InputError("place", "a Placement, 'auto' or None", type(place).__name__)
-        if place is None and fit is None and _places(background):
+        info = _prepared_info(background)  # read once for the whole call
+        if place is None and fit is None and info is not None and (info.horizon is not None or info.feet is not None):
             place = Placement()  # a prepared background that says where people stand: lay the subject into it
         if fit is None:
             fit = "cover" if place is None else "none"
         if _is_single(image):
-            return self._run(image, background, fit, place, input_alpha)
+            return self._run(image, background, fit, place, input_alpha, info)
         if isinstance(image, (Mapping, str)) or not isinstance(image, Iterable):
             raise InputError("image", "a path, bytes, PIL image, array, or an iterable of those", type(image).__name__)
         if isinstance(image, Sequence):  # a list or tuple is checked now, not when its bad item's turn comes
             for i, item in enumerate(image):
                 if not _is_single(item):
                     raise InputError(f"image[{i}]", "a path, bytes, PIL image or array", type(item).__name__)
-        return (self._run(item, background, fit, place, input_alpha) for item in image)
+        return (self._run(item, background, fit, place, input_alpha, info) for item in image)
 
     @staticmethod
     def decode(image: SingleImage, *, input_alpha: InputAlpha = "cutout") -> DecodedImage:
@@ -665,13 +665,13 @@ class Pipeline:
 
         return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
 
-    def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha = "ignore") -> PipelineResult:
+    def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha, info: BackgroundInfo | None) -> PipelineResult:
         # each array is checked once (the photo when loaded, the background when made, a stage's output by the
         # library's own backends, which make valid arrays), not again by every stage it is handed to
         with checked_once():
-            return self._run_stages(image, background, fit, place, input_alpha)
+            return self._run_stages(image, background, fit, place, input_alpha, info)
 
-    def _run_stages(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha) -> PipelineResult:
+    def _run_stages(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha, info: BackgroundInfo | None) -> PipelineResult:
         timings: dict[str, float] = {}
 
         def timed(stage: str, fn: Any, *args: Any) -> Any:
@@ -731,7 +731,6 @@ class Pipeline:
         bg = trust(timed("background", resolve_background, background, h, w, fit))
         size = bg.shape[:2]
         warnings += _background_upscaled(background, fit, h, w)
-        info = read_info(background) if isinstance(background, (str, os.PathLike)) and os.path.isfile(background) else None
         if info is not None and place is not None:  # a prepared background: its sidecar fills what place leaves open
             place = info.placement(place)
         if place is not None:

@@ -261,7 +261,7 @@ def test_an_unwritable_place_is_refused_even_for_root(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be written to") as info:
         run(clip, Path("/proc/self/c.mp4"), matter=DarkMatter(), track=False)
     # the true reason, not the kernel's "No such file or directory" for a folder that is plainly there
-    assert "it is on proc" in str(info.value) and "No such file" not in str(info.value), info.value
+    assert "takes no new files" in str(info.value) and "No such file" not in str(info.value), info.value
 
 
 def test_the_cli_refuses_them_with_exit_2_naming_the_path(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -212,52 +211,14 @@ def _check_place(path: Path, name: str) -> None:
     os.unlink(probe)
 
 
-#: filesystems the kernel makes up (what they show), where no file can be created whatever the permissions say
-_KERNEL_FS = {
-    "proc": "the kernel's view of its processes",
-    "sysfs": "the kernel's view of its devices",
-    "cgroup": "the kernel's control groups",
-    "cgroup2": "the kernel's control groups",
-    "debugfs": "the kernel's debugging files",
-    "tracefs": "the kernel's tracing files",
-    "securityfs": "the kernel's security modules",
-    "configfs": "the kernel's configuration objects",
-    "pstore": "the kernel's crash records",
-    "efivarfs": "the firmware's variables",
-    "bpf": "the kernel's BPF objects",
-}
-
-
-def _filesystem_of(place: Path) -> str | None:
-    """The type of the filesystem ``place`` is on, from ``/proc/self/mounts`` (None where that cannot be read)."""
-    try:
-        lines = Path("/proc/self/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    target = str(place.resolve())
-    best, fstype = "", None
-    for line in lines:
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        mount = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), parts[1])  # "\040" is a space
-        if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(mount) >= len(best):
-            best, fstype = mount, parts[2]
-    return fstype
-
-
 def _why_unwritable(place: Path, exc: OSError) -> str:
     """Why a file could not be created in the folder ``place``: the OS's reason, unless it misleads.
 
-    Creating a file in ``/proc`` answers "No such file or directory" although the folder is there: the true reason
-    is that it is a filesystem the kernel makes up.
+    Creating a file in a folder that exists but takes no files (``/proc``, ``/sys``: filesystems the kernel
+    makes up) answers "No such file or directory"; that is not the reason a user needs to read.
     """
-    fstype = _filesystem_of(place)
-    if fstype in _KERNEL_FS:
-        return f"it is on {fstype}, {_KERNEL_FS[fstype]}: no files can be created there"
     if exc.errno == errno.ENOENT and place.is_dir():
-        kind = f"a {fstype} filesystem" if fstype else "this filesystem"
-        return f"{kind} takes no new files there (creating one answered: {exc.strerror})"
+        return "the folder exists but takes no new files: a virtual filesystem such as /proc or /sys"
     return exc.strerror or str(exc)
 
 
@@ -575,8 +536,7 @@ def run(
         for w in writers.values():
             w.abort()
         raise
-    finally:
-        _stop_threads(stop, threads)
+    finally:  # every thread has stopped by now (both paths above stop them before touching a container)
         reader.close()
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -51,6 +51,12 @@ _SHADOW_CHROMA = 0.03
 _SUBJECT_CHROMA = 0.08
 
 
+def _mix_alpha(pixel: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Alpha of ``pixel`` on the line from B towards F (``d = F − B``), along the last axis, clipped to [0, 1]."""
+    out: np.ndarray = np.clip(((pixel - b) * d).sum(axis=-1) / np.maximum((d * d).sum(axis=-1), 1e-6), 0.0, 1.0)
+    return out
+
+
 def _shadow_share(small: np.ndarray, b_small: np.ndarray, f_small: np.ndarray, hard: np.ndarray) -> np.ndarray:
     """h×w float32 in [0, 1]: how surely the neighbourhood outside the mask is the backdrop in a shadow.
 
@@ -64,7 +70,7 @@ def _shadow_share(small: np.ndarray, b_small: np.ndarray, f_small: np.ndarray, h
     k = (small * b_small).sum(axis=2) / bb
     r_shadow = np.sqrt(((small - k[..., None] * b_small) ** 2).sum(axis=2))
     d = f_small - b_small
-    a = np.clip(((small - b_small) * d).sum(axis=2) / np.maximum((d * d).sum(axis=2), 1e-6), 0.0, 1.0)
+    a = _mix_alpha(small, b_small, d)
     r_mix = np.sqrt(((small - b_small - a[..., None] * d) ** 2).sum(axis=2))
     f_off = np.sqrt(((f_small - ((f_small * b_small).sum(axis=2) / bb)[..., None] * b_small) ** 2).sum(axis=2))
     outside = hard == 0
@@ -188,9 +194,8 @@ class UnmixMatter:
         band_w = both[:, 7]
         pix = image[ys, xs]
         d = f_col - b_col
-        n2 = (d * d).sum(1)
-        sep = np.sqrt(n2)
-        a = np.clip(((pix - b_col) * d).sum(1) / np.maximum(n2, 1e-6), 0.0, 1.0)
+        sep = np.sqrt((d * d).sum(1))
+        a = _mix_alpha(pix, b_col, d)
         # trusted where F and B are apart, and the backdrop's own scatter is small against that distance
         # (its alpha error is about b_rms / sep): full trust at ≤ 0.15, none at ≥ 0.35
         trust = np.clip((sep - self.min_separation) / self.min_separation, 0.0, 1.0)
