@@ -44,6 +44,15 @@ OUTLIER_IOU = 0.9
 CONSENSUS_IOU = 0.95
 
 
+def _pair_ious(maps: dict[str, np.ndarray], threshold: float) -> dict[tuple[str, str], float]:
+    """IoU of every pair of members' masks (each map cut at ``threshold``), keyed by the pair's names."""
+    from ...metrics.segmentation import iou
+
+    names = list(maps)
+    masks = {k: m > threshold for k, m in maps.items()}
+    return {(a, b): iou(masks[a], masks[b]) for i, a in enumerate(names) for b in names[i + 1 :]}
+
+
 def _member(name: str, device: str, threads: int | None, weights: str | os.PathLike[str] | None) -> Any:
     from ...registry import create, list_backends
 
@@ -208,18 +217,9 @@ class PersonEnsemble:
         """
         if len(maps) < 3:
             return None
-        names = list(maps)
-        masks = {k: m > threshold for k, m in maps.items()}
-
-        def iou(a: str, b: str) -> float:
-            union = np.count_nonzero(masks[a] | masks[b])
-            return np.count_nonzero(masks[a] & masks[b]) / union if union else 1.0
-
-        for k in names:
-            rest = [n for n in names if n != k]
-            if all(iou(k, n) < OUTLIER_IOU for n in rest) and all(
-                iou(a, b) >= CONSENSUS_IOU for i, a in enumerate(rest) for b in rest[i + 1 :]
-            ):
+        pairs = _pair_ious(maps, threshold)
+        for k in maps:
+            if all(v < OUTLIER_IOU for pair, v in pairs.items() if k in pair) and all(v >= CONSENSUS_IOU for pair, v in pairs.items() if k not in pair):
                 return k
         return None
 
@@ -239,13 +239,7 @@ class PersonEnsemble:
         float
             In [0, 1].
         """
-        masks = [m > threshold for m in maps.values()]
-        worst = 1.0
-        for i in range(len(masks)):
-            for j in range(i + 1, len(masks)):
-                union = np.count_nonzero(masks[i] | masks[j])
-                worst = min(worst, np.count_nonzero(masks[i] & masks[j]) / union if union else 1.0)
-        return float(1.0 - worst)
+        return float(1.0 - min(_pair_ious(maps, threshold).values(), default=1.0))
 
     def probability_small(self, image: Image) -> tuple[np.ndarray, list[QualityWarning]]:
         """The mean probability at the working size, with the warnings the members' disagreement raises.
@@ -268,7 +262,7 @@ class PersonEnsemble:
         odd = self.outlier(maps, self.threshold)
         if odd is not None:
             kept = {k: v for k, v in maps.items() if k != odd}
-            best = 1.0 - min(self.disagreement({odd: maps[odd], k: v}, self.threshold) for k, v in kept.items())
+            best = max(v for pair, v in _pair_ious(maps, self.threshold).items() if odd in pair)
             warnings.append(
                 QualityWarning("prior-outlier", f"{odd} disagrees with {' and '.join(kept)} (IoU {best:.2f} at best), who agree: it is left out", 1.0 - best, uncertain=False)
             )
