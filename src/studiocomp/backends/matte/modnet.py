@@ -30,7 +30,11 @@ class MODNetMatter:
     ``fill_missed=True`` restores the regions of the mask that MODNet dropped
     (mean alpha below 0.5 over a connected region of the mask): MODNet was
     trained on single portraits and drops whole people of a group (IoU 0.07 on
-    humanseg 210), which the segmenter found. The ``portrait`` preset sets it.
+    humanseg 210), which the segmenter found. A person who touches a kept one
+    shares that person's region and is often half dropped (humanseg 272): the
+    mask's parts MODNet dropped where the photo shows no edge between them and
+    what it kept are restored too
+    (:func:`~studiocomp.backends._neural.seamless_parts`). The ``portrait`` preset sets it.
 
     Parameters
     ----------
@@ -43,7 +47,7 @@ class MODNetMatter:
     weights : path, optional
         A local copy of the weight file (sha256-checked) instead of the hub.
     fill_missed : bool
-        Restore the mask's regions that MODNet dropped (see above).
+        Restore the mask's regions, and the parts of a person kept in part, that MODNet dropped (see above).
     mask_margin : float, optional
         Gate alpha to within this fraction of the long side around a segmenter's mask; None ignores masks.
 
