@@ -45,6 +45,7 @@ __all__ = [
     "Job",
     "describe_failure",
     "find_inputs",
+    "holds_images",
     "output_paths",
     "plan",
     "process_file",
@@ -92,11 +93,16 @@ class BatchPlan:
         outputs that would overwrite an input. Nothing is written for them.
     not_images : list of str
         Files in a given folder whose suffix is not in :data:`IMAGE_SUFFIXES`.
+    subfolders : list of str
+        Subfolders of a given folder that were not searched (without
+        ``recursive``), so a report can say so rather than pass them over
+        silently; empty with ``recursive``.
     """
 
     jobs: list[Job]
     failures: list[tuple[str, str]] = field(default_factory=list)
     not_images: list[str] = field(default_factory=list)
+    subfolders: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -193,10 +199,21 @@ def find_inputs(
         link loops, unreadable folders and folders named like images.
     not_images : list of str
         Files in a folder whose suffix is not in :data:`IMAGE_SUFFIXES`.
+
+    See Also
+    --------
+    plan : also lists the subfolders not searched (``BatchPlan.subfolders``).
     """
+    files, problems, not_images, _ = _find(inputs, recursive, exclude)
+    return files, problems, not_images
+
+
+def _find(inputs: Sequence[str | os.PathLike[str]], recursive: bool, exclude: str | os.PathLike[str] | None) -> tuple[list[tuple[Path, Path | None]], list[tuple[str, str]], list[str], list[str]]:
+    """:func:`find_inputs`, plus the subfolders of given folders that were not searched (without ``recursive``)."""
     files: list[tuple[Path, Path | None]] = []
     problems: list[tuple[str, str]] = []
     not_images: list[str] = []
+    subfolders: list[str] = []
     skip = Path(exclude).resolve() if exclude is not None else None
 
     def walk(folder: Path, base: Path, seen: set[tuple[int, int]]) -> None:
@@ -228,6 +245,8 @@ def find_inputs(
                     walk(f, base, seen)
                 elif f.suffix.lower() in IMAGE_SUFFIXES:
                     problems.append((str(f), "a folder named like an image"))
+                else:
+                    subfolders.append(str(f))
                 continue
             if not f.is_file():
                 problems.append((str(f), "not a regular file"))
@@ -249,7 +268,32 @@ def find_inputs(
                 problems.append((str(raw), "no such file or folder"))
         except OSError as exc:
             problems.append((str(raw), f"{exc.strerror or exc}"))
-    return files, problems, not_images
+    return files, problems, not_images, subfolders
+
+
+def holds_images(folder: str | os.PathLike[str]) -> bool:
+    """Whether a folder or any folder below it holds a file named like an image (stops at the first one).
+
+    Used to say why a folder run found nothing: images in subfolders, which
+    only ``recursive`` searches.
+
+    Parameters
+    ----------
+    folder : path
+        The folder to look in. Hidden names (``.name``) are passed over, as
+        :func:`find_inputs` does; symbolic links to folders are not followed.
+
+    Returns
+    -------
+    bool
+        True when a file whose suffix is in :data:`IMAGE_SUFFIXES` is found;
+        False when none is, or the folder cannot be read.
+    """
+    for _, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(not n.startswith(".") and Path(n).suffix.lower() in IMAGE_SUFFIXES for n in names):
+            return True
+    return False
 
 
 def output_paths(files: Iterable[tuple[Path, Path | None]], out_dir: str | os.PathLike[str], suffix: str) -> tuple[dict[Path, Path], list[list[Path]]]:
@@ -319,9 +363,10 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[st
     BatchPlan
         Each input of an output-name collision, and each input whose output
         would overwrite an input file, is a failure (nothing is written for it);
-        the others are jobs.
+        the others are jobs. Without ``recursive``, the subfolders passed over
+        are listed in ``subfolders``.
     """
-    files, failures, not_images = find_inputs(inputs, recursive=recursive, exclude=out_dir)
+    files, failures, not_images, subfolders = _find(inputs, recursive, out_dir)
     targets, collisions = output_paths(files, out_dir, suffix)
     colliding = {src for srcs in collisions for src in srcs}
     for srcs in collisions:
@@ -338,7 +383,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[st
             failures.append((str(f), f"output {dst} would overwrite an input; choose another --output folder"))
             continue
         jobs.append(Job(f, dst))
-    return BatchPlan(jobs, failures, not_images)
+    return BatchPlan(jobs, failures, not_images, subfolders)
 
 
 def describe_failure(exc: BaseException, source: str | os.PathLike[str] | None = None) -> str:

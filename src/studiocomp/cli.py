@@ -242,14 +242,85 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     return EXIT_FAILED if result.uncertain and args.fail_uncertain else EXIT_OK
 
 
-def _run_batch(args: argparse.Namespace, kind: str) -> int:
-    import contextlib
+def _missing_inputs(inputs: Sequence[str]) -> list[str]:
+    """``"PATH: no such file or folder"`` (or ``": a broken symbolic link"``) for each input that is not there.
 
-    from ._atomic import remove_orphans
-    from .batch import BatchOptions, plan, run_jobs
-    from .progress import Progress
+    Only a path that does not exist counts (a mistyped name: a usage error, found before any folder is made);
+    one that cannot be read is left to the run, which reports it with its cause.
+    """
+    missing: list[str] = []
+    for raw in inputs:
+        if raw == "-":
+            continue
+        try:
+            os.stat(raw)
+        except (FileNotFoundError, NotADirectoryError):
+            missing.append(f"{raw}: {'a broken symbolic link' if os.path.islink(raw) else 'no such file or folder'}")
+        except OSError:
+            pass
+    return missing
+
+
+def _no_inputs_found(batch: Any) -> str:
+    """Why a folder run found nothing to do: the files that are not images, and the subfolders not searched that hold images."""
+    from .batch import holds_images
+
+    why: list[str] = []
+    if batch.not_images:
+        why.append(f"{len(batch.not_images)} files that are not images")
+    with_images = [s for s in batch.subfolders if holds_images(s)]
+    if with_images:
+        shown = ", ".join(with_images[:3]) + (", …" if len(with_images) > 3 else "")
+        why.append(f"images in {len(with_images)} subfolder{'s' if len(with_images) > 1 else ''} not searched: {shown}; add -r/--recursive to take them")
+    elif batch.subfolders:
+        why.append(f"{len(batch.subfolders)} subfolder{'s' if len(batch.subfolders) > 1 else ''} without images")
+    return "studiocomp: no input files found" + (f" ({'; '.join(why)})" if why else "")
+
+
+def _new_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first (what ``mkdir(parents=True)`` creates)."""
+    new: list[Path] = []
+    p = folder.absolute()
+    while not os.path.lexists(p) and p != p.parent:
+        new.append(p)
+        p = p.parent
+    return new
+
+
+def _drop_new_folders(created: list[Path]) -> bool:
+    """Remove the folders a run created (:func:`_new_folders`) when it wrote nothing into them; True when the output folder is gone.
+
+    Empty folders below the output folder (made for outputs that then failed) go too: all of them are this
+    run's, since the output folder itself is. A folder that existed before the run is never touched.
+    """
+    if not created:
+        return False
+    try:
+        with os.scandir(created[0]) as entries:
+            if any(not e.is_dir(follow_symlinks=False) for e in entries):
+                return False  # outputs were written: nothing to look for (a big run's tree is not walked)
+    except OSError:
+        return not os.path.lexists(created[0])
+    for folder, _, _ in os.walk(created[0], topdown=False):
+        try:
+            os.rmdir(folder)  # only an empty folder: a file written into it (by this run or anyone) keeps it
+        except OSError:
+            pass
+    for parent in created[1:]:
+        try:
+            os.rmdir(parent)
+        except OSError:
+            break
+    return not os.path.lexists(created[0])
+
+
+def _run_batch(args: argparse.Namespace, kind: str) -> int:
+    from .batch import plan
 
     scheduler = getattr(args, "scheduler", None)
+    missing = _missing_inputs(args.inputs)
+    if missing:  # a mistyped path: nothing is processed and no output folder is made
+        return _usage("; ".join(missing))
     if "-" in args.inputs or args.output == "-":
         if scheduler:
             return _usage("--scheduler runs folders and files, not '-' (standard input or output)")
@@ -269,7 +340,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
     batch = plan(args.inputs, out_dir, suffix=suffix, recursive=args.recursive)
     if not batch.jobs and not batch.failures:
-        print("studiocomp: no input files found" + (f" ({len(batch.not_images)} files that are not images)" if batch.not_images else ""), file=sys.stderr)
+        print(_no_inputs_found(batch), file=sys.stderr)
         return EXIT_USAGE
     background = args.background if kind == "composite" else "white"
     try:
@@ -278,12 +349,30 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             _check_background(background, args.fit, place)
     except _Usage as exc:
         return _usage(str(exc))
+    created = _new_folders(out_dir)
     try:  # the output folder, before any work (not after each image failed to be written)
         out_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(out_dir, os.W_OK | os.X_OK):
             raise PermissionError(13, "permission denied")
     except OSError as exc:
+        _drop_new_folders(created)
         return _usage(f"--output {out_dir}: cannot write there ({exc.strerror or exc})")
+    try:
+        return _run_planned(args, kind, batch, spec, place, background, quality, created)
+    finally:  # a folder this run made and wrote nothing into is not left behind (nor on an error or interrupt)
+        _drop_new_folders(created)
+
+
+def _run_planned(args: argparse.Namespace, kind: str, batch: Any, spec: Any, place: Any, background: Any, quality: int, created: list[Path]) -> int:
+    """A folder run whose inputs, options and output folder have been checked: process the jobs, report; returns the exit status."""
+    import contextlib
+
+    from ._atomic import remove_orphans
+    from .batch import BatchOptions, run_jobs
+    from .progress import Progress
+
+    scheduler = getattr(args, "scheduler", None)
+    out_dir = Path(args.output)
     pipe: Any = None if scheduler else spec.build()  # on a cluster, each worker builds it
     if pipe is not None:
         _note_missing_models(pipe)
@@ -337,7 +426,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     failures = failures[: len(batch.failures)] + sorted(failures[len(batch.failures) :], key=lambda f: order.get(f[0], -1))
     uncertain.sort(key=lambda f: order.get(f[0], -1))
     notes.sort(key=lambda f: order.get(f[0], -1))
-    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain, notes)
+    dropped = _drop_new_folders(created)
+    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain, notes, batch.subfolders, dropped)
 
 
 def _report(
@@ -352,11 +442,19 @@ def _report(
     interrupted: bool,
     fail_uncertain: bool,
     notes: list[tuple[str, str]] | None = None,
+    subfolders: list[str] | None = None,
+    dropped: bool = False,
 ) -> int:
-    """Print a folder run's summary and per-file lines on stderr; returns the exit status."""
+    """Print a folder run's summary and per-file lines on stderr; returns the exit status.
+
+    ``subfolders`` are those not searched (without ``-r``); ``dropped`` says the output folder, new and
+    left empty, was removed.
+    """
+    unsearched = f", {len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} not searched (use -r/--recursive)" if subfolders else ""
+    where = f"{out_dir} (nothing written: the new folder was not kept)" if dropped else str(out_dir)
     print(
         f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there), "
-        f"{len(not_images)} skipped (not images) in {elapsed:.1f} s → {out_dir}",
+        f"{len(not_images)} skipped (not images){unsearched} in {elapsed:.1f} s → {where}",
         file=sys.stderr,
     )
     for name, reason in uncertain:
@@ -367,6 +465,8 @@ def _report(
         print(f"  failed: {name}: {reason}", file=sys.stderr)
     for name in not_images:
         print(f"  skipped (not an image): {name}", file=sys.stderr)
+    for name in subfolders or []:
+        print(f"  not searched (a subfolder; -r/--recursive takes it): {name}", file=sys.stderr)
     if interrupted:
         print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -76,7 +76,7 @@ def test_skip_existing_and_missing_input(tmp_path: Path, capsys: pytest.CaptureF
     (out / "s.png").write_bytes(b"keep me")
     assert main(["composite", str(src), "-o", str(out), "--skip-existing"]) == 0
     assert (out / "s.png").read_bytes() == b"keep me"
-    assert main(["composite", str(tmp_path / "missing.png"), "-o", str(out)]) == 1
+    assert main(["composite", str(tmp_path / "missing.png"), "-o", str(out)]) == 2  # a usage error: nothing processed
     assert "no such file or folder" in capsys.readouterr().err
 
 
