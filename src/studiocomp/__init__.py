@@ -110,4 +110,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # the public names (what tab completion offers), not the helpers this module imports (importlib, Any …);
+    # the module's own dunders stay, as introspection tools expect them. Listing a lazy name imports nothing.
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__") and n.endswith("__")})

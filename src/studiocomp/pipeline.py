@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 
+from ._display import preview_png, short_repr
 from .backgrounds import Fit, resolve_background
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image, checked_once, is_pil_image, trust
@@ -178,6 +179,14 @@ class PipelineResult:
     def uncertain(self) -> bool:
         """True when any warning puts the cut-out in doubt: a person should look at it."""
         return any(w.uncertain for w in self.warnings)
+
+    def __repr__(self) -> str:
+        # arrays by dtype and shape, warnings by code, seconds to the millisecond, finishing by step: one short line, nothing computed
+        return short_repr(self, replace={"finishing": repr(list(self.finishing))}, uncertain=self.uncertain)
+
+    def _repr_png_(self) -> bytes | None:
+        """IPython's rich display: the composite (a PNG at most 1024 pixels on a side), so a notebook shows the picture."""
+        return preview_png(self.composite)
 
     @property
     def confidence(self) -> float:
@@ -354,6 +363,13 @@ class DecodedImage:
     seconds: float = 0.0
     mask: Mask | None = None
     segment_seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_png_(self) -> bytes | None:
+        """IPython's rich display: the decoded photo (over a checkerboard where it is transparent), at most 1024 pixels on a side."""
+        return preview_png(self.image, self.alpha)
 
 
 class Pipeline:

@@ -23,6 +23,8 @@ from typing import Protocol, TypeAlias, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from ._display import preview_png, short_repr
+
 __all__ = [
     "Image",
     "Alpha",
@@ -61,6 +63,13 @@ class Matte:
 
     alpha: Alpha
     foreground: Image
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_png_(self) -> bytes | None:
+        """IPython's rich display: the cut-out over a checkerboard (a PNG at most 1024 pixels on a side)."""
+        return preview_png(self.foreground, self.alpha)
 
 
 @dataclass(frozen=True)
