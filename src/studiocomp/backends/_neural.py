@@ -236,8 +236,8 @@ def seamless_parts(
     (people side by side on a sofa) shares that region, whose mean alpha is then high, and is not found
     there. Such a person's dropped body is a connected part of ``mask & (alpha < 0.5)``, but so is
     whatever the segmenter took in that the matter rightly left out: a crowd behind a selfie, a painted
-    portrait, a table, a chair. Those meet the subject at its outline, where the photo has an edge; a
-    matter that drops part of a person stops inside the clothing, where the photo has none. So a part is
+    portrait, a table, a chair. Those mostly meet the subject at its outline, where the photo has an edge;
+    a matter that drops part of a person stops inside the clothing, where the photo has none. So a part is
     restored when the photo's mean colour gradient (Sobel, CIELAB) over the seam, the pixels within
     :data:`SEAM_WIDTH` of both the part and the kept subject (alpha > 0.5), is at most ``edge_limit`` times
     its mean over the part and the kept subject together, and the seam is at least ``share`` of the
@@ -254,6 +254,12 @@ def seamless_parts(
     above 0.5), is wrong on all three restored parts (0.04, 0.01, 0.00) and takes the crowd and the chair.
     The limits were chosen on these 13 parts. The two kinds stayed apart at every work size (384-1024)
     and seam width (0.2-0.8 % of the long side) tried; the ratios grow as the seam narrows.
+
+    Out of sample, on the other photos of humanseg_removebg290, the rule fires on 14 more: 9 restore people
+    MODNet holed (IoU up by 0.02-0.37), 5 add a low-contrast object under or beside a person that the
+    selfie mask took in: a gym bench between dark shorts (0.931 → 0.753), a chair under dark jeans, a rock
+    at night, two pushchairs (down by 0.03-0.18). The seam test cannot tell dark furniture from dark
+    clothing; over all 290 photos the mean IoU rises by 0.0046.
 
     Parameters
     ----------
