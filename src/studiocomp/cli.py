@@ -800,6 +800,8 @@ def _cmd_video(args: argparse.Namespace) -> int:
         check_outputs(args.input, {name: Path(v) for name, v in named if v is not None}, args.fps)
     except StudiocompError as exc:
         return _usage(("--" if getattr(exc, "argument", None) == "fps" else "") + str(exc))
+    if args.warmup is not None and args.warmup < 0:
+        return _usage(f"--warmup expects a number of frames, 0 or more, got {args.warmup}")
     matter: Any = None if args.matter is None else args.matter
     pipeline = None
     shadow: dict[str, Any] = {}
@@ -851,6 +853,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
             cutout_out=args.cutout,
             track=track,
             stabilise=args.stabilise,
+            **({} if args.warmup is None else {"warmup": args.warmup}),
             fps=args.fps,
             audio=not args.no_audio,
             progress=progress,
@@ -887,6 +890,7 @@ def _add_video_parser(sub: Any) -> None:
     p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (relighting gain smoothed over time; the shadow's light read once per clip)")
     p.add_argument("--matter", metavar="NAME", help="matting backend (default: rvm, with its recurrent state); others are stabilised along optical flow")
     p.add_argument("--stabilise", action=argparse.BooleanOptionalAction, default=None, help="flow stabiliser on/off (default: on for frame-by-frame backends, off for rvm)")
+    p.add_argument("--warmup", type=int, default=None, metavar="N", help="prime rvm's recurrent state on the first N frames before matting from frame 0 (default 16; 0: off; N extra network runs)")
     p.add_argument("--alpha", metavar="OUT.webm|OUT.mov|OUT.mp4|DIR", help="also write the alpha: VP9 with alpha, ProRes 4444, a grey luma matte (mp4/mkv) or grey PNGs")
     p.add_argument("--cutout", metavar="OUT.webm|OUT.mp4|DIR", help="also write the subject: RGBA video, on green (mp4/mkv) or RGBA PNGs")
     who = p.add_mutually_exclusive_group()

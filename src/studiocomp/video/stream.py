@@ -7,7 +7,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from .io import FrameFolderWriter, VideoWriter, open_video
 from .stabilise import StabilisedMatter
 from .subject_record import SubjectRecord
 from .track import SubjectTracker
+from .warmup import WARMUP_FRAMES, warm_up
 
-__all__ = ["run", "VideoResult", "temporal_matter", "check_outputs", "MAX_FPS"]
+__all__ = ["run", "VideoResult", "temporal_matter", "check_outputs", "check_warmup", "MAX_FPS"]
 
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
@@ -45,7 +46,8 @@ class VideoResult:
     seconds : float
         Wall-clock time of the whole run.
     timings : dict[str, float]
-        Seconds per stage, summed over frames (``matter``, ``track``, ``composite``). The
+        Seconds per stage, summed over frames (``matter``, ``track``, ``composite``), and
+        ``warmup``: priming a recurrent matter's state before frame 0 (see :func:`run`). The
         matter runs on a thread of its own, beside tracking and compositing, and decode and
         encode on theirs (not in the sum), so the stages add up to more than ``seconds``.
     warnings : list[QualityWarning]
@@ -246,6 +248,12 @@ def _stop_threads(stop: threading.Event, threads: list[threading.Thread]) -> Non
                 continue
 
 
+def _as_float(rgb: np.ndarray) -> np.ndarray:
+    """A decoded uint8 frame as the float32 RGB in [0, 1] the matter takes."""
+    out: np.ndarray = rgb.astype(np.float32) * np.float32(1 / 255)
+    return out
+
+
 def _u8(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out
@@ -264,6 +272,23 @@ def _over_u8(subject: np.ndarray, alpha: np.ndarray, bg: np.ndarray, bg_u8: np.n
         a = alpha[win][..., None]
         out[win] = _u8(subject[win] * a + bg[win] * (1.0 - a))
     return out
+
+
+def check_warmup(warmup: Any) -> None:
+    """Refuse a ``warmup`` that is not a whole number of frames ≥ 0.
+
+    Parameters
+    ----------
+    warmup : int
+        Frames to prime a recurrent matter's state on (see :func:`run`).
+
+    Raises
+    ------
+    InputError
+        ``warmup`` is not an int (a bool neither) or is negative.
+    """
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise InputError("warmup", "a whole number of frames, 0 or more", repr(warmup))
 
 
 def fresh_clip_stages(matter: Any, stabilise: bool | None, track: Any) -> tuple[Any, Any]:
@@ -291,6 +316,7 @@ def run(
     cutout_out: str | os.PathLike[str] | None = None,
     track: bool | SubjectTracker = True,
     stabilise: bool | None = None,
+    warmup: int = WARMUP_FRAMES,
     fps: float | None = None,
     audio: bool = True,
     progress: bool | Callable[[int, int], None] | None = None,
@@ -334,6 +360,12 @@ def run(
         first frame). False keeps everyone the matter finds.
     stabilise : bool, optional
         See :func:`temporal_matter`.
+    warmup : int
+        A recurrent matter's (RVM's) state is first primed on the clip's first ``warmup`` frames,
+        then the clip is matted from frame 0 with it (:func:`~studiocomp.video.warmup.warm_up`): a zero
+        state otherwise mattes the first frames without temporal context (a bystander's ghost that
+        fades over about seven frames on DAVIS ``dance-twirl``). Costs ``warmup`` extra network runs
+        and ``warmup`` decoded frames held; 0 turns it off; no effect on frame-by-frame backends.
     fps : float, optional
         Frame rate of a folder of frames (default 25; at most :data:`MAX_FPS`). Refused for a
         video file, which keeps its own frame rate and timestamps.
@@ -344,7 +376,8 @@ def run(
         a callable is called after each frame.
     queue_size : int
         Frames each queue between the decoding, matting, finishing and encoding threads holds
-        (three queues: at most about ``3 · queue_size + 4`` frames are in flight).
+        (three queues: at most about ``3 · queue_size + 4`` frames are in flight, plus ``warmup``
+        while the state is primed).
 
     Returns
     -------
@@ -356,7 +389,7 @@ def run(
     ------
     InputError
         Bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
-        frames, mixed sizes) or output names (see :func:`check_outputs`: an output that is the
+        frames, mixed sizes), a negative ``warmup``, or output names (see :func:`check_outputs`: an output that is the
         input or holds it, two outputs on one path, a bad ``fps``; a folder output holding
         other files than numbered frames; a video output that is a folder; a place that cannot be
         written), all before the first frame is decoded. Nothing is left at the output paths then:
@@ -370,6 +403,7 @@ def run(
     dst = Path(dst)
     named = {"composite": dst, "alpha": alpha_out, "cutout": cutout_out}
     check_outputs(src, {k: Path(v) for k, v in named.items() if v is not None}, fps)
+    check_warmup(warmup)
     stages: dict[str, Any] = pipeline.components if pipeline is not None else {}
     if matter is None and pipeline is not None:
         matter = stages.get("matter") or stages.get("segmenter")
@@ -381,7 +415,7 @@ def run(
     time_base = getattr(getattr(reader, "_stream", None), "time_base", None)
     bg = resolve_background(background, info.height, info.width, "cover")
     writers: dict[str, Any] = {}
-    timings = {"matter": 0.0, "track": 0.0, "composite": 0.0}
+    timings = {"matter": 0.0, "warmup": 0.0, "track": 0.0, "composite": 0.0}
     q_in: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     q_mid: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     q_out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
@@ -417,15 +451,20 @@ def run(
         finally:
             put(q_in, _STOP)
 
+    def decoded() -> Iterator[Any]:
+        while True:
+            item = get(q_in)
+            if item is _STOP or failure:
+                return
+            yield item
+
     def matte_frames() -> None:
-        # the matter's calls stay in order on this one thread (RVM's state, the stabiliser's)
+        # the matter's calls stay in order on this one thread (RVM's state, the stabiliser's); a recurrent matter's
+        # state is first primed on the clip's first ``warmup`` frames, then the clip is matted from frame 0
         try:
-            while True:
-                item = get(q_in)
-                if item is _STOP or failure:
-                    return
-                rgb, t = item
-                img = rgb.astype(np.float32) * np.float32(1 / 255)
+            primed = warm_up(m, decoded(), warmup, lambda item: _as_float(item[0]), cancelled=lambda: stop.is_set() or bool(failure), timings=timings)
+            for rgb, t in primed:
+                img = _as_float(rgb)
                 t0 = time.perf_counter()
                 matte = m.matte(img)
                 timings["matter"] += time.perf_counter() - t0
