@@ -730,6 +730,7 @@ class Pipeline:
         elif "matter" in self._stages:
             matte: Matte = timed("matter", self._stages["matter"].matte, img, mask)
             alpha, foreground = matte.alpha, matte.foreground
+            warnings = [*warnings, *matte.warnings]
             _trust_own(self._stages["matter"], alpha, foreground)
         elif mask is not None:  # __init__ guarantees a segmenter when there is no matter
             alpha, foreground = mask.astype(np.float32), img.copy()

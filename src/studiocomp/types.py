@@ -17,7 +17,7 @@ alias of an input. Colours are straight (not premultiplied) in every layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
@@ -59,13 +59,19 @@ class Matte:
     foreground : Image
         H×W×3 float32 colour of the subject alone, with the backdrop's colour
         removed from mixed (edge) pixels. Meaningless where ``alpha == 0``.
+    warnings : tuple of QualityWarning
+        The matter's doubts about this matte (e.g. ``part-restored``); a :class:`~studiocomp.Pipeline`
+        adds them to its result's warnings. Empty for most matters.
     """
 
     alpha: Alpha
     foreground: Image
+    warnings: tuple[QualityWarning, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
-        return short_repr(self)
+        if not self.warnings:
+            return short_repr(self)
+        return short_repr(self, warnings=list(self.warnings))
 
     def _repr_png_(self) -> bytes | None:
         """IPython's rich display: the cut-out over a checkerboard (a PNG at most 1024 pixels on a side)."""
