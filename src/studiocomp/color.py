@@ -12,7 +12,11 @@ from typing import cast
 import cv2
 import numpy as np
 
-__all__ = ["srgb_to_linear", "linear_to_srgb"]
+__all__ = ["srgb_to_linear", "linear_to_srgb", "chromaticity", "chroma_spread", "MONOCHROME_SPREAD"]
+
+#: an image whose :func:`chroma_spread` is below this is monochrome (black and white, greyscale or toned): black-and-white
+#: photos measure 0.0; the least colourful of the 22 real studio photos of humanseg 0.065, of the 80 studio_synth shots 0.095
+MONOCHROME_SPREAD = 0.02
 
 
 def _flat(x: np.ndarray) -> np.ndarray:
@@ -64,3 +68,46 @@ def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     hi: np.ndarray = cv2.subtract(cv2.multiply(cv2.pow(f, 1 / 2.4), 1.055), 0.055)  # type: ignore[call-overload]
     np.copyto(hi, f * np.float32(12.92), where=f <= 0.0031308)
     return hi.reshape(x.shape)
+
+
+def chromaticity(image: np.ndarray) -> np.ndarray:
+    """Each channel over the channels' sum, offset so that dark pixels do not blow up: ``(c + 0.01) / (r + g + b + 0.03)``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×3 (or N×3) float32 RGB in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        The same shape, float32; about 1/3 per channel for a neutral pixel.
+    """
+    out: np.ndarray = ((image + 0.01) / (image.sum(-1, keepdims=True) + 0.03)).astype(np.float32)
+    return out
+
+
+def chroma_spread(image: np.ndarray, min_lightness: float = 0.1) -> float:
+    """How colourful an image is: the 95th percentile of its :func:`chromaticity`'s distance from the median one.
+
+    Taken over pixels whose mean channel is above ``min_lightness`` (chromaticity is noise in dark pixels).
+    Below :data:`MONOCHROME_SPREAD` the image is monochrome: a tint that is the same everywhere (sepia, a
+    toned print) does not count as colour.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×3 float32 RGB in [0, 1].
+    min_lightness : float
+        Pixels at or below this mean channel value are left out.
+
+    Returns
+    -------
+    float
+        ≥ 0; 0.0 for an image with fewer than 20 lit pixels.
+    """
+    lit = image.mean(axis=2) > min_lightness
+    if np.count_nonzero(lit) < 20:
+        return 0.0
+    chroma = chromaticity(image[lit])
+    return float(np.percentile(np.linalg.norm(chroma - np.median(chroma, axis=0), axis=1), 95))

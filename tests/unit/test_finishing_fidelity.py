@@ -79,3 +79,27 @@ def test_clipped_highlights_do_not_hold_the_estimate_back() -> None:
     assert r.winsor == 0.95 and np.isinf(r.p) and r.relight_reported(bg, np.zeros(bg.shape[:2], np.float32), bg)[1]["bounded"] == 0.0
     with pytest.raises(studiocomp.InputError, match="winsor"):
         studiocomp.create("relighter", "illuminant", winsor=0.2)
+
+
+@pytest.mark.parametrize("gain", [(1.15, 1.0, 0.8), (0.6, 0.6, 0.6)], ids=["warm", "dim"])
+def test_a_black_and_white_photo_stays_neutral_and_follows_the_intensity(gain: tuple[float, float, float]) -> None:
+    # a fresh-eyes user found black-and-white portraits warm-tinted on a warm scene: a monochrome photo has no
+    # white balance to move, so only the intensity may follow the scene
+    image, alpha = studiocomp.synthetic.studio_shot((240, 320), seed=3)
+    mono = np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2).astype(np.float32)
+    bg = linear_to_srgb(srgb_to_linear(_scene()) * np.float32((1.3, 1.0, 0.7)))  # a warm scene
+    r = studiocomp.create("relighter", "illuminant")
+    out, report = r.relight_reported(mono, alpha, bg, photo=mono, photo_alpha=alpha)
+    inner = metrics.fidelity.interior(alpha)
+    assert report["monochrome"] == 1.0
+    assert np.abs(out[inner] - out[inner].mean(axis=1, keepdims=True)).max() < 1e-3  # still grey
+    assert report["gain_r"] == pytest.approx(report["gain_b"])
+    # its intensity still follows a change of the scene's light
+    a = r.relight(mono, alpha, bg, photo=mono, photo_alpha=alpha)
+    b = r.relight(mono, alpha, linear_to_srgb(srgb_to_linear(bg) * np.float32(gain)), photo=mono, photo_alpha=alpha)
+    applied = float(np.log(np.dot((0.2126, 0.7152, 0.0722), gain)))  # the gain's luminance (Rec. 709)
+    measured = float(np.log(srgb_to_linear(b[inner]).mean() / srgb_to_linear(a[inner]).mean()))
+    assert abs(measured - applied) <= 0.3 * max(abs(applied), 0.1)
+    # the colour photo of the same subject takes the scene's warmth
+    _, colour = r.relight_reported(image, alpha, bg, photo=image, photo_alpha=alpha)
+    assert colour["monochrome"] == 0.0 and colour["gain_r"] > colour["gain_b"]

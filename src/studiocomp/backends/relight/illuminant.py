@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from ..._ops import bounding_window, shrink_area, working_size
-from ...color import linear_to_srgb, srgb_to_linear
+from ...color import MONOCHROME_SPREAD, chroma_spread, linear_to_srgb, srgb_to_linear
 from ...errors import InputError
 from ...estimate.illuminant import neutral_white_patch, shades_of_grey
 from ...image import checked_alpha, checked_image
@@ -199,7 +199,7 @@ class IlluminantRelighter:
         """
         from ...estimate.noise import noise_sigma
 
-        report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0}
+        report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0, "monochrome": 0.0}
         one = np.ones(3)
         if noise_sigma(background, None, _NOISE_BLOCKS) < _FLAT:
             report["generated_background"] = 1.0
@@ -212,12 +212,16 @@ class IlluminantRelighter:
         if e_bg is None or _luminance(e_bg) <= 1e-6:
             return one, report
         e_ph = None
+        mono = False
         if photo is not None and photo_alpha is not None:
             ph, pw = working_size(photo_alpha.shape[0], photo_alpha.shape[1], self.work_side)
+            small_photo = shrink_area(photo, (ph, pw))
             # the whole photo, subject included, but only its near-neutral pixels: a studio backdrop is paper of
             # any colour, black included, and alone it reads as that colour of light (a black one made the subject
             # 6-25x brighter, a cyan one turned it salmon-red on real backgrounds)
-            e_ph = neutral_white_patch(shrink_area(photo, (ph, pw)), self.winsor)
+            e_ph = neutral_white_patch(small_photo, self.winsor)
+            # a black-and-white photo has no white balance to move: the scene's light colour would only tint it
+            mono = chroma_spread(small_photo) < MONOCHROME_SPREAD
         if e_ph is None or _luminance(e_ph) <= 1e-6:
             e_ph = np.full(3, _luminance(e_bg))  # neutral light of the same intensity: white balance only
         else:
@@ -232,6 +236,9 @@ class IlluminantRelighter:
         u, v = 0.5 * (lg[0] - lg[2]), lg[1] - 0.5 * (lg[0] + lg[2])
         bu = float(np.clip(u, -np.log2(self.max_tint), np.log2(self.max_tint)))
         bv = float(np.clip(v, -self.max_green_magenta, self.max_green_magenta))
+        if mono:
+            u = v = bu = bv = 0.0
+            report["monochrome"] = 1.0
         tint = np.exp2(bu * np.array([1.0, 0.0, -1.0]) + bv * np.array([-1.0, 2.0, -1.0]) / 3.0)
         tint /= _luminance(tint)
         gain = np.exp2(self.strength * (intensity + np.log2(tint)))
@@ -240,7 +247,11 @@ class IlluminantRelighter:
         return gain, report
 
     def relight_reported(self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None) -> tuple[Image, dict[str, float]]:
-        """:meth:`relight` and what it did: ``gain_r``, ``gain_g``, ``gain_b`` (linear), ``generated_background``, ``photo_reference`` and ``bounded`` (0 or 1).
+        """:meth:`relight` and what it did: ``gain_r``, ``gain_g``, ``gain_b`` (linear), ``generated_background``, ``photo_reference``, ``bounded`` and ``monochrome`` (0 or 1).
+
+        ``monochrome`` is 1 when the photo is black and white (:func:`studiocomp.color.chroma_spread` below
+        :data:`~studiocomp.color.MONOCHROME_SPREAD`): it has no white balance to move, so only the intensity
+        follows the scene and the subject stays neutral.
 
         ``bounded`` is 1 when the estimated change went past ``max_stops`` or
         ``max_tint`` and was cut back to them: the subject then follows the

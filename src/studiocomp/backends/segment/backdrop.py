@@ -36,44 +36,24 @@ import cv2
 import numpy as np
 
 from ..._ops import fill_from, remove_small, resize, working_size
+from ...color import chroma_spread, chromaticity
 from ...errors import InputError
 from ...image import as_image, checked_image
 from ...types import Image, Mask
 
-__all__ = ["BackdropKeyer", "BackdropAnalysis", "MONOCHROME_SPREAD"]
+__all__ = ["BackdropKeyer", "BackdropAnalysis"]
 
 _K3 = np.ones((3, 3), np.uint8)
 # Tuned on ../shared/data/studio_synth (see docs/evaluation in the issue notes):
 _DOG_SIGMA = 1.5  # scale of the edge detector, working pixels
 _BARRIER_NOISE_MULT = 2.0  # an edge must exceed this × the backdrop's own 90th-percentile response
 _BARRIER_MIN, _BARRIER_MAX = 0.008, 0.06
-#: a photo whose chroma spread (:attr:`BackdropAnalysis.chroma_spread`) is below this is monochrome (black and white,
-#: greyscale or toned): the keyer then tells subject from backdrop by lightness alone. Black-and-white photos measure
-#: 0.0; the least colourful of the 22 real studio photos 0.065, of 80 studio_synth shots 0.095
-MONOCHROME_SPREAD = 0.02
-
-
-def _chromaticity(img: np.ndarray) -> np.ndarray:
-    """H×W×3 chromaticity (each channel over the sum, offset so that dark pixels do not blow up)."""
-    out: np.ndarray = (img + 0.01) / (img.sum(2, keepdims=True) + 0.03)
-    return out
-
-
-def _chroma_spread(img: np.ndarray) -> float:
-    """95th percentile of the chromaticity's distance from its median, over pixels brighter than 0.1."""
-    lit = img.mean(2) > 0.1
-    if lit.sum() < 20:
-        return 0.0
-    chroma = _chromaticity(img)[lit]
-    return float(np.percentile(np.linalg.norm(chroma - np.median(chroma, axis=0), axis=1), 95))
-
-
 def _score(img: np.ndarray, model: np.ndarray, shadow_depth: float, highlight: float) -> np.ndarray:
     """Foreground-likeness: > 0 where a pixel cannot be the backdrop (or its shadow)."""
     lum_i = img.mean(2) + 0.015
     lum_b = model.mean(2) + 0.015
     ratio = lum_i / lum_b
-    chroma = np.linalg.norm(_chromaticity(img) - _chromaticity(model), axis=2)
+    chroma = np.linalg.norm(chromaticity(img) - chromaticity(model), axis=2)
     # chromaticity is noisy in dark pixels: widen its tolerance there
     chroma_tol = 0.02 + 0.2 * np.clip(0.25 - lum_i, 0.0, None)
     lum_dev = np.maximum((ratio - highlight) / 0.12, (shadow_depth - ratio) / 0.12)
@@ -164,8 +144,8 @@ class BackdropAnalysis:
         The backdrop's 90th-percentile edge response; near 0.03 and above the backdrop is textured
         (painted canvas, a room), not seamless paper.
     chroma_spread : float
-        95th percentile of the photo's chromaticity distance (r, g, b over their sum) from its median, over
-        pixels brighter than 0.1; below :data:`MONOCHROME_SPREAD` the photo is monochrome and the score
+        How colourful the photo is (:func:`studiocomp.color.chroma_spread`); below
+        :data:`~studiocomp.color.MONOCHROME_SPREAD` the photo is monochrome and the score
         rests on lightness alone.
     """
 
@@ -319,7 +299,7 @@ class BackdropKeyer:
         if near.sum() <= 20:
             noise = float(np.percentile(grad[edges], 90))
         mask = remove_small(fg, 0.01)
-        return BackdropAnalysis(blur, model, score, grad, grad_limit, mask, border, noise, chroma_spread=_chroma_spread(blur))
+        return BackdropAnalysis(blur, model, score, grad, grad_limit, mask, border, noise, chroma_spread=chroma_spread(blur))
 
     @staticmethod
     def _reachable(score: np.ndarray, grad: np.ndarray, grad_limit: float, seeds: np.ndarray) -> np.ndarray:

@@ -45,10 +45,11 @@ import cv2
 import numpy as np
 
 from ..._ops import disk, resize, shrink_area, working_size
+from ...color import MONOCHROME_SPREAD
 from ...errors import InputError, WeightsUnavailableError
 from ...image import checked_image
 from ...types import Image, Mask, QualityWarning
-from .backdrop import MONOCHROME_SPREAD, BackdropAnalysis, BackdropKeyer
+from .backdrop import BackdropAnalysis, BackdropKeyer
 from .ensemble import DEFAULT_MEMBERS, PersonEnsemble, named_file
 
 __all__ = ["StudioSegmenter", "keyer_warnings"]
@@ -219,7 +220,7 @@ class StudioSegmenter:
         ``backdrop-not-found`` with under :data:`NOT_A_STUDIO` of the frame's band a backdrop: not a studio shot, uncertain),
         ``prior-disagreement`` (the person models disagree), ``prior-outlier`` (a note: one person model
         outvoted by the others and left out), ``keyer-disagreement`` (a clean backdrop was found but the keyer and
-        the prior disagree; a note in a monochrome photo, :data:`~studiocomp.backends.segment.backdrop.MONOCHROME_SPREAD`,
+        the prior disagree; a note in a monochrome photo, :data:`~studiocomp.color.MONOCHROME_SPREAD`,
         where the keyer sees lightness only).
 
         Parameters
