@@ -203,3 +203,30 @@ def test_the_cli_takes_warmup_and_refuses_a_negative_one(tmp_path: Path, capsys:
     clip = frames_folder(tmp_path / "clip", 2)
     assert main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--warmup", "-1", "--progress", "off"]) == 2
     assert "--warmup" in capsys.readouterr().err and not (tmp_path / "o.mp4").exists()
+
+
+def test_ctrl_c_during_the_warm_up_stops_within_a_frame(tmp_path: Path) -> None:
+    """An interrupt while the state is being primed does not wait for the remaining warm-up frames."""
+    import _thread
+    import threading
+    import time
+
+    from studiocomp.video import run
+
+    class Slow(FakeRecurrentMatter):
+        def matte(self, image: np.ndarray, mask: np.ndarray | None = None) -> Matte:
+            time.sleep(0.2)
+            return super().matte(image, mask)
+
+    clip = frames_folder(tmp_path / "clip", 16)
+    slow = Slow()
+    timer = threading.Timer(0.6, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run(clip, tmp_path / "out.mp4", matter=slow, track=False, warmup=16, progress=False)
+    took = time.perf_counter() - t0
+    timer.cancel()
+    assert took < 1.6, f"{took:.2f} s: the warm-up (16 × 0.2 s) was not cut short"
+    assert slow.calls < 10 and not (tmp_path / "out.mp4").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".studiocomp-")]
