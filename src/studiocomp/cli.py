@@ -890,7 +890,7 @@ def _add_video_parser(sub: Any) -> None:
     p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (relighting gain smoothed over time; the shadow's light read once per clip)")
     p.add_argument("--matter", metavar="NAME", help="matting backend (default: rvm, with its recurrent state); others are stabilised along optical flow")
     p.add_argument("--stabilise", action=argparse.BooleanOptionalAction, default=None, help="flow stabiliser on/off (default: on for frame-by-frame backends, off for rvm)")
-    p.add_argument("--warmup", type=int, default=None, metavar="N", help="prime rvm's recurrent state on the first N frames before matting from frame 0 (default 16; 0: off; N extra network runs)")
+    p.add_argument("--warmup", type=int, default=None, metavar="N", help="prime rvm's state on the first N frames (every 2nd run) before matting from frame 0 (default 16; 0: off)")
     p.add_argument("--alpha", metavar="OUT.webm|OUT.mov|OUT.mp4|DIR", help="also write the alpha: VP9 with alpha, ProRes 4444, a grey luma matte (mp4/mkv) or grey PNGs")
     p.add_argument("--cutout", metavar="OUT.webm|OUT.mp4|DIR", help="also write the subject: RGBA video, on green (mp4/mkv) or RGBA PNGs")
     who = p.add_mutually_exclusive_group()
