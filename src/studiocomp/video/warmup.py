@@ -4,8 +4,8 @@ A recurrent video matter such as Robust Video Matting (Lin et al., "Robust High-
 Matting with Temporal Guidance", WACV 2022) starts a clip from a zero state, so its first frames are
 matted without temporal context: on DAVIS ``dance-twirl`` a seated spectator beside the dancer shows
 as a semi-transparent ghost that fades out over about seven frames. The RVM authors let the state
-converge before trusting it; here the matter is run once over the clip's first frames, from the last of
-them back to frame 0 (their alphas are thrown away), and the clip is then matted from frame 0 with that
+converge before trusting it; here the matter is run once over every second of the clip's first frames,
+from the last of them back, and on frame 0 last (their alphas are thrown away), and the clip is then matted from frame 0 with that
 primed state. Backwards, so that the state's last frame is frame 0 itself: primed forwards, it would
 last have seen frame N−1, whose subject may stand elsewhere (measured in docs/evaluation.md: backwards
 is better on both DAVIS clips). Frame-by-frame backends have no state and are not warmed (no cost).
