@@ -841,7 +841,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
             return _usage(f"{option}: {exc}")
     elif args.everyone:
         track = False
-    progress = {"auto": True, "on": True, "off": False}[args.progress]
+    progress = {"auto": sys.stderr.isatty(), "on": True, "off": False}[args.progress]
     try:
         result = run(
             args.input,
@@ -885,7 +885,13 @@ def _add_video_parser(sub: Any) -> None:
         ),
     )
     p.add_argument("input", metavar="IN", help="video file or folder of frames")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="composite: .mp4/.mov/.mkv (H.264), .webm (VP9) or a folder (PNG frames)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="composite: .mp4/.mov/.mkv (H.264), .webm (VP9) or a folder (PNG frames): an existing folder, or a name with no suffix or another one (exist.dir, out_2.5); .avi/.gif/.png … refused",
+    )
     p.add_argument("--background", default="white", metavar="PRESET|COLOUR|PATH", help="new background (default: %(default)s)")
     p.add_argument("--preset", metavar="NAME", help="take relighting, shadow and compositing from this pipeline preset (relighting gain smoothed over time; the shadow's light read once per clip)")
     p.add_argument("--matter", metavar="NAME", help="matting backend (default: rvm, with its recurrent state); others are stabilised along optical flow")

@@ -20,11 +20,30 @@ from .io import FrameFolderWriter, VideoWriter, open_video
 from .stabilise import StabilisedMatter
 from .subject_record import SubjectRecord
 from .track import SubjectTracker
-from .warmup import WARMUP_FRAMES, warm_up
+from .warmup import WARMUP_FRAMES, recurrent_core, warm_up
 
 __all__ = ["run", "VideoResult", "temporal_matter", "check_outputs", "check_warmup", "MAX_FPS"]
 
 _VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+#: suffixes refused for an output: a video or image file studiocomp does not write (a folder named so would surprise)
+_NOT_WRITTEN = (".avi", ".gif", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".m2ts", ".3gp", ".ogv", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+_BOTH = f"a video file ({', '.join(_VIDEO_SUFFIXES)}) or a folder for PNG frames (an existing folder, or a name with no suffix or another one)"
+
+
+def _is_video(path: Path, name: str = "output") -> bool:
+    """Whether the output ``path`` is a video file (its suffix is a container's) rather than a folder of PNG frames.
+
+    An existing folder, or a name with no suffix or one that is not a media file's (``exist.dir``, ``alpha_2.5``),
+    is a folder; a video or image suffix studiocomp does not write (``.avi``, ``.png`` …) is refused.
+    """
+    suffix = path.suffix.lower()
+    if suffix in _VIDEO_SUFFIXES:
+        return True
+    if suffix in _NOT_WRITTEN and not path.is_dir():
+        raise InputError(str(path), f"{_BOTH} for the {name}", repr(path.suffix))
+    return False
+
+
 _GREEN = np.array([0.0, 177.0 / 255.0, 64.0 / 255.0], np.float32)  # chroma-key green (#00b140)
 _STOP = object()
 #: the highest frame rate :func:`run` takes for a folder of frames (``fps``)
@@ -128,11 +147,9 @@ class _Smoother:
 
 
 def _writer_for(path: Path, kind: str, info: Any, time_base: Any, audio: Any) -> Any:
-    if path.suffix.lower() in _VIDEO_SUFFIXES:
+    if _is_video(path, kind):
         alpha = kind in ("alpha", "cutout") and path.suffix.lower() in (".webm", ".mov")
         return VideoWriter(path, info.fps, info.width, info.height, alpha=alpha, audio_from=audio, time_base=time_base)
-    if path.suffix:
-        raise InputError(str(path), "a video file (" + ", ".join(_VIDEO_SUFFIXES) + ") or a folder for PNG frames", repr(path.suffix))
     return FrameFolderWriter(path)
 
 
@@ -156,8 +173,10 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
     InputError
         An output is the input, lies inside the input folder or holds the input (a folder output is
         replaced as a whole), two outputs are the same path or one lies inside the other; an output
-        meant as a video file (``.mp4`` …) is an existing folder, one meant as a folder of frames (no
-        suffix) is an existing file or a folder of other files, another suffix; the output's folder
+        meant as a video file (``.mp4`` …) is an existing folder, one meant as a folder of frames (an
+        existing folder, a name with no suffix or one that is not a media file's, e.g. ``alpha_2.5``) is an
+        existing file or a folder of other files; a video or image suffix studiocomp does not write
+        (``.avi``, ``.gif``, ``.png`` …); the output's folder
         cannot be created (a file is in the way) or written to. ``fps`` is not a finite number in
         (0, :data:`MAX_FPS`], or is given for a video file (which keeps its own frame rate).
     """
@@ -172,7 +191,7 @@ def check_outputs(src: str | os.PathLike[str], outputs: dict[str, Path], fps: fl
     seen: dict[Path, str] = {}
     for name, path in outputs.items():
         out = path.resolve()
-        if out == source or source in out.parents or (path.suffix == "" and out in source.parents):
+        if out == source or source in out.parents or (out in source.parents and not _is_video(path, name)):
             raise InputError(str(path), f"an output for the {name} apart from the input {src} (it would be overwritten)", "the input itself, or a folder holding it or inside it")
         if out in seen:
             raise InputError(str(path), f"an output of its own for the {name}", f"the same path as the {seen[out]} output")
@@ -189,12 +208,9 @@ def _check_place(path: Path, name: str) -> None:
 
     from .io import check_frame_folder
 
-    suffix = path.suffix.lower()
-    if suffix in _VIDEO_SUFFIXES:
+    if _is_video(path, name):
         if path.exists() and not path.is_file():
             raise InputError(str(path), f"a video file name for the {name} (a file is written there)", "an existing folder" if path.is_dir() else "something that is not a file")
-    elif suffix:
-        raise InputError(str(path), f"a video file ({', '.join(_VIDEO_SUFFIXES)}) or a folder for PNG frames for the {name}", repr(path.suffix))
     else:
         check_frame_folder(path)
     # the output is written beside itself first (then renamed): its folder, or the nearest one that exists
@@ -337,6 +353,9 @@ def run(
         The composite: a video file (H.264 in ``.mp4``/``.mov``/``.mkv``, VP9 in ``.webm``)
         or a folder (PNG frames). Frame rate, timestamps and the audio track of ``src`` are
         carried over (audio packets copied when the container takes them, else AAC/Opus).
+        A path is a video file when its suffix is ``.mp4``/``.m4v``/``.mov``/``.mkv``/``.webm``; an
+        existing folder, or a name with no suffix or another one (``exist.dir``, ``alpha_2.5``), is a
+        folder of PNG frames; other video or image suffixes (``.avi``, ``.gif``, ``.png`` …) are refused.
     background : preset name, colour, path or array
         As for :class:`~studiocomp.Pipeline`; fitted to the frame once (``cover``).
     matter : Matter, Segmenter, name or None
@@ -372,8 +391,10 @@ def run(
     audio : bool
         Carry the audio track of ``src`` over to ``dst`` (False: a silent clip).
     progress : bool or callable(done, total), optional
-        True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left);
-        a callable is called after each frame.
+        True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left), whether
+        or not stderr is a terminal (the CLI's ``--progress auto`` passes ``sys.stderr.isatty()``); it
+        reads ``video warm-up`` while a recurrent state is primed, then ``video matting``. A callable
+        is called after each frame; None or False: no bar.
     queue_size : int
         Frames each queue between the decoding, matting, finishing and encoding threads holds
         (three queues: at most about ``3 · queue_size + 4`` frames are in flight, plus ``warmup``
@@ -501,7 +522,10 @@ def run(
         if progress is True:
             from ..progress import Progress
 
-            bar = Progress(info.frames, "video", enabled=None).__enter__()
+            # the label names the phase: while a recurrent state is primed (seconds with RVM) no frame is done yet;
+            # the two labels are the same width, so the first frame's redraw leaves nothing of the first behind
+            priming = warmup > 0 and recurrent_core(m) is not None
+            bar = Progress(info.frames, "video warm-up" if priming else "video", enabled=True).__enter__()
         for target, name in ((decode, "decode"), (matte_frames, "matte"), (encode, "encode")):
             threads.append(threading.Thread(target=target, name=f"studiocomp-{name}", daemon=True))
             threads[-1].start()
@@ -559,6 +583,8 @@ def run(
             n += 1
             if bar is not None:
                 el = time.perf_counter() - t_start
+                if bar.label == "video warm-up":
+                    bar.label = "video matting"
                 bar.advance(f"{n / el:.1f} fps")
             elif callable(progress):
                 progress(n, info.frames)
