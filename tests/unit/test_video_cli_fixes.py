@@ -71,3 +71,41 @@ def test_a_media_suffix_studiocomp_does_not_write_names_both_choices(tmp_path: P
     assert done.returncode == 2
     assert ".mp4" in done.stderr and "folder for PNG frames" in done.stderr and "no suffix" in done.stderr
     assert not (tmp_path / name).exists()
+
+
+def moving_clip(path: Path, n: int, *, audio: bool = False) -> Path:
+    """An ``n``-frame 25 fps clip written by FFmpeg (a square moving over noise, so that it does not compress to nothing)."""
+    import av
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264" if path.suffix != ".webm" else "libvpx-vp9", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 96, 64, "yuv420p"
+        for i in range(n):
+            img = rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)
+            img[20:44, 3 * i : 3 * i + 20] = 20
+            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in vs.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_a_streamable_clip_cut_short_is_an_error_and_nothing_is_left(tmp_path: Path, suffix: str) -> None:
+    from studiocomp.errors import InputError
+    from studiocomp.video import open_video
+
+    full = moving_clip(tmp_path / f"full{suffix}", 30)
+    trunc = tmp_path / f"trunc{suffix}"
+    trunc.write_bytes(full.read_bytes()[: full.stat().st_size // 2])  # as `head -c` cuts it
+    assert sum(1 for _ in open_video(full)) == 30  # the complete clip passes
+    with pytest.raises(InputError, match="truncated"):
+        for _ in open_video(trunc):
+            pass
+    out = tmp_path / "out"
+    out.mkdir()
+    done = cli("video", str(trunc), "-o", str(out / "c.mp4"), "--alpha", str(out / "a"), "--matter", "test-dark", "--everyone", "--progress", "off")
+    assert done.returncode != 0 and "truncated" in done.stderr, done.stderr
+    assert list(out.iterdir()) == []  # no half-written output that looks complete

@@ -112,9 +112,10 @@ class VideoReader:
     Raises (while iterating)
     ------------------------
     InputError
-        The file is truncated or damaged (decoding fails, or fewer frames than
-        the container announced), it has no frames, or a folder's frames differ
-        in size.
+        The file is truncated or damaged (decoding fails, fewer frames than
+        the container announced, or the frames end more than a frame short of
+        the video stream's declared duration: an mkv/webm cut short), it has
+        no frames, or a folder's frames differ in size.
 
     Parameters
     ----------
@@ -133,6 +134,7 @@ class VideoReader:
     def __init__(self, src: str | os.PathLike[str], fps: float | Fraction | None = None) -> None:
         self.path = Path(src)
         self._container: Any = None
+        self._declared_s: float | None = None
         if self.path.is_dir():
             self._files = _frame_files(self.path)
             from PIL import Image as PILImage
@@ -181,6 +183,11 @@ class VideoReader:
         audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
         self.info = VideoInfo(self.path, w, h, Fraction(rate), int(vs.frames or 0), duration, rotation, audio, ctx.name)
         self._stream = vs
+        # the video stream's own declared length, for telling a truncated file (mkv/webm declare no frame count): its
+        # duration, Matroska's per-stream DURATION tag, or the container's when there is no other stream to make it longer
+        self._declared_s = float(vs.duration * vs.time_base) if vs.duration else _tag_seconds(vs.metadata.get("DURATION"))
+        if self._declared_s is None and c.duration and len(c.streams) == 1:
+            self._declared_s = c.duration / 1e6
 
     @staticmethod
     def _rotation(vs: Any) -> int:
@@ -214,6 +221,7 @@ class VideoReader:
         vs = self._stream
         n = 0
         t0: float | None = None
+        last = 0.0
         rotation_known = self.info.rotation
         try:
             for frame in self._container.decode(vs):
@@ -226,7 +234,8 @@ class VideoReader:
                 if t0 is None:
                     t0 = t
                 n += 1
-                yield rgb, t - t0
+                last = t - t0
+                yield rgb, last
         except av.error.FFmpegError as exc:
             raise InputError(str(self.path), "a complete, undamaged video", f"decoding failed after {n} frames: {exc} (truncated file?)") from exc
         if n == 0:
@@ -234,6 +243,13 @@ class VideoReader:
         announced = self.info.frames
         if announced and n < announced - 1 and self.path.suffix.lower() in (".mp4", ".mov", ".m4v"):
             raise InputError(str(self.path), f"{announced} frames (as the container says)", f"{n}: the file is truncated")
+        # a streamable container (mkv, webm) cut short decodes cleanly up to the cut: the frames end more than a frame
+        # before the video stream's declared length (a complete clip's last frame ends at it, within a frame)
+        step = 1.0 / float(self.info.fps)
+        declared = self._declared_s
+        if declared and declared - (last + step) > 1.5 * step:
+            expected = f"a complete video of {declared:.2f} s (about {int(declared / step)} frames, as the container says)"
+            raise InputError(str(self.path), expected, f"frames up to {last + step:.2f} s ({n}): the file is truncated")
 
     def _iter_folder(self) -> Iterator[tuple[np.ndarray, float]]:
         from ..image import load_image
@@ -244,6 +260,18 @@ class VideoReader:
             if img.shape[:2] != (self.info.height, self.info.width):
                 raise InputError(str(f), f"a frame of {self.info.width}×{self.info.height} like the others", f"{img.shape[1]}×{img.shape[0]}")
             yield (np.clip(img * 255.0 + 0.5, 0, 255)).astype(np.uint8), i * dt
+
+
+def _tag_seconds(value: Any) -> float | None:
+    """Seconds in a Matroska ``DURATION`` tag (``HH:MM:SS.fffffffff``), or None when there is none or it does not parse."""
+    if not isinstance(value, str):
+        return None
+    try:
+        h, m, sec = value.strip().split(":")
+        seconds = int(h) * 3600 + int(m) * 60 + float(sec)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = None) -> VideoReader:

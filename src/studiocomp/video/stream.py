@@ -525,7 +525,8 @@ def run(
             # the label names the phase: while a recurrent state is primed (seconds with RVM) no frame is done yet;
             # the two labels are the same width, so the first frame's redraw leaves nothing of the first behind
             priming = warmup > 0 and recurrent_core(m) is not None
-            bar = Progress(info.frames, "video warm-up" if priming else "video", enabled=True).__enter__()
+            total = info.frames or round(info.duration * float(info.fps))  # mkv/webm declare a duration, not a count
+            bar = Progress(total, "video warm-up" if priming else "video", enabled=True).__enter__()
         for target, name in ((decode, "decode"), (matte_frames, "matte"), (encode, "encode")):
             threads.append(threading.Thread(target=target, name=f"studiocomp-{name}", daemon=True))
             threads[-1].start()
