@@ -267,7 +267,9 @@ def _no_inputs_found(batch: Any) -> str:
 
     why: list[str] = []
     if batch.not_images:
-        why.append(f"{len(batch.not_images)} files that are not images")
+        n = len(batch.not_images)
+        shown = ", ".join(Path(f).name for f in batch.not_images[:3]) + (f" and {n - 3} more" if n > 3 else "")
+        why.append(f"{n} {'files that are not images' if n > 1 else 'file that is not an image'}: {shown}")
     with_images = [s for s in batch.subfolders if holds_images(s)]
     if with_images:
         shown = ", ".join(with_images[:3]) + (", …" if len(with_images) > 3 else "")
@@ -447,13 +449,18 @@ def _report(
 ) -> int:
     """Print a folder run's summary and per-file lines on stderr; returns the exit status.
 
-    ``subfolders`` are those not searched (without ``-r``); ``dropped`` says the output folder, new and
+    ``subfolders`` are those not searched (without ``-r``); only those holding images are counted and
+    listed (``-r`` would take nothing from the others). ``dropped`` says the output folder, new and
     left empty, was removed.
     """
-    unsearched = f", {len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} not searched (use -r/--recursive)" if subfolders else ""
+    from .batch import holds_images
+
+    subfolders = [s for s in subfolders or [] if holds_images(s)]
+    unsearched = f", {len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} with images not searched (use -r/--recursive)" if subfolders else ""
     where = f"{out_dir} (nothing written: the new folder was not kept)" if dropped else str(out_dir)
+    doubts = f"{len(uncertain)} uncertain (written; look at them), " if uncertain else ""
     print(
-        f"{kind}: {done} written, {len(uncertain)} uncertain (written; look at them), {len(failures)} failed, {skipped} skipped (already there), "
+        f"{kind}: {done} written, {doubts}{len(failures)} failed, {skipped} skipped (already there), "
         f"{len(not_images)} skipped (not images){unsearched} in {elapsed:.1f} s → {where}",
         file=sys.stderr,
     )
@@ -465,8 +472,8 @@ def _report(
         print(f"  failed: {name}: {reason}", file=sys.stderr)
     for name in not_images:
         print(f"  skipped (not an image): {name}", file=sys.stderr)
-    for name in subfolders or []:
-        print(f"  not searched (a subfolder; -r/--recursive takes it): {name}", file=sys.stderr)
+    for name in subfolders:
+        print(f"  not searched (a subfolder with images; -r/--recursive takes it): {name}", file=sys.stderr)
     if interrupted:
         print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -29,14 +29,14 @@ def test_subfolders_not_searched_are_counted_and_named(kind: str, tmp_path: Path
     src = tmp_path / "in"
     _shot(src / "top.jpg")
     _shot(src / "sub" / "038.jpg", seed=1)
-    (src / "other").mkdir()  # an empty subfolder is not searched either
+    (src / "other").mkdir()  # an empty subfolder: -r would take nothing from it, so it is not listed
     (src / ".hidden").mkdir()  # hidden ones are passed over as hidden files are
     out = tmp_path / "out"
     assert main([kind, str(src), "-o", str(out), "--progress", "off"]) == 0
     err = capsys.readouterr().err
-    assert "1 written" in err and "2 subfolders not searched (use -r/--recursive)" in err, err
-    assert f"not searched (a subfolder; -r/--recursive takes it): {src / 'sub'}" in err
-    assert f"{src / 'other'}" in err and ".hidden" not in err
+    assert "1 written" in err and "1 subfolder with images not searched (use -r/--recursive)" in err, err
+    assert f"not searched (a subfolder with images; -r/--recursive takes it): {src / 'sub'}" in err
+    assert f"{src / 'other'}" not in err and ".hidden" not in err
     assert sorted(p.name for p in out.iterdir()) == ["top.png"]
     # with -r they are searched, and the summary does not mention them
     assert main([kind, str(src), "-o", str(tmp_path / "all"), "-r", "--progress", "off"]) == 0
@@ -129,3 +129,23 @@ def test_a_recursive_run_keeps_what_it_wrote_and_drops_empty_new_subfolders(tmp_
     assert main(["cutout", str(src), "-r", "-o", str(out), "--progress", "off"]) == 1
     assert [p.relative_to(out).as_posix() for p in sorted(out.rglob("*"))] == ["good", "good/a.png"]
     assert "not kept" not in capsys.readouterr().err
+
+
+def test_summary_wording_names_what_it_passed_over(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No '1 files', the files that are not images named (up to 3), no '0 uncertain', no empty subfolder sent to -r."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "notes.txt").write_text("x")
+    assert main(["cutout", str(src), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no input files found (1 file that is not an image: notes.txt)" in err, err
+    for name in ("a.txt", "b.txt", "c.pdf"):
+        (src / name).write_text("x")
+    assert main(["cutout", str(src), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "4 files that are not images: a.txt, b.txt, c.pdf and 1 more" in err, err
+    _shot(src / "top.jpg")
+    (src / "empty").mkdir()
+    assert main(["cutout", str(src), "-o", str(tmp_path / "o"), "--progress", "off"]) == 0
+    err = capsys.readouterr().err
+    assert "1 written" in err and "uncertain" not in err and "not searched" not in err and "empty" not in err, err
