@@ -125,3 +125,32 @@ def test_dir_lists_the_public_names_without_importing_them() -> None:
     assert out == ["True", "[]", "True True", "[]"], out
     for name in studiocomp.__all__:  # every name dir offers resolves
         assert getattr(studiocomp, name) is not None
+
+
+def test_video_result_repr_does_not_grow_with_the_clip() -> None:
+    from pathlib import Path
+
+    from studiocomp.video.stream import VideoResult
+    from studiocomp.video.subject_record import SubjectRecord
+
+    def result(frames: int) -> str:
+        record = SubjectRecord()
+        for _ in range(frames):
+            record.add(0.061234, (0.1, 0.2, 0.3, 0.9))
+        return repr(VideoResult(outputs={"composite": Path("o.mp4")}, frames=frames, fps=25.0, seconds=frames / 25.0, timings={"matter": 1.0526367530037533}, subject=record))
+
+    short, long = result(10), result(3000)
+    assert len(long) <= len(short) + 10 and len(long) < 300, long  # digits only; was 6.6 kB for 90 frames
+    assert "frames=3000" in long and "1.053" in long and "uncertain=False" in long
+
+
+def test_neural_backends_say_what_they_are() -> None:
+    import inspect
+
+    from studiocomp.backends._neural import OnnxSegmenter
+    from studiocomp.backends.matte.modnet import MODNetMatter
+    from studiocomp.backends.matte.rvm import RVMMatter
+
+    for cls in (OnnxSegmenter, MODNetMatter, RVMMatter):  # not object.__repr__'s "<… object at 0x…>"
+        assert "__repr__" in vars(cls), cls
+        assert "return f\"" in inspect.getsource(vars(cls)["__repr__"])

@@ -98,6 +98,10 @@ class OnnxSegmenter:
         self._load = (device, threads)
         self._batched: Any = None  # the batch-free session, made on the first segment_batch
 
+    def __repr__(self) -> str:
+        device, threads = self._load
+        return f"{type(self).__name__}(threshold={self.threshold}, device={device!r}, threads={threads}, precision={self.precision!r})"
+
     @property
     def size(self) -> int:
         """The side of the square network input, in pixels (from the model's spec)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import short_repr
 from ..errors import InputError
 from ..types import QualityWarning
 from .io import FrameFolderWriter, VideoWriter, open_video
@@ -85,6 +86,9 @@ class VideoResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[QualityWarning] = field(default_factory=list)
     subject: SubjectRecord | None = None
+
+    def __repr__(self) -> str:
+        return short_repr(self, uncertain=self.uncertain)
 
     @property
     def uncertain(self) -> bool:

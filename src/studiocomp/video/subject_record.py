@@ -53,6 +53,12 @@ class SubjectRecord:
     areas: list[float] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float] | None] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        if not self.areas:
+            return "SubjectRecord(frames=0)"
+        lost = sum(1 for b in self.boxes if b is None)
+        return f"SubjectRecord(frames={len(self.areas)}, area first={self.areas[0]:.3f} min={min(self.areas):.3f} max={max(self.areas):.3f}, lost={lost})"
+
     def add(self, area: float, box: tuple[float, float, float, float] | None) -> None:
         """Append one frame.
 

@@ -78,6 +78,9 @@ class MODNetMatter:
         self._session: Any = onnx_session(self.model, weights, device, threads)
         self._input = self._session.get_inputs()[0].name
 
+    def __repr__(self) -> str:
+        return f"MODNetMatter(resolution={self.resolution}, mask_margin={self.mask_margin}, fill_missed={self.fill_missed})"
+
     def predict_alpha(self, image: Image) -> np.ndarray:
         """The network's alpha at the network's resolution (H'×W' float32).
 

@@ -112,6 +112,9 @@ class RVMMatter:
         self._state_size: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
+    def __repr__(self) -> str:
+        return f"RVMMatter(max_side={self.max_side}, downsample_ratio={self.downsample_ratio}, sequence={self.sequence}, mask_margin={self.mask_margin})"
+
     @property
     def state(self) -> tuple[np.ndarray, ...] | None:
         """The recurrent state after the last frame (r1..r4), or None at the start of a clip."""
