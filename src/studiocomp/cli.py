@@ -24,6 +24,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
 
 
+
+#: suffixes of image files: an ``-o`` that does not exist yet and ends so is taken for a file name, not a folder
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".exr"})
+
 def _stdout_closed() -> int:
     """The reader of standard output went away (``studiocomp models | head -1``): stop quietly, the Unix way.
 
@@ -330,6 +334,12 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         return _usage(f"--output {out_dir} is a file, not a folder")
+    if not out_dir.exists() and out_dir.suffix.lower() in _IMAGE_SUFFIXES:
+        # a new "result.png" would become a folder of that name: say so before anything is made
+        return _usage(
+            f"--output {out_dir} looks like an image file, but -o takes a folder (the results are named after the inputs);"
+            f" for one image into a file of your own name use -o - and redirect it: -o - > {out_dir.name}"
+        )
     quality = getattr(args, "quality", 95)
     if not 1 <= quality <= 100:
         return _usage(f"--quality expects 1–100, got {quality}")

@@ -149,3 +149,17 @@ def test_summary_wording_names_what_it_passed_over(tmp_path: Path, capsys: pytes
     assert main(["cutout", str(src), "-o", str(tmp_path / "o"), "--progress", "off"]) == 0
     err = capsys.readouterr().err
     assert "1 written" in err and "uncertain" not in err and "not searched" not in err and "empty" not in err, err
+
+
+@pytest.mark.parametrize("command", ["cutout", "composite"])
+def test_an_output_named_like_an_image_is_refused_not_made_a_folder(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o result.png` used to make a folder called result.png: it is a usage error that shows the way to one file."""
+    photo = _shot(tmp_path / "photo.jpg")
+    rc = main([command, str(photo), "-o", str(tmp_path / "result.png")])
+    err = capsys.readouterr().err
+    assert rc == 2 and not (tmp_path / "result.png").exists()
+    assert "looks like an image file" in err and "-o - > result.png" in err
+    existing = tmp_path / "shots.png"
+    existing.mkdir()  # a folder that already has such a name is still a folder
+    assert main([command, str(photo), "-o", str(existing), "--background", "grey"] if command == "composite" else [command, str(photo), "-o", str(existing)]) in (0, 1)
+    assert any(existing.iterdir())
