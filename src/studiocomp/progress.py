@@ -45,6 +45,22 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
 
+    def phase(self, label: str, since: float | None = None) -> None:
+        """Name a new phase of the same work and time it from ``since`` (a :func:`time.perf_counter` value; default now).
+
+        The rate and the time left are then read from the new phase alone: a video's first frames follow a
+        warm-up that matted nothing, and counting its seconds made the first estimate several times too long.
+
+        Parameters
+        ----------
+        label : str
+            The new label (the same width as the old one keeps the redraw clean).
+        since : float, optional
+            When the phase began.
+        """
+        self.label = label
+        self._start = time.perf_counter() if since is None else float(since)
+
     def advance(self, item: str = "") -> None:
         """Count one more item done and redraw.
 

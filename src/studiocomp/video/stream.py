@@ -589,10 +589,10 @@ def run(
                 break
             n += 1
             if bar is not None:
-                el = time.perf_counter() - t_start
+                began = t_start + timings.get("warmup", 0.0)  # the frames' rate and time left leave the warm-up out
                 if bar.label == "video warm-up":
-                    bar.label = "video matting"
-                bar.advance(f"{n / el:.1f} fps")
+                    bar.phase("video matting", since=began)
+                bar.advance(f"{n / max(time.perf_counter() - began, 1e-6):.1f} fps")
             elif callable(progress):
                 progress(n, info.frames)
         put(q_out, _STOP)
