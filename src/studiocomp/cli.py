@@ -24,10 +24,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
 
 
-
-#: suffixes of image files: an ``-o`` that does not exist yet and ends so is taken for a file name, not a folder
-_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".exr"})
-
 def _stdout_closed() -> int:
     """The reader of standard output went away (``studiocomp models | head -1``): stop quietly, the Unix way.
 
@@ -321,7 +317,7 @@ def _drop_new_folders(created: list[Path]) -> bool:
 
 
 def _run_batch(args: argparse.Namespace, kind: str) -> int:
-    from .batch import plan
+    from .batch import IMAGE_SUFFIXES, plan
 
     scheduler = getattr(args, "scheduler", None)
     missing = _missing_inputs(args.inputs)
@@ -334,7 +330,7 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         return _usage(f"--output {out_dir} is a file, not a folder")
-    if not out_dir.exists() and out_dir.suffix.lower() in _IMAGE_SUFFIXES:
+    if not out_dir.exists() and out_dir.suffix.lower() in IMAGE_SUFFIXES:
         # a new "result.png" would become a folder of that name: say so before anything is made
         return _usage(
             f"--output {out_dir} looks like an image file, but -o takes a folder (the results are named after the inputs);"

@@ -238,3 +238,11 @@ def test_ctrl_c_during_the_warm_up_stops_within_a_frame(tmp_path: Path) -> None:
     assert took < 1.6, f"{took:.2f} s: the warm-up (16 × 0.2 s) was not cut short"
     assert slow.calls < 10 and not (tmp_path / "out.mp4").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".studiocomp-")]
+
+
+def test_an_empty_clip_passes_through_the_warm_up() -> None:
+    from studiocomp.video.warmup import warm_up
+
+    fake = FakeRecurrentMatter()
+    fake.sequence = True
+    assert list(warm_up(fake, iter([]), 16)) == [] and fake.calls == 0

@@ -287,7 +287,7 @@ def seamless_parts(
     numpy.ndarray
         H×W bool: the pixels to set to 1 (all False when no part is restored).
     """
-    from .._ops import resize, working_size
+    from .._ops import disk, resize, working_size
 
     h, w = mask.shape
     hw = working_size(h, w, work_side)
@@ -302,21 +302,20 @@ def seamless_parts(
     lab = cv2.cvtColor(resize(np.ascontiguousarray(image), hw, cv2.INTER_AREA), cv2.COLOR_RGB2Lab)
     grad = np.sqrt(sum(cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1) ** 2 for c in range(3)))
 
-    def disk(fraction: float) -> np.ndarray:
-        r = max(1, round(fraction * max(hw)))
-        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    def disc(fraction: float) -> np.ndarray:  # a disk of this fraction of the working long side
+        return disk(round(fraction * max(hw)))
 
-    near_kept = cv2.dilate(kept.view(np.uint8), disk(SEAM_WIDTH)) > 0
+    near_kept = cv2.dilate(kept.view(np.uint8), disc(SEAM_WIDTH)) > 0
     touches_kept = cv2.dilate(kept.view(np.uint8), np.ones((3, 3), np.uint8)) > 0
     out = np.zeros(hw, bool)
     for i in big:
         part = labels == i
-        seam = (cv2.dilate(part.view(np.uint8), disk(SEAM_WIDTH)) > 0) & near_kept
+        seam = (cv2.dilate(part.view(np.uint8), disc(SEAM_WIDTH)) > 0) & near_kept
         outline = cv2.morphologyEx(part.view(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
         if not seam.any() or np.count_nonzero(outline & touches_kept) < share * np.count_nonzero(outline):
             continue
         if grad[seam].mean() <= edge_limit * grad[part | kept].mean():
-            out |= cv2.dilate(part.view(np.uint8), disk(0.01)) > 0
+            out |= cv2.dilate(part.view(np.uint8), disc(0.01)) > 0
     return cast("np.ndarray", (resize(out.view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask)
 
 

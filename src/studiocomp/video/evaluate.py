@@ -38,12 +38,12 @@ def outside_mass(alpha: np.ndarray, truth: np.ndarray, grow: float = OUTSIDE_GRO
     """
     import cv2
 
+    from .._ops import disk
+
     area = int(truth.sum())
     if area == 0:
         return 0.0
-    r = max(1, round(grow * max(truth.shape)))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    grown = cv2.dilate(truth.astype(np.uint8), disc) > 0
+    grown = cv2.dilate(truth.astype(np.uint8), disk(round(grow * max(truth.shape)))) > 0
     return float(np.asarray(alpha, np.float32)[~grown].sum() / area)
 
 

@@ -108,12 +108,14 @@ def warm_up(
         held.append(item)
         if len(held) >= frames:
             break
+    if not held:  # an empty clip: nothing to prime on
+        return
     prime = getattr(core, "predict_alpha", None) or core.matte
     t0 = time.perf_counter()
-    order = held[::-WARMUP_STRIDE]  # from the last held frame back, every WARMUP_STRIDE-th …
-    if order[-1] is not held[0]:
-        order.append(held[0])  # … ending on frame 0 itself (see the module docstring)
-    for item in order:
+    order = list(range(len(held) - 1, -1, -WARMUP_STRIDE))  # from the last held frame back, every WARMUP_STRIDE-th …
+    if order[-1] != 0:
+        order.append(0)  # … ending on frame 0 itself (see the module docstring)
+    for item in (held[i] for i in order):
         if cancelled is not None and cancelled():
             return
         prime(item if image is None else image(item))

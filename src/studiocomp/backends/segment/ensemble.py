@@ -53,6 +53,16 @@ def _pair_ious(maps: dict[str, np.ndarray], threshold: float) -> dict[tuple[str,
     return {(a, b): iou(masks[a], masks[b]) for i, a in enumerate(names) for b in names[i + 1 :]}
 
 
+def _outlier(pairs: dict[tuple[str, str], float], names: list[str]) -> str | None:
+    """The member of ``names`` the others outvote, from their pairwise IoUs (see :meth:`PersonEnsemble.outlier`)."""
+    if len(names) < 3:
+        return None
+    for k in names:
+        if all(v < OUTLIER_IOU for pair, v in pairs.items() if k in pair) and all(v >= CONSENSUS_IOU for pair, v in pairs.items() if k not in pair):
+            return k
+    return None
+
+
 def _member(name: str, device: str, threads: int | None, weights: str | os.PathLike[str] | None) -> Any:
     from ...registry import create, list_backends
 
@@ -215,13 +225,7 @@ class PersonEnsemble:
         str or None
             The outvoted member's name.
         """
-        if len(maps) < 3:
-            return None
-        pairs = _pair_ious(maps, threshold)
-        for k in maps:
-            if all(v < OUTLIER_IOU for pair, v in pairs.items() if k in pair) and all(v >= CONSENSUS_IOU for pair, v in pairs.items() if k not in pair):
-                return k
-        return None
+        return _outlier(_pair_ious(maps, threshold), list(maps))
 
     @staticmethod
     def disagreement(maps: dict[str, np.ndarray], threshold: float = 0.5) -> float:
@@ -259,16 +263,17 @@ class PersonEnsemble:
         """
         maps = self.member_probabilities(image)
         warnings: list[QualityWarning] = []
-        odd = self.outlier(maps, self.threshold)
+        pairs = _pair_ious(maps, self.threshold)  # once: the vote and the disagreement read the same IoUs
+        odd = _outlier(pairs, list(maps))
         if odd is not None:
-            kept = {k: v for k, v in maps.items() if k != odd}
-            best = max(v for pair, v in _pair_ious(maps, self.threshold).items() if odd in pair)
+            maps = {k: v for k, v in maps.items() if k != odd}
+            best = max(v for pair, v in pairs.items() if odd in pair)
             warnings.append(
-                QualityWarning("prior-outlier", f"{odd} disagrees with {' and '.join(kept)} (IoU {best:.2f} at best), who agree: it is left out", 1.0 - best, uncertain=False)
+                QualityWarning("prior-outlier", f"{odd} disagrees with {' and '.join(maps)} (IoU {best:.2f} at best), who agree: it is left out", 1.0 - best, uncertain=False)
             )
-            maps = kept
+            pairs = {pair: v for pair, v in pairs.items() if odd not in pair}
         mean = np.mean(list(maps.values()), axis=0).astype(np.float32)
-        spread = self.disagreement(maps, self.threshold)
+        spread = 1.0 - min(pairs.values(), default=1.0)
         if spread > DISAGREEMENT_LIMIT:
             warnings.append(QualityWarning("prior-disagreement", f"the person models ({', '.join(maps)}) disagree on {spread:.0%} of the subject (IoU {1 - spread:.2f})", spread))
         return mean, warnings
