@@ -47,8 +47,9 @@ def test_stabilised_modnet_is_steadier_at_no_loss_of_iou(hub_cache: Path, seq: s
 def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: Path) -> None:
     """breakdance: RVM mattes the crowd and the dancer as one blob (IoU 0.17 without motion).
 
-    The tracker separates the dancer by her own camera-compensated motion: measured 0.66 (issue 15's
-    target, 0.80, is not reached: the flow's blur leaves a halo of crowd around the dancer).
+    The tracker separates the dancer by her own camera-compensated motion, checked against the next frame
+    too, carried along the flow and snapped to the frame's edges: measured 0.773 (0.670 before 2026-12-01;
+    issue 15's target, 0.80, is not reached: dark crowd between the dancer's limbs stays in).
     """
     from studiocomp.video import evaluate_clip
     from studiocomp.video.track import SubjectTracker
@@ -57,7 +58,7 @@ def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: 
     plain = evaluate_clip(frames, masks, track=SubjectTracker(motion=False))
     moving = evaluate_clip(frames, masks, track=SubjectTracker(), strip=tmp_path / "worst.png")
     assert plain.mean_iou < 0.3, plain.row()
-    assert moving.mean_iou > 0.6, moving.row()
+    assert moving.mean_iou > 0.75, moving.row()
     assert moving.warnings == [], [str(w) for w in moving.warnings]  # the default run never loses or switches the dancer
 
 

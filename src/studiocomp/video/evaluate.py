@@ -190,7 +190,7 @@ def evaluate_clip(
         if reader.info.frames and reader.info.frames != len(mask_files):
             raise InputError(str(masks), f"{reader.info.frames} masks (one per frame)", len(mask_files))
         frames_iter = warm_up(m, iter(reader), warmup, lambda item: item[0].astype(np.float32) / 255.0)
-        pending = next(frames_iter, None)  # one frame ahead: the tracker's first choice sees the second frame's motion
+        pending = next(frames_iter, None)  # one frame ahead: the tracker sees the next frame's motion (as run() does)
         i = -1
         while pending is not None:
             i += 1
@@ -198,7 +198,7 @@ def evaluate_clip(
             pending = next(frames_iter, None)
             a = m.matte(rgb.astype(np.float32) / 255.0).alpha
             if tracker is not None:
-                a = tracker(a, rgb, pending[0] if i == 0 and pending is not None else None)
+                a = tracker(a, rgb, pending[0] if pending is not None else None)
             g = np.array(Image.open(mask_files[i]).convert("L")) > 127
             if g.shape != a.shape:
                 raise InputError(str(mask_files[i]), f"a mask of {a.shape}", f"{g.shape}")

@@ -544,19 +544,19 @@ def run(
             # map instead smeared a moving subject's shadow over the last frames and faded it)
             caster = caster.with_light(*caster.light(bg))
         bg_u8 = _u8(bg)
-        ahead: Any = None  # the second frame, read early for the tracker's first choice (motion needs two frames)
-        first = True
+        # the next frame, read one ahead for the tracker: its first choice needs motion (two frames), and its cut of
+        # the subject from others checks the motion against both neighbours (one frame of latency, one frame held)
+        ahead: Any = None
         while True:
             item, ahead = (ahead, None) if ahead is not None else (get(q_mid), None)
             if item is _STOP or failure:
                 break
             rgb, t, matte = item
-            if first and tracker is not None:
+            if tracker is not None:
                 ahead = get(q_mid)
             t1 = time.perf_counter()
-            after = ahead[0] if first and ahead is not None and ahead is not _STOP else None
+            after = ahead[0] if ahead is not None and ahead is not _STOP else None
             alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
-            first = False
             t2 = time.perf_counter()
             fg = matte.foreground
             subject = fg
