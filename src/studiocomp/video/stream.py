@@ -380,7 +380,8 @@ def run(
         (#00b140), or a folder of RGBA PNGs.
     track : bool or SubjectTracker
         Keep only the main subject (:class:`SubjectTracker`; True: largest/most central on the
-        first frame). False keeps everyone the matter finds.
+        first frame). False keeps everyone the matter finds. The tracker is given each frame with
+        the next one (read one frame ahead: one more frame held).
     stabilise : bool, optional
         See :func:`temporal_matter`.
     warmup : int
