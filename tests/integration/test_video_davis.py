@@ -48,7 +48,7 @@ def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: 
     """breakdance: RVM mattes the crowd and the dancer as one blob (IoU 0.17 without motion).
 
     The tracker separates the dancer by her own camera-compensated motion, checked against the next frame
-    too, carried along the flow and snapped to the frame's edges: measured 0.773 (0.670 before 2026-12-01;
+    too, carried along the flow and snapped to the frame's edges: measured 0.774 (0.670 before 2026-12-01;
     issue 15's target, 0.80, is not reached: dark crowd between the dancer's limbs stays in).
     """
     from studiocomp.video import evaluate_clip

@@ -3,7 +3,7 @@
 A dancer in front of a crowd is one blob in RVM's alpha; the tracker cuts the dancer out by their own motion.
 Before 2026-12-01 that cut followed the dense flow's smooth blobs: a halo of crowd on the side the subject had just
 left and a ragged edge (breakdance mean IoU 0.670). It now checks the motion against the next frame too, carries the
-evidence along the flow, and snaps the cut to the frame's colour edges (0.773). The clip here is generated: a
+evidence along the flow, and snaps the cut to the frame's colour edges (0.774). The clip here is generated: a
 red-clad, textured person moving right across a grey, textured crowd band while the camera pans.
 """
 
