@@ -42,6 +42,52 @@ def test_a_generated_background_keeps_the_photo_as_shot() -> None:
         assert np.array_equal(out, image) and report["generated_background"] == 1.0
 
 
+def _clean_photo(gain: tuple[float, float, float], seed: int = 0) -> np.ndarray:
+    """A grainless 8-bit "photograph" under a coloured light: smooth shading and many small objects, no noise.
+
+    Its noise σ reads 0 (most 2×2 blocks are exactly flat, as in a clean 8-bit photo), but its edges are detail.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = 240, 320
+    img = cv2.resize(rng.uniform(0.2, 0.8, (16, 20, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(150):
+        c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        cv2.circle(img, c, int(rng.integers(2, 12)), tuple(float(v) for v in rng.uniform(0.1, 0.8, 3)), -1)
+    lit = linear_to_srgb(srgb_to_linear(np.clip(img, 0, 1)) * np.float32(gain))
+    return (np.round(np.clip(lit, 0, 1) * 255) / 255).astype(np.float32)
+
+
+def test_a_clean_8bit_photograph_is_not_taken_for_a_generated_background() -> None:
+    """A real 1920×1080 hall used at full size read noise σ 0 and was relit as a plain colour (gain 1): its light was ignored.
+
+    Grain alone cannot tell a clean 8-bit photo from a preset; its detail can (:func:`studiocomp.estimate.detail_share`).
+    """
+    from studiocomp.estimate import detail_share, noise_sigma
+
+    image, alpha = studiocomp.synthetic.studio_shot((240, 320), seed=3)
+    r = studiocomp.create("relighter", "illuminant")
+    neutral, warm = _clean_photo((1.0, 1.0, 1.0)), _clean_photo((1.15, 1.0, 0.8))
+    assert noise_sigma(warm) == 0.0 and detail_share(warm) > 0.05
+    a, report_a = r.relight_reported(image, alpha, neutral, photo=image, photo_alpha=alpha)
+    b, report_b = r.relight_reported(image, alpha, warm, photo=image, photo_alpha=alpha)
+    assert report_a["generated_background"] == 0.0 and report_b["generated_background"] == 0.0
+    inner = metrics.fidelity.interior(alpha)
+    m = np.log(srgb_to_linear(b[inner]).mean(0) / srgb_to_linear(a[inner]).mean(0))
+    lg = np.log(np.array([1.15, 1.0, 0.8]))
+    assert np.linalg.norm(m - lg) <= 0.3 * np.linalg.norm(lg)  # it follows the warmer light
+    # every preset, as drawn and as an 8-bit or JPEG file, is still generated
+    import cv2
+
+    for preset in studiocomp.backgrounds.PRESETS:
+        bg = studiocomp.backgrounds.resolve_background(preset, 240, 320)
+        ok, buf = cv2.imencode(".jpg", (np.clip(bg[..., ::-1], 0, 1) * 255).round().astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        for version in (bg, (np.round(bg * 255) / 255).astype(np.float32), cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255):
+            assert detail_share(np.ascontiguousarray(version)) < 0.05, preset
+            assert r.relight_reported(image, alpha, np.ascontiguousarray(version), photo=image, photo_alpha=alpha)[1]["generated_background"] == 1.0, preset
+
+
 def test_fidelity_metrics_and_the_pipeline_report() -> None:
     image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=2)
     result = studiocomp.Pipeline.preset("studio")(image, background="grey")

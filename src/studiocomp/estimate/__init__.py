@@ -6,6 +6,8 @@ use (a measurement and a correction must agree on what they measure):
 - :func:`noise_sigma` — the noise σ of an image or a region (Donoho's wavelet
   estimator); used by :func:`studiocomp.metrics.noise_level`, the ``matched``
   compositor's grain matching and the ``illuminant`` relighter.
+- :func:`detail_share` — the share of 2×2 blocks with detail; with a noise σ
+  of 0, it tells a clean photograph from a generated background (the relighter).
 - :func:`blur_sigma` — the blur σ of the strongest edges; used by
   :func:`studiocomp.metrics.blur_level` and the ``matched`` compositor's
   sharpness matching.
@@ -26,11 +28,12 @@ from .blur import blur_sigma
 from .casters import CasterShadow, floor_step, read_light
 from .illuminant import neutral_white_patch, shades_of_grey
 from .light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
-from .noise import noise_sigma
+from .noise import detail_share, noise_sigma
 
 __all__ = [
     # noise and blur
     "noise_sigma",
+    "detail_share",
     "blur_sigma",
     # the colour of the light
     "shades_of_grey",

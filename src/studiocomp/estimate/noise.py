@@ -3,7 +3,10 @@
 Used by the realism metrics (:func:`studiocomp.metrics.noise_level`,
 :func:`~studiocomp.metrics.noise_mismatch`), the ``matched`` compositor's grain
 matching and the ``illuminant`` relighter's test for a generated (grainless)
-background.
+background, with :func:`detail_share`: the median estimator reads 0 on an 8-bit
+photograph whose noise is under about half a level (most of its 2×2 blocks are
+then exactly flat), so grain alone cannot tell a clean photograph from a plain
+colour or a gradient.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["noise_sigma", "MAX_BLOCKS"]
+__all__ = ["noise_sigma", "detail_share", "MAX_BLOCKS", "DETAIL_LEVEL"]
 
 _MAD_TO_SIGMA = 0.6745  # median(|N(0, 1)|)
 #: Default number of 2×2 blocks :func:`noise_sigma` reads at most (every k-th row of blocks on large images).
 MAX_BLOCKS = 1 << 20
+#: A 2×2 block holds detail when its finest diagonal Haar coefficient reaches this in some channel, in [0, 1]
+#: image units: two 8-bit levels of the block's diagonal difference, more than any one-level quantisation step
+#: of a smooth gradient gives (its coefficients are 0 or ±0.5/255).
+DETAIL_LEVEL = 1.0 / 255.0
 
 
 def _haar_diagonal(img: np.ndarray, region: np.ndarray | None = None, max_blocks: int = MAX_BLOCKS) -> np.ndarray:
@@ -84,3 +91,38 @@ def noise_sigma(image: np.ndarray, region: np.ndarray | None = None, max_blocks:
         raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
     coeffs = np.abs(hh.T)
     return float(np.mean([_median(ch) for ch in coeffs]) / _MAD_TO_SIGMA)
+
+
+def detail_share(image: np.ndarray, region: np.ndarray | None = None, max_blocks: int = MAX_BLOCKS) -> float:
+    """Share of an image's 2×2 blocks that hold detail: a finest diagonal Haar coefficient ≥ :data:`DETAIL_LEVEL`.
+
+    The blocks of :func:`noise_sigma` (the same Haar coefficients, the same ``region`` and ``max_blocks``). A plain
+    colour or a smooth gradient, even quantised to 8 bits or saved as a JPEG of quality 75 or more, has almost
+    none; a photograph has detail everywhere its scene has texture or edges. Measured: the
+    ``backgrounds`` presets 0 (8-bit), 0.06 % – 0.55 % as JPEG of quality 95 – 75; the real backgrounds of
+    ``../shared/data/composite_assets`` 14 % – 95 %, 40 real humanseg photos whose :func:`noise_sigma` reads 0
+    (clean, 8-bit) 27 % – 38 %.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×C float32 in [0, 1].
+    region : numpy.ndarray, optional
+        H×W bool: the pixels that count (all when None).
+    max_blocks : int
+        Upper bound on the 2×2 blocks read.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Raises
+    ------
+    InputError
+        ``region`` holds no whole 2×2 block.
+    """
+    hh = _haar_diagonal(image, region, max_blocks)
+    if hh.shape[0] == 0:
+        raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
+    return float(np.count_nonzero((np.abs(hh) >= DETAIL_LEVEL - 1e-6).any(axis=1)) / hh.shape[0])

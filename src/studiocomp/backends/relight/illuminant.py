@@ -25,11 +25,15 @@ no bound explains: a scene whose blue is clipped in 17 % of its pixels after
 the change, beyond the 95th percentile's reach; the other 3: the ``max_stops``
 bound holds.
 
-A generated background (no sensor noise at all: a plain colour, a gradient, a
-preset) was not photographed under any light, so it says nothing about one: the
+A generated background (no grain and next to no detail: a plain colour, a
+gradient, a preset; :func:`~studiocomp.estimate.noise.detail_share` under 5 %)
+was not photographed under any light, so it says nothing about one: the
 subject keeps the photo's light (gain 1), which is what a studio backdrop
-colour means. The direction of the light is not estimated here (a single gain
-cannot move highlights); the shadow caster reads it from the scene.
+colour means. Grain alone does not decide it: a clean 8-bit photograph reads a
+noise σ of 0 (the real 1920×1080 halls of ``composite_assets`` did, and were
+taken for generated when used at full size). The direction of the light is not
+estimated here (a single gain cannot move highlights); the shadow caster reads
+it from the scene.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ from .match import reference_region
 # shades_of_grey and neutral_white_patch live in studiocomp.estimate.illuminant; re-exported here as before
 __all__ = ["IlluminantRelighter", "shades_of_grey", "neutral_white_patch"]
 
-_FLAT = 2e-4  # background noise σ below this: a generated, grainless background (as the matched compositor)
+_FLAT = 2e-4  # background noise σ below this: a grainless background (as the matched compositor) ...
+_GENERATED_DETAIL = 0.05  # ... and with detail in fewer of its 2×2 blocks than this: a generated one (measured: 0.55 % / 14 %)
 _NOISE_BLOCKS = 1 << 16
 _CURVE = 4096  # samples of each channel's transfer curve encode(g·decode(v))
 _REMAP_ROWS, _REMAP_COLS = 256, 30000  # blocks of the lookup; columns under cv2.remap's 32767 a side, a multiple of 3
@@ -197,11 +202,11 @@ class IlluminantRelighter:
         (numpy.ndarray, dict of str to float)
             The (3,) float gain per linear channel and the report.
         """
-        from ...estimate.noise import noise_sigma
+        from ...estimate.noise import detail_share, noise_sigma
 
         report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0, "monochrome": 0.0}
         one = np.ones(3)
-        if noise_sigma(background, None, _NOISE_BLOCKS) < _FLAT:
+        if noise_sigma(background, None, _NOISE_BLOCKS) < _FLAT and detail_share(background, None, _NOISE_BLOCKS) < _GENERATED_DETAIL:
             report["generated_background"] = 1.0
             return one, report
         h, w = alpha.shape
