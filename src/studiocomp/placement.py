@@ -134,6 +134,12 @@ class Placement:
     subject_height, camera_height : float
         Real heights (any unit, e.g. metres) of the subject and of the
         camera above the floor, for the horizon rule. 1.7 and 1.5 by default.
+    for_standing : bool
+        ``feet`` and ``height`` are a prepared background's spot for a person
+        seen whole (:meth:`studiocomp.prepared.BackgroundInfo.placement` sets
+        this when the caller gave neither): a cut subject (no feet) does not
+        stand there in mid-air but on the bottom edge below that spot, keeping
+        its share of its photo's height, as with no placement at all.
     """
 
     feet: tuple[float, float] | None = None
@@ -141,6 +147,7 @@ class Placement:
     horizon: float | None = None
     subject_height: float = 1.7
     camera_height: float = 1.5
+    for_standing: bool = False
 
     def __post_init__(self) -> None:
         if self.feet is not None:
@@ -205,6 +212,8 @@ class Placement:
         """
         h, w = size
         top, bottom, _, cut = extent
+        if cut and self.for_standing:  # a background's spot for whole people: the cut goes on the bottom edge below it
+            return (self.feet[0] if self.feet is not None else w / 2.0), float(h), (bottom - top + 1) / photo_height * h
         if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
             x, y = w / 2.0, float(h)
             if self.height is None and (self.horizon is None or self.horizon >= y):
@@ -264,6 +273,8 @@ class Placement:
         if self.feet is not None and not (0.0 <= x <= w and 0.0 <= y <= h):
             raise InputError("feet", f"a point inside the {w}×{h} background (x in [0, {w}], y in [0, {h}])", f"({x:g}, {y:g})")
         out: list[QualityWarning] = []
+        if cut and self.for_standing:  # laid on the bottom edge by :meth:`target`, not stood or sized by the spot
+            cut = top_cut = False
         if cut and self.feet is not None and self.height is None:
             out.append(QualityWarning("cut-subject-standing", f"the subject is cut by its photo's bottom edge (no feet) but is stood on the floor at row {y:g}", y))
         if (cut or top_cut) and self.height is None and self.horizon is not None and (self.feet is not None or self.horizon < h):

@@ -183,7 +183,9 @@ class BackgroundInfo:
         """A :class:`~studiocomp.Placement` from this sidecar; fields set in ``given`` (a Placement, or None for ``auto``) win.
 
         The horizon rule needs a horizon; with none, ``floor_scale`` (px per metre at the default
-        feet row) gives the height when the feet are that row.
+        feet row) gives the height when the feet are that row. When the caller gave neither feet nor
+        height, the sidecar's feet are marked ``for_standing``: a subject cut by its photo's bottom edge
+        (a half-length portrait) is laid on the bottom edge below them instead of standing there in mid-air.
 
         Parameters
         ----------
@@ -204,7 +206,9 @@ class BackgroundInfo:
         camera_height = self.camera_height if (self.camera_height is not None and base.camera_height == Placement.camera_height) else base.camera_height
         if height is None and horizon is None and self.floor_scale is not None and feet is not None and feet == self.feet:
             height = self.floor_scale * subject_height
-        return Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+        # the sidecar's spot is for a person seen whole: a cut subject goes on the bottom edge below it (Placement.for_standing)
+        for_standing = base.feet is None and base.height is None and self.feet is not None
+        return Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height, for_standing=for_standing)
 
 
 def sidecar_path(image: str | os.PathLike[str]) -> Path:

@@ -82,3 +82,25 @@ def test_the_pipeline_reports_placement_warnings() -> None:
     assert "cut-subject-full-height" in [w.code for w in result.warnings] and result.uncertain
     with pytest.raises(InputError, match="feet"):
         pipe(image, background=bg, place=Placement(feet=(250, 450)))
+
+
+def test_a_backgrounds_spot_for_standing_people_does_not_stand_a_bust_in_mid_air() -> None:
+    """A prepared background's feet are for a person seen whole; a bust goes on the bottom edge below them.
+
+    A fresh user's folder of half-length portraits on a prepared hall came out as torsos cut off on the floor
+    (9 of 10 flagged ``cut-subject-standing``): the sidecar's default feet were taken as the bust's.
+    """
+    from studiocomp.prepared import BackgroundInfo
+
+    info = BackgroundInfo(horizon=150.0, camera_height=1.5, feet=(400.0, 330.0), subject_height=1.7)
+    spot = info.placement(None)
+    assert spot.for_standing
+    whole = spot.apply(FG, _full_body(), (400, 600))
+    rows = np.flatnonzero((whole.alpha >= 0.5).any(axis=1))
+    assert rows[-1] + 1 == pytest.approx(330, abs=1) and not whole.warnings  # stands on the spot, sized by the horizon
+    bust = spot.apply(FG, _bust(), (400, 600))
+    rows, cols = np.flatnonzero((bust.alpha >= 0.5).any(axis=1)), np.flatnonzero((bust.alpha >= 0.5).any(axis=0))
+    assert rows[-1] == 399 and (rows[-1] + 1 - rows[0]) / 400 == pytest.approx(140 / 200, abs=0.01)  # its share of the frame
+    assert (cols[0] + cols[-1]) / 2 == pytest.approx(400, abs=2) and not bust.warnings
+    # feet the caller gives are the bust's own: it stands there (a plinth), with the warning
+    assert "cut-subject-standing" in codes(info.placement(Placement(feet=(400.0, 330.0))), _bust())

@@ -90,9 +90,19 @@ def test_pipeline_uses_the_sidecar(tmp_path: Path) -> None:
     ys, xs = np.nonzero(lit.shadow > 0.05)
     assert xs.mean() < 250 - 10  # the shadow falls to the left
     write_info(img, BackgroundInfo(horizon=100.0, camera_height=1.5, feet=(300.0, 250.0), subject_height=1.5))
+    # the caller's feet: the bust stands there (on a plinth) and the horizon rule sizes it
+    stood = pipe(image, background=str(img), place=studiocomp.Placement(feet=(300.0, 250.0)))
+    rows = np.flatnonzero((stood.placed_alpha >= 0.5).any(axis=1))
+    assert rows[-1] + 1 == pytest.approx(250, abs=2) and rows[-1] + 1 - rows[0] == pytest.approx(150, abs=3)  # horizon rule
+    # the sidecar's spot is for a person seen whole: this bust (cut by its photo's bottom edge) is laid on the bottom
+    # edge below the spot, keeping its share of its photo's height, not stood on the floor in mid-air
     placed = pipe(image, background=str(img), place="auto")
     rows = np.flatnonzero((placed.placed_alpha >= 0.5).any(axis=1))
-    assert rows[-1] + 1 == pytest.approx(250, abs=2) and rows[-1] + 1 - rows[0] == pytest.approx(150, abs=3)  # horizon rule
+    cols = np.flatnonzero((placed.placed_alpha >= 0.5).any(axis=0))
+    share = np.flatnonzero((placed.alpha >= 0.5).any(axis=1))
+    assert rows[-1] == 299 and (rows[-1] + 1 - rows[0]) / 300 == pytest.approx((share[-1] + 1 - share[0]) / 240, abs=0.02)
+    assert abs((cols[0] + cols[-1]) / 2 - 300) < 30
+    assert not {"cut-subject-standing", "cut-subject-full-height"} & {w.code for w in placed.warnings}
     # the sidecar says where people stand: with neither place nor fit given, the subject is laid into the scene
     default = pipe(image, background=str(img))
     assert default.composite.shape == (300, 500, 3) and np.array_equal(default.placed_alpha, placed.placed_alpha)
