@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 from tests.conftest import shared_path
@@ -93,4 +94,50 @@ def test_page_reports_a_bad_upload(browser: Any, server: Any) -> None:
     page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}])
     page.wait_for_selector("#status.error")
     assert "not an image" in page.inner_text("#status")
+    page.close()
+
+
+def test_a_fixed_key_clears_the_error_and_the_same_photo_can_be_sent_again(browser: Any, make_server: Any, shot_jpeg: bytes, tmp_path: Path) -> None:
+    srv = make_server(api_key="s3cret")
+    photo = tmp_path / "shot.jpg"
+    photo.write_bytes(shot_jpeg)
+    page = browser.new_page()
+    sent: list[str] = []
+    page.on("request", lambda req: sent.append(req.url) if req.url.endswith("/v1/cutout") else None)
+    page.goto(srv.url + "/")
+    page.wait_for_selector("#keybox:not([hidden])")
+    page.fill("#apikey", "wrong")
+    page.dispatch_event("#apikey", "change")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('Invalid API Key')")
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Invalid API Key')")
+    assert len(sent) == 1
+    page.evaluate("() => { document.getElementById('status').textContent = ''; }")
+    # the same photo chosen again is sent again (the old page kept the file input's value: no change event)
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Invalid API Key')")
+    assert len(sent) == 2
+    # the right key: the stale error goes, and the photo already chosen is sent with it
+    page.fill("#apikey", "s3cret")
+    page.dispatch_event("#apikey", "change")
+    page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+    status = page.inner_text("#status")
+    assert "Done in" in status and "Invalid" not in status and page.get_attribute("#status", "class") != "error"
+    assert len(sent) == 3
+    assert page.locator(".bg[data-name='pink-white-1']").count() == 1  # the backgrounds came with the key
+    page.close()
+
+
+def test_the_page_names_each_doubt_in_words(browser: Any, server: Any, tmp_path: Path) -> None:
+    from studiocomp.image import save_image
+
+    noise = tmp_path / "noise.png"  # no backdrop to key: the cut-out covers the whole frame
+    save_image(noise, np.random.default_rng(0).random((120, 160, 3)).astype(np.float32))
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.set_input_files("#file", str(noise))
+    page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+    status = page.inner_text("#status")
+    assert "the subject covers 100% of the frame" in status and "touches the frame on 4 sides" in status, status
+    assert "edges" not in status and "subject-fills-frame" not in status, status  # the messages, not the codes
     page.close()

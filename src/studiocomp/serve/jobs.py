@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -253,7 +254,8 @@ class Worker:
         -------
         Output
             The encoded image (the alpha as a 16-bit grey PNG with ``only_mask``) and its headers: ``X-Width`` and
-            ``X-Height`` in pixels, ``X-Uncertain``, ``X-Warnings`` and ``X-Timings`` (seconds per stage).
+            ``X-Height`` in pixels, ``X-Uncertain``, ``X-Warnings`` (the codes), ``X-Warning-Messages`` (a JSON list of
+            ``{"code", "message", "uncertain"}``, ASCII with ``\\u`` escapes) and ``X-Timings`` (seconds per stage).
 
         Raises
         ------
@@ -290,6 +292,8 @@ class Worker:
             "X-Height": str(h),
             "X-Uncertain": "true" if result.uncertain else "false",
             "X-Warnings": ",".join(x.code for x in result.warnings),
+            # the sentences for a person (the page shows them); JSON with \u escapes, as a header must be ASCII
+            "X-Warning-Messages": json.dumps([{"code": x.code, "message": x.message, "uncertain": x.uncertain} for x in result.warnings]),
             "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
         }
         return Output(body, _MEDIA[fmt], headers)

@@ -59,10 +59,19 @@ function addBackground(item) {
 
 async function loadBackgrounds() {
   const resp = await fetch("/v1/backgrounds", { headers: headers() });
-  if (!resp.ok) { say("Backgrounds: " + (await errorText(resp)), true); return; }
+  if (!resp.ok) { say("Backgrounds: " + (await errorText(resp)), true); return false; }
   const body = await resp.json();
   for (const old of document.querySelectorAll(".bg[data-name]:not([data-name=''])")) old.remove();
   for (const item of body.backgrounds) addBackground(item);
+  return true;
+}
+
+// A new key: the error the old one caused is stale. Reload the backgrounds with it and, when a photo is
+// already chosen, send it again (the person should not have to choose it a second time).
+async function keyChanged() {
+  localStorage.setItem("studiocomp-api-key", apiKey());
+  say("");
+  if (await loadBackgrounds() && state.file) run();
 }
 
 async function init() {
@@ -74,7 +83,7 @@ async function init() {
     if (h.api_key_required) {
       $("keybox").hidden = false;
       $("apikey").value = localStorage.getItem("studiocomp-api-key") || "";
-      $("apikey").addEventListener("change", () => { localStorage.setItem("studiocomp-api-key", apiKey()); loadBackgrounds(); });
+      $("apikey").addEventListener("change", keyChanged);
     }
   }
   await loadBackgrounds();
@@ -89,6 +98,15 @@ function take(file) {
   $("after").removeAttribute("src");
   $("preview").hidden = false;
   run();
+}
+
+// The doubts behind X-Uncertain, in words: each uncertain warning's own message (they are not all about edges).
+function doubts(h) {
+  try {
+    const list = JSON.parse(h.get("X-Warning-Messages") || "[]").filter((w) => w.uncertain);
+    if (list.length) return list.map((w) => w.message).join("; ");
+  } catch (_) { /* an older server: codes only */ }
+  return h.get("X-Warnings") || "the server gave no reason";
 }
 
 async function run() {
@@ -113,7 +131,7 @@ async function run() {
     link.href = state.resultUrl;
     link.download = composite ? stem + "-" + state.background + ".jpg" : stem + "-cutout.png";
     link.hidden = false;
-    const doubt = resp.headers.get("X-Uncertain") === "true" ? " — uncertain: please check the edges (" + resp.headers.get("X-Warnings") + ")" : "";
+    const doubt = resp.headers.get("X-Uncertain") === "true" ? " — please check the result: " + doubts(resp.headers) : "";
     say("Done in " + ((performance.now() - started) / 1000).toFixed(1) + " s, " + resp.headers.get("X-Width") + "×" + resp.headers.get("X-Height") + doubt);
   } catch (err) {
     say("The server could not be reached: " + err, true);
@@ -131,6 +149,9 @@ for (const type of ["dragleave", "drop"]) {
   drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.remove("over"); });
 }
 drop.addEventListener("drop", (e) => take(e.dataTransfer.files[0]));
-$("file").addEventListener("change", (e) => take(e.target.files[0]));
+$("file").addEventListener("change", (e) => {
+  take(e.target.files[0]);
+  e.target.value = "";  // so that choosing the same photo again (after a failure) is a change, and is sent again
+});
 document.querySelector(".bg[data-name='']").addEventListener("click", (e) => selectBackground(e.currentTarget));
 init();
