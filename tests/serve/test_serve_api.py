@@ -384,6 +384,8 @@ def test_cli_serve_takes_the_key_from_the_environment_and_logs_json_lines(tmp_pa
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     events = [x.get("event") for x in lines]
     assert "startup" in events and "request" in events
+    assert [x["url"] for x in lines if x.get("event") == "listening"] == [f"http://127.0.0.1:{port}/"]  # after the models loaded
+    assert events.index("listening") > events.index("startup")
     req = [x for x in lines if x.get("event") == "request" and x.get("path") == "/v1/cutout"]
     assert [x["status"] for x in req] == [403, 200] and all(x["ms"] >= 0 for x in req)
     assert "from-env" not in log.read_text()  # the key is never logged
@@ -395,3 +397,77 @@ def test_stage_option_words_as_http_clients_spell_them() -> None:
 
     assert parse_stage_spec("compositor", "matched:grain=false,light_wrap=0.5,sharpness=True") == ("matched", (("grain", False), ("light_wrap", 0.5), ("sharpness", True)))
     assert parse_stage_spec("matter", "unmix:band=none") == ("unmix", (("band", None),))
+
+
+# --------------------------------------------------------------------------- what a first user ran into
+
+
+def test_a_preset_background_and_an_uploaded_one_together_are_refused(server: Any, shot_jpeg: bytes) -> None:
+    bg = encode_image(np.full((60, 80, 3), 0.2, np.float32), format="png")
+    with server.client() as c:
+        r = c.post("/v1/composite", data={"background": "grey"}, files={"image": ("s.jpg", shot_jpeg), "background_file": ("bg.png", bg)})
+        assert r.status_code == 400, r.headers  # (it was 200, the file used and 'grey' dropped)
+        err = error_of(r)
+        assert err["code"] == "multiple_bg_sources" and "'grey'" in err["detail"] and "background_file" in err["detail"]
+        # either one alone is fine
+        assert c.post("/v1/composite", data={"background": "grey"}, files={"image": ("s.jpg", shot_jpeg)}).status_code == 200
+        assert c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg), "background_file": ("bg.png", bg)}).status_code == 200
+
+
+def test_healthz_counts_refused_uploads_apart_from_completed_ones(make_server: Any, shot_jpeg: bytes) -> None:
+    srv = make_server(workers=1, queue_size=2)
+    tiny = encode_image(np.full((8, 8, 3), 0.5, np.float32), format="png")
+    with srv.client() as c:
+        assert c.post("/v1/cutout", content=shot_jpeg).status_code == 200
+        for body, code in ((b"GIF-ish, not an image at all" * 4, "not_an_image"), (shot_jpeg[: len(shot_jpeg) // 2], "damaged_image"), (tiny, "image_too_small")):
+            r = c.post("/v1/cutout", files={"image": ("x.jpg", body)})
+            assert r.status_code == 400 and error_of(r)["code"] == code
+        stats = c.get("/healthz").json()["queue"]
+    assert stats["completed"] == 1 and stats["failed"] == 3, stats  # (completed was 4)
+    assert stats["refused"] == 0 and stats["timed_out"] == 0
+
+
+def test_a_network_interface_without_a_key_is_warned_about_at_start_up() -> None:
+    import logging
+
+    from studiocomp.serve import ServeSettings, create_app
+    from studiocomp.serve.logs import LOGGER
+    from studiocomp.serve.settings import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("127.1.2.3") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.20") and not is_loopback("myhost.example")
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.WARNING)
+    LOGGER.addHandler(handler)
+    try:
+        stages = {"segmenter": "backdrop", "matter": "unmix"}
+        for host, api_key, warned in (("0.0.0.0", None, True), ("0.0.0.0", "k", False), ("127.0.0.1", None, False), ("localhost", None, False)):
+            records.clear()
+            create_app(ServeSettings(host=host, port=0, workers=1, stages=stages, api_key=api_key)).state.pool.shutdown()
+            said = [r for r in records if getattr(r, "event", None) == "no_api_key"]
+            assert bool(said) == warned, (host, api_key, [r.getMessage() for r in records])
+            if said:
+                assert said[0].levelno == logging.WARNING and "0.0.0.0" in said[0].hint and "STUDIOCOMP_API_KEY" in said[0].hint  # type: ignore[attr-defined]
+    finally:
+        LOGGER.removeHandler(handler)
+
+
+def test_cli_serve_on_a_port_in_use_is_a_usage_error_before_the_models_load() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, HF_HUB_OFFLINE="1")
+        env.pop("STUDIOCOMP_API_KEY", None)
+        done = subprocess.run([sys.executable, "-m", "studiocomp", "serve", "--port", str(port)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2, done.stderr  # (was 3, uvicorn's start-up failure, which the CLI documents as a bug)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("studiocomp: error: cannot listen on 127.0.0.1:") and "in use" in lines[0], done.stderr
+    assert "startup" not in done.stderr  # refused before the pipelines were built (the studio preset's models)

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import BackendUnavailableError
 from .errors import ApiError
 from .logs import LOGGER
-from .settings import ServeSettings
+from .settings import API_KEY_ENV, ServeSettings, is_loopback
 
 __all__ = ["create_app", "BodyLimit"]
 
@@ -221,6 +221,15 @@ def create_app(settings: ServeSettings | None = None) -> Any:
             "missing_models": workers.missing_models,
         },
     )
+    if settings.api_key is None and not is_loopback(settings.host):  # anyone who reaches the port may use it
+        LOGGER.warning(
+            "no API key on a network interface",
+            extra={
+                "event": "no_api_key",
+                "host": settings.host,
+                "hint": f"every client that can reach {settings.host}:{settings.port} may use this server: set an API key (export {API_KEY_ENV}=...) or serve on 127.0.0.1",
+            },
+        )
     if workers.missing_models:  # never silently worse: say it at start, and in /healthz
         LOGGER.warning(
             "models missing",
@@ -353,6 +362,13 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         if bg_file is not None:
             if kind == "cutout":
                 raise ApiError(400, "invalid_parameter", "A cut-out takes no background", "use /v1/composite")
+            if fields.get("background"):  # one of the two would be dropped: never silently (remove.bg's code for the same conflict)
+                raise ApiError(
+                    400,
+                    "multiple_bg_sources",
+                    "Multiple background sources given",
+                    f"send either 'background' (here {fields['background']!r}) or the file 'background_file', not both",
+                )
             if not bg_file:
                 raise ApiError(400, "empty_file", "The background is empty")
             background = bg_file

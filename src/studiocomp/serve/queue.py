@@ -46,8 +46,9 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._admitted = 0  # running + waiting
         self._running = 0
-        self.completed = 0
-        self.refused = 0
+        self.completed = 0  # returned a result
+        self.failed = 0  # raised (a refused input, or a bug)
+        self.refused = 0  # queue full: never admitted
         self.timed_out = 0
 
     @property
@@ -61,8 +62,11 @@ class WorkerPool:
         Returns
         -------
         dict of str to int
-            ``workers``, ``queue_size``, ``running``, ``waiting`` (now), and ``completed``, ``refused``,
-            ``timed_out`` (jobs since the pool started), read together under the pool's lock.
+            ``workers``, ``queue_size``, ``running``, ``waiting`` (now), and, since the pool started, the jobs
+            that ended each way (an admitted job counts once, when its caller gets its answer): ``completed``
+            (returned a result), ``failed`` (raised: in the service, an upload the loader refused, or a bug),
+            ``timed_out`` (the deadline passed first; one still running is not counted again when it ends), and
+            ``refused`` (not admitted: the queue was full). Read together under the pool's lock.
         """
         with self._lock:
             running, admitted = self._running, self._admitted
@@ -72,6 +76,7 @@ class WorkerPool:
                 "running": running,
                 "waiting": admitted - running,
                 "completed": self.completed,
+                "failed": self.failed,
                 "refused": self.refused,
                 "timed_out": self.timed_out,
             }
@@ -122,7 +127,6 @@ class WorkerPool:
             finally:
                 with self._lock:
                     self._running -= 1
-                    self.completed += 1
 
         try:
             future = self._executor.submit(job)
@@ -133,12 +137,19 @@ class WorkerPool:
         future.add_done_callback(self._release)
         remaining = deadline - time.monotonic()
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=max(remaining, 0.0))
+            result = await asyncio.wait_for(asyncio.wrap_future(future), timeout=max(remaining, 0.0))
         except (asyncio.TimeoutError, JobTimeout, CancelledError):
             future.cancel()  # still waiting: it never runs; running: it ends on its own, result dropped
             with self._lock:
                 self.timed_out += 1
             raise JobTimeout from None
+        except Exception:  # (not a cancelled request task: its client went away, nothing was answered)
+            with self._lock:
+                self.failed += 1
+            raise
+        with self._lock:
+            self.completed += 1
+        return result
 
     def shutdown(self) -> None:
         """Stop taking jobs; jobs still waiting are cancelled, running ones finish."""

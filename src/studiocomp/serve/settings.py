@@ -10,10 +10,36 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["ServeSettings", "API_KEY_ENV"]
+__all__ = ["ServeSettings", "API_KEY_ENV", "is_loopback"]
 
 API_KEY_ENV = "STUDIOCOMP_API_KEY"
 """The environment variable ``studiocomp serve`` reads the API key from by default (never the command line)."""
+
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only: a loopback address (``127.0.0.0/8``, ``::1``) or ``localhost``.
+
+    Parameters
+    ----------
+    host : str
+        What the server listens on (``--host``): an address or a host name.
+
+    Returns
+    -------
+    bool
+        False for every other name or address, ``0.0.0.0`` and ``::`` (all interfaces) included.
+    """
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
+
 
 _STAGES = ("segmenter", "matter", "relighter", "shadow_caster", "compositor")
 
