@@ -3,7 +3,10 @@
 Reading: a video file (mp4, mov, webm, mkv … whatever FFmpeg demuxes) or a folder of frames
 (PNG/JPEG/TIFF/WebP, sorted by name). Frames come out as H×W×3 uint8 RGB, upright (the
 stream's rotation metadata is applied, as players do), each with its presentation time in
-seconds.
+seconds. A single still image (a ``.jpg``/``.png``/… file, or one FFmpeg reads as an image
+whatever its name) is a clip of one frame, read like a folder holding only that file: by
+:func:`studiocomp.image.load_image`, so a truncated or corrupt image is refused as
+``composite`` refuses it, never half-decoded.
 
 Writing: every output goes to a temporary ``.studiocomp-PID-*.part`` file (or folder) next to
 its target and is renamed over it only when the whole clip was written, so a failed or
@@ -75,7 +78,7 @@ class VideoInfo:
     audio_codec : str or None
         The first audio stream's codec, or None without audio.
     codec : str
-        The video codec (``"frames"`` for a folder).
+        The video codec (``"frames"`` for a folder, ``"image"`` for a single still image).
     """
 
     path: Path
@@ -120,21 +123,23 @@ class VideoReader:
     Parameters
     ----------
     src : str or os.PathLike
-        A video file or a folder of frames.
+        A video file, a folder of frames, or a single still image (a clip of one frame).
     fps : float or Fraction, optional
-        Frame rate of a folder of frames (default 25; a file's own rate is used for files).
+        Frame rate of a folder of frames or a still image (default 25; a video file's own rate is used).
 
     Raises
     ------
     InputError
-        On opening: nothing at ``src``, a file FFmpeg cannot read, no video stream, an unknown codec, or a
-        folder of unreadable or mixed-size frames.
+        On opening: nothing at ``src``, a file FFmpeg cannot read, no video stream, an unknown codec, a
+        folder of unreadable or mixed-size frames, or a still image the image loader refuses (truncated,
+        corrupt, multi-frame, too large).
     """
 
     def __init__(self, src: str | os.PathLike[str], fps: float | Fraction | None = None) -> None:
         self.path = Path(src)
         self._container: Any = None
         self._declared_s: float | None = None
+        self._still: np.ndarray | None = None
         if self.path.is_dir():
             self._files = _frame_files(self.path)
             from PIL import Image as PILImage
@@ -155,12 +160,20 @@ class VideoReader:
             return
         if not self.path.is_file():
             raise InputError(str(self.path), "a video file or a folder of frames", "nothing at that path")
+        if self.path.suffix.lower() in IMAGE_SUFFIXES:
+            self._open_still(fps)
+            return
         av = _av()
         try:
             self._container = av.open(str(self.path), "r")
         except (av.error.FFmpegError, UnicodeDecodeError) as exc:
             raise InputError(str(self.path), "a video file FFmpeg can read", f"{type(exc).__name__}: {exc} (truncated or not a video?)") from exc
         c = self._container
+        if c.format.name == "image2" or c.format.name.endswith("_pipe"):  # a still image under another name (photo.mp4)
+            c.close()
+            self._container = None
+            self._open_still(fps)
+            return
         if not c.streams.video:
             c.close()
             raise InputError(str(self.path), "a file with a video stream", "no video stream" + (" (audio only)" if c.streams.audio else ""))
@@ -189,6 +202,13 @@ class VideoReader:
         if self._declared_s is None and c.duration and len(c.streams) == 1:
             self._declared_s = c.duration / 1e6
 
+    def _open_still(self, fps: float | Fraction | None) -> None:
+        """A single still image is a clip of one frame, read (and checked) by the image loader, as in a folder of frames."""
+        self._still = _frame_uint8(self.path)
+        h, w = self._still.shape[:2]
+        rate = Fraction(fps if fps is not None else 25).limit_denominator(1001)
+        self.info = VideoInfo(self.path, w, h, rate, 1, 1 / float(rate), 0, None, "image")
+
     @staticmethod
     def _rotation(vs: Any) -> int:
         getters: tuple[Callable[[], Any], ...] = (lambda: vs.metadata.get("rotate"), lambda: getattr(vs.codec_context, "rotation", None))
@@ -216,6 +236,9 @@ class VideoReader:
     def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
         if self._container is None and self.path.is_dir():
             yield from self._iter_folder()
+            return
+        if self._still is not None:
+            yield self._still.copy(), 0.0
             return
         av = _av()
         vs = self._stream
@@ -252,14 +275,20 @@ class VideoReader:
             raise InputError(str(self.path), expected, f"frames up to {last + step:.2f} s ({n}): the file is truncated")
 
     def _iter_folder(self) -> Iterator[tuple[np.ndarray, float]]:
-        from ..image import load_image
-
         dt = 1.0 / float(self.info.fps)
         for i, f in enumerate(self._files):
-            img = load_image(f)
-            if img.shape[:2] != (self.info.height, self.info.width):
-                raise InputError(str(f), f"a frame of {self.info.width}×{self.info.height} like the others", f"{img.shape[1]}×{img.shape[0]}")
-            yield (np.clip(img * 255.0 + 0.5, 0, 255)).astype(np.uint8), i * dt
+            rgb = _frame_uint8(f)
+            if rgb.shape[:2] != (self.info.height, self.info.width):
+                raise InputError(str(f), f"a frame of {self.info.width}×{self.info.height} like the others", f"{rgb.shape[1]}×{rgb.shape[0]}")
+            yield rgb, i * dt
+
+
+def _frame_uint8(path: Path) -> np.ndarray:
+    """An image file as an H×W×3 uint8 RGB frame, through :func:`studiocomp.image.load_image` (strict: truncated or corrupt files are refused)."""
+    from ..image import load_image
+
+    rgb: np.ndarray = np.clip(load_image(path) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return rgb
 
 
 def _tag_seconds(value: Any) -> float | None:
@@ -280,10 +309,13 @@ def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = No
     Parameters
     ----------
     src : path
-        A file FFmpeg can demux (mp4, mov, webm, mkv …) or a folder of image
-        files (sorted by name; all one size).
+        A file FFmpeg can demux (mp4, mov, webm, mkv …), a folder of image
+        files (sorted by name; all one size), or a single still image: a clip of
+        one frame at time 0, read by :func:`studiocomp.image.load_image` like a
+        frame of a folder (EXIF orientation and ICC profile applied, a truncated
+        or corrupt file refused); its ``info.codec`` is ``"image"``.
     fps : number, optional
-        Frame rate of a folder of frames (default 25); a file's own rate is used.
+        Frame rate of a folder of frames or a still image (default 25); a video file's own rate is used.
 
     Returns
     -------
@@ -295,7 +327,8 @@ def open_video(src: str | os.PathLike[str], *, fps: float | Fraction | None = No
     InputError
         Nothing at ``src``; not a video (or a truncated one without its index);
         no video stream; a codec FFmpeg cannot decode; an empty folder; frames
-        of different sizes in a folder.
+        of different sizes in a folder; a still image the image loader refuses
+        (truncated, corrupt, multi-frame, over the pixel limit).
     BackendUnavailableError
         PyAV is not installed (``pip install "studiocomp[video]"``).
     """
