@@ -7,11 +7,13 @@ and by each worker when it unpickles the plugin and the tasks).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from distributed import WorkerPlugin, get_worker
 
 from .batch import BatchOptions, FileOutcome, describe_failure, process_file
+from .errors import StudiocompError
 
 if TYPE_CHECKING:
     from .cluster import PipelineSpec
@@ -35,14 +37,41 @@ class PipelinePlugin(WorkerPlugin):  # type: ignore[misc,unused-ignore]
         self.error: str | None = None
 
     async def setup(self, worker: Any) -> None:
+        _quiet_usage_errors()
         try:
             self.pipeline = await asyncio.get_running_loop().run_in_executor(None, self.spec.build)
         except Exception as exc:
             self.error = describe_failure(exc)
+            if isinstance(exc, StudiocompError):
+                _log.info("studiocomp pipeline not built on this worker: %s", self.error)
             raise
 
     def teardown(self, worker: Any) -> None:
         self.pipeline = None
+
+
+_log = logging.getLogger("studiocomp.cluster")
+
+
+class _UsageErrorFilter(logging.Filter):
+    """Drops the worker's traceback of a plugin setup that failed on a :class:`~studiocomp.errors.StudiocompError`.
+
+    Such an error (unknown backend, wrong weight file …) is the user's, and the client that
+    registered the plugin raises it in one line; the worker logs it in one line at INFO
+    level. A local cluster's workers share the client's stderr: every worker's traceback
+    (about 40 lines each) came before that line. Any other exception keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, StudiocompError) and str(record.msg).startswith("Worker plugin"))
+
+
+def _quiet_usage_errors() -> None:
+    """Add :class:`_UsageErrorFilter` to distributed's worker logger, once per process."""
+    logger = logging.getLogger("distributed.worker")
+    if not any(isinstance(f, _UsageErrorFilter) for f in logger.filters):
+        logger.addFilter(_UsageErrorFilter())
 
 
 def run_job(plugin: str, source: str, output: str, options: BatchOptions) -> FileOutcome:

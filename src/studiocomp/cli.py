@@ -357,6 +357,8 @@ def _run_batch(args: argparse.Namespace, kind: str) -> int:
             _check_background(background, args.fit, place)
     except _Usage as exc:
         return _usage(str(exc))
+    if scheduler:  # a mistyped backend or a wrong --weights file: one error, as on one machine, before a cluster starts
+        spec.check()
     created = _new_folders(out_dir)
     try:  # the output folder, before any work (not after each image failed to be written)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import BatchOptions, FileOutcome, Job, describe_failure, plan
-from .errors import BackendUnavailableError, InputError, StudiocompError
+from .errors import BackendUnavailableError, InputError, StudiocompError, UnknownBackendError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -142,6 +142,42 @@ class PipelineSpec:
         stages = {kind: parse_stage(kind, value, **self.stage_options.get(kind, {})) if isinstance(value, str) else value for kind, value in self.stages.items()}
         return Pipeline.preset(self.preset, **stages)
 
+    def check(self) -> None:
+        """Check here, without loading a model, what would make every worker fail to build the pipeline.
+
+        Run where a cluster run starts (:func:`run_on_cluster` and ``--scheduler`` call it before
+        starting or reaching a cluster), so that a mistyped name or a wrong weight file is one error,
+        the same as on one machine, not a failed plugin on every worker. Checked: the preset's name,
+        the backend name of each stage given as a spec string (its module is imported; nothing is
+        built), and each weight file that exists on this machine against its model's sha256 (a file
+        only the workers can read is left to them). What only building shows (a bad option value) is
+        still found on the workers, and raised here by :func:`process_on_cluster`.
+
+        Raises
+        ------
+        UnknownBackendError
+            An unknown preset or backend name.
+        InputError
+            A malformed stage spec, or a weight file for a model that does not exist.
+        WeightsUnavailableError
+            A weight file here that is not the model's (wrong sha256).
+        """
+        from . import hub
+        from .pipeline import PRESETS
+        from .registry import backend_factory, parse_spec
+
+        if self.preset not in PRESETS:
+            raise UnknownBackendError("preset", self.preset, sorted(PRESETS))
+        for kind, value in self.stages.items():
+            if isinstance(value, str):
+                name, _ = parse_spec(value, what=f"--{kind}")
+                if name != "none":
+                    backend_factory(kind, name)
+        for model, path in self.weights.items():
+            hub.get_spec(model)
+            if Path(path).is_file():
+                hub.fetch(model, weights=path)  # a local file: only its sha256 is checked (nothing is downloaded)
+
 
 def _distributed() -> Any:
     try:
@@ -164,7 +200,10 @@ def _local_cluster(spec: str) -> Any:
     distributed = _distributed()
     # one task per process at a time; the model runtimes share the cores among the processes
     env = {"STUDIOCOMP_THREADS": str(max(1, cores // n))}
-    return distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, env=env)
+    # no dashboard; the scheduler's HTTP server (health checks) on a free port, not 8787: with another cluster on this
+    # machine, 8787 is taken and distributed warned about it in four lines on every run
+    quiet_http = {"dashboard_address": ":0"}
+    return distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_kwargs=quiet_http, env=env)
 
 
 @contextlib.contextmanager
@@ -420,6 +459,7 @@ def run_on_cluster(
 
     options = options if options is not None else BatchOptions()
     spec = PipelineSpec(pipeline) if isinstance(pipeline, str) else pipeline
+    spec.check()  # a mistyped name or a wrong weight file: one error here, before a cluster is started or reached
     if options.kind == "cutout" or options.only_mask:
         suffix = ".png"
     batch = plan(inputs, output, suffix=suffix, recursive=recursive)
