@@ -899,7 +899,7 @@ def _add_video_parser(sub: Any) -> None:
             ', keep only the main person, and write the composite with the input\'s frame rate, timestamps and audio. Needs PyAV: pip install "studiocomp[video]".'
         ),
     )
-    p.add_argument("input", metavar="IN", help="video file or folder of frames")
+    p.add_argument("input", metavar="IN", help="video file, folder of frames, or one still image (a clip of one frame)")
     p.add_argument(
         "-o",
         "--output",
@@ -913,7 +913,7 @@ def _add_video_parser(sub: Any) -> None:
     p.add_argument("--stabilise", action=argparse.BooleanOptionalAction, default=None, help="flow stabiliser on/off (default: on for frame-by-frame backends, off for rvm)")
     p.add_argument("--warmup", type=int, default=None, metavar="N", help="prime rvm's state on the first N frames (every 2nd run) before matting from frame 0 (default 16; 0: off)")
     p.add_argument("--alpha", metavar="OUT.webm|OUT.mov|OUT.mp4|DIR", help="also write the alpha: VP9 with alpha, ProRes 4444, a grey luma matte (mp4/mkv) or grey PNGs")
-    p.add_argument("--cutout", metavar="OUT.webm|OUT.mp4|DIR", help="also write the subject: RGBA video, on green (mp4/mkv) or RGBA PNGs")
+    p.add_argument("--cutout", metavar="OUT.webm|OUT.mov|OUT.mp4|DIR", help="also write the subject: RGBA video (VP9 with alpha, ProRes 4444), on green (mp4/mkv) or RGBA PNGs")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--point", metavar="X,Y", help="the subject is the person at this pixel of the first frame")
     who.add_argument("--box", metavar="X0,Y0,X1,Y1", help="the subject is the person in this box on the first frame")

@@ -78,3 +78,13 @@ def test_a_complete_still_is_a_one_frame_clip(tmp_path: Path) -> None:
     done = cli("video", str(src), "-o", str(out), "--matter", "test-dark", "--everyone", "--progress", "off")
     assert done.returncode == 0, done.stderr
     assert "1 frames in" in done.stdout and out.is_file()
+
+
+def test_video_help_lists_what_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    from studiocomp.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["video", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--cutout OUT.webm|OUT.mov|OUT.mp4|DIR" in text and "ProRes 4444" in text.split("--cutout OUT.webm|OUT.mov|OUT.mp4|DIR")[-1]
+    assert "one still image" in text
