@@ -1,7 +1,9 @@
 """Short reprs and notebook pictures for the result objects that hold arrays (internal).
 
-A result's ``repr`` names each array by dtype and shape (``float32[1200×900×3]``) instead of
-printing its values, so a notebook cell or a log line stays short; it computes nothing from
+A result's ``repr`` names each array by dtype and size (``float32[1200×900 px, 3 ch]`` for a
+photo 1200 pixels wide and 900 tall: width×height, as every size in studiocomp's messages, although
+its shape is (900, 1200, 3)) instead of printing its values, so a notebook cell or a log line stays
+short; it computes nothing from
 the pixels. Its ``_repr_png_`` (IPython's rich display hook) encodes a small PNG preview only
 when a notebook asks for one. NumPy only at import; Pillow is imported by :func:`preview_png`.
 """
@@ -21,7 +23,13 @@ _CHECKER_GREYS = (0.8, 0.6)  # the two squares' grey (sRGB), as image editors sh
 
 
 def array_summary(a: Any) -> str:
-    """An array's dtype and shape as ``float32[1200×900×3]``; ``repr`` for anything else.
+    """An array's dtype and size as ``float32[1200×900 px, 3 ch]``; ``repr`` for anything else.
+
+    An image's size is written width×height, as everywhere in studiocomp's messages (README:
+    "Sizes in messages are width×height"), so an H×W×C array reads ``dtype[W×H px, C ch]``:
+    a photo 600 pixels wide and 800 tall, shape (800, 600, 3), is ``float32[600×800 px, 3 ch]``,
+    its alpha (800, 600) ``float32[600×800 px]``. ``px`` marks the two image axes, so the
+    text is not taken for a NumPy shape.
 
     Parameters
     ----------
@@ -31,11 +39,20 @@ def array_summary(a: Any) -> str:
     Returns
     -------
     str
-        ``dtype[d0×d1×…]`` for an array (nothing is read from its values), ``repr(a)`` otherwise.
+        ``dtype[W×H px]`` for an H×W array, ``dtype[W×H px, C ch]`` for H×W×C, ``dtype[W×H px, d2×d3…]``
+        for more axes, ``dtype[n]`` for 1-D and ``dtype[]`` for 0-D (nothing is read from the values);
+        ``repr(a)`` for anything else.
     """
-    if isinstance(a, np.ndarray):
+    if not isinstance(a, np.ndarray):
+        return repr(a)
+    if a.ndim < 2:
         return f"{a.dtype}[{'×'.join(str(n) for n in a.shape)}]"
-    return repr(a)
+    size = f"{a.shape[1]}×{a.shape[0]} px"
+    if a.ndim == 3:
+        size += f", {a.shape[2]} ch"
+    elif a.ndim > 3:
+        size += ", " + "×".join(str(n) for n in a.shape[2:])
+    return f"{a.dtype}[{size}]"
 
 
 def short_value(value: Any) -> str:
@@ -49,7 +66,7 @@ def short_value(value: Any) -> str:
     Returns
     -------
     str
-        Arrays as ``dtype[shape]``; floats rounded to 3 decimals (seconds to the millisecond);
+        Arrays as :func:`array_summary` (``dtype[W×H px, C ch]``); floats rounded to 3 decimals (seconds to the millisecond);
         dicts with their values shortened the same way; a list of warnings (objects with a
         ``code``) as the list of codes; anything else as ``repr``.
     """

@@ -47,13 +47,26 @@ def _png(data: bytes | None) -> np.ndarray:
 def test_result_repr_is_short_and_names_shapes_warnings_timings() -> None:
     text = repr(_result(600, 800))
     assert len(text) < 700, len(text)  # it was about 10 kB of array values
-    assert text.startswith("PipelineResult(mask=bool[600×800], alpha=float32[600×800], foreground=float32[600×800×3]")
-    assert "composite=float32[600×800×3]" in text and "shadow=float32[600×800]" in text
+    # sizes width×height as in every message (README), so 800 wide and 600 tall is 800×600, not its shape (600, 800)
+    assert text.startswith("PipelineResult(mask=bool[800×600 px], alpha=float32[800×600 px], foreground=float32[800×600 px, 3 ch]")
+    assert "composite=float32[800×600 px, 3 ch]" in text and "shadow=float32[800×600 px]" in text
     assert "warnings=['backdrop-not-found', 'no-prior']" in text and "uncertain=True" in text
     assert "timings={'load': 0.012, 'segmenter': 0.457}" in text
     assert "finishing=['grain'], uncertain=True)" in text  # the steps that ran, not their numbers
     assert "array(" not in text
-    assert repr(_result(60, 80)) == text.replace("600×800", "60×80")  # the same line for any size
+    assert repr(_result(60, 80)) == text.replace("800×600", "80×60")  # the same line for any size
+
+
+def test_repr_sizes_read_width_by_height_like_the_messages() -> None:
+    from studiocomp._display import array_summary
+
+    portrait = np.zeros((800, 600, 3), np.float32)  # a photo 600 pixels wide and 800 tall
+    assert array_summary(portrait) == "float32[600×800 px, 3 ch]"
+    assert array_summary(portrait[..., 0]) == "float32[600×800 px]"
+    assert array_summary(np.zeros((800, 600, 2, 5), np.uint8)) == "uint8[600×800 px, 2×5]"
+    assert array_summary(np.zeros(7, np.float32)) == "float32[7]" and array_summary(np.float32(1.0)) == repr(np.float32(1.0))
+    with pytest.raises(studiocomp.InputError, match=r"600×800 \(width×height\)"):  # the size as a message gives it for the same photo
+        studiocomp.as_image(portrait, max_pixels=1000)
 
 
 def test_repr_encodes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +101,7 @@ def test_matte_shows_the_cutout_over_a_checkerboard() -> None:
     alpha = np.zeros((h, w), np.float32)
     alpha[:, w // 2 :] = 1.0
     matte = Matte(alpha, fg)
-    assert repr(matte) == "Matte(alpha=float32[32×48], foreground=float32[32×48×3])"
+    assert repr(matte) == "Matte(alpha=float32[48×32 px], foreground=float32[48×32 px, 3 ch])"
     shown = _png(matte._repr_png_())
     assert shown.shape == (h, w, 3)
     assert (shown[:, w // 2 :] == [255, 0, 0]).all()  # the subject as it is
@@ -100,7 +113,7 @@ def test_matte_shows_the_cutout_over_a_checkerboard() -> None:
 def test_decoded_image_repr_and_picture() -> None:
     image = np.full((20, 30, 3), 0.25, np.float32)
     decoded = DecodedImage(image, np.ones((20, 30), np.float32), "hint", seconds=0.0123)
-    assert repr(decoded) == "DecodedImage(image=float32[20×30×3], alpha=float32[20×30], input_alpha='hint', seconds=0.012, mask=None, segment_seconds=0.0)"
+    assert repr(decoded) == "DecodedImage(image=float32[30×20 px, 3 ch], alpha=float32[30×20 px], input_alpha='hint', seconds=0.012, mask=None, segment_seconds=0.0)"
     assert _png(decoded._repr_png_()).shape == (20, 30, 3)
 
 
@@ -108,7 +121,7 @@ def test_a_real_run_has_a_short_repr_and_a_picture() -> None:
     image, _ = studiocomp.synthetic.studio_shot((120, 90), seed=4)
     result = studiocomp.Pipeline.preset("studio", segmenter="backdrop")(image, background="grey")
     text = repr(result)
-    assert len(text) < 800 and "composite=float32[120×90×3]" in text and "'segmenter':" in text, text
+    assert len(text) < 800 and "composite=float32[90×120 px, 3 ch]" in text and "'segmenter':" in text, text  # 90 wide, 120 tall
     assert _png(result._repr_png_()).shape == (120, 90, 3)
 
 
