@@ -287,13 +287,25 @@ def from_bgr(x: np.ndarray, *, name: str = "image") -> Image:
 def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = None) -> Alpha:
     """Convert ``x`` to an H×W float32 alpha in [0, 1].
 
-    Accepts H×W or H×W×1 arrays of dtype bool, uint8, uint16 or float in [0, 1].
+    Accepts H×W or H×W×1 arrays of dtype bool, uint8, uint16 or float in [0, 1],
+    and, as :func:`as_image` does, a file path, the bytes of an image file or a
+    PIL image, read by the same loader (:func:`load_image`: EXIF orientation,
+    16-bit precision, strict decoding). An image read that way becomes an alpha so:
+
+    * it has an alpha channel (an RGBA or grey+alpha PNG, a cut-out): that channel,
+      whatever its colours;
+    * else it is grey (one channel, or R, G and B equal within 2/255): its grey
+      values, black transparent and white opaque (a matte saved as PNG, TIFF or JPEG);
+    * else (a colour image without alpha, e.g. the photo itself) it is refused:
+      there is no one way to read colours as coverage.
+
     ``shape``, when given, is the (H, W) the alpha must have.
 
     Parameters
     ----------
-    x : numpy.ndarray or PIL.Image.Image
-        H×W or H×W×1: bool, uint8, uint16 or float in [0, 1] (a PIL image is read as grey ``L``).
+    x : path, bytes, PIL image or numpy.ndarray
+        A matte or cut-out image file (see above), or an H×W or H×W×1 array:
+        bool, uint8, uint16 or float in [0, 1].
     name : str
         Argument name used in error messages.
     shape : (int, int), optional
@@ -307,12 +319,20 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     Raises
     ------
     InputError
-        Not an array, not H×W, of another ``shape``, empty, oversized, NaN or out of [0, 1].
+        Not a path, bytes, PIL image or array; not H×W, of another ``shape``,
+        empty, oversized, NaN or out of [0, 1]; a colour image without an alpha
+        channel; and for files everything :func:`load_image` refuses.
+
+    Examples
+    --------
+    >>> import numpy as np, studiocomp
+    >>> studiocomp.as_alpha(np.array([[0, 255]], np.uint8))
+    array([[0., 1.]], dtype=float32)
     """
-    if is_pil_image(x):
-        x = np.asarray(x.convert("L"))
+    if isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview)) or is_pil_image(x):
+        x = _image_as_alpha(x, name)
     if not isinstance(x, np.ndarray):
-        raise InputError(name, "a numpy array of shape H×W", _describe(x))
+        raise InputError(name, "a path, bytes, PIL image or numpy array of shape H×W", _describe(x))
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[..., 0]
     if x.ndim != 2:
@@ -325,17 +345,38 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     return np.ascontiguousarray(_scale_to_float(x, name))
 
 
+#: how far apart (in [0, 1]) the R, G and B of a pixel may be for an image without alpha to be read as a grey matte
+_GREY_SPREAD = 2.0 / 255.0
+
+
+def _image_as_alpha(x: Any, name: str) -> np.ndarray:
+    """A file, its bytes or a PIL image as an H×W float32 alpha: its alpha channel, else its grey values (see :func:`as_alpha`)."""
+    image, alpha, _ = _load(x, name, None)
+    if alpha is not None:
+        return alpha
+    spread = float((image.max(axis=2) - image.min(axis=2)).max())
+    if spread > _GREY_SPREAD:
+        raise InputError(
+            str(x) if isinstance(x, (str, os.PathLike)) else name,
+            "a matte (grey: black transparent, white opaque) or an image with an alpha channel",
+            f"a colour image without alpha (its R, G and B differ by up to {spread * 255:.0f}/255): a photo is no matte; cut it out first (studiocomp cutout, or the alpha of a Pipeline result)",
+        )
+    grey: np.ndarray = np.ascontiguousarray(image.mean(axis=2), dtype=np.float32)
+    return grey
+
+
 def checked_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None) -> Mask:
     """Like :func:`as_mask`, without a copy for an H×W (or H×W×1) bool array: the one mask check.
 
     Used by :func:`as_mask`, the metrics and the backends (which only read their
-    masks). Numeric arrays and PIL images are read as alpha (:func:`as_alpha`)
-    and cut at 0.5.
+    masks). Numeric arrays, files, bytes and PIL images are read as alpha
+    (:func:`as_alpha`) and cut at 0.5.
 
     Parameters
     ----------
-    x : numpy.ndarray or PIL.Image.Image
-        H×W or H×W×1: bool, or uint8 / uint16 / float alpha in [0, 1].
+    x : numpy.ndarray, path, bytes or PIL.Image.Image
+        H×W or H×W×1: bool, or uint8 / uint16 / float alpha in [0, 1]; or an image
+        read as :func:`as_alpha` reads it.
     name : str
         The argument's name in error messages.
     shape : (int, int), optional
@@ -366,13 +407,14 @@ def checked_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = 
 def as_mask(x: Any, *, name: str = "mask", shape: tuple[int, int] | None = None) -> Mask:
     """Convert ``x`` to an H×W bool mask.
 
-    bool arrays are copied; numeric arrays are read as alpha (see
-    :func:`as_alpha`) and thresholded at 0.5.
+    bool arrays are copied; numeric arrays, and image files, their bytes and PIL
+    images, are read as alpha (see :func:`as_alpha`: an image's alpha channel, else
+    its grey values; a colour image without alpha is refused) and thresholded at 0.5.
 
     Parameters
     ----------
-    x : numpy.ndarray or PIL.Image.Image
-        H×W or H×W×1: bool, or alpha (see :func:`as_alpha`).
+    x : numpy.ndarray, path, bytes or PIL.Image.Image
+        H×W or H×W×1: bool, or alpha (see :func:`as_alpha`); or a mask image file.
     name : str
         Argument name used in error messages.
     shape : (int, int), optional
