@@ -50,7 +50,7 @@ class PipelinePlugin(WorkerPlugin):  # type: ignore[misc,unused-ignore]
         self.pipeline = None
 
 
-_log = logging.getLogger("studiocomp.cluster")
+_log = logging.getLogger("distributed.worker")  # the worker's own log: a dask worker shows INFO, a local cluster's (silenced to WARNING) does not
 
 
 class _UsageErrorFilter(logging.Filter):
@@ -58,7 +58,8 @@ class _UsageErrorFilter(logging.Filter):
 
     Such an error (unknown backend, wrong weight file …) is the user's, and the client that
     registered the plugin raises it in one line; the worker logs it in one line at INFO
-    level. A local cluster's workers share the client's stderr: every worker's traceback
+    level (shown by ``dask worker``, not by a local cluster, whose workers log WARNING and
+    above). A local cluster's workers share the client's stderr: every worker's traceback
     (about 40 lines each) came before that line. Any other exception keeps its traceback.
     """
 
