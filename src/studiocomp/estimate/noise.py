@@ -47,6 +47,14 @@ def _haar_diagonal(img: np.ndarray, region: np.ndarray | None = None, max_blocks
     return cast("np.ndarray", hh[inside])
 
 
+def _blocks(image: np.ndarray, region: np.ndarray | None, max_blocks: int) -> np.ndarray:
+    """:func:`_haar_diagonal`, refusing a region without a whole 2×2 block (:class:`InputError`)."""
+    hh = _haar_diagonal(image, region, max_blocks)
+    if hh.shape[0] == 0:
+        raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
+    return hh
+
+
 def _median(x: np.ndarray) -> float:
     n = x.size
     if n % 2:
@@ -86,10 +94,7 @@ def noise_sigma(image: np.ndarray, region: np.ndarray | None = None, max_blocks:
     InputError
         ``region`` holds no whole 2×2 block.
     """
-    hh = _haar_diagonal(image, region, max_blocks)
-    if hh.shape[0] == 0:
-        raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
-    coeffs = np.abs(hh.T)
+    coeffs = np.abs(_blocks(image, region, max_blocks).T)
     return float(np.mean([_median(ch) for ch in coeffs]) / _MAD_TO_SIGMA)
 
 
@@ -122,7 +127,5 @@ def detail_share(image: np.ndarray, region: np.ndarray | None = None, max_blocks
     InputError
         ``region`` holds no whole 2×2 block.
     """
-    hh = _haar_diagonal(image, region, max_blocks)
-    if hh.shape[0] == 0:
-        raise InputError("alpha", "a region with at least one whole 2×2 block", "a region thinner than 2 pixels")
+    hh = _blocks(image, region, max_blocks)
     return float(np.count_nonzero((np.abs(hh) >= DETAIL_LEVEL - 1e-6).any(axis=1)) / hh.shape[0])
