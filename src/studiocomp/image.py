@@ -293,7 +293,8 @@ def as_alpha(x: Any, *, name: str = "alpha", shape: tuple[int, int] | None = Non
     16-bit precision, strict decoding). An image read that way becomes an alpha so:
 
     * it has an alpha channel (an RGBA or grey+alpha PNG, a cut-out): that channel,
-      whatever its colours;
+      whatever its colours; but a grey image whose alpha channel is opaque everywhere
+      is a matte saved with an alpha channel it does not use: its grey values;
     * else it is grey (one channel, or R, G and B equal within 2/255): its grey
       values, black transparent and white opaque (a matte saved as PNG, TIFF or JPEG);
     * else (a colour image without alpha, e.g. the photo itself) it is refused:
@@ -352,9 +353,9 @@ _GREY_SPREAD = 2.0 / 255.0
 def _image_as_alpha(x: Any, name: str) -> np.ndarray:
     """A file, its bytes or a PIL image as an H×W float32 alpha: its alpha channel, else its grey values (see :func:`as_alpha`)."""
     image, alpha, _ = _load(x, name, None)
-    if alpha is not None:
-        return alpha
     spread = float((image.max(axis=2) - image.min(axis=2)).max())
+    if alpha is not None and (float(alpha.min()) < 1.0 or spread > _GREY_SPREAD):
+        return alpha  # an opaque alpha channel on a grey image is unused: the matte is in its grey values
     if spread > _GREY_SPREAD:
         raise InputError(
             str(x) if isinstance(x, (str, os.PathLike)) else name,

@@ -94,3 +94,17 @@ def test_a_real_mask_and_a_real_cutout(tmp_path: Path) -> None:
     result = studiocomp.Pipeline.preset("studio", segmenter="backdrop")(photo, background="grey")
     studiocomp.save_image(tmp_path / "cut.png", result.foreground, result.alpha)  # a cut-out PNG, as `studiocomp cutout` writes
     np.testing.assert_allclose(studiocomp.as_alpha(tmp_path / "cut.png"), result.alpha, atol=0.5 / 255 + 1e-6)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_a_grey_matte_saved_with_an_opaque_alpha_channel_is_its_grey_values(tmp_path: Path, mode: str) -> None:
+    """A matte saved as RGBA or LA with alpha 255 everywhere read as all 1.0 (the whole frame subject), silently."""
+    grey = PILImage.fromarray(_ramp())
+    grey.convert(mode).save(tmp_path / "matte.png")  # convert() adds an opaque alpha channel
+    for x in (tmp_path / "matte.png", PILImage.open(tmp_path / "matte.png")):
+        np.testing.assert_allclose(studiocomp.as_alpha(x), _ramp() / 255.0, atol=1e-6)
+    # an opaque colour cut-out (the subject fills the frame) is still its alpha: all opaque
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255
+    PILImage.fromarray(rgba).save(tmp_path / "full.png")
+    assert studiocomp.as_alpha(tmp_path / "full.png").min() == 1.0
