@@ -138,8 +138,10 @@ class Placement:
         ``feet`` and ``height`` are a prepared background's spot for a person
         seen whole (:meth:`studiocomp.prepared.BackgroundInfo.placement` sets
         this when the caller gave neither): a cut subject (no feet) does not
-        stand there in mid-air but on the bottom edge below that spot, keeping
-        its share of its photo's height, as with no placement at all.
+        stand there in mid-air but on the bottom edge below that spot, sized
+        as with no feet given: by the horizon rule when there is a horizon
+        above the bottom edge (with the ``cut-subject-full-height`` warning),
+        else keeping its share of its photo's height.
     """
 
     feet: tuple[float, float] | None = None
@@ -213,7 +215,10 @@ class Placement:
         h, w = size
         top, bottom, _, cut = extent
         if cut and self.for_standing:  # a background's spot for whole people: the cut goes on the bottom edge below it
-            return (self.feet[0] if self.feet is not None else w / 2.0), float(h), (bottom - top + 1) / photo_height * h
+            x, y = (self.feet[0] if self.feet is not None else w / 2.0), float(h)
+            if self.horizon is None or self.horizon >= y:  # the spot's own height is for a whole person: not used
+                return x, y, (bottom - top + 1) / photo_height * h
+            return x, y, (y - self.horizon) * self.subject_height / self.camera_height  # as with no feet (check() warns)
         if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
             x, y = w / 2.0, float(h)
             if self.height is None and (self.horizon is None or self.horizon >= y):
@@ -273,11 +278,11 @@ class Placement:
         if self.feet is not None and not (0.0 <= x <= w and 0.0 <= y <= h):
             raise InputError("feet", f"a point inside the {w}×{h} background (x in [0, {w}], y in [0, {h}])", f"({x:g}, {y:g})")
         out: list[QualityWarning] = []
-        if cut and self.for_standing:  # laid on the bottom edge by :meth:`target`, not stood or sized by the spot
-            cut = top_cut = False
-        if cut and self.feet is not None and self.height is None:
+        standing = cut and self.for_standing  # laid on the bottom edge by :meth:`target`, not stood on the spot
+        if cut and self.feet is not None and self.height is None and not standing:
             out.append(QualityWarning("cut-subject-standing", f"the subject is cut by its photo's bottom edge (no feet) but is stood on the floor at row {y:g}", y))
-        if (cut or top_cut) and self.height is None and self.horizon is not None and (self.feet is not None or self.horizon < h):
+        horizon_sized = self.horizon is not None and (self.horizon < h if standing else (self.height is None and (self.feet is not None or self.horizon < h)))
+        if (cut or top_cut) and horizon_sized:
             part = "bottom" if cut else "top"
             out.append(
                 QualityWarning(

@@ -100,7 +100,15 @@ def test_a_backgrounds_spot_for_standing_people_does_not_stand_a_bust_in_mid_air
     assert rows[-1] + 1 == pytest.approx(330, abs=1) and not whole.warnings  # stands on the spot, sized by the horizon
     bust = spot.apply(FG, _bust(), (400, 600))
     rows, cols = np.flatnonzero((bust.alpha >= 0.5).any(axis=1)), np.flatnonzero((bust.alpha >= 0.5).any(axis=0))
-    assert rows[-1] == 399 and (rows[-1] + 1 - rows[0]) / 400 == pytest.approx(140 / 200, abs=0.01)  # its share of the frame
-    assert (cols[0] + cols[-1]) / 2 == pytest.approx(400, abs=2) and not bust.warnings
+    # sized by the horizon as with no feet given (`--horizon` alone gives the same), and said to be
+    assert rows[-1] == 399 and rows[-1] + 1 - rows[0] == pytest.approx((400 - 150) * 1.7 / 1.5, abs=2)
+    assert (cols[0] + cols[-1]) / 2 == pytest.approx(400, abs=2)
+    assert [w.code for w in bust.warnings] == ["cut-subject-full-height"]
+    alone = Placement(horizon=150.0).apply(FG, _bust(), (400, 600))
+    assert np.array_equal(np.flatnonzero((alone.alpha >= 0.5).any(axis=1)), rows)
+    # no horizon: its share of its photo's height (the spot's height is for a whole person)
+    flat = BackgroundInfo(floor_scale=150.0, feet=(400.0, 330.0)).placement(None).apply(FG, _bust(), (400, 600))
+    rows = np.flatnonzero((flat.alpha >= 0.5).any(axis=1))
+    assert rows[-1] == 399 and (rows[-1] + 1 - rows[0]) / 400 == pytest.approx(140 / 200, abs=0.01) and not flat.warnings
     # feet the caller gives are the bust's own: it stands there (a plinth), with the warning
     assert "cut-subject-standing" in codes(info.placement(Placement(feet=(400.0, 330.0))), _bust())
