@@ -89,6 +89,12 @@ def flow_window(prev: np.ndarray, margin: int, least: tuple[int, int] = (0, 0), 
         H×W bool mask (the subject's previous cut, the tracker's work size).
     margin : int
         Pixels added on every side, clipped to the array.
+    least : (int, int)
+        The smallest window, pixels: (long side, short side), the long one along the frame's long side
+        (so DIS keeps the whole frame's pyramid levels); (0, 0) for no minimum.
+    align : int
+        The window's top-left corner is moved down to a multiple of this (the coarsest pyramid level's
+        grid); 1 leaves it.
 
     Returns
     -------
