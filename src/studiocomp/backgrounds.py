@@ -13,7 +13,7 @@ from .errors import InputError
 from .image import as_image
 from .types import Image
 
-__all__ = ["PRESETS", "ALIASES", "Fit", "make_preset", "fit_background", "resolve_background"]
+__all__ = ["PRESETS", "ALIASES", "Fit", "make_preset", "fit_background", "resolve_background", "without_letterbox"]
 
 Fit: TypeAlias = str | tuple[int, int, int, int]
 """``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
@@ -239,3 +239,38 @@ def resolve_background(spec: Any, height: int, width: int, fit: Fit = "cover") -
 
         return _fit(load_background(spec), height, width, fit)
     return fit_background(as_image(spec, name="background"), height, width, fit)
+
+
+def without_letterbox(background: Image) -> Image:
+    """``background`` with the flat bars of a ``"contain"`` fit replaced by its content mirrored into them.
+
+    The bars are the rows and columns at the edges that are exactly one colour (the pad
+    :func:`fit_background` adds). A light estimate around the subject then reads the
+    scene, not the pad's flat mean colour (which made a warm scene read 20 % darker and,
+    on a dusk photo, blue). Used by the pipeline for its relighter only; the composite
+    keeps the bars.
+
+    Parameters
+    ----------
+    background : Image
+        H×W×3 float32 in [0, 1].
+
+    Returns
+    -------
+    Image
+        H×W×3 float32: the same array when there are no bars (or nothing but bars), else
+        a new one whose bars hold the content reflected at its edges (``cv2.BORDER_REFLECT_101``).
+    """
+    h, w = background.shape[:2]
+    flat = np.all(background == background[0, 0], axis=2)
+    rows, cols = flat.all(axis=1), flat.all(axis=0)
+    if not (rows[0] or cols[0]):
+        return background
+    inner_rows, inner_cols = np.flatnonzero(~rows), np.flatnonzero(~cols)
+    if inner_rows.size < 2 or inner_cols.size < 2:
+        return background
+    y0, y1, x0, x1 = int(inner_rows[0]), int(inner_rows[-1]) + 1, int(inner_cols[0]), int(inner_cols[-1]) + 1
+    content = np.ascontiguousarray(background[y0:y1, x0:x1])
+    if y0 > content.shape[0] - 1 or h - y1 > content.shape[0] - 1 or x0 > content.shape[1] - 1 or w - x1 > content.shape[1] - 1:
+        return background  # bars wider than the content: nothing to mirror
+    return cast("Image", cv2.copyMakeBorder(content, y0, h - y1, x0, w - x1, cv2.BORDER_REFLECT_101))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 import numpy as np
 
 from ._display import preview_png, short_repr
-from .backgrounds import Fit, resolve_background
+from .backgrounds import Fit, resolve_background, without_letterbox
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image, checked_once, is_pil_image, trust
 from .placement import Placement
@@ -810,10 +810,11 @@ class Pipeline:
             subject, subject_alpha = foreground, alpha
         finishing: dict[str, dict[str, float]] = {}
         relighter = self._stages.get("relighter")
+        scene = without_letterbox(bg) if relighter is not None and fit == "contain" else bg  # the light is the scene's, not the bars'
         if relighter is not None and hasattr(relighter, "relight_reported"):  # reads the photo's own light, and says what it did
-            subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha), subject, subject_alpha, bg)
+            subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha), subject, subject_alpha, scene)
         elif relighter is not None:
-            subject = timed("relighter", relighter.relight, subject, subject_alpha, bg)
+            subject = timed("relighter", relighter.relight, subject, subject_alpha, scene)
         _trust_own(relighter, subject)
         if "shadow_caster" in self._stages:
             caster = self._stages["shadow_caster"]

@@ -149,3 +149,25 @@ def test_a_black_and_white_photo_stays_neutral_and_follows_the_intensity(gain: t
     # the colour photo of the same subject takes the scene's warmth
     _, colour = r.relight_reported(image, alpha, bg, photo=image, photo_alpha=alpha)
     assert colour["monochrome"] == 0.0 and colour["gain_r"] > colour["gain_b"]
+
+
+def test_the_bars_of_a_contain_fit_are_not_read_as_the_scenes_light() -> None:
+    """``fit="contain"`` pads with a flat colour; the relighter read it as scene (a warm scene 20 % darker, a dusk photo blue)."""
+    import cv2
+
+    image, _ = studiocomp.synthetic.studio_shot((240, 180), seed=3)
+    rng = np.random.default_rng(1)
+    tex = cv2.resize(rng.random((12, 24, 3)).astype(np.float32), (640, 320), interpolation=cv2.INTER_CUBIC)
+    scene = np.clip(0.25 + 0.4 * tex + rng.normal(0, 0.01, tex.shape), 0, 1).astype(np.float32)
+    scene = linear_to_srgb(srgb_to_linear(scene) * np.float32([1.15, 1.0, 0.8])).astype(np.float32)  # a wide, warm scene
+    pipe = studiocomp.Pipeline.preset("studio", relighter=studiocomp.create("relighter", "illuminant"))
+    gains = {}
+    for fit in ("contain", "stretch"):  # the same content around the subject; contain adds bars above and below
+        report = pipe(image, background=scene, fit=fit).finishing["relight"]
+        gains[fit] = np.log([report["gain_r"], report["gain_g"], report["gain_b"]])
+    assert np.abs(gains["contain"] - gains["stretch"]).max() < 0.05, gains
+    # the composite keeps its bars
+    out = pipe(image, background=scene, fit="contain").background
+    assert np.all(out[0] == out[0, 0]) and np.all(out[-1] == out[0, 0])
+    bars = studiocomp.backgrounds.without_letterbox(out)
+    assert not np.all(bars[0] == bars[0, 0]) and np.array_equal(bars[100:140], out[100:140])
