@@ -3,11 +3,11 @@
 Run from the repository root (needs ../shared, or STUDIOCOMP_SHARED; the hub is seeded from ../shared/weights
 and kept offline)::
 
-    python benchmarks/video_tracker_cpu.py [--reps 3] [--window]
+    python benchmarks/video_tracker_cpu.py [--reps 3]
 
 RVM mattes each clip once, as :func:`studiocomp.video.evaluate_clip` does (its state primed by the default
 warm-up, frames in order), and its full-size alphas are held in memory. The tracker
-(:class:`studiocomp.video.track.SubjectTracker`, defaults; ``--window``: ``window=True``) is then replayed over
+(:class:`studiocomp.video.track.SubjectTracker`, defaults) is then replayed over
 them ``--reps`` times, each frame given with the next one (as :func:`studiocomp.video.run` does), on one OpenCV
 thread. Printed per clip: the mean subject IoU (identical to ``evaluate_clip``'s with the same tracker), the alpha
 outside the dancer on frames 0-3 (:func:`studiocomp.video.evaluate.outside_mass`, %), and the tracker's CPU time
@@ -49,11 +49,11 @@ def rvm_alphas(seq: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray
     return frames, alphas, truth
 
 
-def replay(frames: list[np.ndarray], alphas: list[np.ndarray], window: bool) -> tuple[list[np.ndarray], float]:
+def replay(frames: list[np.ndarray], alphas: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
     """The tracked alphas (uint8, as evaluate_clip keeps them) and the tracker's CPU seconds over the clip."""
     from studiocomp.video.track import SubjectTracker
 
-    tracker, out, cpu = SubjectTracker(window=True) if window else SubjectTracker(), [], 0.0
+    tracker, out, cpu = SubjectTracker(), [], 0.0
     for i, (rgb, alpha) in enumerate(zip(frames, alphas, strict=True)):
         t0 = time.process_time()
         a = tracker(alpha, rgb, frames[i + 1] if i + 1 < len(frames) else None)
@@ -69,7 +69,6 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--window", action="store_true", help="the tracker's flows around the previous cut only")
     args = ap.parse_args()
     seed_hub()
     cv2.setNumThreads(1)
@@ -77,7 +76,7 @@ def main() -> None:
         frames, alphas, truth = rvm_alphas(seq)
         best = float("inf")
         for _ in range(args.reps):
-            out, cpu = replay(frames, alphas, args.window)
+            out, cpu = replay(frames, alphas)
             best = min(best, cpu)
         rep = score_clip(np.stack(out).astype(np.float32) / 255.0, truth)
         outside = " / ".join(f"{100 * x:.2f}" for x in rep.outside[:4])

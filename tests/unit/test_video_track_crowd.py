@@ -77,26 +77,3 @@ def test_carry_outside_its_range_is_refused(carry: float) -> None:
     with pytest.raises(InputError, match="carry"):
         SubjectTracker(carry=carry)
 
-
-def test_the_flow_around_the_subject_cuts_as_the_whole_frames_flow() -> None:
-    # window=True: while the subject is cut from the crowd the flows cover only a window around its previous cut
-    # (flow_window), for a cut within 0.04 IoU of the whole frame's frame by frame and 0.01 on average (measured: at most
-    # 0.031, mean 0.887 against 0.880)
-    windowed, whole = SubjectTracker(window=True), SubjectTracker()
-    got, ref = ious(windowed, look_ahead=True), ious(whole, look_ahead=True)
-    assert np.max(np.abs(np.subtract(got, ref))) < 0.04 and abs(np.mean(got) - np.mean(ref)) < 0.01, (np.round(got, 3), np.round(ref, 3))
-    assert 0 < windowed.flow_pixels < 0.8 * whole.flow_pixels, (windowed.flow_pixels, whole.flow_pixels)
-
-
-def test_the_flow_window_holds_the_previous_cut_and_its_margin() -> None:
-    from studiocomp.video.track import flow_window
-
-    prev = np.zeros((H, W), bool)
-    prev[60:130, 100:136] = True
-    rows, cols = flow_window(prev, 10)  # type: ignore[misc]
-    assert (rows.start, rows.stop, cols.start, cols.stop) == (50, 140, 90, 146)
-    rows, cols = flow_window(prev, 10, least=(200, 100))  # type: ignore[misc]
-    assert cols.stop - cols.start == 200 and rows.stop - rows.start == 100  # grown along the long side, then the short
-    rows, cols = flow_window(prev, 200)  # type: ignore[misc]
-    assert (rows.start, rows.stop, cols.start, cols.stop) == (0, H, 0, W)  # clipped to the frame
-    assert flow_window(np.zeros((H, W), bool), 10) is None

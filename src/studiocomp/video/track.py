@@ -38,7 +38,7 @@ from ..types import QualityWarning
 from .stabilise import grey_at
 from .subject_record import SubjectRecord, subject_warnings
 
-__all__ = ["SubjectTracker", "box_iou", "flow_window"]
+__all__ = ["SubjectTracker", "box_iou"]
 
 #: DIS patch size and stride (work-size pixels) of the motion separation: finer than OpenCV's MEDIUM preset (8/4),
 #: so the flow's edge sits closer to the subject's (breakdance: 0.691 → 0.710 mean IoU, the other cues kept)
@@ -51,10 +51,6 @@ _REFINE_RADIUS, _REFINE_EPS = 9, 1e-3
 #: the spectators the dancer brushes past moved with him and joined the cut (frames 76-83 IoU 0.56-0.69 -> 0.70-0.82;
 #: the clip's mean 0.7733 -> 0.7739, fast limb tips trimmed on a few frames)
 _REACH_MIN, _REACH_MOTION = 6, 2.5
-#: with ``window``, while cut from others, the flows are computed only within this many work-size pixels of the
-#: previous cut's box (:func:`flow_window`), the window's origin on a multiple of ``_WINDOW_ALIGN`` (DIS's coarsest
-#: level's grid). Breakdance, margin / align 32/16: 0.7706, 64/16: 0.7727, 64/8: 0.7720, 80/16: 0.7720 (0.7739 without)
-_WINDOW_MARGIN, _WINDOW_ALIGN = 64, 16
 #: the camera's homography is fitted on every this-th background pixel each way, and needs this many of them
 _HOMOGRAPHY_STEP, _HOMOGRAPHY_MIN = 4, 50
 
@@ -65,67 +61,6 @@ _POINT_REACH = 0.05
 _BOX_FILL = 0.05
 #: … or this fraction of them is in the box; otherwise it chooses no one (a box on the empty floor)
 _BOX_HOLD = 0.2
-
-
-def _dis_levels_size(hw: tuple[int, int]) -> tuple[int, int]:
-    """The smallest (long, short) side of a window on which DIS builds as many pyramid levels as on an ``hw`` frame.
-
-    OpenCV's DIS picks its coarsest scale from the image's size: min(round(log2(long / 4·patch)), floor(log2(short /
-    patch))); a window with fewer levels misses the large motions the whole frame's flow finds.
-    """
-    import math
-
-    p = _DIS_PATCH[0]
-    levels = min(int(math.log2(max(hw) / (4.0 * p)) + 0.5), int(math.log2(min(hw) / p)))
-    return math.ceil(4 * p * 2 ** (levels - 0.5)) + 1, p * 2**levels
-
-
-def flow_window(prev: np.ndarray, margin: int, least: tuple[int, int] = (0, 0), align: int = 1) -> tuple[slice, slice] | None:
-    """The rows and columns of ``prev``'s bounding box grown by ``margin`` pixels each way, within the array.
-
-    Parameters
-    ----------
-    prev : numpy.ndarray
-        H×W bool mask (the subject's previous cut, the tracker's work size).
-    margin : int
-        Pixels added on every side, clipped to the array.
-    least : (int, int)
-        The smallest window, pixels: (long side, short side), the long one along the frame's long side
-        (so DIS keeps the whole frame's pyramid levels); (0, 0) for no minimum.
-    align : int
-        The window's top-left corner is moved down to a multiple of this (the coarsest pyramid level's
-        grid); 1 leaves it.
-
-    Returns
-    -------
-    (slice, slice) or None
-        Row and column slices; None when ``prev`` is empty.
-    """
-    ys = np.flatnonzero(prev.any(axis=1))
-    if not ys.size:
-        return None
-    xs = np.flatnonzero(prev.any(axis=0))
-    h, w = prev.shape
-    y0, y1, x0, x1 = int(ys[0]) - margin, int(ys[-1]) + 1 + margin, int(xs[0]) - margin, int(xs[-1]) + 1 + margin
-    # grown to the least sizes: the long one along the frame's long side, the short one along the other
-    need_y, need_x = (least[1], least[0]) if w >= h else (least[0], least[1])
-    y0, y1 = _at_least(y0, y1, need_y, h)
-    x0, x1 = _at_least(x0, x1, need_x, w)
-    if align > 1:  # the window's origin on the grid of the frame's coarsest pyramid level (so the levels sample alike)
-        y0, x0 = y0 - y0 % align, x0 - x0 % align
-    return slice(y0, y1), slice(x0, x1)
-
-
-def _at_least(a: int, b: int, size: int, limit: int) -> tuple[int, int]:
-    """[a, b) grown evenly on both sides to at least ``size`` long, then shifted or cut to lie within [0, limit)."""
-    if b - a < size:
-        a -= (size - (b - a)) // 2
-        b = a + size
-    if a < 0:
-        a, b = 0, b - a
-    if b > limit:
-        a, b = a - (b - limit), limit
-    return max(0, a), min(limit, b)
 
 
 def _independent_motion(flow: np.ndarray, xx: np.ndarray, yy: np.ndarray, background: np.ndarray, step: int = _HOMOGRAPHY_STEP) -> np.ndarray | None:
@@ -208,12 +143,6 @@ class SubjectTracker:
     refine : bool
         While the subject is cut from others, snap the cut to the frame's colour edges (a guided
         filter; see the module docstring).
-    window : bool
-        While the subject is cut from others, compute the flows only around the previous cut (its
-        box grown by 32 work-size pixels and to the size at which DIS keeps the whole frame's pyramid
-        levels, :func:`flow_window`) instead of over the whole frame. Off by default: on DAVIS
-        breakdance it saves about 15 % of the tracker's CPU time (45 → 38 ms a frame) but moves the
-        cut (mean IoU 0.7739 → 0.771-0.773 over margins of 32-96 px; docs/evaluation.md).
 
     Without ``point`` or ``box`` the first frame's subject is the component with the largest
     area weighted by closeness to the centre (``area · (1 − d)``, d the centroid's distance
@@ -256,7 +185,6 @@ class SubjectTracker:
         crowd: float = 0.4,
         carry: float = 0.4,
         refine: bool = True,
-        window: bool = False,
     ) -> None:
         if point is not None and box is not None:
             raise InputError("point/box", "one of the two, or neither", "both")
@@ -269,7 +197,7 @@ class SubjectTracker:
             raise InputError("motion_fraction/crowd", "numbers in (0, 1]", f"{motion_fraction}, {crowd}")
         if not 0 <= carry < 1:
             raise InputError("carry", "a number in [0, 1)", f"{carry}")
-        self.carry, self.refine, self.window = float(carry), bool(refine), bool(window)
+        self.carry, self.refine = float(carry), bool(refine)
         self.motion, self.motion_fraction, self.min_motion, self.crowd = bool(motion), float(motion_fraction), float(min_motion), float(crowd)
         self._dis: Any = None
         self.reset()
@@ -484,36 +412,6 @@ class SubjectTracker:
         gate = np.clip(2.0 * q - 0.5, 0.0, 1.0)
         return (alpha * gate).astype(np.float32)
 
-    def _separate(self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, prev: np.ndarray, s: float, *, first: bool) -> np.ndarray:
-        """The subject's part of the chosen components, by its own motion (see the module docstring).
-
-        ``prev_grey`` is the other frame of the pair (the previous one, or the next one on the first
-        frame); ``first`` applies the first choice's rule (the moving part replaces a component when
-        it is under ``crowd`` of it). With ``window``, while the subject is already cut from others, the flows
-        and everything after them are computed only in :func:`flow_window` around the previous cut.
-        """
-        if not (first or self._crowd) and keep.sum() <= 1.3 * max(1, prev.sum()):
-            return keep  # a lone subject about its previous size (moving does not change it): no flow needed
-        size = int(keep.sum())
-        win = flow_window(prev, _WINDOW_MARGIN, _dis_levels_size(grey.shape), _WINDOW_ALIGN) if self._crowd and not first and self.window else None
-        if win is not None and int((~fg[win][::_HOMOGRAPHY_STEP, ::_HOMOGRAPHY_STEP]).sum()) < _HOMOGRAPHY_MIN:
-            win = None  # too little background in it to fit the camera's motion: the whole frame
-        if win is None:
-            return self._separate_in(keep, fg, grey, prev_grey, self._next_grey, prev, s, first=first, size=size)
-        evidence = self._evidence
-        if evidence is not None and evidence.shape == grey.shape:
-            self._evidence = evidence[win]
-        nxt = np.ascontiguousarray(self._next_grey[win]) if self._next_grey is not None and self._next_grey.shape == grey.shape else None
-        g, pg = np.ascontiguousarray(grey[win]), np.ascontiguousarray(prev_grey[win])  # DIS takes contiguous images only
-        part = self._separate_in(keep[win], fg[win], g, pg, nxt, prev[win], s, first=False, size=size)
-        out = np.zeros_like(keep)
-        out[win] = part
-        if self._evidence is not None:
-            full = np.zeros(grey.shape, np.float32)
-            full[win] = self._evidence
-            self._evidence = full
-        return out
-
     def _grey(self, frame: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
         """``frame``'s grey at the work size ``hw`` (:func:`~studiocomp.video.stabilise.grey_at`), made once per frame."""
         for ref, grey in self._greys:
@@ -528,10 +426,17 @@ class SubjectTracker:
         self.flow_pixels += grey.size
         return cast("np.ndarray", self._dis.calc(grey, other, None))
 
-    def _separate_in(
-        self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, next_grey: np.ndarray | None, prev: np.ndarray, s: float, *, first: bool, size: int
-    ) -> np.ndarray:
-        """:meth:`_separate` on arrays of one size (the frame's, or its flow window's); ``size``: the whole subject's component's pixels."""
+    def _separate(self, keep: np.ndarray, fg: np.ndarray, grey: np.ndarray, prev_grey: np.ndarray, prev: np.ndarray, s: float, *, first: bool) -> np.ndarray:
+        """The subject's part of the chosen components, by its own motion (see the module docstring).
+
+        ``prev_grey`` is the other frame of the pair (the previous one, or the next one on the first
+        frame); ``first`` applies the first choice's rule (the moving part replaces a component when
+        it is under ``crowd`` of it).
+        """
+        if not (first or self._crowd) and keep.sum() <= 1.3 * max(1, prev.sum()):
+            return keep  # a lone subject about its previous size (moving does not change it): no flow needed
+        size = int(keep.sum())
+        next_grey = self._next_grey
         import cv2
 
         if self._dis is None:
@@ -550,10 +455,7 @@ class SubjectTracker:
             return keep
         residual = _independent_motion(flow, xx, yy, ~fg)
         evidence, self._evidence = self._evidence, None
-        # the subject's motion is the 95th percentile over its whole component; in a window that holds part of it, the
-        # same rank from the top (the pixels left out, the others' far from the subject, taken to move less)
-        pct = 100.0 - 5.0 * size / max(1, int(keep.sum())) if keep.any() else 95.0
-        pct = max(0.0, pct)
+        pct = 95.0  # the subject's motion: the 95th percentile over its component
         if residual is not None and not first and next_grey is not None and next_grey.shape == grey.shape and keep.any():
             # moving against the next frame too: a pixel the subject just left (or is about to cover) moves against one
             # neighbour only, where the flow is an occlusion's guess. Skipped when the subject pauses on the next frame
