@@ -188,3 +188,20 @@ def test_nothing_found_is_unknown_foreground(server: Any) -> None:
     r = post(server, {"size": "full"}, {"image_file": ("flat.png", flat)})
     assert r.status_code == 400, r.headers
     assert error_of(r)["code"] == "unknown_foreground" and error_of(r)["title"].startswith("Could not identify foreground")
+
+
+def test_the_doubts_come_in_words_as_on_the_native_route(server: Any) -> None:
+    """``X-Warning-Messages`` (the sentence for each warning) is sent here too, the same as ``/v1/cutout`` sends."""
+    import json
+
+    noise = encode_image(np.random.default_rng(0).random((120, 160, 3)).astype(np.float32), format="png")  # no backdrop: the cut-out fills the frame
+    r = post(server, {"size": "full"}, {"image_file": ("noise.png", noise, "image/png")})
+    assert r.status_code == 200, r.text
+    assert r.headers["X-Uncertain"] == "true"
+    messages = json.loads(r.headers["X-Warning-Messages"])
+    assert [m["code"] for m in messages] == r.headers["X-Warnings"].split(",")
+    assert any(m["uncertain"] and "touches the frame on 4 sides" in m["message"] for m in messages), messages
+    with server.client() as c:
+        native = c.post("/v1/cutout", files={"image": ("noise.png", noise, "image/png")})
+    assert native.status_code == 200, native.text
+    assert messages == json.loads(native.headers["X-Warning-Messages"])

@@ -18,7 +18,7 @@ from .errors import ApiError, from_library_error
 from .options import JobOptions
 from .settings import ServeSettings
 
-__all__ = ["Worker", "WorkerSet", "Output", "peek_size", "check_pixels", "decode_background", "prepared_path", "parse_trusted_stage"]
+__all__ = ["Worker", "WorkerSet", "Output", "peek_size", "check_pixels", "decode_background", "prepared_path", "parse_trusted_stage", "warning_headers"]
 
 #: pipelines a worker keeps for requests that replace stages (beyond its two default ones)
 _CACHE_SIZE = 4
@@ -290,13 +290,34 @@ class Worker:
         headers = {
             "X-Width": str(w),
             "X-Height": str(h),
-            "X-Uncertain": "true" if result.uncertain else "false",
-            "X-Warnings": ",".join(x.code for x in result.warnings),
-            # the sentences for a person (the page shows them); JSON with \u escapes, as a header must be ASCII
-            "X-Warning-Messages": json.dumps([{"code": x.code, "message": x.message, "uncertain": x.uncertain} for x in result.warnings]),
+            **warning_headers(result.warnings, result.uncertain),
             "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
         }
         return Output(body, _MEDIA[fmt], headers)
+
+
+def warning_headers(warnings: Any, uncertain: bool) -> dict[str, str]:
+    """The headers that tell a client what the pipeline doubted: the same on every route that runs one.
+
+    Parameters
+    ----------
+    warnings : sequence of QualityWarning
+        The result's warnings (:attr:`studiocomp.pipeline.PipelineResult.warnings`), in order.
+    uncertain : bool
+        Whether a person should look at the result (:attr:`studiocomp.pipeline.PipelineResult.uncertain`).
+
+    Returns
+    -------
+    dict of str to str
+        ``X-Uncertain`` (``true``/``false``), ``X-Warnings`` (the codes, comma-separated) and
+        ``X-Warning-Messages`` (a JSON list of ``{"code", "message", "uncertain"}``: the sentence for a person,
+        ASCII with ``\\u`` escapes, as a header must be).
+    """
+    return {
+        "X-Uncertain": "true" if uncertain else "false",
+        "X-Warnings": ",".join(x.code for x in warnings),
+        "X-Warning-Messages": json.dumps([{"code": x.code, "message": x.message, "uncertain": x.uncertain} for x in warnings]),
+    }
 
 
 class WorkerSet:

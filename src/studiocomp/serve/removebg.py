@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import StudiocompError
 from .errors import ApiError, from_library_error
-from .jobs import Output, Worker, check_pixels, decode_background
+from .jobs import Output, Worker, check_pixels, decode_background, warning_headers
 from .options import parse_bool
 
 __all__ = ["RemoveBgRequest", "parse_removebg", "run_removebg", "FIELDS"]
@@ -296,7 +296,7 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
     Output
         The image (PNG, JPEG, WebP, or a ZIP of ``color.jpg`` and ``alpha.png``) or the JSON, with ``X-Width`` and
         ``X-Height`` (pixels), ``X-Credits-Charged`` (0), ``X-Foreground-Top/Left/Width/Height`` (pixels, in the
-        output), ``X-Uncertain``, ``X-Warnings`` and, unless ``type_level`` is ``none``, ``X-Type``.
+        output), ``X-Uncertain``, ``X-Warnings``, ``X-Warning-Messages`` (:func:`studiocomp.serve.jobs.warning_headers`) and, unless ``type_level`` is ``none``, ``X-Type``.
 
     Raises
     ------
@@ -400,9 +400,8 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
         "X-Foreground-Left": str(left),
         "X-Foreground-Width": str(fw),
         "X-Foreground-Height": str(fh),
-        # studiocomp's own, beyond remove.bg's: a client that reads them sees a doubtful cut-out
-        "X-Uncertain": "true" if result.uncertain else "false",
-        "X-Warnings": ",".join(x.code for x in result.warnings),
+        # studiocomp's own, beyond remove.bg's: a client that reads them sees a doubtful cut-out, and why (as on /v1/cutout)
+        **warning_headers(result.warnings, result.uncertain),
     }
     if req.type_level != "none":
         headers["X-Type"] = "other" if req.type == "auto" else req.type
