@@ -88,12 +88,49 @@ def test_drop_a_photo_see_before_and_after_download_the_png(browser: Any, server
     page.close()
 
 
-def test_page_reports_a_bad_upload(browser: Any, server: Any) -> None:
+BROKEN_IMAGES = """() => [...document.querySelectorAll('img')]
+    .filter((img) => img.offsetParent !== null && (!img.getAttribute('src') || (img.complete && img.naturalWidth === 0)))
+    .map((img) => img.id || img.alt)"""
+"""The ids of the images on view that show nothing or a broken-image icon (no source, or one that did not decode)."""
+
+
+def test_page_reports_a_bad_upload(browser: Any, server: Any, shot_jpeg: bytes) -> None:
     page = browser.new_page()
     page.goto(server.url + "/")
     page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}])
     page.wait_for_selector("#status.error")
     assert "not an image" in page.inner_text("#status")
+    page.wait_for_timeout(300)  # (the browser's own failed decode of the file)
+    assert page.evaluate(BROKEN_IMAGES) == [] and not page.is_visible("#preview")  # no broken "before" or empty "after"
+    # a good photo after it: both panels; then a failure again takes the old result away, leaving no empty panel
+    page.set_input_files("#file", files=[{"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": shot_jpeg}])
+    page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('after').complete && document.getElementById('after').naturalWidth > 0")
+    assert page.is_visible("#before") and page.is_visible("#after") and page.evaluate(BROKEN_IMAGES) == []
+    page.set_input_files("#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}])
+    page.wait_for_selector("#status.error")
+    page.wait_for_timeout(300)
+    assert page.evaluate(BROKEN_IMAGES) == [] and not page.is_visible("#after") and not page.is_visible("#download")
+    page.close()
+
+
+def test_a_missing_or_wrong_key_says_what_to_do(browser: Any, make_server: Any, shot_jpeg: bytes) -> None:
+    srv = make_server(api_key="s3cret")
+    page = browser.new_page()
+    page.goto(srv.url + "/")
+    page.wait_for_selector("#status.error")
+    status = page.inner_text("#status")
+    assert "needs an API key" in status and "API key box" in status, status
+    assert "X-Api-Key" not in status and "Backgrounds:" not in status, status  # words for a person, not for an API client
+    assert "error" in (page.get_attribute("#keybox", "class") or "") and page.evaluate("() => document.activeElement.id") == "apikey"
+    page.set_input_files("#file", files=[{"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": shot_jpeg}])
+    page.wait_for_function("() => document.getElementById('before').naturalWidth > 0")
+    page.wait_for_timeout(300)
+    assert page.is_visible("#before") and not page.is_visible("#after") and page.evaluate(BROKEN_IMAGES) == []
+    page.fill("#apikey", "wrong")
+    page.dispatch_event("#apikey", "change")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('was not accepted')")
+    assert "X-Api-Key" not in page.inner_text("#status") and page.evaluate(BROKEN_IMAGES) == []
     page.close()
 
 
@@ -108,21 +145,22 @@ def test_a_fixed_key_clears_the_error_and_the_same_photo_can_be_sent_again(brows
     page.wait_for_selector("#keybox:not([hidden])")
     page.fill("#apikey", "wrong")
     page.dispatch_event("#apikey", "change")
-    page.wait_for_function("() => document.getElementById('status').textContent.includes('Invalid API Key')")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('was not accepted')")
     page.set_input_files("#file", str(photo))
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Invalid API Key')")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('The API key was not accepted')")
     assert len(sent) == 1
     page.evaluate("() => { document.getElementById('status').textContent = ''; }")
     # the same photo chosen again is sent again (the old page kept the file input's value: no change event)
     page.set_input_files("#file", str(photo))
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Invalid API Key')")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('The API key was not accepted')")
     assert len(sent) == 2
     # the right key: the stale error goes, and the photo already chosen is sent with it
     page.fill("#apikey", "s3cret")
     page.dispatch_event("#apikey", "change")
     page.wait_for_selector("#download:not([hidden])", timeout=60_000)
     status = page.inner_text("#status")
-    assert "Done in" in status and "Invalid" not in status and page.get_attribute("#status", "class") != "error"
+    assert "Done in" in status and "not accepted" not in status and page.get_attribute("#status", "class") != "error"
+    assert "error" not in (page.get_attribute("#keybox", "class") or "")
     assert len(sent) == 3
     assert page.locator(".bg[data-name='pink-white-1']").count() == 1  # the backgrounds came with the key
     page.close()

@@ -19,13 +19,38 @@ function say(text, isError) {
   $("status").className = isError ? "error" : "";
 }
 
+// A failed answer in words for a person. A refused key says what to do about it (the server's own detail is
+// for API clients: "send the server's API key in the X-Api-Key header"), and points at the key box.
 async function errorText(resp) {
+  let e = null;
   try {
     const body = await resp.json();
-    const e = body.errors && body.errors[0];
-    if (e) return e.title + (e.detail ? ": " + e.detail : "");
+    e = body.errors && body.errors[0];
   } catch (_) { /* not JSON */ }
+  const keyProblem = resp.status === 403 && e && e.code === "auth_failed";
+  $("keybox").classList.toggle("error", keyProblem);
+  if (keyProblem) {
+    $("keybox").hidden = false;
+    $("apikey").focus();
+    return apiKey()
+      ? "The API key was not accepted. Check it in the API key box (ask whoever runs this server for the right one)."
+      : "This server needs an API key. Type it in the API key box (ask whoever runs this server for it).";
+  }
+  if (e) return e.title + (e.detail ? ": " + e.detail : "");
   return "HTTP " + resp.status;
+}
+
+// A before/after panel shows only an image that loaded: never a broken-image icon (a file the browser cannot
+// show, a result that failed). The preview is hidden when neither panel has one.
+function showPanel(img, on) {
+  img.closest("figure").hidden = !on;
+  $("preview").hidden = $("before").closest("figure").hidden && $("after").closest("figure").hidden;
+}
+
+function clearResult() {
+  $("after").removeAttribute("src");
+  showPanel($("after"), false);
+  $("download").hidden = true;
 }
 
 function selectBackground(button) {
@@ -59,7 +84,12 @@ function addBackground(item) {
 
 async function loadBackgrounds() {
   const resp = await fetch("/v1/backgrounds", { headers: headers() });
-  if (!resp.ok) { say("Backgrounds: " + (await errorText(resp)), true); return false; }
+  if (!resp.ok) {
+    const text = await errorText(resp);
+    say(resp.status === 403 ? text : "The backgrounds could not be loaded: " + text, true);
+    return false;
+  }
+  $("keybox").classList.remove("error");
   const body = await resp.json();
   for (const old of document.querySelectorAll(".bg[data-name]:not([data-name=''])")) old.remove();
   for (const item of body.backgrounds) addBackground(item);
@@ -94,9 +124,9 @@ function take(file) {
   state.file = file;
   if (state.beforeUrl) URL.revokeObjectURL(state.beforeUrl);
   state.beforeUrl = URL.createObjectURL(file);
+  showPanel($("before"), false);  // until it loads (a file the browser cannot show stays hidden)
+  clearResult();
   $("before").src = state.beforeUrl;
-  $("after").removeAttribute("src");
-  $("preview").hidden = false;
   run();
 }
 
@@ -121,7 +151,7 @@ async function run() {
   const started = performance.now();
   try {
     const resp = await fetch(composite ? "/v1/composite" : "/v1/cutout", { method: "POST", body: form, headers: headers() });
-    if (!resp.ok) { say(await errorText(resp), true); return; }
+    if (!resp.ok) { clearResult(); say(await errorText(resp), true); return; }
     const blob = await resp.blob();
     if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
     state.resultUrl = URL.createObjectURL(blob);
@@ -134,11 +164,17 @@ async function run() {
     const doubt = resp.headers.get("X-Uncertain") === "true" ? " — please check the result: " + doubts(resp.headers) : "";
     say("Done in " + ((performance.now() - started) / 1000).toFixed(1) + " s, " + resp.headers.get("X-Width") + "×" + resp.headers.get("X-Height") + doubt);
   } catch (err) {
+    clearResult();
     say("The server could not be reached: " + err, true);
   } finally {
     state.busy = false;
     if (state.again) { state.again = false; run(); }
   }
+}
+
+for (const id of ["before", "after"]) {
+  $(id).addEventListener("load", () => showPanel($(id), true));
+  $(id).addEventListener("error", () => showPanel($(id), false));
 }
 
 const drop = $("drop");
