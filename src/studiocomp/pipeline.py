@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -341,23 +342,46 @@ def _generated(background: Any) -> bool:
     return isinstance(background, tuple) and len(background) == 3
 
 
-def _upscale(background: Any, fit: Fit, h: int, w: int) -> tuple[float, int, int] | None:
-    """(factor, width, height): how many times ``fit`` enlarges an image background of width×height to h×w; None for a preset or colour."""
-    if fit == "none" or _generated(background):
+def _source_background(background: Any) -> np.ndarray | None:
+    """An image background as given (before fitting): the cached decode of a file, or the array; None for a preset, a colour or anything else."""
+    if _generated(background):
         return None
     if isinstance(background, (str, os.PathLike)) and os.path.isfile(background):
         from .prepared import load_background
 
-        bh, bw = load_background(background).shape[:2]  # the cached decode resolve_background just used
-    elif isinstance(background, np.ndarray) and background.ndim >= 2:
-        bh, bw = background.shape[:2]
-    else:
+        return load_background(background)  # the cached decode resolve_background just used
+    if isinstance(background, np.ndarray) and background.ndim >= 2:
+        return background
+    return None
+
+
+def _upscale(background: Any, fit: Fit, h: int, w: int) -> tuple[float, int, int] | None:
+    """(factor, width, height): how many times ``fit`` enlarges an image background of width×height to h×w; None for a preset or colour."""
+    source = None if fit == "none" else _source_background(background)
+    if source is None:
         return None
+    bh, bw = source.shape[:2]
     if isinstance(fit, tuple) and len(fit) == 4:
         bw, bh = int(fit[2]), int(fit[3])
     if bw <= 0 or bh <= 0:
         return None
     return (min(w / bw, h / bh) if fit == "contain" else max(w / bw, h / bh)), bw, bh
+
+
+def _generated_as_given(background: Any, fit: Fit, h: int, w: int) -> bool | None:
+    """Whether an image background that ``fit`` enlarges to h×w was rendered, judged at its own scale; None when it is not enlarged.
+
+    Enlarging smooths away the detail that tells a photographed wall from a rendered backdrop
+    (:func:`studiocomp.estimate.looks_generated`): real backgrounds enlarged 2–4× read as generated.
+    """
+    up = _upscale(background, fit, h, w)
+    source = _source_background(background)
+    if up is None or up[0] <= 1.0 or source is None:
+        return None
+    from .estimate import looks_generated
+    from .image import as_image
+
+    return looks_generated(as_image(source, name="background"))
 
 
 def _background_upscaled(background: Any, fit: Fit, h: int, w: int) -> list[QualityWarning]:
@@ -376,47 +400,6 @@ def _background_upscaled(background: Any, fit: Fit, h: int, w: int) -> list[Qual
             uncertain=False,
         )
     ]
-
-
-def _relit_at_background_scale(
-    relighter: Any, subject: Image, subject_alpha: Alpha, background: Any, fit: Fit, factor: float, relit: Image, report: dict[str, float], photo: Image, photo_alpha: Alpha
-) -> tuple[Image, dict[str, float]]:
-    """Ask the relighter again at the background's own scale when, enlarged ``factor`` times by ``fit``, it read as generated.
-
-    Enlarging smooths away the fine detail (:func:`studiocomp.estimate.noise.detail_share`) and grain that tell a
-    photographed wall from a rendered backdrop, so a real background enlarged 2–4× was taken for generated and the
-    subject kept its photo's light. The subject, its alpha and the fitted scene are shrunk ``factor`` times (the scene
-    fitted afresh from the background as given, so it has its own detail); when the relighter finds a real scene
-    there, its change (the ratio of relit to unrelit colours in linear light, per pixel, filled with the median ratio
-    where the subject is black) is carried to the full-size subject. Otherwise ``relit`` and ``report`` are kept.
-    """
-    import cv2
-
-    from .color import linear_to_srgb, srgb_to_linear
-
-    h, w = subject_alpha.shape
-    sh, sw = max(2, round(h / factor)), max(2, round(w / factor))
-    scene = resolve_background(background, sh, sw, fit)
-    if fit == "contain":
-        scene = without_letterbox(scene)
-    small = cv2.resize(subject, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_alpha = cv2.resize(subject_alpha, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_relit, small_report = relighter.relight_reported(small, small_alpha, scene, photo=photo, photo_alpha=photo_alpha)
-    if small_report.get("generated_background"):
-        return relit, report
-    before, after = srgb_to_linear(small), srgb_to_linear(small_relit)
-    known = (before > 1e-3) & (small_alpha[..., None] > 0)
-    ratio = np.ones_like(before)
-    np.divide(after, before, out=ratio, where=known)
-    for c in range(3):
-        if known[..., c].any():
-            ratio[..., c][~known[..., c]] = float(np.median(ratio[..., c][known[..., c]]))
-    out = subject.copy()
-    inside = subject_alpha > 0
-    if inside.any():
-        up = cv2.resize(ratio, (w, h), interpolation=cv2.INTER_LINEAR)
-        out[inside] = linear_to_srgb(srgb_to_linear(subject[inside]) * up[inside])
-    return out, small_report
 
 
 def _load_with_alpha(image: Any) -> tuple[Image, Alpha | None]:
@@ -861,15 +844,11 @@ class Pipeline:
         relighter = self._stages.get("relighter")
         scene = without_letterbox(bg) if relighter is not None and fit == "contain" else bg  # the light is the scene's, not the bars'
         if relighter is not None and hasattr(relighter, "relight_reported"):  # reads the photo's own light, and says what it did
-
-            def relight_reported(fg: Image, a: Alpha, sc: Image) -> tuple[Image, dict[str, float]]:
-                out, report = relighter.relight_reported(fg, a, sc, photo=img, photo_alpha=alpha)
-                up = _upscale(background, fit, h, w) if report.get("generated_background") else None
-                if up is not None and up[0] > 1.0:  # enlarged, a real background loses the detail that tells it from a rendered one
-                    out, report = _relit_at_background_scale(relighter, fg, a, background, fit, up[0], out, report, img, alpha)
-                return out, report
-
-            subject, finishing["relight"] = timed("relighter", relight_reported, subject, subject_alpha, scene)
+            extra: dict[str, bool] = {}
+            generated = _generated_as_given(background, fit, h, w)  # enlarged, a real background loses the detail that tells it from a rendered one
+            if generated is not None and "generated" in inspect.signature(relighter.relight_reported).parameters:
+                extra["generated"] = generated
+            subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha, **extra), subject, subject_alpha, scene)
         elif relighter is not None:
             subject = timed("relighter", relighter.relight, subject, subject_alpha, scene)
         _trust_own(relighter, subject)

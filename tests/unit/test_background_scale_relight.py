@@ -53,3 +53,13 @@ def test_a_rendered_gradient_enlarged_stays_generated(pipe: Pipeline, photo: np.
     r = pipe(photo, background=wall(0.0), fit="cover")
     report = r.finishing["relight"]
     assert report["generated_background"] == 1.0 and report["gain_r"] == report["gain_b"] == 1.0, report
+
+
+def test_looks_generated_is_judged_at_the_images_own_scale() -> None:
+    import cv2
+
+    from studiocomp.estimate import looks_generated
+
+    real = wall(0.012)
+    assert not looks_generated(real) and looks_generated(wall(0.0))
+    assert looks_generated(cv2.resize(real, (360, 480), interpolation=cv2.INTER_LINEAR))  # why the pipeline asks before fitting

@@ -7,7 +7,8 @@ use (a measurement and a correction must agree on what they measure):
   estimator); used by :func:`studiocomp.metrics.noise_level`, the ``matched``
   compositor's grain matching and the ``illuminant`` relighter.
 - :func:`detail_share` — the share of 2×2 blocks with detail; with a noise σ
-  of 0, it tells a clean photograph from a generated background (the relighter).
+  of 0, it tells a clean photograph from a generated background: :func:`looks_generated`
+  (the relighter and the pipeline, which asks it of a background at its own scale).
 - :func:`blur_sigma` — the blur σ of the strongest edges; used by
   :func:`studiocomp.metrics.blur_level` and the ``matched`` compositor's
   sharpness matching.
@@ -28,12 +29,13 @@ from .blur import blur_sigma
 from .casters import CasterShadow, floor_step, read_light
 from .illuminant import neutral_white_patch, shades_of_grey
 from .light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
-from .noise import detail_share, noise_sigma
+from .noise import detail_share, looks_generated, noise_sigma
 
 __all__ = [
     # noise and blur
     "noise_sigma",
     "detail_share",
+    "looks_generated",
     "blur_sigma",
     # the colour of the light
     "shades_of_grey",

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["noise_sigma", "detail_share", "MAX_BLOCKS", "DETAIL_LEVEL"]
+__all__ = ["noise_sigma", "detail_share", "looks_generated", "MAX_BLOCKS", "DETAIL_LEVEL", "GENERATED_NOISE", "GENERATED_DETAIL"]
 
 _MAD_TO_SIGMA = 0.6745  # median(|N(0, 1)|)
 #: Default number of 2×2 blocks :func:`noise_sigma` reads at most (every k-th row of blocks on large images).
@@ -26,6 +26,11 @@ MAX_BLOCKS = 1 << 20
 #: image units: two 8-bit levels of the block's diagonal difference, more than any one-level quantisation step
 #: of a smooth gradient gives (its coefficients are 0 or ±0.5/255).
 DETAIL_LEVEL = 1.0 / 255.0
+#: :func:`looks_generated`: a noise σ below this (1/20 of an 8-bit level) is grainless ...
+GENERATED_NOISE = 2e-4
+#: ... and with detail in fewer of its 2×2 blocks than this, an image was rendered, not photographed (measured: the
+#: presets ≤ 0.55 % even as JPEG; clean 8-bit photographs ≥ 6.6 %).
+GENERATED_DETAIL = 0.05
 
 
 def _haar_diagonal(img: np.ndarray, region: np.ndarray | None = None, max_blocks: int = MAX_BLOCKS) -> np.ndarray:
@@ -129,3 +134,30 @@ def detail_share(image: np.ndarray, region: np.ndarray | None = None, max_blocks
     """
     hh = _blocks(image, region, max_blocks)
     return float(np.count_nonzero((np.abs(hh) >= DETAIL_LEVEL - 1e-6).any(axis=1)) / hh.shape[0])
+
+
+def looks_generated(image: np.ndarray, max_blocks: int = 1 << 16) -> bool:
+    """True when an image was rendered rather than photographed: no grain and next to no detail.
+
+    A plain colour, a gradient or a ``backgrounds`` preset: :func:`noise_sigma` under :data:`GENERATED_NOISE` *and*
+    :func:`detail_share` under :data:`GENERATED_DETAIL`. Grain alone does not decide it: a clean 8-bit photograph
+    reads σ = 0. Judge an image at its own scale: enlarging one smooths its detail away (a real 90×120 wall with
+    detail in 56 % of its blocks has 0 % once enlarged 4×).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        H×W×C float32 in [0, 1].
+    max_blocks : int
+        Upper bound on the 2×2 blocks read (default 2**16: every k-th row of blocks on large images).
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InputError
+        The image is smaller than one 2×2 block.
+    """
+    return noise_sigma(image, None, max_blocks) < GENERATED_NOISE and detail_share(image, None, max_blocks) < GENERATED_DETAIL

@@ -31,7 +31,10 @@ was not photographed under any light, so it says nothing about one: the
 subject keeps the photo's light (gain 1), which is what a studio backdrop
 colour means. Grain alone does not decide it: a clean 8-bit photograph reads a
 noise σ of 0 (the real 1920×1080 halls of ``composite_assets`` did, and were
-taken for generated when used at full size). The direction of the light is not
+taken for generated when used at full size). A caller that enlarged a background to
+the photo's size passes ``generated``, judged on the background as it was given
+(:func:`~studiocomp.estimate.noise.looks_generated`): enlarging smooths a real
+wall's detail away. The direction of the light is not
 estimated here (a single gain cannot move highlights); the shadow caster reads
 it from the scene.
 """
@@ -54,9 +57,6 @@ from .match import reference_region
 # shades_of_grey and neutral_white_patch live in studiocomp.estimate.illuminant; re-exported here as before
 __all__ = ["IlluminantRelighter", "shades_of_grey", "neutral_white_patch"]
 
-_FLAT = 2e-4  # background noise σ below this: a grainless background (as the matched compositor) ...
-_GENERATED_DETAIL = 0.05  # ... and with detail in fewer of its 2×2 blocks than this: a generated one (measured: presets ≤ 0.55 %, clean photos ≥ 6.6 %)
-_NOISE_BLOCKS = 1 << 16
 _CURVE = 4096  # samples of each channel's transfer curve encode(g·decode(v))
 _REMAP_ROWS, _REMAP_COLS = 256, 30000  # blocks of the lookup; columns under cv2.remap's 32767 a side, a multiple of 3
 
@@ -183,7 +183,9 @@ class IlluminantRelighter:
             f"max_green_magenta={self.max_green_magenta}, winsor={self.winsor})"
         )
 
-    def estimate_gain(self, alpha: np.ndarray, background: np.ndarray, photo: np.ndarray | None = None, photo_alpha: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
+    def estimate_gain(
+        self, alpha: np.ndarray, background: np.ndarray, photo: np.ndarray | None = None, photo_alpha: np.ndarray | None = None, *, generated: bool | None = None
+    ) -> tuple[np.ndarray, dict[str, float]]:
         """The (3,) linear gain for the subject, and a report of how it was found (see :meth:`relight_reported`).
 
         Parameters
@@ -196,17 +198,20 @@ class IlluminantRelighter:
             The original photo (H'×W'×3 float32).
         photo_alpha : numpy.ndarray, optional
             Its H'×W' alpha.
+        generated : bool, optional
+            Whether the background was rendered rather than photographed; None (default) judges ``background``
+            itself (:func:`~studiocomp.estimate.noise.looks_generated`).
 
         Returns
         -------
         (numpy.ndarray, dict of str to float)
             The (3,) float gain per linear channel and the report.
         """
-        from ...estimate.noise import detail_share, noise_sigma
+        from ...estimate.noise import looks_generated
 
         report = {"gain_r": 1.0, "gain_g": 1.0, "gain_b": 1.0, "generated_background": 0.0, "photo_reference": 0.0, "bounded": 0.0, "monochrome": 0.0}
         one = np.ones(3)
-        if noise_sigma(background, None, _NOISE_BLOCKS) < _FLAT and detail_share(background, None, _NOISE_BLOCKS) < _GENERATED_DETAIL:
+        if looks_generated(background) if generated is None else generated:
             report["generated_background"] = 1.0
             return one, report
         h, w = alpha.shape
@@ -251,7 +256,9 @@ class IlluminantRelighter:
         report.update(gain_r=float(gain[0]), gain_g=float(gain[1]), gain_b=float(gain[2]), bounded=float(bounded))
         return gain, report
 
-    def relight_reported(self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None) -> tuple[Image, dict[str, float]]:
+    def relight_reported(
+        self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None, generated: bool | None = None
+    ) -> tuple[Image, dict[str, float]]:
         """:meth:`relight` and what it did: ``gain_r``, ``gain_g``, ``gain_b`` (linear), ``generated_background``, ``photo_reference``, ``bounded`` and ``monochrome`` (0 or 1).
 
         ``monochrome`` is 1 when the photo is black and white (:func:`studiocomp.color.chroma_spread` below
@@ -274,6 +281,10 @@ class IlluminantRelighter:
             The original photo (any size), whose light the subject was shot in.
         photo_alpha : array_like, optional
             The subject's alpha in ``photo`` (required with it).
+        generated : bool, optional
+            Whether the background was rendered, not photographed (the subject then keeps its photo's light); None
+            (default) judges ``background`` itself. Pass it, judged at the background's own scale, when
+            ``background`` was enlarged: enlarging smooths a photograph's detail away.
 
         Returns
         -------
@@ -294,7 +305,7 @@ class IlluminantRelighter:
         if photo is not None and photo_alpha is not None:
             ph = checked_image(photo, name="photo")
             pa = checked_alpha(photo_alpha, name="photo_alpha", shape=ph.shape[:2])
-        gain, report = self.estimate_gain(a, bg, ph, pa)
+        gain, report = self.estimate_gain(a, bg, ph, pa, generated=generated)
         win = bounding_window(a > 0.0)
         if win is None or np.allclose(gain, 1.0, atol=1e-4):
             return fg.copy(), report
