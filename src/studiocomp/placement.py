@@ -82,7 +82,8 @@ def subject_extent(alpha: np.ndarray) -> tuple[int, int, float, bool] | None:
     """(top row, bottom row, feet x, cut) of the solid subject (alpha ≥ 0.5); None if there is none.
 
     The feet x is the middle of the silhouette over its lowest 3 % of rows;
-    ``cut`` is True when the subject reaches the bottom edge of the frame.
+    ``cut`` is True when the bottom edge of the frame cuts the subject (a head-and-shoulders shot, no feet);
+    feet that only graze the edge are not a cut (:func:`studiocomp._ops.cut_by_bottom`).
 
     Parameters
     ----------
