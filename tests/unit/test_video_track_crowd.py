@@ -77,3 +77,11 @@ def test_carry_outside_its_range_is_refused(carry: float) -> None:
     with pytest.raises(InputError, match="carry"):
         SubjectTracker(carry=carry)
 
+
+def test_the_remembered_scene_sharpens_the_cut() -> None:
+    # the scene behind the subject, remembered while it is cut from the crowd: measured 0.936 mean, 0.848 the lowest
+    # (0.884 / 0.826 before it, as with scene=False); without the next frame 0.879 mean (0.804 before)
+    full = ious(SubjectTracker(), look_ahead=True)
+    assert np.mean(full[1:]) > 0.92 and min(full) > 0.84, np.round(full, 3)
+    assert np.mean(ious(SubjectTracker(), look_ahead=False)[1:]) > 0.86
+    assert np.mean(ious(SubjectTracker(scene=False), look_ahead=True)[1:]) < np.mean(full[1:]) - 0.03

@@ -8,7 +8,7 @@ and this package imports it only when a clip is opened.
 - :class:`FlowStabiliser`, :class:`StabilisedMatter` — temporal stabilisation of any per-frame backend.
 - :class:`SubjectTracker` — the main subject chosen on the first frame and followed (SORT-style);
   its :class:`SubjectRecord` (area and box per frame) gives the clip's ``subject-lost`` /
-  ``subject-switched`` / ``subject-tiny`` warnings.
+  ``subject-switched`` / ``subject-tiny`` / ``subject-merged`` warnings.
 - :func:`evaluate_clip` — per-frame IoU, dtSSD and flicker of a clip against ground-truth masks.
 """
 

@@ -73,7 +73,8 @@ class VideoResult:
     warnings : list[QualityWarning]
         Doubts about the clip, all ``uncertain`` (the clip is written; a person should look at
         it): the tracked subject was lost (``subject-lost``, naming the frames), jumped to someone
-        else (``subject-switched``) or was only a sliver on the first frame (``subject-tiny``);
+        else (``subject-switched``), was only a sliver on the first frame (``subject-tiny``) or took
+        in a region beyond reach of where it was, such as a bystander it touched (``subject-merged``);
         see :func:`~studiocomp.video.subject_record.subject_warnings`. Empty without tracking.
     subject : SubjectRecord or None
         The tracked subject's area and box per frame (None without tracking).
