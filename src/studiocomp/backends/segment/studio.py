@@ -29,8 +29,10 @@ outline and cannot tell a shadow on the paper from a dark sleeve. So:
 
 Without any weights (a fresh offline machine) the keyer alone is used, and its
 own checks say when it is unsure: the backdrop not found along the frame, a
-textured backdrop, a faint edge fading into the backdrop (``faint-edge``), the
-subject touching the frame on three sides.
+textured backdrop, a faint edge fading into the backdrop (``faint-edge``), detail left
+in what it took for backdrop (``backdrop-detail``: a white jacket on white paper cut away),
+an island kept far from the subject (``detached-part``), the subject touching the frame on
+three sides.
 
 The unknown band the ``unmix`` matter then refines, and the spill removal, come
 from the same backdrop model idea (see :mod:`studiocomp.backends.matte.unmix`).
@@ -91,25 +93,60 @@ FRINGE_LOW = 0.2
 #: about half a pixel, which on a tiny photo (72×54 generated shots: share up to 0.063) is also 4 % of the subject.
 #: 037 1.38, 029 1.42; the good ones of studio22 at most 0.92 (115)
 FRINGE_WIDTH_MIN = 1.0
+#: edges left in the keyer's background (see :func:`keyer_warnings`), as a share of the subject's area, above which
+#: a part of the subject the backdrop's colour was probably cut away. Keyer alone: studio_synth 00246 (white jacket
+#: on white paper, IoU 0.697) 0.023, 01184 (grey shirt on grey paper, 0.840) 0.021; every other photo of studio22 and
+#: studio_synth at most 0.0024 (038, IoU 0.79), the good ones (IoU ≥ 0.90) at most 0.0023 (object_GT03)
+BACKDROP_DETAIL_LIMIT = 0.01
+#: an island of the keyer's mask farther than this × √(the main subject's area) from it, touching no frame edge and
+#: smaller than :data:`DETACHED_AREA_MAX` × its area, is a detached part (a strip of window kept on humanseg 057:
+#: 0.40); every other island of studio22 and studio_synth is at most 0.22 away, and touches the frame
+DETACHED_DISTANCE = 0.25
+#: ... and an island at least this share of the main subject's area is a subject of its own (two products on a table)
+DETACHED_AREA_MAX = 0.1
+#: edges count as detail in the background beyond this many working pixels from the keyer's outline (its own edge and
+#: the unmix band lie within it) ...
+_DETAIL_OFF_OUTLINE = 6
+#: ... and beyond this many from the backdrop reached from the frame's top band (whose own texture they would be)
+_DETAIL_OFF_OPEN = 3
 
 
-def keyer_warnings(analysis: BackdropAnalysis) -> list[QualityWarning]:
-    """The keyer's doubts about its own mask: backdrop not found along the frame, textured backdrop, no subject.
+def keyer_warnings(analysis: BackdropAnalysis, *, decides: bool = False) -> list[QualityWarning]:
+    """The keyer's doubts about its own mask: backdrop not found along the frame, textured backdrop; and, when its mask
+    is the result, a part of the subject cut away as backdrop or an island kept far from the subject.
 
     Every warning returned is ``uncertain`` (the keyer stakes the subject's
     shape on the backdrop; when the backdrop is not what it expects, the shape
     may be wrong). The checks that hold for any segmenter (the subject touching
     the frame) are made by the pipeline.
 
+    With ``decides``, two checks of the mask's shape are added (our own, measured on studio22 and studio_synth
+    without weights, docs/evaluation.md):
+
+    - ``backdrop-detail``: edges (difference-of-Gaussians response above twice the keyer's barrier
+      ``analysis.edge_limit``) in what the keyer took for background, more than 6 working pixels from its outline
+      and more than 3 from the open backdrop (the backdrop-or-shadow pixels below the barrier that are connected to
+      the frame's top band), over :data:`BACKDROP_DETAIL_LIMIT` of the subject's area. Paper has no such detail;
+      folds, lapels and buttons do: a part of the subject the backdrop's colour (a white jacket on white paper),
+      reached by the keyer from the frame's sides, was cut away. A textured wall's own lines border the open
+      backdrop and are not counted.
+    - ``detached-part``: an island of the mask touching no frame edge, smaller than :data:`DETACHED_AREA_MAX` of
+      the main subject and farther than :data:`DETACHED_DISTANCE` × √(its area) from it: a piece of the room the
+      backdrop model could not explain (a window's frame) rather than a part of the subject.
+
     Parameters
     ----------
     analysis : BackdropAnalysis
         What :meth:`BackdropKeyer.analyse` measured.
+    decides : bool
+        The keyer's mask is the result (no person prior): check its shape too.
 
     Returns
     -------
     list of QualityWarning
-        Codes ``backdrop-not-found``, ``textured-backdrop``, ``no-subject``; empty when none apply.
+        Codes ``backdrop-not-found``, ``textured-backdrop`` and, with ``decides``, ``backdrop-detail`` (value: the
+        edges' share of the subject's area) and ``detached-part`` (value: the island's distance over √(main area));
+        empty when none apply.
     """
     out: list[QualityWarning] = []
     if analysis.border_backdrop < BORDER_BACKDROP_MIN:
@@ -124,7 +161,58 @@ def keyer_warnings(analysis: BackdropAnalysis) -> list[QualityWarning]:
                 "textured-backdrop", f"the backdrop is textured (edge response {analysis.backdrop_noise:.3f} > {TEXTURED_NOISE}): painted canvas or a room, not seamless paper", analysis.backdrop_noise
             )
         )
+    if decides and analysis.mask.any():
+        detail = _backdrop_detail(analysis)
+        if detail > BACKDROP_DETAIL_LIMIT:
+            out.append(
+                QualityWarning(
+                    "backdrop-detail",
+                    f"what the keyer took for backdrop holds detail (edges over {detail:.1%} of the subject's area, limit {BACKDROP_DETAIL_LIMIT:.0%})"
+                    " away from the open backdrop: a part of the subject the backdrop's colour may have been cut away",
+                    detail,
+                )
+            )
+        distance = _detached_part(analysis.mask)
+        if distance > DETACHED_DISTANCE:
+            out.append(
+                QualityWarning(
+                    "detached-part",
+                    f"the cut-out keeps an island {distance:.2f} × the subject's size away from it, touching no frame edge: probably a piece of the room the backdrop model could not explain",
+                    distance,
+                )
+            )
     return out
+
+
+def _backdrop_detail(a: BackdropAnalysis) -> float:
+    """Edges in the keyer's background, away from its outline and from the open backdrop, over the subject's area."""
+    mask = a.mask.astype(np.uint8)
+    band = max(2, mask.shape[0] // 60)  # the keyer's top band (BackdropKeyer.analyse)
+    passable = ((a.score < 0) & (a.gradient < a.edge_limit)).view(np.uint8)
+    _, labels = cv2.connectedComponents(passable, connectivity=4)
+    top = np.unique(labels[:band])
+    opened = np.isin(labels, top[top > 0]).view(np.uint8)
+    near_open = cv2.dilate(opened, disk(_DETAIL_OFF_OPEN)) > 0
+    near_subject = cv2.dilate(mask, disk(_DETAIL_OFF_OUTLINE)) > 0
+    detail = (a.gradient > 2 * a.edge_limit) & ~near_subject & ~near_open
+    return float(np.count_nonzero(detail)) / max(1.0, float(np.count_nonzero(mask)))
+
+
+def _detached_part(mask: np.ndarray) -> float:
+    """Largest distance, over √(main area), of a small island of ``mask`` that touches no frame edge; 0.0 if none."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return 0.0
+    areas = stats[:, cv2.CC_STAT_AREA]
+    main = 1 + int(areas[1:].argmax())
+    h, w = mask.shape
+    x, y, bw, bh = (stats[:, c] for c in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    islands = [i for i in range(1, n) if i != main and x[i] > 0 and y[i] > 0 and x[i] + bw[i] < w and y[i] + bh[i] < h and areas[i] < DETACHED_AREA_MAX * areas[main]]
+    if not islands:
+        return 0.0
+    distance = cv2.distanceTransform((labels != main).astype(np.uint8), cv2.DIST_L2, 3)
+    scale = float(np.sqrt(areas[main]))
+    return max(float(distance[labels == i].min()) / scale for i in islands)
 
 
 def faint_fringe(image: Image, mask: Mask) -> tuple[float, float]:
@@ -269,7 +357,8 @@ class StudioSegmenter:
 
         Warning codes: ``no-prior`` (a note: no weights, keyer alone), ``faint-edge`` (keyer alone, uncertain:
         more than :data:`FAINT_FRINGE_LIMIT` of the subject is a faint fringe wider than :data:`FRINGE_WIDTH_MIN`
-        px, see :func:`faint_fringe`),
+        px, see :func:`faint_fringe`), ``backdrop-detail`` and ``detached-part`` (keyer alone, uncertain: see
+        :func:`keyer_warnings`),
         ``backdrop-not-found`` and ``textured-backdrop`` (keyer alone: uncertain; with a prior: a note, except
         ``backdrop-not-found`` with under :data:`NOT_A_STUDIO` of the frame's band a backdrop: not a studio shot, uncertain),
         ``prior-disagreement`` (the person models disagree), ``prior-outlier`` (a note: one person model
@@ -296,7 +385,7 @@ class StudioSegmenter:
         if self.prior is None:
             missing = f" ({', '.join(self.prior_missing)} not available)" if self.prior_missing else ""
             notes = [QualityWarning("no-prior", f"no neural person prior{missing}: the backdrop keyer alone decides the subject's shape", uncertain=False)]
-            doubts = keyer_warnings(analysis)
+            doubts = keyer_warnings(analysis, decides=True)
             # a pale edge fading into a light backdrop: the keyer's outline (and the matter's 0.5 contour) may sit
             # pixels inside the subject's edge (037: keyer mask IoU 0.94, cut-out 0.89), and nothing else says so
             fringe, width = faint_fringe(resize(img, analysis.mask.shape, cv2.INTER_AREA), analysis.mask)
