@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .errors import StudiocompError
+from .errors import InputError, StudiocompError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
@@ -156,10 +156,21 @@ def _check_background(background: Any, fit: Any, place: Any) -> None:
     is_file = isinstance(background, (str, os.PathLike)) and os.path.isfile(background)
     feet = getattr(place, "feet", None)
     if is_file and feet is not None and (fit or "none") == "none":
+        from .prepared import read_info, sidecar_path
+
         bh, bw = bg.shape[:2]
         x, y = feet
         if not (0 <= x <= bw and 0 <= y <= bh):
             raise _Usage(f"--place {x:g},{y:g}: the feet must be on the {bw}×{bh} background (0 ≤ X ≤ {bw}, 0 ≤ Y ≤ {bh}, in its pixels)")
+        try:
+            info = read_info(background)
+            (info.placement(place) if info is not None else place).validate((bh, bw), name="--place")
+        except InputError as exc:
+            sidecar = place.horizon is None and info is not None and info.horizon is not None
+            where = f" (the horizon is the sidecar's, {sidecar_path(background)}: correct it there or give --horizon ROW)" if sidecar else ""
+            raise _Usage(f"--place {x:g},{y:g}: expected {exc.expected}, got {exc.got}{where}") from None
+        except StudiocompError as exc:
+            raise _Usage(f"--background: {exc}") from None
 
 
 def _pixel_limit() -> None:
@@ -194,7 +205,7 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     """One image from stdin (``-``) or a file, to stdout (``-o -``) or a folder: for shell pipes."""
     import tempfile
 
-    from .batch import NOTED_WARNINGS, save_mask
+    from .batch import NOTED_WARNINGS, describe_failure, save_mask
     from .image import save_image
 
     if len(args.inputs) != 1:
@@ -220,7 +231,7 @@ def _run_stream(args: argparse.Namespace, kind: str) -> int:
     try:
         result = pipe(data, background=background, fit=args.fit, place=place, input_alpha=args.input_alpha)
     except StudiocompError as exc:
-        print(f"studiocomp: failed: {source}: {exc}", file=sys.stderr)
+        print(f"studiocomp: failed: {source}: {describe_failure(exc, Path(source))}", file=sys.stderr)
         return EXIT_FAILED
     suffix = ".png" if kind == "cutout" or args.only_mask else f".{args.format}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -466,9 +477,10 @@ def _report(
     subfolders = [s for s in subfolders or [] if holds_images(s)]
     unsearched = f", {len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} with images not searched (use -r/--recursive)" if subfolders else ""
     where = f"{out_dir} (nothing written: the new folder was not kept)" if dropped else str(out_dir)
-    doubts = f"{len(uncertain)} uncertain (written; look at them), " if uncertain else ""
+    # the uncertain files were written too: counted in "written" and apart within it, named on their own lines below
+    doubts = f" ({len(uncertain)} uncertain: look at {'it' if len(uncertain) == 1 else 'them'}, listed below)" if uncertain else ""
     print(
-        f"{kind}: {done} written, {doubts}{len(failures)} failed, {skipped} skipped (already there), "
+        f"{kind}: {done + len(uncertain)} written{doubts}, {len(failures)} failed, {skipped} skipped (already there), "
         f"{len(not_images)} skipped (not images){unsearched} in {elapsed:.1f} s → {where}",
         file=sys.stderr,
     )
@@ -996,8 +1008,6 @@ def _add_common_options(p: argparse.ArgumentParser) -> None:
 
 def _weights(args: argparse.Namespace) -> dict[str, str]:
     """--weights NAME=PATH as a dict; raises InputError on a malformed item."""
-    from .errors import InputError
-
     weights: dict[str, str] = {}
     for item in getattr(args, "weights", []) or []:
         name, eq, path = item.partition("=")

@@ -835,7 +835,8 @@ class Pipeline:
         if place is not None:
             placed = timed("placement", place.apply, foreground, alpha, size)
             subject, subject_alpha = trust(placed.foreground), trust(placed.alpha)
-            warnings += placed.warnings  # feet cut off, a bust stood up, an implausible scale
+            # feet cut off, a bust stood up, an implausible scale; a rendered preset or colour has no scene scale to miss
+            warnings += [x for x in placed.warnings if not (x.code == "size-guessed" and _generated(background))]
         elif size != (h, w):
             raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
         else:
@@ -854,13 +855,24 @@ class Pipeline:
         _trust_own(relighter, subject)
         if "shadow_caster" in self._stages:
             caster = self._stages["shadow_caster"]
+            sidecar_guess: list[QualityWarning] = []
             if info is not None and hasattr(caster, "with_light"):  # the sidecar's light, unless the caster has its own
+                if info.light.source == "default" and getattr(caster, "azimuth", 0.0) is None:  # the sidecar's light is itself a guess
+                    sidecar_guess.append(
+                        QualityWarning(
+                            "light-default",
+                            "the prepared background's light is the default (its sidecar's light source is \"default\": no reliable cast "
+                            "shadow was found in the scene): the shadow's direction is a guess; set the sidecar's light (azimuth, elevation, "
+                            'source "user") or give --light',
+                            uncertain=False,
+                        )
+                    )
                 caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
             if hasattr(caster, "cast_assessed"):  # says when the light was guessed
                 shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
                 if _generated(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news
                     notes = [n for n in notes if n.code != "light-default"]
-                warnings += notes
+                warnings += notes if any(n.code == "light-default" for n in notes) else [*notes, *sidecar_guess]
             else:
                 shadow = timed("shadow_caster", caster.cast, subject_alpha, bg)
             _trust_own(caster, shadow)

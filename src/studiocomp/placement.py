@@ -217,6 +217,8 @@ class Placement:
         """
         h, w = size
         top, bottom, _, cut = extent
+        if not (cut and self.for_standing):  # a cut subject does not stand on a background's spot for whole people
+            self.validate(size)
         if cut and self.for_standing:  # a background's spot for whole people: the cut goes on the bottom edge below it
             x, y = (self.feet[0] if self.feet is not None else w / 2.0), float(h)
             if self.horizon is None or self.horizon >= y:  # the spot's own height is for a whole person: not used
@@ -240,6 +242,65 @@ class Placement:
             return x, y, (y - self.horizon) * self.subject_height / self.camera_height
         return x, y, (1.0 - _AUTO_TOP) * y
 
+    def validate(self, size: tuple[int, int], name: str = "feet") -> None:
+        """Check that the given feet can stand on a background of ``size`` = (H, W), before any subject is placed.
+
+        The feet must lie on the background, and, when no height is given but a horizon is, below the
+        horizon (the horizon rule gives a subject standing at or above it no height). A command line or a
+        service calls this once with the background's size, so a bad ``--place`` is refused before the first
+        photo is worked on; :meth:`target` checks the same for each subject.
+
+        Parameters
+        ----------
+        size : (int, int)
+            The background's (H, W) in pixels.
+        name : str
+            The name of the option the feet came from, for the error (``"feet"``; ``"--place"``, ``"place"``).
+
+        Raises
+        ------
+        InputError
+            Feet off the background (x not in [0, W] or y not in [0, H]; the size is named), or at or above
+            the horizon with no height given.
+        """
+        if self.feet is None:
+            return
+        h, w = size
+        x, y = self.feet
+        if not (0.0 <= x <= w and 0.0 <= y <= h):
+            off = [f"x {x:g} is off its width (0 to {w})"] if not 0.0 <= x <= w else []
+            off += [f"y {y:g} is off its height (0 to {h})"] if not 0.0 <= y <= h else []
+            raise InputError(name, f"the feet on the {w}×{h} background (x in [0, {w}], y in [0, {h}], its pixels)", f"({x:g}, {y:g}): {' and '.join(off)}")
+        if self.height is None and self.horizon is not None and y <= self.horizon:
+            raise InputError(
+                name,
+                f"feet below the horizon (row {self.horizon:g}) for a standing subject sized by it, or a height (X,Y,H)",
+                f"row {y:g}, at or above the horizon",
+            )
+
+    def _guessed(self, extent: tuple[int, int, float, bool], size: tuple[int, int]) -> bool:
+        """True when :meth:`target` has nothing to size the subject by: no height given and no usable horizon.
+
+        The height is then a rule of thumb, not the scene's scale: a whole subject's head goes 12 % of the
+        feet row below the frame's top (a studio backdrop filled top to bottom), a cut subject on the bottom
+        edge keeps its share of its photo's height. On a scene photographed wide (a hall) either makes a giant.
+
+        Parameters
+        ----------
+        extent : (int, int, float, bool)
+            (top row, bottom row, feet x, cut) of the subject in its photo (:func:`subject_extent`).
+        size : (int, int)
+            The background's (H, W).
+
+        Returns
+        -------
+        bool
+        """
+        cut = extent[3]
+        if self.height is not None:
+            return False
+        return self.horizon is None or (cut and (self.feet is None or self.for_standing) and self.horizon >= size[0])
+
     def check(self, extent: tuple[int, int, float, bool], photo_shape: tuple[int, int], size: tuple[int, int], target: tuple[float, float, float], top_cut: bool = False) -> list[QualityWarning]:
         """The doubts about placing a subject of this ``extent`` at ``target`` = (feet x, feet y, height) in a frame of ``size``.
 
@@ -249,6 +310,10 @@ class Placement:
           head-and-shoulders shot) but stands on the floor at ``feet`` — it will look cut off in mid-air.
         - ``cut-subject-full-height``: a cut subject (bottom or top edge of its photo) is sized by the
           horizon rule with ``subject_height`` as if all of it were visible: it comes out too large.
+        - ``size-guessed``: nothing sizes the subject (no height, no horizon above the feet, no floor scale):
+          its height is a rule of thumb (the head 12 % of the feet row below the top; a cut subject on the
+          bottom edge, its share of its photo's height), which makes a giant on a scene shot wide; the message
+          names the fixes (a horizon, a height).
         - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one.
         - ``subject-upscaled``: enlarged more than 3× from its photo: softer than the background (a note).
 
@@ -290,9 +355,19 @@ class Placement:
             out.append(
                 QualityWarning(
                     "cut-subject-full-height",
-                    f"the subject is cut by its photo's {part} edge but is sized by the horizon rule as if {self.subject_height:g} tall in full: "
-                    "give its height in pixels or the real height of what is visible",
+                    f"the subject is cut by its photo's {part} edge but is sized by the horizon rule as if {self.subject_height:g} m tall in full: "
+                    "give the real height of what is visible in metres (--subject-height) or its height in pixels (--place X,Y,H)",
                     height,
+                )
+            )
+        if self._guessed(extent, size):
+            rule = "its share of its photo's height" if cut and (self.feet is None or self.for_standing) else "filling the frame above its feet, the head 12 % of the way down"
+            out.append(
+                QualityWarning(
+                    "size-guessed",
+                    f"the subject's size ({height:.0f} px tall, {rule}) is a guess: nothing gives the scene's scale; "
+                    "give the background's horizon row (the sidecar's \"horizon\", or --horizon ROW) or the subject's height in pixels (--place X,Y,H)",
+                    height / h,
                 )
             )
         if height > _MAX_HEIGHT_FRAMES * h or height < _MIN_HEIGHT_FRAMES * h:

@@ -74,4 +74,4 @@ class TestFaintEdge:
         code = cli.main(["composite", str(src), "-o", str(tmp_path / "out"), "--relight", "none", "--shadow", "none", "--progress", "off"])
         err = capsys.readouterr().err
         assert code == 0
-        assert "1 written, 1 uncertain" in err and "soft.png" in err and "crisp.png" not in err.split("uncertain:", 1)[1]
+        assert "2 written (1 uncertain: look at it, listed below)" in err and "soft.png" in err and "crisp.png" not in err.split("uncertain:", 1)[1]

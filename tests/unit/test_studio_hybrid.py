@@ -229,7 +229,7 @@ class TestHonestConfidence:
         code = cli.main(["composite", str(src), "-o", str(tmp_path / "out"), "--relight", "none", "--shadow", "none", "--progress", "off"])
         err = capsys.readouterr().err
         assert code == 0
-        assert "1 written, 1 uncertain" in err and "uncertain: " in err and "canvas.png" in err
+        assert "2 written (1 uncertain: look at it, listed below)" in err and "uncertain: " in err and "canvas.png" in err
         assert (tmp_path / "out" / "canvas.png").exists()
         code = cli.main(["composite", str(src), "-o", str(tmp_path / "out2"), "--relight", "none", "--shadow", "none", "--progress", "off", "--fail-uncertain"])
         assert code == 1
