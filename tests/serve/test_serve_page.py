@@ -179,3 +179,24 @@ def test_the_page_names_each_doubt_in_words(browser: Any, server: Any, tmp_path:
     assert "the subject covers 100% of the frame" in status and "touches the frame on 4 sides" in status, status
     assert "edges" not in status and "subject-fills-frame" not in status, status  # the messages, not the codes
     page.close()
+
+
+def test_the_page_loads_with_no_console_warning_or_missing_icon(browser: Any, make_server: Any) -> None:
+    """A fresh user's console: "[DOM] Password field is not contained in a form" and a 404 for /favicon.ico."""
+    srv = make_server(api_key="s3cret")  # the key box shows
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(srv.url + "/")
+    page.wait_for_selector("#keybox:not([hidden])")
+    page.wait_for_timeout(500)
+    assert not [m for m in console if "[DOM]" in m or "404" in m], console  # (the 403 of the missing key is expected)
+    assert missing == [], missing
+    assert page.evaluate("() => document.getElementById('apikey').form !== null")
+    page.fill("#apikey", "wrong")
+    page.press("#apikey", "Enter")  # commits the key; the page is not reloaded by the form
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('was not accepted')")
+    assert page.input_value("#apikey") == "wrong"
+    page.close()

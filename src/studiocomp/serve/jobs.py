@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import StudiocompError
+from ..errors import InputError, StudiocompError
 from .errors import ApiError, from_library_error
 from .options import JobOptions
 from .settings import ServeSettings
@@ -274,6 +275,7 @@ class Worker:
         if options.place is not None:
             feet, height, horizon, subject_height, camera_height = options.place
             place = Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+            _check_place(place, background, options.fit)
         try:
             result = pipe(data, background=background, fit=options.fit, place=place, input_alpha=options.input_alpha)
             if options.only_mask:
@@ -285,6 +287,10 @@ class Worker:
             else:
                 body = encode_image(result.composite, format=options.format, quality=options.quality, bit_depth=options.depth)  # type: ignore[arg-type]
                 fmt, (h, w) = options.format, result.composite.shape[:2]
+        except InputError as exc:
+            if exc.argument == "feet":  # the feet are the request's 'place'
+                raise ApiError(400, "invalid_parameter", "Invalid value for place", str(InputError("place", exc.expected, exc.got))) from None
+            raise from_library_error(exc, "image") from None
         except StudiocompError as exc:
             raise from_library_error(exc, "image") from None
         headers = {
@@ -294,6 +300,30 @@ class Worker:
             "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
         }
         return Output(body, _MEDIA[fmt], headers)
+
+
+def _check_place(place: Any, background: Any, fit: str | None) -> None:
+    """Refuse (400, naming ``place``) feet that cannot stand on an image background of its own size, before the photo is worked on.
+
+    With ``fit`` none (the default with ``place``) the composite is the background's size, so the feet must lie on it
+    and, with no height given, below the horizon (the request's, else the prepared background's sidecar). A preset or
+    colour takes the photo's size: the pipeline checks those feet itself.
+    """
+    from ..prepared import load_background, read_info
+
+    if place.feet is None or (fit or "none") != "none":
+        return
+    info = None
+    if isinstance(background, np.ndarray):
+        size = background.shape[:2]
+    elif isinstance(background, (str, os.PathLike)) and os.path.isfile(background):
+        size, info = load_background(background).shape[:2], read_info(background)
+    else:
+        return
+    try:
+        (info.placement(place) if info is not None else place).validate((int(size[0]), int(size[1])), name="place")
+    except InputError as exc:
+        raise ApiError(400, "invalid_parameter", "Invalid value for place", str(exc)) from None
 
 
 def warning_headers(warnings: Any, uncertain: bool) -> dict[str, str]:

@@ -255,6 +255,12 @@ def parse_options(kind: str, fields: Mapping[str, str], *, presets: Any = None) 
         )
     elif kind == "cutout" and get("place"):
         raise _invalid("place", "no value: a cut-out stays in the photo's frame", get("place"))
+    if kind == "composite" and fit == "none" and place is None:  # as the CLI's --fit none without --place
+        raise _invalid(
+            "fit",
+            "cover, contain or stretch without 'place': fit=none keeps the background's own size, so the subject must be laid into it (add place=auto or place=X,Y)",
+            fit,
+        )
     return JobOptions(
         kind=kind,
         preset=preset,

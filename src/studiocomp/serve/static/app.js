@@ -114,6 +114,8 @@ async function init() {
       $("keybox").hidden = false;
       $("apikey").value = localStorage.getItem("studiocomp-api-key") || "";
       $("apikey").addEventListener("change", keyChanged);
+      // the key box sits in a form (a password field outside one is a browser warning): Enter commits it, never reloads the page
+      $("keyform").addEventListener("submit", (e) => { e.preventDefault(); $("apikey").blur(); });
     }
   }
   await loadBackgrounds();
