@@ -548,7 +548,11 @@ def _cmd_backgrounds(args: argparse.Namespace) -> int:
     out = write_info(path, info)
     print(json.dumps(info.to_json(), indent=2))
     found = "measured on the scene's cast shadows" if info.light.source == "shadows" else "NOT found in the scene: the default light"
-    print(f"wrote {out}: light {found}; horizon and floor line are not estimated — fill them in", file=sys.stderr)
+    print(
+        f"wrote {out}: light {found}; horizon and floor line are not estimated — fill them in "
+        "(without a horizon a placed subject's size is a guess, flagged size-guessed)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -160,3 +160,10 @@ def test_the_summary_counts_uncertain_files_among_the_written(tmp_path: Path, ha
     assert code == 0 and (out / "p0.png").exists()
     assert "composite: 1 written (1 uncertain: look at it, listed below), 0 failed" in err and "0 written" not in err, err
     assert f"  uncertain: {src / 'p0.png'}: " in err and "implausible-scale" in err
+
+
+def test_backgrounds_create_says_what_a_missing_horizon_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bg = studiocomp.save_image(tmp_path / "flat.png", np.full((120, 160, 3), 0.5, np.float32))
+    assert main(["backgrounds", "create", str(bg)]) == 0
+    err = capsys.readouterr().err
+    assert "light NOT found" in err and "size is a guess, flagged size-guessed" in err, err
