@@ -31,7 +31,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from ..._ops import bounding_window, cut_by_bottom, row_extent, shrink_area, upsample_into, working_size
+from ..._ops import bounding_window, cut_by_bottom, resize, row_extent, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...estimate.light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
 from ...image import checked_alpha, checked_image
@@ -67,27 +67,37 @@ def _contact_line(a: np.ndarray) -> tuple[int, int, int] | None:
 _STANDING = 0.3
 
 
-def _standing_subjects(a: np.ndarray) -> list[np.ndarray]:
-    """The working-copy alpha split into the subjects that stand on the floor each on their own feet.
+def _subject_owners(a: np.ndarray) -> tuple[np.ndarray | None, list[int]]:
+    """Which standing subject each pixel of the working copy belongs to: (owner labels, the subjects' labels).
 
     Connected components of the solid alpha (≥ 0.5, 8-connected) at least :data:`_STANDING` × the tallest
-    one's height are subjects; every other alpha pixel (soft edges, smaller pieces) goes to the nearest
-    subject. One subject (the usual case): ``[a]`` itself, so its shadow is unchanged.
+    one's height are subjects; every other pixel (soft edges, smaller pieces) goes to the nearest subject.
+    One subject (the usual case): ``(None, [])``.
     """
     solid = (a >= 0.5).view(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     if n <= 2:
-        return [a]
+        return None, []
     tall = stats[1:, cv2.CC_STAT_HEIGHT]
     keep = [k + 1 for k in range(n - 1) if tall[k] >= _STANDING * tall.max()]
     if len(keep) == 1:
-        return [a]
+        return None, []
     # each pixel's nearest subject: a distance transform from the subjects' pixels, with their labels
     seeds = np.isin(labels, keep)
     _, nearest = cv2.distanceTransformWithLabels((~seeds).view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
     owner = np.zeros(int(nearest.max()) + 1, np.int32)
     owner[nearest[seeds]] = labels[seeds]
-    who = owner[nearest]
+    return owner[nearest], keep
+
+
+def _standing_subjects(a: np.ndarray) -> list[np.ndarray]:
+    """The working-copy alpha split into the subjects that stand on the floor each on their own feet.
+
+    See :func:`_subject_owners`. One subject (the usual case): ``[a]`` itself, so its shadow is unchanged.
+    """
+    who, keep = _subject_owners(a)
+    if who is None:
+        return [a]
     return [np.where(who == k, a, np.float32(0)) for k in keep]
 
 
@@ -112,23 +122,71 @@ def _combined(layers: Iterable[np.ndarray]) -> np.ndarray:
     return out
 
 
-class ContactShadow:
-    """A soft dark pad where the subject touches the floor (ambient occlusion).
+#: the contact shadow is drawn at a scale where the subject is at most this many pixels tall (its feet window only)
+_CONTACT_HEIGHT = 800
+#: a foot's columns whose lowest row is more than this fraction of the subject's height above the foot's lowest row
+#: are off the floor (the sides of a rounded shape); a sole seen at 45° rises about 0.04 of the height across the image
+_FOOT_RISE = 0.05
+#: the occlusion is cut off (and rescaled to reach 0 smoothly) at this many ``reach`` from the footprint
+_CONTACT_EXTENT = 4.0
 
-    The bottom ``band`` of the silhouette (a fraction of the subject's height) is
-    squashed onto the contact line and blurred by ``softness`` × the subject's
-    height; ``opacity`` is the darkest it gets.
+
+def _occlusion(r: np.ndarray, reach: float) -> np.ndarray:
+    """Ambient occlusion of the floor at distance ``r`` from a foot, relative to its value at the foot: 1 → 0.
+
+    The floor's view factor to an infinitely long upright strip of height ``reach`` at distance ``r``
+    (Hottel's crossed strings: ``F = ½·(1 − r/√(r² + reach²))``; Modest, *Radiative Heat Transfer*, 3rd ed. 2013,
+    §4.5), normalised to 1 at ``r = 0`` and taken down to 0 at ``_CONTACT_EXTENT·reach``.
+    """
+    f = 1.0 - r / np.sqrt(r * r + reach * reach)
+    far = 1.0 - _CONTACT_EXTENT / math.sqrt(_CONTACT_EXTENT**2 + 1.0)
+    out: np.ndarray = np.clip((f - far) / (1.0 - far), 0.0, 1.0).astype(np.float32)
+    return out
+
+
+def _lowest_rows(mask: np.ndarray) -> np.ndarray:
+    """Per column the last row of a 2-D mask that is True; −1 where the column is empty."""
+    h = mask.shape[0]
+    low = h - 1 - np.argmax(mask[::-1], axis=0)
+    return np.where(mask.any(axis=0), low, -1)
+
+
+class ContactShadow:
+    """Ambient occlusion where each foot meets the floor: a dark line at every sole, fading within a few centimetres.
+
+    A floor point beside a foot sees less of the room's light the closer it is: its view factor to an upright
+    strip of height ``reach`` at distance r is ``½·(1 − r/√(r² + reach²))`` (Hottel's crossed strings; Modest,
+    *Radiative Heat Transfer*, 3rd ed. 2013, §4.5), the occlusion behind the contact shadows of rendering
+    (Zhukov, Iones & Kronin, "An ambient light illumination model", Rendering Techniques '98). Normalised,
+    ``opacity·(1 − r/√(r² + reach²))`` is the shadow: ``opacity`` right at the sole, 0.29 of it at ``reach``,
+    0.11 at 2·``reach`` (cut to 0 at 4·``reach``). Distances are measured on the floor: rows count
+    ``1/depth`` times columns (the floor's foreshortening, as in :class:`CastShadow`), so the pad is a thin dark
+    line below a sole and reaches further to its sides.
+
+    Each foot stands on its own floor line: the separate parts of the solid silhouette (alpha ≥ 0.5) in its
+    lowest ``band`` (a fraction of the subject's height) whose own lowest row lies in that band's lower three
+    quarters are the feet; in a walking stance or a 3/4 view the far foot is higher in the image and gets its
+    pad at its own sole. A foot's footprint is, in each of its columns whose lowest row is within 0.05 of the height
+    of the foot's lowest row (a sole seen at 45° rises about 0.04 across the image), its lowest ``reach`` × height rows; the
+    pad is darkest there, under the shoe (hidden by the subject, which is laid over it) and right at its
+    outline, where it shows. ``softness`` blurs it a little (a penumbra). The pad is drawn around the feet only,
+    at a scale where the subject is at most 800 pixels tall, so its line is sharp on a large photo too.
 
     Parameters
     ----------
     opacity : float
-        Darkest opacity in [0, 1].
+        Opacity at the sole, in [0, 1] (the darkest).
     band : float
-        Bottom fraction of the silhouette squashed onto the contact line.
+        Fraction of the subject's height, above its lowest row, searched for feet, in [0, 1].
     softness : float
-        Blur as a fraction of the subject's height.
+        Blur as a fraction of the subject's height, in [0, 1].
+    reach : float
+        The occluder's height (a shoe's) as a fraction of the subject's height, in (0, 1]: how far the
+        occlusion reaches (0.03 of 1.7 m: 5 cm).
+    depth : float
+        The floor's foreshortening in [0.05, 1]: a distance towards the camera shows as ``depth`` × as many rows.
     work_side : int
-        Long side (pixels) of the copy the shadow is drawn on.
+        Long side (pixels) of the copy on which subjects standing apart are told apart.
 
     Raises
     ------
@@ -136,34 +194,83 @@ class ContactShadow:
         An option out of its range.
     """
 
-    def __init__(self, opacity: float = 0.55, band: float = 0.06, softness: float = 0.015, work_side: int = 512) -> None:
+    def __init__(self, opacity: float = 0.55, band: float = 0.1, softness: float = 0.002, reach: float = 0.03, depth: float = 0.35, work_side: int = 512) -> None:
         self.opacity = _check("opacity", opacity, 0.0, 1.0)
         self.band = _check("band", band, 0.0, 1.0)
         self.softness = _check("softness", softness, 0.0, 1.0)
+        self.reach = _check("reach", reach, 1e-4, 1.0)
+        self.depth = _check("depth", depth, 0.05, 1.0)
         self.work_side = int(work_side)
 
     def __repr__(self) -> str:
-        return f"ContactShadow(opacity={self.opacity}, band={self.band}, softness={self.softness})"
+        return f"ContactShadow(opacity={self.opacity}, band={self.band}, softness={self.softness}, reach={self.reach})"
 
-    def _small(self, a: np.ndarray) -> np.ndarray:
-        line = _contact_line(a)
-        out = np.zeros_like(a)
-        if line is None or self.opacity == 0.0:
-            return out
-        _, yc, height = line
-        band = max(1, round(self.band * height))
-        foot = np.zeros_like(a)
-        foot[yc - band + 1 : yc + 1] = a[yc - band + 1 : yc + 1]
-        # squash the feet 4× towards the contact line, a little below it
-        m = np.array([[1.0, 0.0, 0.0], [0.0, 0.25, 0.75 * yc + 0.01 * height]], np.float32)
-        pad = cv2.warpAffine(foot, m, (a.shape[1], a.shape[0]), flags=cv2.INTER_LINEAR)
-        sigma = max(0.5, self.softness * height)
-        pad = cv2.GaussianBlur(pad, (0, 0), sigma)
-        peak = float(pad.max())
-        return pad * (self.opacity / peak) if peak > 0 else out
+    def _pad(self, win: np.ndarray, height: float) -> np.ndarray:
+        """The occlusion pad (window shape) of the feet in ``win``, one subject's alpha around its feet; ``height`` in pixels."""
+        f = min(1.0, _CONTACT_HEIGHT / max(height, 1.0))
+        hw = win.shape
+        small = shrink_area(win, (max(1, round(hw[0] * f)), max(1, round(hw[1] * f)))) if f < 1.0 else win
+        hh = height * f
+        solid = small >= 0.5
+        extent = row_extent(solid)
+        if extent is None:
+            return np.zeros(hw, np.float32)
+        bottom = extent[1]
+        top = int(math.floor(bottom - self.band * hh))
+        solid[: max(0, top)] = False
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(solid.view(np.uint8), connectivity=8)
+        rows = np.arange(solid.shape[0])[:, None]
+        foot_rows = max(1.0, self.reach * hh)
+        footprint = np.zeros_like(solid)
+        for k in range(1, n):
+            lowest = stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT] - 1
+            if lowest < top + 0.25 * (bottom - top):  # a part only entering the band from above: not a foot
+                continue
+            part = labels == k
+            low = _lowest_rows(part)
+            low[low < lowest - _FOOT_RISE * hh] = solid.shape[0]  # a rounded part's sides, up and away from the floor: no contact
+            footprint |= part & (rows >= low[None, :] - foot_rows)
+        if not footprint.any():
+            return np.zeros(hw, np.float32)
+        from scipy.ndimage import distance_transform_edt  # lazy: scipy is heavy
+
+        r = distance_transform_edt(~footprint, sampling=(1.0 / self.depth, 1.0))
+        pad: np.ndarray = np.float32(self.opacity) * _occlusion(np.asarray(r, np.float32), self.reach * hh)
+        sigma = self.softness * hh
+        if sigma >= 0.3:
+            pad = cv2.GaussianBlur(pad, (0, 0), sigma)
+        return np.clip(resize(pad, hw), 0.0, 1.0) if f < 1.0 else pad
+
+    def _draw(self, a: np.ndarray, out: np.ndarray) -> None:
+        """Combine (``1 − (1 − S)(1 − pad)``) each standing subject's pads into ``out`` (full size), around the feet only."""
+        if self.opacity == 0.0:
+            return
+        small, scale = _small_alpha(a, self.work_side)
+        who, keep = _subject_owners(small)
+        h, w = a.shape
+        for k in keep or [0]:
+            part = small if who is None else np.where(who == k, small, np.float32(0))
+            line = _contact_line(part)
+            if line is None:
+                continue
+            _, yc, height = line
+            full = height / scale  # the subject's height in full-size pixels
+            spread = _CONTACT_EXTENT * self.reach * full + 3 * self.softness * full + 2
+            ys = max(0, int(math.floor((yc - self.band * height - 1) / scale - spread * self.depth)))
+            ye = min(h, int(math.ceil((yc + 2) / scale + spread * self.depth)))
+            cols = np.flatnonzero((part[max(0, int(yc - self.band * height) - 1) : yc + 1] > 0).any(axis=0))
+            xs = max(0, int(math.floor(cols[0] / scale - spread)))
+            xe = min(w, int(math.ceil((cols[-1] + 1) / scale + spread)))
+            win = a[ys:ye, xs:xe]
+            if who is not None:  # only this subject's pixels: its owner map sampled at the window's pixels
+                sy = np.minimum(((np.arange(ys, ye) + 0.5) * scale).astype(int), who.shape[0] - 1)
+                sx = np.minimum(((np.arange(xs, xe) + 0.5) * scale).astype(int), who.shape[1] - 1)
+                win = np.where(who[sy][:, sx] == k, win, np.float32(0))
+            pad = self._pad(win, full)
+            out[ys:ye, xs:xe] = 1.0 - (1.0 - out[ys:ye, xs:xe]) * (1.0 - pad)
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
-        """The contact shadow under the subject's feet, as an opacity.
+        """The contact shadow at the subject's feet, as an opacity.
 
         Parameters
         ----------
@@ -184,10 +291,11 @@ class ContactShadow:
         """
         a = checked_alpha(alpha)
         checked_image(background, name="background")
+        out = np.zeros(a.shape, np.float32)
         if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
-            return np.zeros(a.shape, np.float32)
-        small, _ = _small_alpha(a, self.work_side)
-        return _upsample(_combined(self._small(part) for part in _standing_subjects(small)), a.shape)
+            return out
+        self._draw(a, out)
+        return out
 
 
 class CastShadow:
@@ -365,12 +473,11 @@ class CastShadow:
             return np.zeros(a.shape, np.float32)
         azimuth, elevation = light if light is not None else self.light(bg)
         small, _ = _small_alpha(a, self.work_side)
-        layers = []
-        for part in _standing_subjects(small):  # each person's shadow from their own feet
-            layers.append(self._cast_small(part, azimuth, elevation))
-            if self.contact is not None:
-                layers.append(self.contact._small(part))
-        return _upsample(_combined(layers).astype(np.float32), a.shape)
+        layers = [self._cast_small(part, azimuth, elevation) for part in _standing_subjects(small)]  # each person's shadow from their own feet
+        out = _upsample(_combined(layers).astype(np.float32), a.shape)
+        if self.contact is not None:  # each foot's pad, drawn around the feet at (up to) full size
+            self.contact._draw(a, out)
+        return out
 
     def _cast_small(self, a: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
         h, w = a.shape
