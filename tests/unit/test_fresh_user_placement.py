@@ -17,26 +17,13 @@ import numpy as np
 import pytest
 from PIL import Image
 from tests.conftest import shared_path
+from tests.silhouettes import FG, bust_alpha, full_body_alpha
 
 import studiocomp
 from studiocomp import InputError, Placement
 from studiocomp.backends.shadow.floor import CastShadow
 from studiocomp.cli import main
 from studiocomp.prepared import BackgroundInfo, Light, write_info
-
-FG = np.full((200, 120, 3), 0.5, np.float32)
-
-
-def _whole() -> np.ndarray:
-    a = np.zeros((200, 120), np.float32)
-    a[20:180, 40:80] = 1.0  # feet at row 179, inside the photo
-    return a
-
-
-def _bust() -> np.ndarray:
-    a = np.zeros((200, 120), np.float32)
-    a[60:200, 20:100] = 1.0  # cut by the photo's bottom edge
-    return a
 
 
 def _codes(placement: Placement, alpha: np.ndarray, size: tuple[int, int] = (400, 600)) -> list[str]:
@@ -46,17 +33,17 @@ def _codes(placement: Placement, alpha: np.ndarray, size: tuple[int, int] = (400
 def test_a_size_nothing_gives_is_said_to_be_a_guess() -> None:
     spot = BackgroundInfo(camera_height=1.5, feet=(300.0, 368.0), subject_height=1.7)  # what `backgrounds create` writes
     for place in (Placement(), Placement(feet=(300, 380)), spot.placement(None)):
-        found = {w.code: w for w in place.apply(FG, _whole(), (400, 600)).warnings}
+        found = {w.code: w for w in place.apply(FG, full_body_alpha(), (400, 600)).warnings}
         assert "size-guessed" in found and found["size-guessed"].uncertain, place
         message = found["size-guessed"].message
         assert "horizon" in message and "--place X,Y,H" in message and " px tall" in message, message
-    assert "size-guessed" in _codes(Placement(), _bust())  # on the bottom edge at its share of the photo: a guess too
+    assert "size-guessed" in _codes(Placement(), bust_alpha())  # on the bottom edge at its share of the photo: a guess too
     # anything that gives the scale: a height, a horizon, the sidecar's horizon or floor scale
-    assert "size-guessed" not in _codes(Placement(feet=(300, 380), height=200), _whole())
-    assert "size-guessed" not in _codes(Placement(horizon=100), _whole())
-    assert "size-guessed" not in _codes(Placement(horizon=100), _bust())
-    assert "size-guessed" not in _codes(BackgroundInfo(horizon=100.0, feet=(300.0, 368.0)).placement(None), _whole())
-    assert "size-guessed" not in _codes(BackgroundInfo(floor_scale=150.0, feet=(300.0, 368.0)).placement(None), _whole())
+    assert "size-guessed" not in _codes(Placement(feet=(300, 380), height=200), full_body_alpha())
+    assert "size-guessed" not in _codes(Placement(horizon=100), full_body_alpha())
+    assert "size-guessed" not in _codes(Placement(horizon=100), bust_alpha())
+    assert "size-guessed" not in _codes(BackgroundInfo(horizon=100.0, feet=(300.0, 368.0)).placement(None), full_body_alpha())
+    assert "size-guessed" not in _codes(BackgroundInfo(floor_scale=150.0, feet=(300.0, 368.0)).placement(None), full_body_alpha())
 
 
 def test_the_pipeline_keeps_the_guess_on_a_scene_not_on_a_rendered_preset(tmp_path: Path) -> None:
@@ -91,11 +78,11 @@ def test_validate_names_the_option_and_the_actual_problem() -> None:
         Placement(feet=(960, 300), horizon=470).validate((1080, 1920), name="--place")
     Placement(feet=(960, 300), height=200, horizon=470).validate((1080, 1920))  # a given height needs no horizon rule
     with pytest.raises(InputError, match="x 99999 is off"):  # the pipeline's own check says the same first
-        Placement(feet=(99999, 5), horizon=470).apply(FG, _whole(), (1080, 1920))
+        Placement(feet=(99999, 5), horizon=470).apply(FG, full_body_alpha(), (1080, 1920))
 
 
 def test_cut_subject_full_height_says_the_unit_and_the_options() -> None:
-    found = {w.code: w.message for w in Placement(horizon=100).apply(FG, _bust(), (400, 600)).warnings}
+    found = {w.code: w.message for w in Placement(horizon=100).apply(FG, bust_alpha(), (400, 600)).warnings}
     message = found["cut-subject-full-height"]
     assert "1.7 m tall" in message and "in metres (--subject-height)" in message and "(--place X,Y,H)" in message, message
 

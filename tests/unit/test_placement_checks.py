@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.silhouettes import FG, bust_alpha, full_body_alpha
 
 import studiocomp
 from studiocomp import InputError, Placement
-
-FG = np.full((200, 120, 3), 0.5, np.float32)
-
-
-def _full_body() -> np.ndarray:
-    a = np.zeros((200, 120), np.float32)
-    a[20:180, 40:80] = 1.0  # feet at row 179, inside the photo
-    return a
-
-
-def _bust() -> np.ndarray:
-    a = np.zeros((200, 120), np.float32)
-    a[60:200, 20:100] = 1.0  # cut by the photo's bottom edge: no feet
-    return a
 
 
 def codes(placement: Placement, alpha: np.ndarray, size: tuple[int, int] = (400, 600)) -> list[str]:
@@ -31,26 +18,26 @@ def codes(placement: Placement, alpha: np.ndarray, size: tuple[int, int] = (400,
 @pytest.mark.parametrize("feet", [(1200, 1650), (-5, 300), (300, -1), (601, 200)])
 def test_feet_outside_the_frame_are_an_error(feet: tuple[float, float]) -> None:
     with pytest.raises(InputError, match="feet"):
-        Placement(feet=feet).apply(FG, _full_body(), (400, 600))
+        Placement(feet=feet).apply(FG, full_body_alpha(), (400, 600))
 
 
 def test_a_sensible_placement_has_no_warnings() -> None:
-    assert codes(Placement(feet=(300, 380), height=200), _full_body()) == []
-    assert codes(Placement(horizon=100), _full_body()) == []  # 200 px tall, feet at 200
-    assert codes(Placement(feet=(300, 400), height=150), _full_body()) == []  # feet on the bottom edge: allowed
+    assert codes(Placement(feet=(300, 380), height=200), full_body_alpha()) == []
+    assert codes(Placement(horizon=100), full_body_alpha()) == []  # 200 px tall, feet at 200
+    assert codes(Placement(feet=(300, 400), height=150), full_body_alpha()) == []  # feet on the bottom edge: allowed
 
 
 def test_a_cut_subject_stood_on_the_floor_is_flagged() -> None:
-    assert "cut-subject-standing" in codes(Placement(feet=(300, 300)), _bust())  # sized like a standing person
-    assert "cut-subject-standing" not in codes(Placement(feet=(300, 300), height=150), _bust())  # a bust on a plinth, sized by hand
-    assert "cut-subject-standing" not in codes(Placement(), _bust())  # on the bottom edge, as shot
+    assert "cut-subject-standing" in codes(Placement(feet=(300, 300)), bust_alpha())  # sized like a standing person
+    assert "cut-subject-standing" not in codes(Placement(feet=(300, 300), height=150), bust_alpha())  # a bust on a plinth, sized by hand
+    assert "cut-subject-standing" not in codes(Placement(), bust_alpha())  # on the bottom edge, as shot
 
 
 def test_a_cut_subject_sized_as_full_body_is_flagged() -> None:
     # --place auto with a horizon: the horizon rule would make a head-and-shoulders shot 1.7 m tall
-    assert "cut-subject-full-height" in codes(Placement(horizon=100), _bust())
-    assert "cut-subject-full-height" in codes(Placement(feet=(300, 390), horizon=100), _bust())
-    assert "cut-subject-full-height" not in codes(Placement(feet=(300, 390), height=120), _bust())  # its size was given
+    assert "cut-subject-full-height" in codes(Placement(horizon=100), bust_alpha())
+    assert "cut-subject-full-height" in codes(Placement(feet=(300, 390), horizon=100), bust_alpha())
+    assert "cut-subject-full-height" not in codes(Placement(feet=(300, 390), height=120), bust_alpha())  # its size was given
 
 
 @pytest.mark.parametrize(("height", "code"), [(600, "implausible-scale"), (8, "implausible-scale"), (500, "subject-upscaled")])
@@ -69,7 +56,7 @@ def test_scale_warnings_are_uncertain_except_the_upscale_note() -> None:
 
 
 def test_a_subject_mostly_outside_the_frame_is_flagged() -> None:
-    placed = Placement(feet=(300, 150), height=390).apply(FG, _full_body(), (400, 600))  # head 240 px above the frame
+    placed = Placement(feet=(300, 150), height=390).apply(FG, full_body_alpha(), (400, 600))  # head 240 px above the frame
     assert "subject-outside-frame" in [w.code for w in placed.warnings]
     assert placed.alpha[:150].any()
 
@@ -95,20 +82,20 @@ def test_a_backgrounds_spot_for_standing_people_does_not_stand_a_bust_in_mid_air
     info = BackgroundInfo(horizon=150.0, camera_height=1.5, feet=(400.0, 330.0), subject_height=1.7)
     spot = info.placement(None)
     assert spot.for_standing
-    whole = spot.apply(FG, _full_body(), (400, 600))
+    whole = spot.apply(FG, full_body_alpha(), (400, 600))
     rows = np.flatnonzero((whole.alpha >= 0.5).any(axis=1))
     assert rows[-1] + 1 == pytest.approx(330, abs=1) and not whole.warnings  # stands on the spot, sized by the horizon
-    bust = spot.apply(FG, _bust(), (400, 600))
+    bust = spot.apply(FG, bust_alpha(), (400, 600))
     rows, cols = np.flatnonzero((bust.alpha >= 0.5).any(axis=1)), np.flatnonzero((bust.alpha >= 0.5).any(axis=0))
     # sized by the horizon as with no feet given (`--horizon` alone gives the same), and said to be
     assert rows[-1] == 399 and rows[-1] + 1 - rows[0] == pytest.approx((400 - 150) * 1.7 / 1.5, abs=2)
     assert (cols[0] + cols[-1]) / 2 == pytest.approx(400, abs=2)
     assert [w.code for w in bust.warnings] == ["cut-subject-full-height"]
-    alone = Placement(horizon=150.0).apply(FG, _bust(), (400, 600))
+    alone = Placement(horizon=150.0).apply(FG, bust_alpha(), (400, 600))
     assert np.array_equal(np.flatnonzero((alone.alpha >= 0.5).any(axis=1)), rows)
     # no horizon: its share of its photo's height (the spot's height is for a whole person)
-    flat = BackgroundInfo(floor_scale=150.0, feet=(400.0, 330.0)).placement(None).apply(FG, _bust(), (400, 600))
+    flat = BackgroundInfo(floor_scale=150.0, feet=(400.0, 330.0)).placement(None).apply(FG, bust_alpha(), (400, 600))
     rows = np.flatnonzero((flat.alpha >= 0.5).any(axis=1))
     assert rows[-1] == 399 and (rows[-1] + 1 - rows[0]) / 400 == pytest.approx(140 / 200, abs=0.01) and not flat.warnings
     # feet the caller gives are the bust's own: it stands there (a plinth), with the warning
-    assert "cut-subject-standing" in codes(info.placement(Placement(feet=(400.0, 330.0))), _bust())
+    assert "cut-subject-standing" in codes(info.placement(Placement(feet=(400.0, 330.0))), bust_alpha())
