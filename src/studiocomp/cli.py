@@ -903,6 +903,9 @@ def _cmd_video(args: argparse.Namespace) -> int:
     print(f"{result.frames} frames in {result.seconds:.1f} s ({result.frame_rate:.2f} fps){flagged}")
     for w in doubts:
         print(f"studiocomp: uncertain: {args.input}: {w}", file=sys.stderr)
+    for w in result.warnings:  # notes, as composite prints them: e.g. a prepared background's placement not used
+        if not w.uncertain:
+            print(f"studiocomp: note: {args.input}: {w}", file=sys.stderr)
     return EXIT_FAILED if doubts and args.fail_uncertain else EXIT_OK
 
 

@@ -71,11 +71,13 @@ class VideoResult:
         matter runs on a thread of its own, beside tracking and compositing, and decode and
         encode on theirs (not in the sum), so the stages add up to more than ``seconds``.
     warnings : list[QualityWarning]
-        Doubts about the clip, all ``uncertain`` (the clip is written; a person should look at
-        it): the tracked subject was lost (``subject-lost``, naming the frames), jumped to someone
+        Notes on a prepared background (not ``uncertain``), first: ``placement-not-used`` (its sidecar's
+        horizon, floor and default feet are not used: a clip is not placed) and ``light-default`` (its
+        sidecar's light, used for the shadow, is itself the default). Then doubts about the clip, all
+        ``uncertain`` (the clip is written; a person should look at it): the tracked subject was lost (``subject-lost``, naming the frames), jumped to someone
         else (``subject-switched``), was only a sliver on the first frame (``subject-tiny``) or took
         in a region beyond reach of where it was, such as a bystander it touched (``subject-merged``);
-        see :func:`~studiocomp.video.subject_record.subject_warnings`. Empty without tracking.
+        see :func:`~studiocomp.video.subject_record.subject_warnings` (none without tracking).
     subject : SubjectRecord or None
         The tracked subject's area and box per frame (None without tracking).
     """
@@ -295,6 +297,51 @@ def _over_u8(subject: np.ndarray, alpha: np.ndarray, bg: np.ndarray, bg_u8: np.n
     return out
 
 
+def _prepared_light(background: Any, caster: Any) -> tuple[Any, list[QualityWarning]]:
+    """A prepared background's sidecar (:mod:`studiocomp.prepared`) applied to a clip's shadow caster, and the clip's notes on it.
+
+    As for a photo (:class:`~studiocomp.Pipeline`): the sidecar's light goes to a caster that has none of its own
+    (``with_light``), with a ``light-default`` note when that light is itself the default. A clip is not placed (the
+    subject stays where it is in each frame), so the sidecar's horizon, floor and default feet are not used: a
+    ``placement-not-used`` note says so once. Not a prepared background (no file, no sidecar): the caster as it is, no notes.
+    """
+    from ..prepared import read_info
+
+    if not isinstance(background, (str, os.PathLike)) or not os.path.isfile(background):
+        return caster, []
+    info = read_info(background)
+    if info is None:
+        return caster, []
+    notes: list[QualityWarning] = []
+    lit = caster is not None and hasattr(caster, "with_light")
+    own = lit and getattr(caster, "azimuth", None) is not None and getattr(caster, "elevation", None) is not None
+    light = "; its light is used for the shadow" if lit and not own else "; nor is its light: the shadow's light was given" if lit else "; nor is its light: no shadow is cast"
+    if lit:
+        if info.light.source == "default" and getattr(caster, "azimuth", 0.0) is None:  # the sidecar's light is itself a guess
+            notes.append(
+                QualityWarning(
+                    "light-default",
+                    "the prepared background's light is the default (its sidecar's light source is \"default\": no reliable cast "
+                    "shadow was found in the scene): the shadow's direction is a guess; set the sidecar's light (azimuth, elevation, "
+                    'source "user") or give --light',
+                    uncertain=False,
+                )
+            )
+        caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
+    given = [f"horizon {info.horizon:g}" if info.horizon is not None else "", f"floor line {info.floor_line:g}" if info.floor_line is not None else ""]
+    given += [f"feet ({info.feet[0]:g}, {info.feet[1]:g})" if info.feet is not None else "", f"subject height {info.subject_height:g} m" if info.subject_height is not None else ""]
+    what = ", ".join(g for g in given if g) or "placement"
+    notes.append(
+        QualityWarning(
+            "placement-not-used",
+            f"the prepared background's placement ({what}) is not used: a clip is not placed, the subject keeps its place and size "
+            "in each frame on the background fitted to the frame (cover)" + light,
+            uncertain=False,
+        )
+    )
+    return caster, notes
+
+
 def check_warmup(warmup: Any) -> None:
     """Refuse a ``warmup`` that is not a whole number of frames ≥ 0.
 
@@ -370,7 +417,10 @@ def run(
         relighter's per-channel gain is smoothed over time (exponential, 0.8 kept), and the
         shadow caster's light is read from the background once for the clip (a caster with
         ``light``/``with_light``, e.g. ``cast``), so that light and shadow do not flicker
-        while the shadow follows the subject frame by frame.
+        while the shadow follows the subject frame by frame. On a prepared background (an image
+        file with a sidecar, :mod:`studiocomp.prepared`) a caster with no light of its own takes the
+        sidecar's light instead, as a photo's does; the sidecar's placement (horizon, feet) is not used
+        (a clip is not placed: the subject keeps its place and size in the frame), and a note says so.
     alpha_out : path, optional
         The alpha: ``.webm`` (VP9 with alpha, yuva420p), ``.mov`` (ProRes 4444) — grey
         picture and alpha channel both the matte —, ``.mp4``/``.mkv`` (a luma matte: the
@@ -412,12 +462,13 @@ def run(
     -------
     VideoResult
         With :attr:`~VideoResult.warnings` when the tracked subject was lost, switched or tiny
-        (the clip is written all the same).
+        (the clip is written all the same), and notes on a prepared background's sidecar.
 
     Raises
     ------
     InputError
-        Bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
+        A prepared background's sidecar that is not valid (:func:`~studiocomp.prepared.read_info`);
+        bad input (see :func:`open_video`: truncated, no video stream, unknown codec, no
         frames, mixed sizes), a negative ``warmup``, or output names (see :func:`check_outputs`: an output that is the
         input or holds it, two outputs on one path, a bad ``fps``; a folder output holding
         other files than numbered frames; a video output that is a folder; a place that cannot be
@@ -439,6 +490,7 @@ def run(
     m, tracker = fresh_clip_stages(matter, stabilise, track)
     relighter, caster = stages.get("relighter"), stages.get("shadow_caster")
     compositor = stages.get("compositor")
+    caster, notes = _prepared_light(background, caster)  # a prepared background: its sidecar's light, and what a clip does not use (a bad sidecar is refused before the clip is opened)
     reader = open_video(src, fps=fps)
     info = reader.info
     time_base = getattr(getattr(reader, "_stream", None), "time_base", None)
@@ -614,6 +666,6 @@ def run(
         reader.close()
         if bar is not None:
             bar.__exit__(None, None, None)
-    warnings = tracker.warnings() if tracker is not None else []
+    warnings = notes + (tracker.warnings() if tracker is not None else [])
     record = tracker.record if tracker is not None else None
     return VideoResult(outputs, n, float(info.fps), time.perf_counter() - t_start, timings, warnings, record)
