@@ -144,33 +144,37 @@ def _check_background(background: Any, fit: Any, place: Any) -> None:
     """Load the background once, before the first image, and check the options that depend on it alone; raises :class:`_Usage`.
 
     The image is decoded through the process's background cache (:data:`studiocomp.prepared.CACHE`), so the
-    run reuses it. With ``--fit none`` (the default with ``--place``) the composite has the background's own
-    size, so the feet given to ``--place X,Y`` must lie on it.
+    run reuses it. A file's sidecar (``NAME.studiocomp.json``) is read and checked against the image once
+    (:meth:`studiocomp.prepared.BackgroundInfo.check`, as the pipeline and the service do), naming the
+    sidecar and the field. With ``--fit none`` (the default with ``--place``) the composite has the
+    background's own size, so the feet given to ``--place X,Y`` must lie on it.
     """
     from .backgrounds import resolve_background
+    from .prepared import read_info, sidecar_path
 
     try:
         bg = resolve_background(background, 16, 16, "none")  # a file: its own size, decoded once; a preset: a tiny render
     except StudiocompError as exc:
         raise _Usage(f"--background: {exc}") from None
     is_file = isinstance(background, (str, os.PathLike)) and os.path.isfile(background)
+    if not is_file:
+        return
+    try:
+        info = read_info(background, check=True)  # a bad sidecar would fail every photo after its segmentation
+    except StudiocompError as exc:
+        raise _Usage(f"--background {background}: bad sidecar: {exc}") from None
     feet = getattr(place, "feet", None)
-    if is_file and feet is not None and (fit or "none") == "none":
-        from .prepared import read_info, sidecar_path
-
+    if feet is not None and (fit or "none") == "none":
         bh, bw = bg.shape[:2]
         x, y = feet
         if not (0 <= x <= bw and 0 <= y <= bh):
             raise _Usage(f"--place {x:g},{y:g}: the feet must be on the {bw}×{bh} background (0 ≤ X ≤ {bw}, 0 ≤ Y ≤ {bh}, in its pixels)")
         try:
-            info = read_info(background)
             (info.placement(place) if info is not None else place).validate((bh, bw), name="--place")
         except InputError as exc:
             sidecar = place.horizon is None and info is not None and info.horizon is not None
             where = f" (the horizon is the sidecar's, {sidecar_path(background)}: correct it there or give --horizon ROW)" if sidecar else ""
             raise _Usage(f"--place {x:g},{y:g}: expected {exc.expected}, got {exc.got}{where}") from None
-        except StudiocompError as exc:
-            raise _Usage(f"--background: {exc}") from None
 
 
 def _pixel_limit() -> None:
@@ -509,6 +513,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _describe_info(info: Any) -> str:
+    """One line of a sidecar's values for ``studiocomp backgrounds list``; a missing value is "not set"."""
+
+    def val(v: float | None, unit: str = "") -> str:
+        return "not set" if v is None else f"{v:g}{unit}"
+
+    lt = info.light
+    if lt.azimuth is None and lt.elevation is None:
+        light = "not set"
+    elif lt.azimuth is None or lt.elevation is None:  # the cast shadow measures the other in the scene, or takes its default
+        given, missing = (f"azimuth {lt.azimuth:g}°", "elevation") if lt.elevation is None else (f"elevation {lt.elevation:g}°", "azimuth")
+        light = f"{given} only (partial, {lt.source}: the {missing} is measured in the scene, else the default)"
+    else:
+        light = f"azimuth {lt.azimuth:g}°, elevation {lt.elevation:g}° ({lt.source})"
+    feet = "not set" if info.feet is None else f"({info.feet[0]:g}, {info.feet[1]:g})"
+    return (
+        f"horizon {val(info.horizon)}, floor line {val(info.floor_line)}, light {light}, camera {val(info.camera_height, ' m')}, "
+        f"floor scale {val(info.floor_scale, ' px/m')}, place feet {feet}, subject {val(info.subject_height, ' m')}"
+    )
+
+
 def _cmd_backgrounds(args: argparse.Namespace) -> int:
     """List, show or create prepared-background sidecars (``NAME.studiocomp.json``)."""
     import json
@@ -526,9 +551,12 @@ def _cmd_backgrounds(args: argparse.Namespace) -> int:
                 continue
             if info is None:
                 print(f"{f.name}: not prepared")
-            else:
-                lt = info.light
-                print(f"{f.name}: horizon {info.horizon}, floor line {info.floor_line}, light {lt.azimuth}/{lt.elevation} ({lt.source}), camera {info.camera_height} m")
+                continue
+            print(f"{f.name}: {_describe_info(info)}")
+            try:
+                read_info(f, check=True)  # the check composite makes before the first photo
+            except StudiocompError as exc:
+                print(f"  cannot work with this image: {exc}")
         return EXIT_OK
     path = Path(args.path)
     if not path.is_file():

@@ -166,10 +166,10 @@ def assess_mask(mask: Mask) -> list[QualityWarning]:
 
 
 def _prepared_info(background: Any) -> BackgroundInfo | None:
-    """The sidecar of a background file (:mod:`studiocomp.prepared`), or None for anything else."""
+    """The sidecar of a background file (:mod:`studiocomp.prepared`), checked against its image, or None for anything else."""
     if not isinstance(background, (str, os.PathLike)) or not os.path.isfile(background):
         return None
-    return read_info(background)
+    return read_info(background, check=True)
 
 
 @dataclass
@@ -577,13 +577,15 @@ class Pipeline:
     # a single image (a path string, an array) is itself iterable: the first overload wins, as at run time
     @overload
     def __call__(  # type: ignore[overload-overlap]
-        self, image: SingleImage, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...
+        self, image: SingleImage, *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | tuple[float, ...] | None = ..., input_alpha: InputAlpha = ...
     ) -> PipelineResult: ...
     @overload
-    def __call__(self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | None = ..., input_alpha: InputAlpha = ...) -> Iterator[PipelineResult]: ...
+    def __call__(
+        self, image: Iterable[Any], *, background: Any = ..., fit: Fit | None = ..., place: Placement | str | tuple[float, ...] | None = ..., input_alpha: InputAlpha = ...
+    ) -> Iterator[PipelineResult]: ...
 
     def __call__(
-        self, image: Any, *, background: Any = "white", fit: Fit | None = None, place: Placement | str | None = None, input_alpha: InputAlpha = "cutout"
+        self, image: Any, *, background: Any = "white", fit: Fit | None = None, place: Placement | str | tuple[float, ...] | None = None, input_alpha: InputAlpha = "cutout"
     ) -> PipelineResult | Iterator[PipelineResult]:
         """Run on one image, or lazily on an iterable of images.
 
@@ -598,10 +600,12 @@ class Pipeline:
             How an image background is fitted: to the photo's size (``"cover"``,
             the default without ``place``), or ``"none"`` (the background's own
             size, the default with ``place``).
-        place : Placement, "auto" or None
+        place : Placement, "auto", (x, y), (x, y, height) or None
             Lay the subject into the background's frame: where its feet stand and
             how tall it is (see :class:`studiocomp.Placement`; ``"auto"`` =
-            ``Placement()``: centred, on the floor line). ``None`` keeps the
+            ``Placement()``: centred, on the floor line). A tuple is the command
+            line's ``X,Y`` / ``X,Y,H``: ``Placement(feet=(x, y), height=height)``,
+            background pixels (a ``"X,Y"`` string is taken too). ``None`` keeps the
             subject where it is in the photo — except on a prepared background
             whose sidecar gives a horizon or default feet (:mod:`studiocomp.prepared`)
             when ``fit`` is not given either: the subject is then laid into it as
@@ -624,16 +628,20 @@ class Pipeline:
         Raises
         ------
         InputError
-            A bad ``place``, ``fit`` or ``input_alpha``, an image the loader refuses, or a photo
-            smaller than :data:`MIN_SIDE` pixels on a side.
+            A bad ``place``, ``fit`` or ``input_alpha``, an image the loader refuses, a photo
+            smaller than :data:`MIN_SIDE` pixels on a side, or a prepared background's sidecar
+            that is not valid or cannot work with its image (named with the field, before any photo
+            is worked on: :meth:`studiocomp.prepared.BackgroundInfo.check`).
         """
         if input_alpha not in _INPUT_ALPHA:
             raise InputError("input_alpha", f"one of {_INPUT_ALPHA}", repr(input_alpha))
         if isinstance(place, str):
             place = Placement.parse(place)
+        elif isinstance(place, tuple) and len(place) in (2, 3) and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in place):
+            place = Placement(feet=(float(place[0]), float(place[1])), height=float(place[2]) if len(place) == 3 else None)
         elif place is not None and not isinstance(place, Placement):
-            raise InputError("place", "a Placement, 'auto' or None", type(place).__name__)
-        info = _prepared_info(background)  # read once for the whole call
+            raise InputError("place", "a Placement, 'auto', (x, y), (x, y, height) in background pixels, or None", repr(place) if isinstance(place, tuple) else type(place).__name__)
+        info = _prepared_info(background)  # read once for the whole call, checked against its image
         if place is None and fit is None and info is not None and (info.horizon is not None or info.feet is not None):
             place = Placement()  # a prepared background that says where people stand: lay the subject into it
         if fit is None:

@@ -169,15 +169,54 @@ class BackgroundInfo:
         elevation = num(light.get("elevation"), "light.elevation")
         if elevation is not None and not 5.0 <= elevation <= 89.0:
             raise InputError(f"{where}: light.elevation", "degrees in [5, 89]", repr(elevation))
+        azimuth = num(light.get("azimuth"), "light.azimuth")
+        if azimuth is not None and not -360.0 <= azimuth <= 360.0:  # the ranges the cast shadow takes (CastShadow.with_light)
+            raise InputError(f"{where}: light.azimuth", "degrees in [-360, 360]", repr(azimuth))
+        softness = num(light.get("softness"), "light.softness", True)
+        if softness is not None and softness > 1.0:
+            raise InputError(f"{where}: light.softness", "a blur ÷ subject height in (0, 1]", repr(softness))
         return cls(
             horizon=num(data.get("horizon"), "horizon"),
             floor_line=num(data.get("floor_line"), "floor_line"),
-            light=Light(num(light.get("azimuth"), "light.azimuth"), elevation, num(light.get("softness"), "light.softness", True), str(light.get("source", "user"))),
+            light=Light(azimuth, elevation, softness, str(light.get("source", "user"))),
             camera_height=num(data.get("camera_height"), "camera_height", True),
             floor_scale=num(data.get("floor_scale"), "floor_scale", True),
             feet=None if feet is None else (num(feet[0], "place.feet") or 0.0, num(feet[1], "place.feet") or 0.0),
             subject_height=num(place.get("subject_height"), "place.subject_height", True),
         )
+
+    def check(self, size: tuple[int, int], *, where: str = "sidecar") -> None:
+        """Check that this sidecar can work with its image of ``size`` = (H, W), before any photo is placed on it.
+
+        Its rows and columns are the image's pixels, so a sidecar written for another image (or another size of
+        it) shows as values off the image. The command line, the service and :class:`~studiocomp.Pipeline` call
+        this once per background (through :func:`read_info` with ``check=True``), so each refuses the same
+        sidecar with the same words, naming the file and the field.
+
+        Parameters
+        ----------
+        size : (int, int)
+            The image's (H, W) in pixels.
+        where : str
+            Names the sidecar in the error (its path).
+
+        Raises
+        ------
+        InputError
+            Its argument is ``"WHERE: FIELD"``: ``horizon`` at or below the image's bottom row H (no floor in view
+            below it: a standing subject has no row to stand on), ``floor_line`` off the image (not in [0, H]), or
+            ``place.feet`` off the image or, with a horizon, at or above it (:meth:`Placement.validate
+            <studiocomp.Placement.validate>`, the check ``--place`` gets).
+        """
+        h, w = int(size[0]), int(size[1])
+        if self.horizon is not None and self.horizon >= h:
+            raise InputError(f"{where}: horizon", f"a row above the bottom of the {w}×{h} image (less than {h}, so some floor is in view below it)", f"{self.horizon:g}")
+        if self.floor_line is not None and not 0.0 <= self.floor_line <= h:
+            raise InputError(f"{where}: floor_line", f"a row of the {w}×{h} image (0 to {h})", f"{self.floor_line:g}")
+        if self.feet is not None:
+            from .placement import Placement
+
+            Placement(feet=self.feet, horizon=self.horizon).validate((h, w), name=f"{where}: place.feet")
 
     def placement(self, given: Any = None) -> Any:
         """A :class:`~studiocomp.Placement` from this sidecar; fields set in ``given`` (a Placement, or None for ``auto``) win.
@@ -227,13 +266,16 @@ def sidecar_path(image: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + SIDECAR_SUFFIX)
 
 
-def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
+def read_info(image: str | os.PathLike[str], *, check: bool = False) -> BackgroundInfo | None:
     """The sidecar of ``image``, or None when it has none.
 
     Parameters
     ----------
     image : str or os.PathLike
         The background image file.
+    check : bool, default False
+        Also check the sidecar against the image's size (:meth:`BackgroundInfo.check`); the image is then
+        decoded through :data:`CACHE` (once per process). Only done when there is a sidecar.
 
     Returns
     -------
@@ -242,7 +284,9 @@ def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
     Raises
     ------
     InputError
-        The sidecar exists but is not valid JSON or not a valid sidecar (named in the message).
+        The sidecar exists but is not valid JSON or not a valid sidecar, or (``check``) holds a value that cannot
+        work with its image; the sidecar's path and the field are named in the message. With ``check``, also
+        the image's own errors (:func:`load_background`).
     """
     path = sidecar_path(image)
     if not path.is_file():
@@ -251,7 +295,10 @@ def read_info(image: str | os.PathLike[str]) -> BackgroundInfo | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(str(path), "a readable JSON sidecar", str(exc)) from None
-    return BackgroundInfo.from_json(data, where=str(path))
+    info = BackgroundInfo.from_json(data, where=str(path))
+    if check:
+        info.check(load_background(image).shape[:2], where=str(path))
+    return info
 
 
 def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:

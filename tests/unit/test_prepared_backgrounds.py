@@ -123,4 +123,4 @@ def test_cli_backgrounds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["backgrounds", "show", str(img)]) == 0
     assert json.loads(capsys.readouterr().out.split("\n}\n")[-2] + "\n}")["camera_height"] == 1.2
     assert main(["backgrounds", "list", str(tmp_path)]) == 0
-    assert "hall.png: horizon None" in capsys.readouterr().out
+    assert "hall.png: horizon not set, floor line not set" in capsys.readouterr().out
