@@ -30,7 +30,10 @@ def test_a_sidecar_that_cannot_work_with_its_image_is_400_naming_it(make_server:
     srv = make_server(backgrounds_dir=tmp_path)
     with srv.client() as c:
         r = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "hall"})
+        listed = {b["name"]: b for b in c.get("/v1/backgrounds").json()["backgrounds"]}
     assert r.status_code == 400, r.text
     err = r.json()["errors"][0]
     assert err["code"] == "invalid_parameter" and "hall.studiocomp.json" in err["title"], err
     assert words in err["detail"], err
+    assert str(tmp_path) not in r.text  # the server's folder is not the client's business
+    assert words in (listed["hall"].get("problem") or ""), listed["hall"]  # the list says it too

@@ -60,7 +60,7 @@ def list_backgrounds(folder: Path) -> list[BackgroundEntry]:
     from PIL import Image as PILImage
 
     from ..errors import StudiocompError
-    from ..prepared import SIDECAR_SUFFIX, read_info
+    from ..prepared import SIDECAR_SUFFIX, read_info, sidecar_path
 
     out: list[BackgroundEntry] = []
     try:
@@ -81,6 +81,8 @@ def list_backgrounds(folder: Path) -> list[BackgroundEntry]:
         try:
             found = read_info(f)
             info = found.to_json() if found is not None else None
+            if found is not None and width is not None and height is not None:
+                found.check((height, width), where=sidecar_path(f).name)  # a sidecar that cannot work with its image
         except StudiocompError as exc:
             problem = f"bad sidecar: {exc}"
         out.append(BackgroundEntry(f.stem, f.name, width, height, info, problem))

@@ -264,18 +264,29 @@ class Worker:
             400 for an image or background with too many pixels or one the loader refuses, a pipeline that
             cannot be built, or any other error the library raises on this input.
         """
-        from ..image import encode_alpha, encode_image
         from ..placement import Placement
 
         check_pixels(data, self.settings.max_pixels)
         pipe = self.pipeline(options)
         if isinstance(background, (bytes, bytearray)):
             background = decode_background(bytes(background), self.settings.max_pixels)
-        place = None
-        if options.place is not None:
-            feet, height, horizon, subject_height, camera_height = options.place
-            place = Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
-            _check_place(place, background, options.fit)
+        try:
+            place = None
+            if options.place is not None:
+                feet, height, horizon, subject_height, camera_height = options.place
+                place = Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+                try:
+                    _check_place(place, background, options.fit)
+                except StudiocompError as exc:  # an unreadable sidecar
+                    raise from_library_error(exc, "background") from None
+            return self._encoded(pipe, data, background, options, place)
+        except ApiError as exc:  # a prepared background is named by its name, never by the server's folder
+            raise _without_folder(exc, background) from None
+
+    def _encoded(self, pipe: Any, data: bytes, background: Any, options: JobOptions, place: Any) -> Output:
+        """The pipeline run on ``data`` and its output encoded (the body of :meth:`run` after its checks)."""
+        from ..image import encode_alpha, encode_image
+
         try:
             result = pipe(data, background=background, fit=options.fit, place=place, input_alpha=options.input_alpha)
             if options.only_mask:
@@ -300,6 +311,16 @@ class Worker:
             "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
         }
         return Output(body, _MEDIA[fmt], headers)
+
+
+def _without_folder(exc: ApiError, background: Any) -> ApiError:
+    """``exc`` with the server's folder of a prepared ``background`` taken out of its title and detail (a client names it by its name)."""
+    if not isinstance(background, (str, os.PathLike)):
+        return exc
+    folder = os.path.dirname(os.path.abspath(os.fspath(background))) + os.sep
+    exc.title = exc.title.replace(folder, "")
+    exc.detail = exc.detail.replace(folder, "") if exc.detail is not None else None
+    return exc
 
 
 def _check_place(place: Any, background: Any, fit: str | None) -> None:
