@@ -864,18 +864,8 @@ class Pipeline:
         if "shadow_caster" in self._stages:
             caster = self._stages["shadow_caster"]
             sidecar_guess: list[QualityWarning] = []
-            if info is not None and hasattr(caster, "with_light"):  # the sidecar's light, unless the caster has its own
-                if info.light.source == "default" and getattr(caster, "azimuth", 0.0) is None:  # the sidecar's light is itself a guess
-                    sidecar_guess.append(
-                        QualityWarning(
-                            "light-default",
-                            "the prepared background's light is the default (its sidecar's light source is \"default\": no reliable cast "
-                            "shadow was found in the scene): the shadow's direction is a guess; set the sidecar's light (azimuth, elevation, "
-                            'source "user") or give --light',
-                            uncertain=False,
-                        )
-                    )
-                caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
+            if info is not None:  # the sidecar's light, unless the caster has its own
+                caster, sidecar_guess = info.lit(caster)
             if hasattr(caster, "cast_assessed"):  # says when the light was guessed
                 shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
                 if _generated(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news

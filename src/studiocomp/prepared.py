@@ -46,7 +46,7 @@ import numpy as np
 
 from ._atomic import atomic_write_bytes
 from .errors import InputError
-from .types import Image
+from .types import Image, QualityWarning
 
 __all__ = ["SIDECAR_SUFFIX", "SIDECAR_VERSION", "Light", "BackgroundInfo", "sidecar_path", "read_info", "write_info", "prepare", "load_background", "BackgroundCache", "CACHE"]
 
@@ -217,6 +217,40 @@ class BackgroundInfo:
             from .placement import Placement
 
             Placement(feet=self.feet, horizon=self.horizon).validate((h, w), name=f"{where}: place.feet")
+
+    def lit(self, caster: Any) -> tuple[Any, list[QualityWarning]]:
+        """A shadow caster given this sidecar's light, and the note that light calls for.
+
+        A caster with ``with_light`` (the ``cast`` caster) takes the sidecar's azimuth, elevation and softness
+        where it has none of its own; when the sidecar's light is itself only the default (``source`` ``"default"``:
+        no reliable cast shadow was found in the scene) and the caster has no light of its own, a ``light-default``
+        note (``uncertain=False``) says the shadow's direction is a guess. The photo pipeline and ``video.run``
+        both light their caster here.
+
+        Parameters
+        ----------
+        caster : object
+            A shadow caster; one without ``with_light`` is returned as it is.
+
+        Returns
+        -------
+        (object, list of QualityWarning)
+            The caster (a lit copy) and the notes (empty or one ``light-default``).
+        """
+        if not hasattr(caster, "with_light"):
+            return caster, []
+        notes = []
+        if self.light.source == "default" and getattr(caster, "azimuth", 0.0) is None:
+            notes.append(
+                QualityWarning(
+                    "light-default",
+                    "the prepared background's light is the default (its sidecar's light source is \"default\": no reliable cast "
+                    "shadow was found in the scene): the shadow's direction is a guess; set the sidecar's light (azimuth, elevation, "
+                    'source "user") or give --light',
+                    uncertain=False,
+                )
+            )
+        return caster.with_light(self.light.azimuth, self.light.elevation, self.light.softness), notes
 
     def placement(self, given: Any = None) -> Any:
         """A :class:`~studiocomp.Placement` from this sidecar; fields set in ``given`` (a Placement, or None for ``auto``) win.

@@ -317,17 +317,7 @@ def _prepared_light(background: Any, caster: Any) -> tuple[Any, list[QualityWarn
     own = lit and getattr(caster, "azimuth", None) is not None and getattr(caster, "elevation", None) is not None
     light = "; its light is used for the shadow" if lit and not own else "; nor is its light: the shadow's light was given" if lit else "; nor is its light: no shadow is cast"
     if lit:
-        if info.light.source == "default" and getattr(caster, "azimuth", 0.0) is None:  # the sidecar's light is itself a guess
-            notes.append(
-                QualityWarning(
-                    "light-default",
-                    "the prepared background's light is the default (its sidecar's light source is \"default\": no reliable cast "
-                    "shadow was found in the scene): the shadow's direction is a guess; set the sidecar's light (azimuth, elevation, "
-                    'source "user") or give --light',
-                    uncertain=False,
-                )
-            )
-        caster = caster.with_light(info.light.azimuth, info.light.elevation, info.light.softness)
+        caster, notes = info.lit(caster)
     given = [f"horizon {info.horizon:g}" if info.horizon is not None else "", f"floor line {info.floor_line:g}" if info.floor_line is not None else ""]
     given += [f"feet ({info.feet[0]:g}, {info.feet[1]:g})" if info.feet is not None else "", f"subject height {info.subject_height:g} m" if info.subject_height is not None else ""]
     what = ", ".join(g for g in given if g) or "placement"
