@@ -13,7 +13,7 @@ from .errors import InputError
 from .image import as_image
 from .types import Image
 
-__all__ = ["PRESETS", "ALIASES", "Fit", "make_preset", "fit_background", "resolve_background", "without_letterbox"]
+__all__ = ["PRESETS", "ALIASES", "Fit", "make_preset", "is_rendered", "fit_background", "resolve_background", "without_letterbox"]
 
 Fit: TypeAlias = str | tuple[int, int, int, int]
 """``"cover"`` (fill, crop the overflow), ``"contain"`` (fit inside, pad with the
@@ -118,6 +118,26 @@ def make_preset(name: str, height: int, width: int) -> Image:
     if height <= 0 or width <= 0:
         raise InputError("size", "positive width and height", f"{width}×{height}")
     return PRESETS[name](int(height), int(width))
+
+
+def is_rendered(spec: Any) -> bool:
+    """True for a background studiocomp renders itself (a preset name or alias, ``"#rrggbb"``, an RGB tuple).
+
+    Such a background was never photographed: it has no scene light or cast shadows to read, so a shadow caster's
+    default light is no news on it (the photo pipeline and ``video.run`` both ask this).
+
+    Parameters
+    ----------
+    spec : object
+        A background as the pipeline takes it (a name, a colour, a path, an array ...).
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(spec, str):
+        return spec in PRESETS or spec in ALIASES or (spec.startswith("#") and len(spec) == 7)
+    return isinstance(spec, tuple) and len(spec) == 3
 
 
 def fit_background(background: Image, height: int, width: int, fit: Fit = "cover") -> Image:

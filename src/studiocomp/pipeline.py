@@ -333,13 +333,10 @@ def _check_photo_size(img: Image, image: Any) -> None:
 
 
 def _generated(background: Any) -> bool:
-    """True for a background studiocomp renders (a preset, a colour): it has no scene light or shadows to read."""
-    from .backgrounds import ALIASES
-    from .backgrounds import PRESETS as BACKGROUNDS
+    """True for a background studiocomp renders (a preset, a colour): :func:`studiocomp.backgrounds.is_rendered`."""
+    from .backgrounds import is_rendered
 
-    if isinstance(background, str):
-        return background in BACKGROUNDS or background in ALIASES or (background.startswith("#") and len(background) == 7)
-    return isinstance(background, tuple) and len(background) == 3
+    return is_rendered(background)
 
 
 def _source_background(background: Any) -> np.ndarray | None:

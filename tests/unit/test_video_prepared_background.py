@@ -119,10 +119,26 @@ def test_a_default_sidecar_light_is_noted_and_a_given_light_wins(tmp_path: Path)
 
 
 def test_no_sidecar_no_note(tmp_path: Path) -> None:
-    """A plain image background (no sidecar): no note."""
+    """A plain image background (no sidecar): no note about a sidecar (only the guessed light's, below)."""
     from studiocomp.image import save_image
 
     bg = tmp_path / "plain.png"
     save_image(bg, np.full((H, W, 3), 0.8, np.float32))
     result, _ = _run(tmp_path, "out", bg)
-    assert result.warnings == []  # type: ignore[attr-defined]
+    assert [w.code for w in result.warnings] == ["light-default"]  # type: ignore[attr-defined]
+
+
+def test_a_plain_photo_backgrounds_guessed_light_is_noted_once(tmp_path: Path) -> None:
+    """A photographed background (no sidecar) with no cast shadow to read: the clip's shadow uses the default light,
+    and the clip says so with ``light-default``, as a photo does; a rendered preset says nothing (it has no light)."""
+    from studiocomp.image import save_image
+
+    plain = tmp_path / "plain.png"
+    save_image(plain, np.full((H, W, 3), 0.8, np.float32))
+    result, _ = _run(tmp_path, "plain", plain)
+    codes = [w.code for w in result.warnings]  # type: ignore[attr-defined]
+    assert codes.count("light-default") == 1 and not any(w.uncertain for w in result.warnings if w.code == "light-default"), codes  # type: ignore[attr-defined]
+    preset, _ = _run(tmp_path, "preset", "grey")  # type: ignore[arg-type]
+    assert "light-default" not in [w.code for w in preset.warnings]  # type: ignore[attr-defined]
+    given, _ = _run(tmp_path, "given", plain, azimuth=90.0, elevation=35.0)
+    assert "light-default" not in [w.code for w in given.warnings]  # type: ignore[attr-defined]

@@ -467,7 +467,7 @@ def run(
     KeyboardInterrupt
         Passed on after every thread has stopped and every temporary output is removed.
     """
-    from ..backgrounds import resolve_background
+    from ..backgrounds import is_rendered, resolve_background
 
     t_start = time.perf_counter()
     dst = Path(dst)
@@ -586,6 +586,10 @@ def run(
             # the background does not change: its light is read once for the clip, so the shadow's direction and
             # length hold still while the shadow itself follows the subject frame by frame (smoothing the shadow
             # map instead smeared a moving subject's shadow over the last frames and faded it)
+            if hasattr(caster, "cast_assessed") and not is_rendered(background) and not any(n.code == "light-default" for n in notes):
+                # a photographed background whose light cannot be read: the clip says so once, as a photo does
+                _, read = caster.cast_assessed(np.zeros(bg.shape[:2], np.float32), bg)
+                notes += [n for n in read if n.code == "light-default"]
             caster = caster.with_light(*caster.light(bg))
         bg_u8 = _u8(bg)
         # the next frame, read one ahead for the tracker: its first choice needs motion (two frames), and its cut of
