@@ -52,6 +52,12 @@ def row_extent(mask: np.ndarray) -> tuple[int, int] | None:
     return int(rows[0]), int(rows[-1])
 
 
+def lowest_rows(mask: np.ndarray) -> np.ndarray:
+    """Per column, the last row of a 2-D bool mask that is True; −1 where the column is empty (int array of width W)."""
+    low = mask.shape[0] - 1 - np.argmax(mask[::-1], axis=0)
+    return np.where(mask.any(axis=0), low, -1)
+
+
 #: A subject whose lowest solid row is within this many rows of the frame's bottom is cut by it (no feet in the frame).
 BOTTOM_CUT_ROWS = 2
 #: :func:`cut_by_bottom`'s feet test: the band of the subject's height above the bottom edge where its lower outline is read,
@@ -102,9 +108,9 @@ def cut_by_bottom(alpha: np.ndarray) -> bool:
     top = extent[0]
     height = h - top
     band = solid[h - max(3, round(FEET_BAND * height)) :]
-    present = band.any(axis=0)
-    lowest = band.shape[0] - 1 - np.argmax(band[::-1], axis=0)  # each column's lowest solid row in the band
-    reach = present & (lowest >= band.shape[0] - BOTTOM_CUT_ROWS - 1)
+    lowest = lowest_rows(band)  # each column's lowest solid row in the band
+    present = lowest >= 0
+    reach = lowest >= band.shape[0] - BOTTOM_CUT_ROWS - 1
     if np.count_nonzero(present & ~reach) < FEET_ENDING * np.count_nonzero(present):
         return True
     step = max(1, height // 512)  # (row widths from at most ~300 rows: a percentile needs no more)

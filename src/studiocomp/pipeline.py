@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 import numpy as np
 
 from ._display import preview_png, short_repr
-from .backgrounds import Fit, resolve_background, without_letterbox
+from .backgrounds import Fit, is_rendered, resolve_background, without_letterbox
 from .errors import InputError, StudiocompError, UnknownBackendError
 from .image import checked_image, checked_once, is_pil_image, trust
 from .placement import Placement
@@ -332,16 +332,9 @@ def _check_photo_size(img: Image, image: Any) -> None:
         raise InputError(name, f"a photo at least {MIN_SIDE}×{MIN_SIDE} pixels (width×height)", f"{w}×{h} pixels, too small to cut a subject out of")
 
 
-def _generated(background: Any) -> bool:
-    """True for a background studiocomp renders (a preset, a colour): :func:`studiocomp.backgrounds.is_rendered`."""
-    from .backgrounds import is_rendered
-
-    return is_rendered(background)
-
-
 def _source_background(background: Any) -> np.ndarray | None:
     """An image background as given (before fitting): the cached decode of a file, or the array; None for a preset, a colour or anything else."""
-    if _generated(background):
+    if is_rendered(background):
         return None
     if isinstance(background, (str, os.PathLike)) and os.path.isfile(background):
         from .prepared import load_background
@@ -372,13 +365,12 @@ def _generated_as_given(background: Any, fit: Fit, h: int, w: int) -> bool | Non
     (:func:`studiocomp.estimate.looks_generated`): real backgrounds enlarged 2–4× read as generated.
     """
     up = _upscale(background, fit, h, w)
-    source = _source_background(background)
-    if up is None or up[0] <= 1.0 or source is None:
+    if up is None or up[0] <= 1.0:
         return None
     from .estimate import looks_generated
     from .image import as_image
 
-    return looks_generated(as_image(source, name="background"))
+    return looks_generated(as_image(_source_background(background), name="background"))
 
 
 def _background_upscaled(background: Any, fit: Fit, h: int, w: int) -> list[QualityWarning]:
@@ -841,7 +833,7 @@ class Pipeline:
             placed = timed("placement", place.apply, foreground, alpha, size)
             subject, subject_alpha = trust(placed.foreground), trust(placed.alpha)
             # feet cut off, a bust stood up, an implausible scale; a rendered preset or colour has no scene scale to miss
-            warnings += [x for x in placed.warnings if not (x.code == "size-guessed" and _generated(background))]
+            warnings += [x for x in placed.warnings if not (x.code == "size-guessed" and is_rendered(background))]
         elif size != (h, w):
             raise InputError("fit", "a fit that gives the photo's size when the subject is not placed (or place='auto')", repr(fit))
         else:
@@ -865,7 +857,7 @@ class Pipeline:
                 caster, sidecar_guess = info.lit(caster)
             if hasattr(caster, "cast_assessed"):  # says when the light was guessed
                 shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
-                if _generated(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news
+                if is_rendered(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news
                     notes = [n for n in notes if n.code != "light-default"]
                 warnings += notes if any(n.code == "light-default" for n in notes) else [*notes, *sidecar_guess]
             else:

@@ -217,13 +217,12 @@ class Placement:
         """
         h, w = size
         top, bottom, _, cut = extent
-        if not (cut and self.for_standing):  # a cut subject does not stand on a background's spot for whole people
-            self.validate(size)
         if cut and self.for_standing:  # a background's spot for whole people: the cut goes on the bottom edge below it
             x, y = (self.feet[0] if self.feet is not None else w / 2.0), float(h)
             if self.horizon is None or self.horizon >= y:  # the spot's own height is for a whole person: not used
                 return x, y, (bottom - top + 1) / photo_height * h
             return x, y, (y - self.horizon) * self.subject_height / self.camera_height  # as with no feet (check() warns)
+        self.validate(size)
         if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
             x, y = w / 2.0, float(h)
             if self.height is None and (self.horizon is None or self.horizon >= y):
@@ -338,15 +337,16 @@ class Placement:
         Raises
         ------
         InputError
-            ``feet`` outside the background (x not in [0, W], y not in [0, H]).
+            ``feet`` outside the background (x not in [0, W], y not in [0, H]), or at or above the horizon with
+            no height given (:meth:`validate`).
         """
         h, w = size
         top, bottom, _, cut = extent
         x, y, height = target
-        if self.feet is not None and not (0.0 <= x <= w and 0.0 <= y <= h):
-            raise InputError("feet", f"a point inside the {w}×{h} background (x in [0, {w}], y in [0, {h}])", f"({x:g}, {y:g})")
-        out: list[QualityWarning] = []
         standing = cut and self.for_standing  # laid on the bottom edge by :meth:`target`, not stood on the spot
+        if not standing:
+            self.validate(size)
+        out: list[QualityWarning] = []
         if cut and self.feet is not None and self.height is None and not standing:
             out.append(QualityWarning("cut-subject-standing", f"the subject is cut by its photo's bottom edge (no feet) but is stood on the floor at row {y:g}", y))
         horizon_sized = self.horizon is not None and (self.horizon < h if standing else (self.height is None and (self.feet is not None or self.horizon < h)))

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from ..._ops import bounding_window, cut_by_bottom, resize, row_extent, shrink_area, upsample_into, working_size
+from ..._ops import bounding_window, cut_by_bottom, lowest_rows, resize, row_extent, shrink_area, upsample_into, working_size
 from ...errors import InputError
 from ...estimate.light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
 from ...image import checked_alpha, checked_image
@@ -144,13 +144,6 @@ def _occlusion(r: np.ndarray, reach: float) -> np.ndarray:
     return out
 
 
-def _lowest_rows(mask: np.ndarray) -> np.ndarray:
-    """Per column the last row of a 2-D mask that is True; −1 where the column is empty."""
-    h = mask.shape[0]
-    low = h - 1 - np.argmax(mask[::-1], axis=0)
-    return np.where(mask.any(axis=0), low, -1)
-
-
 class ContactShadow:
     """Ambient occlusion where each foot meets the floor: a dark line at every sole, fading within a few centimetres.
 
@@ -227,7 +220,7 @@ class ContactShadow:
             if lowest < top + 0.25 * (bottom - top):  # a part only entering the band from above: not a foot
                 continue
             part = labels == k
-            low = _lowest_rows(part)
+            low = lowest_rows(part)
             low[low < lowest - _FOOT_RISE * hh] = solid.shape[0]  # a rounded part's sides, up and away from the floor: no contact
             footprint |= part & (rows >= low[None, :] - foot_rows)
         if not footprint.any():
@@ -241,15 +234,18 @@ class ContactShadow:
             pad = cv2.GaussianBlur(pad, (0, 0), sigma)
         return np.clip(resize(pad, hw), 0.0, 1.0) if f < 1.0 else pad
 
-    def _draw(self, a: np.ndarray, out: np.ndarray) -> None:
-        """Combine (``1 − (1 − S)(1 − pad)``) each standing subject's pads into ``out`` (full size), around the feet only."""
+    def _draw(self, a: np.ndarray, out: np.ndarray, small: tuple[np.ndarray, float] | None = None) -> None:
+        """Combine (``1 − (1 − S)(1 − pad)``) each standing subject's pads into ``out`` (full size), around the feet only.
+
+        ``small``: ``a``'s working copy and its scale (:func:`_small_alpha` at this ``work_side``) when the caller has it.
+        """
         if self.opacity == 0.0:
             return
-        small, scale = _small_alpha(a, self.work_side)
-        who, keep = _subject_owners(small)
+        small_a, scale = small if small is not None else _small_alpha(a, self.work_side)
+        who, keep = _subject_owners(small_a)
         h, w = a.shape
         for k in keep or [0]:
-            part = small if who is None else np.where(who == k, small, np.float32(0))
+            part = small_a if who is None else np.where(who == k, small_a, np.float32(0))
             line = _contact_line(part)
             if line is None:
                 continue
@@ -472,11 +468,11 @@ class CastShadow:
         if cut_by_bottom(a):  # no feet in the frame: no floor, no shadow (the rule placement uses)
             return np.zeros(a.shape, np.float32)
         azimuth, elevation = light if light is not None else self.light(bg)
-        small, _ = _small_alpha(a, self.work_side)
+        small, scale = _small_alpha(a, self.work_side)
         layers = [self._cast_small(part, azimuth, elevation) for part in _standing_subjects(small)]  # each person's shadow from their own feet
         out = _upsample(_combined(layers).astype(np.float32), a.shape)
         if self.contact is not None:  # each foot's pad, drawn around the feet at (up to) full size
-            self.contact._draw(a, out)
+            self.contact._draw(a, out, (small, scale) if self.contact.work_side == self.work_side else None)
         return out
 
     def _cast_small(self, a: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
