@@ -41,9 +41,25 @@ from ...errors import InputError
 from ...image import as_image, checked_image
 from ...types import Image, Mask
 
-__all__ = ["BackdropKeyer", "BackdropAnalysis"]
+__all__ = ["BackdropKeyer", "BackdropAnalysis", "border_band"]
 
 _K3 = np.ones((3, 3), np.uint8)
+
+
+def border_band(height: int) -> int:
+    """Rows (and columns) of the frame's top, left and right edges where the keyer looks for the backdrop: 1/60 of the working height, at least 2.
+
+    Parameters
+    ----------
+    height : int
+        The keyer's working height in pixels.
+
+    Returns
+    -------
+    int
+    """
+    return max(2, int(height) // 60)
+
 # Tuned on ../shared/data/studio_synth (see docs/evaluation in the issue notes):
 _DOG_SIGMA = 1.5  # scale of the edge detector, working pixels
 _BARRIER_NOISE_MULT = 2.0  # an edge must exceed this × the backdrop's own 90th-percentile response
@@ -264,7 +280,7 @@ class BackdropKeyer:
         blur = cv2.GaussianBlur(small, (0, 0), 0.8)
         grad = _gradient(blur)
         hh, ww = hw
-        band = max(2, hh // 60)
+        band = border_band(hh)
         edges = np.zeros(hw, bool)
         edges[:band] = True
         edges[:, :band] = True

@@ -52,7 +52,7 @@ from ...color import MONOCHROME_SPREAD
 from ...errors import InputError, WeightsUnavailableError
 from ...image import checked_image
 from ...types import Image, Mask, QualityWarning
-from .backdrop import BackdropAnalysis, BackdropKeyer
+from .backdrop import BackdropAnalysis, BackdropKeyer, border_band
 from .ensemble import DEFAULT_MEMBERS, PersonEnsemble, named_file
 
 __all__ = ["StudioSegmenter", "faint_fringe", "keyer_warnings"]
@@ -187,7 +187,7 @@ def keyer_warnings(analysis: BackdropAnalysis, *, decides: bool = False) -> list
 def _backdrop_detail(a: BackdropAnalysis) -> float:
     """Edges in the keyer's background, away from its outline and from the open backdrop, over the subject's area."""
     mask = a.mask.astype(np.uint8)
-    band = max(2, mask.shape[0] // 60)  # the keyer's top band (BackdropKeyer.analyse)
+    band = border_band(mask.shape[0])  # the keyer's top band (BackdropKeyer.analyse)
     passable = ((a.score < 0) & (a.gradient < a.edge_limit)).view(np.uint8)
     _, labels = cv2.connectedComponents(passable, connectivity=4)
     top = np.unique(labels[:band])
