@@ -167,8 +167,6 @@ def _check_background(background: Any, fit: Any, place: Any) -> None:
     if feet is not None and (fit or "none") == "none":
         bh, bw = bg.shape[:2]
         x, y = feet
-        if not (0 <= x <= bw and 0 <= y <= bh):
-            raise _Usage(f"--place {x:g},{y:g}: the feet must be on the {bw}×{bh} background (0 ≤ X ≤ {bw}, 0 ≤ Y ≤ {bh}, in its pixels)")
         try:
             (info.placement(place) if info is not None else place).validate((bh, bw), name="--place")
         except InputError as exc:

@@ -46,7 +46,7 @@ def _nothing_written(out: Path) -> bool:
     ("extra", "needle"),
     [
         (["--fit", "none"], "--fit none keeps the background's own size"),
-        (["--place", "5000,5000"], "the feet must be on the 600×400 background"),
+        (["--place", "5000,5000"], "expected the feet on the 600×400 background"),
     ],
 )
 def test_placement_mistakes_are_usage_errors_before_any_image(
