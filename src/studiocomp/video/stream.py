@@ -312,12 +312,10 @@ def _prepared_light(background: Any, caster: Any) -> tuple[Any, list[QualityWarn
     info = read_info(background)
     if info is None:
         return caster, []
-    notes: list[QualityWarning] = []
     lit = caster is not None and hasattr(caster, "with_light")
     own = lit and getattr(caster, "azimuth", None) is not None and getattr(caster, "elevation", None) is not None
     light = "; its light is used for the shadow" if lit and not own else "; nor is its light: the shadow's light was given" if lit else "; nor is its light: no shadow is cast"
-    if lit:
-        caster, notes = info.lit(caster)
+    caster, notes = info.lit(caster)  # a caster without with_light (or none) comes back as it is, with no notes
     given = [f"horizon {info.horizon:g}" if info.horizon is not None else "", f"floor line {info.floor_line:g}" if info.floor_line is not None else ""]
     given += [f"feet ({info.feet[0]:g}, {info.feet[1]:g})" if info.feet is not None else "", f"subject height {info.subject_height:g} m" if info.subject_height is not None else ""]
     what = ", ".join(g for g in given if g) or "placement"
