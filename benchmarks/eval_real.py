@@ -22,7 +22,9 @@ IoU, boundary F1 (2 px) and HD95 (px) are reported; ``uncertain`` says whether t
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,6 +51,7 @@ def seed_hub() -> None:
     """Link ../shared/weights into a fresh hub cache (``hub.import_file`` names each file by its sha256), offline."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     cache = tempfile.mkdtemp(prefix="studiocomp-eval-hub-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
     os.environ["HF_HUB_CACHE"] = cache  # before huggingface_hub is imported
     from studiocomp import hub
 
@@ -74,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.no_weights:
         os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="studiocomp-eval-empty-hub-")
+        os.environ["HF_HUB_CACHE"] = empty = tempfile.mkdtemp(prefix="studiocomp-eval-empty-hub-")
+        atexit.register(shutil.rmtree, empty, ignore_errors=True)
     else:
         seed_hub()
     from studiocomp import Pipeline

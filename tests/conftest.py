@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # Before anything could import huggingface_hub: never the network, never the user's own hub cache.
 os.environ["HF_HUB_OFFLINE"] = "1"
 HUB_CACHE = Path(tempfile.mkdtemp(prefix="studiocomp-test-hub-"))
+atexit.register(shutil.rmtree, HUB_CACHE, ignore_errors=True)  # links only: nothing of the user's is in it
 os.environ["HF_HUB_CACHE"] = str(HUB_CACHE)
 
 import numpy as np  # noqa: E402  (after the environment is set)

@@ -68,7 +68,11 @@ def test_offline_without_cache_fails_fast_and_says_what_to_do(tmp_path: Path) ->
 
 
 def test_backend_creation_fails_fast_offline(tmp_path: Path) -> None:
-    """A fresh process, offline, empty cache: creating the backend fails in under a second of fetch time."""
+    """A fresh process, offline, empty cache: creating the backend fails at once, not after the hub's retries.
+
+    Online-style retries cost ~23 s; the bound is loose (the import of huggingface_hub alone takes ~1 s on a
+    loaded 2-core machine), so it tells the two apart without timing the machine.
+    """
     code = (
         "import time, studiocomp\n"
         "t = time.perf_counter()\n"
@@ -80,7 +84,7 @@ def test_backend_creation_fails_fast_offline(tmp_path: Path) -> None:
     env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60).stdout
     assert out.startswith("ERR"), out
-    assert float(out.split()[1]) < 1.0
+    assert float(out.split()[1]) < 5.0
 
 
 def test_models_cli(hub_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
