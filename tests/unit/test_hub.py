@@ -61,7 +61,7 @@ def test_offline_without_cache_fails_fast_and_says_what_to_do(tmp_path: Path) ->
     t0 = time.perf_counter()
     with pytest.raises(WeightsUnavailableError) as info:
         hub.fetch("modnet", cache_dir=tmp_path / "empty")
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < 3.0  # the hub's retries would take ~23 s; loose for a loaded machine
     msg = str(info.value)
     assert "DavG25/modnet-pretrained-models" in msg and "models/modnet_photographic_portrait_matting.onnx" in msg
     assert "studiocomp models fetch modnet" in msg and "--weights modnet=FILE" in msg and "weights=FILE" in msg

@@ -235,7 +235,7 @@ def test_ctrl_c_during_the_warm_up_stops_within_a_frame(tmp_path: Path) -> None:
         run(clip, tmp_path / "out.mp4", matter=slow, track=False, warmup=16, progress=False)
     took = time.perf_counter() - t0
     timer.cancel()
-    assert took < 1.6, f"{took:.2f} s: the warm-up (16 × 0.2 s) was not cut short"
+    assert took < 2.8, f"{took:.2f} s: the warm-up (16 × 0.2 s = 3.2 s) was not cut short"
     assert slow.calls < 10 and not (tmp_path / "out.mp4").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".studiocomp-")]
 
