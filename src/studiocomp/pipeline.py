@@ -612,7 +612,11 @@ class Pipeline:
         Returns
         -------
         PipelineResult or iterator of PipelineResult
-            One result for one image; a lazy iterator for an iterable.
+            One result for one image; a lazy iterator for an iterable. Like
+            :func:`map`, the iterator raises at a bad item's turn and ends there
+            (the results before it were already yielded). For a run that goes on
+            past bad files, names each failure and writes atomically, use
+            :func:`studiocomp.batch.run_jobs` (what the command line runs).
 
         Raises
         ------
