@@ -165,6 +165,8 @@ class FileOutcome:
     notes : str
         The result's notes whose code is in :data:`NOTED_WARNINGS` (``"; "``-separated), e.g.
         ``background-upscaled``; empty when none.
+    doubts : tuple of str
+        For ``uncertain``, the codes of its uncertain warnings, in order (``reason`` has their messages).
     """
 
     source: str
@@ -172,6 +174,14 @@ class FileOutcome:
     status: Status
     reason: str = ""
     notes: str = ""
+    doubts: tuple[str, ...] = ()
+
+    @property
+    def placement_only(self) -> bool:
+        """True when every doubt is about the placement (:data:`studiocomp.placement.WARNING_CODES`), none about the cut-out."""
+        from .placement import WARNING_CODES
+
+        return bool(self.doubts) and all(code in WARNING_CODES for code in self.doubts)
 
 
 def find_inputs(
@@ -519,9 +529,9 @@ def process_file(pipeline: Pipeline, source: str | os.PathLike[str], output: str
 
 def _written(result: PipelineResult, source: str, written: Path) -> FileOutcome:
     """The outcome of a file whose output was written: its doubts (uncertain warnings) and its noted notes."""
-    doubts = "; ".join(str(w) for w in result.warnings if w.uncertain)
+    uncertain = [w for w in result.warnings if w.uncertain]
     notes = "; ".join(str(w) for w in result.warnings if not w.uncertain and w.code in NOTED_WARNINGS)
-    return FileOutcome(source, str(written), "uncertain" if doubts else "written", doubts, notes)
+    return FileOutcome(source, str(written), "uncertain" if uncertain else "written", "; ".join(map(str, uncertain)), notes, tuple(w.code for w in uncertain))
 
 
 def _decode(pipeline: Pipeline, job: Job, options: BatchOptions) -> DecodedImage | FileOutcome:

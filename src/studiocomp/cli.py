@@ -10,10 +10,13 @@ studiocomp backends
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from .errors import InputError, StudiocompError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
+EXIT_TERMINATED = 143  # 128 + SIGTERM: stopped by SIGTERM, cleanly (as on Ctrl-C: complete files only, the summary)
 
 
 def _stdout_closed() -> int:
@@ -36,6 +40,37 @@ def _stdout_closed() -> int:
     except (OSError, ValueError):  # no file descriptor behind sys.stdout (embedded, captured): nothing left to flush there
         pass
     return EXIT_BROKEN_PIPE
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``docker stop``, Kubernetes, Slurm, ``kill``), raised where Ctrl-C would be: the same clean stop."""
+
+
+_TERMINATED = threading.Event()
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    _TERMINATED.set()
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Take SIGTERM as Ctrl-C for the length of a command (only where its handler is the default one).
+
+    Every command already stops cleanly on ``KeyboardInterrupt``: threads stopped, temporary files
+    removed, the summary printed. Python's default for SIGTERM is to die at once, with none of that.
+    A program that set its own handler, or a call off the main thread, keeps what it has.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    _TERMINATED.clear()
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _usage(message: str) -> int:
@@ -415,6 +450,7 @@ def _run_planned(args: argparse.Namespace, kind: str, batch: Any, spec: Any, pla
     failures = list(batch.failures)
     done = skipped = 0
     uncertain: list[tuple[str, str]] = []
+    placed: set[str] = set()  # the uncertain files whose doubts are all about the placement, none about the cut-out
     notes: list[tuple[str, str]] = []
     started = time.perf_counter()
     show = None if args.progress == "auto" else args.progress == "on"
@@ -435,6 +471,8 @@ def _run_planned(args: argparse.Namespace, kind: str, batch: Any, spec: Any, pla
                     failures.append((outcome.source, outcome.reason))
                 elif outcome.status == "uncertain":
                     uncertain.append((outcome.source, outcome.reason))
+                    if outcome.placement_only:
+                        placed.add(outcome.source)
                 elif outcome.status == "skipped":
                     skipped += 1
                 else:
@@ -450,7 +488,7 @@ def _run_planned(args: argparse.Namespace, kind: str, batch: Any, spec: Any, pla
     uncertain.sort(key=lambda f: order.get(f[0], -1))
     notes.sort(key=lambda f: order.get(f[0], -1))
     dropped = _drop_new_folders(created)
-    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain, notes, batch.subfolders, dropped)
+    return _report(kind, out_dir, elapsed, done, skipped, uncertain, failures, batch.not_images, interrupted, args.fail_uncertain, notes, batch.subfolders, dropped, placed)
 
 
 def _report(
@@ -467,12 +505,15 @@ def _report(
     notes: list[tuple[str, str]] | None = None,
     subfolders: list[str] | None = None,
     dropped: bool = False,
+    placed: set[str] | None = None,
 ) -> int:
     """Print a folder run's summary and per-file lines on stderr; returns the exit status.
 
     ``subfolders`` are those not searched (without ``-r``); only those holding images are counted and
     listed (``-r`` would take nothing from the others). ``dropped`` says the output folder, new and
-    left empty, was removed.
+    left empty, was removed. ``placed`` names the uncertain files whose doubts are all about the
+    placement (:data:`studiocomp.placement.WARNING_CODES`): counted and listed apart from doubts about
+    the cut-out, so that a studio can look at the cut-outs first.
     """
     from .batch import holds_images
 
@@ -480,14 +521,20 @@ def _report(
     unsearched = f", {len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} with images not searched (use -r/--recursive)" if subfolders else ""
     where = f"{out_dir} (nothing written: the new folder was not kept)" if dropped else str(out_dir)
     # the uncertain files were written too: counted in "written" and apart within it, named on their own lines below
-    doubts = f" ({len(uncertain)} uncertain: look at {'it' if len(uncertain) == 1 else 'them'}, listed below)" if uncertain else ""
+    placed = placed or set()
+    look = f"look at {'it' if len(uncertain) == 1 else 'them'}, listed below"
+    if placed:  # the cut-out doubts apart from those about where and how large the subject was laid in
+        split = f"{len(uncertain) - len(placed)} for the cut-out, {len(placed)} for the placement only"
+        doubts = f" ({len(uncertain)} uncertain: {split}; {look})"
+    else:
+        doubts = f" ({len(uncertain)} uncertain: {look})" if uncertain else ""
     print(
         f"{kind}: {done + len(uncertain)} written{doubts}, {len(failures)} failed, {skipped} skipped (already there), "
         f"{len(not_images)} skipped (not images){unsearched} in {elapsed:.1f} s → {where}",
         file=sys.stderr,
     )
-    for name, reason in uncertain:
-        print(f"  uncertain: {name}: {reason}", file=sys.stderr)
+    for name, reason in sorted(uncertain, key=lambda item: item[0] in placed):  # the cut-outs first, in input order
+        print(f"  uncertain{' (placement)' if name in placed else ''}: {name}: {reason}", file=sys.stderr)
     for name, note in notes or []:
         print(f"  note: {name}: {note}", file=sys.stderr)
     for name, reason in failures:
@@ -497,7 +544,8 @@ def _report(
     for name in subfolders:
         print(f"  not searched (a subfolder with images; -r/--recursive takes it): {name}", file=sys.stderr)
     if interrupted:
-        print("interrupted: files written so far are complete; nothing is half-written", file=sys.stderr)
+        print("interrupted: files written so far are complete; nothing is half-written. To go on where it stopped, run the same "
+              "command again with --skip-existing (it leaves every output already there as it is)", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_FAILED if failures or (uncertain and fail_uncertain) else EXIT_OK
 
@@ -815,7 +863,7 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
     else:
         p.set_defaults(depth="auto", fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, no_grain=False, no_sharpen=False, no_light_wrap=False)
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
-    p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched")
+    p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched: resumes an interrupted run (it does not check that they were made with the same options)")
     p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")
     p.add_argument(
         "--input-alpha",
@@ -1170,22 +1218,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 done, 1 some inputs failed (or uncertain with ``--fail-uncertain``), 2 usage error, 3 internal error, 130 interrupted,
-        141 standard output closed by its reader (``| head``; nothing is printed).
+        The exit status: 0 done, 1 some inputs failed (or uncertain with ``--fail-uncertain``), 2 usage error, 3 internal error, 130 interrupted
+        (Ctrl-C), 141 standard output closed by its reader (``| head``; nothing is printed), 143 stopped by SIGTERM
+        (handled as Ctrl-C is: what was written is complete, the summary is printed).
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)  # --help into a closed pipe: the BrokenPipeError below
-        _apply_common_options(args)
-        status = int(args.func(args))
-        sys.stdout.flush()  # a reader that went away is found here, not in the interpreter's flush at exit
-        return status
+        with _sigterm_as_interrupt():
+            args = parser.parse_args(argv)  # --help into a closed pipe: the BrokenPipeError below
+            _apply_common_options(args)
+            status = int(args.func(args))
+            if status == EXIT_INTERRUPTED and _TERMINATED.is_set():  # the command stopped cleanly and reported
+                status = EXIT_TERMINATED
+            sys.stdout.flush()  # a reader that went away is found here, not in the interpreter's flush at exit
+            return status
     except StudiocompError as exc:
         print(f"studiocomp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("studiocomp: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        print("studiocomp: terminated" if isinstance(exc, _Terminated) else "studiocomp: interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         return _stdout_closed()
     except Exception as exc:  # a bug, not the user's input: say so, distinctly from failed inputs

@@ -169,13 +169,32 @@ def load_dataset(data: str | os.PathLike[str], *, trimap: str | None = None) -> 
     ]
 
 
+def _same_frame(path: str | os.PathLike[str], got: tuple[int, ...], shape: tuple[int, int]) -> None:
+    """Refuse a mask or trimap that is not the photo's frame at another size (rotated, cropped, another photo's).
+
+    A smaller mask of the same frame (the photo's sides scaled alike, within a pixel of rounding at the mask's
+    size, or 1 %) is resized; another aspect ratio would be stretched onto the photo and scored as if right.
+    """
+    gh, gw = got[:2]
+    h, w = shape
+    if (gh, gw) == (h, w):
+        return
+    across = gw * h / gh  # the width the mask would have at the photo's height
+    if abs(across - w) > max(w / gw, 0.01 * w):
+        raise InputError(str(path), f"the photo's frame, {w}×{h} px (or that aspect ratio at another size)", f"{gw}×{gh} px (another aspect ratio: rotated, cropped or another photo's?)")
+
+
 def _truth(sample: Sample, shape: tuple[int, int]) -> np.ndarray:
-    """The ground truth as float32 alpha at the image's size (resized bilinearly when it differs)."""
+    """The ground truth as float32 alpha at the image's size (resized bilinearly when it differs).
+
+    Raises :class:`InputError` when the mask's aspect ratio is not the photo's (:func:`_same_frame`).
+    """
     import cv2
 
     from .image import as_alpha, load_image
 
     arr = load_image(sample.truth).mean(axis=2)
+    _same_frame(sample.truth, arr.shape, shape)
     gt = as_alpha(arr, name=str(sample.truth))
     if gt.shape != shape:
         gt = np.asarray(cv2.resize(gt, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), np.float32)  # already float32: no copy
@@ -192,6 +211,7 @@ def _trimap(sample: Sample, shape: tuple[int, int]) -> np.ndarray | None:
     from .image import load_image, to_uint8
 
     t = to_uint8(load_image(sample.trimap).mean(axis=2))
+    _same_frame(sample.trimap, t.shape, shape)
     if t.shape != shape:
         t = cv2.resize(t, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
     return t

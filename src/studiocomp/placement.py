@@ -39,7 +39,12 @@ from .errors import InputError
 from .image import checked_alpha, checked_image
 from .types import Alpha, Image, QualityWarning
 
-__all__ = ["Placement", "Placed", "subject_extent"]
+__all__ = ["Placement", "Placed", "subject_extent", "WARNING_CODES"]
+
+WARNING_CODES: frozenset[str] = frozenset({"cut-subject-standing", "cut-subject-full-height", "size-guessed", "implausible-scale", "subject-upscaled", "subject-outside-frame"})
+"""The codes of the warnings a placement gives (:meth:`Placement.check`, :meth:`Placement.apply`): doubts about where
+and how large the subject is laid into the background, not about the cut-out. A folder run's summary counts the
+files with only these doubts apart."""
 
 _AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height
 _AUTO_TOP = 0.12  # default top of a standing subject (no horizon): this fraction of the feet row from the top
@@ -49,8 +54,9 @@ _EDGE_SMOOTH = 0.35
 #: a placed subject taller than this many frame heights, or shorter than the fraction below, is implausible
 _MAX_HEIGHT_FRAMES = 1.25
 _MIN_HEIGHT_FRAMES = 0.03
-#: upscaling a subject more than this makes it visibly softer than the background
-_MAX_UPSCALE = 3.0
+#: upscaling a subject more than this makes it visibly softer than the background (the limit of the
+#: background's own ``background-upscaled`` note, :data:`studiocomp.pipeline.BACKGROUND_UPSCALE_NOTE`)
+_MAX_UPSCALE = 2.0
 #: less than this share of the subject's solid area inside the frame: it is mostly outside
 _MIN_VISIBLE = 0.5
 
@@ -314,7 +320,7 @@ class Placement:
           bottom edge, its share of its photo's height), which makes a giant on a scene shot wide; the message
           names the fixes (a horizon, a height).
         - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one.
-        - ``subject-upscaled``: enlarged more than 3× from its photo: softer than the background (a note).
+        - ``subject-upscaled``: enlarged more than 2× from its photo: softer than the background (a note).
 
         Parameters
         ----------

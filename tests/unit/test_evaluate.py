@@ -110,3 +110,25 @@ def test_cli_eval(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "| iou |" in out and "By backdrop" in out and "gallery.png" in out
     assert (tmp_path / "per_image.csv").read_text().count("\n") == 3
     assert main(["eval", "--data", str(tmp_path / "missing"), "--output", str(tmp_path / "x")]) == 2
+
+
+def test_a_mask_of_another_frame_is_refused_a_smaller_one_is_resized(tmp_path: Path) -> None:
+    """A rotated or stretched mask is a failed row naming the file, not a silently stretched score; a mask of the
+    same frame at a smaller size (as humanseg's masks are) is resized and scored."""
+    import cv2
+
+    root = tmp_path / "data"
+    image, alpha = studio_shot((160, 120), seed=3)
+    save_image(root / "image" / "small.png", image)
+    save_image(root / "alpha" / "small.png", cv2.resize(alpha, (90, 120), interpolation=cv2.INTER_AREA))  # 3/4 of 120×160
+    save_image(root / "image" / "rotated.png", image)
+    save_image(root / "alpha" / "rotated.png", np.ascontiguousarray(np.rot90(alpha)))
+    save_image(root / "image" / "stretched.png", image)
+    save_image(root / "alpha" / "stretched.png", cv2.resize(alpha, (40, 120), interpolation=cv2.INTER_AREA))
+    report = evaluate(root, "studio", gallery=0)
+    failed = dict(report.failures)
+    assert set(failed) == {"rotated", "stretched"}, report.failures
+    assert "another aspect ratio" in failed["rotated"] and "rotated.png" in failed["rotated"]
+    assert "160×120" in failed["rotated"] or "120×160" in failed["rotated"]
+    (small,) = [r for r in report.rows if r["name"] == "small"]
+    assert small["iou"] > 0.9

@@ -145,8 +145,22 @@ def test_the_summary_counts_uncertain_files_among_the_written(tmp_path: Path, ha
     code = main(["composite", str(src), "-o", str(out), "--background", str(hall), "--place", "240,290,390", "--relight", "none", "--shadow", "none", "--progress", "off"])
     err = capsys.readouterr().err
     assert code == 0 and (out / "p0.png").exists()
-    assert "composite: 1 written (1 uncertain: look at it, listed below), 0 failed" in err and "0 written" not in err, err
-    assert f"  uncertain: {src / 'p0.png'}: " in err and "implausible-scale" in err
+    assert "composite: 1 written (1 uncertain: 0 for the cut-out, 1 for the placement only; look at it, listed below), 0 failed" in err, err
+    assert "0 written" not in err and f"  uncertain (placement): {src / 'p0.png'}: " in err and "implausible-scale" in err, err
+
+
+def test_the_summary_counts_placement_doubts_apart_from_cut_out_doubts(tmp_path: Path, hall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fresh user's folder of busts on a background with a horizon: 23 of 28 uncertain files were flagged for the
+    placement alone (``cut-subject-full-height``), which hid the five bad cut-outs among them. The summary now counts
+    and lists the two kinds apart, the cut-outs first."""
+    src, out = _photos(tmp_path, 1), tmp_path / "out"
+    studiocomp.save_image(src / "blank.png", np.full((96, 72, 3), 0.5, np.float32))  # nothing to cut out
+    code = main(["composite", str(src), "-o", str(out), "--background", str(hall), "--place", "240,290,390", "--relight", "none", "--shadow", "none", "--progress", "off"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "2 written (2 uncertain: 1 for the cut-out, 1 for the placement only; look at them, listed below)" in err, err
+    lines = [line for line in err.splitlines() if line.startswith("  uncertain")]
+    assert lines[0].startswith(f"  uncertain: {src / 'blank.png'}: ") and lines[1].startswith(f"  uncertain (placement): {src / 'p0.png'}: "), lines
 
 
 def test_backgrounds_create_says_what_a_missing_horizon_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
