@@ -3,7 +3,7 @@
 Run from the repository root (needs ../shared, or STUDIOCOMP_SHARED; the hub is seeded from ../shared/weights
 and kept offline)::
 
-    python benchmarks/video_tracker_cpu.py [--reps 3]
+    python benchmarks/video_tracker_cpu.py [--reps 3] [--cache DIR]
 
 RVM mattes each clip once, as :func:`studiocomp.video.evaluate_clip` does (its state primed by the default
 warm-up, frames in order), and its full-size alphas are held in memory. The tracker
@@ -13,6 +13,10 @@ thread. Printed per clip: the mean subject IoU (identical to ``evaluate_clip``'s
 outside the dancer on frames 0-3 (:func:`studiocomp.video.evaluate.outside_mass`, %), and the tracker's CPU time
 (``time.process_time``) a frame, the lowest of the reps. Unlike the overhead benchmark's ratio
 (``benchmarks/test_video.py``) this does not swing with the machine's load by more than a few ms.
+
+``--cache DIR`` keeps each clip's frames, alphas and truth in ``DIR/<clip>.npz`` (about 250 MB for breakdance) and
+reads them from there on the next run, so that a change to the tracker is measured without running RVM again (the
+cache belongs to the RVM and warm-up of the run that wrote it: delete it when they change).
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ def rvm_alphas(seq: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray
     return frames, alphas, truth
 
 
+def cached_alphas(seq: str, cache: Path | None) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """:func:`rvm_alphas`, read from ``cache/<seq>.npz`` when there and written there when not (no cache: None)."""
+    if cache is None:
+        return rvm_alphas(seq)
+    path = cache / f"{seq}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            return list(z["frames"]), list(z["alphas"]), z["truth"]
+    frames, alphas, truth = rvm_alphas(seq)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, frames=np.stack(frames), alphas=np.stack(alphas), truth=truth)
+    return frames, alphas, truth
+
+
 def replay(frames: list[np.ndarray], alphas: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
     """The tracked alphas (uint8, as evaluate_clip keeps them) and the tracker's CPU seconds over the clip."""
     from studiocomp.video.track import SubjectTracker
@@ -69,11 +87,12 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--cache", type=Path, default=None, help="folder for the clips' frames and RVM alphas (read when there)")
     args = ap.parse_args()
     seed_hub()
     cv2.setNumThreads(1)
     for seq in CLIPS:
-        frames, alphas, truth = rvm_alphas(seq)
+        frames, alphas, truth = cached_alphas(seq, args.cache)
         best = float("inf")
         for _ in range(args.reps):
             out, cpu = replay(frames, alphas)

@@ -49,7 +49,8 @@ def test_tracker_separates_the_dancer_from_the_crowd(hub_cache: Path, tmp_path: 
 
     The tracker separates the dancer by her own camera-compensated motion, checked against the next frame
     too, carried along the flow, snapped to the frame's edges and corrected by the scene remembered behind the dancer:
-    measured 0.818, issue 15's target 0.80 (0.774 before the remembered scene, 0.670 before 2026-12-01).
+    measured 0.834 with one flow a frame (0.818 with two, 0.774 before the remembered scene, 0.670 before 2026-12-01);
+    issue 15's target 0.80.
     """
     from studiocomp.video import evaluate_clip
     from studiocomp.video.track import SubjectTracker
