@@ -211,6 +211,16 @@ def missed_regions(mask: np.ndarray, alpha: np.ndarray, coverage: float = 0.5, m
     return cast("np.ndarray", (resize(dropped[labels].view(np.uint8), (h, w), cv2.INTER_NEAREST) > 0) & mask)
 
 
+#: a ``gated-out`` warning when the mask gate cuts away at least this share of the matter's own subject (alpha > 0.5)
+#: (``portrait`` preset: at most 0.034 on humanseg_removebg290's results at IoU >= 0.95; 6 of its unflagged results under
+#: 0.90 at 0.06-0.33; on pfcn_portrait_test it fires on 6, none under 0.90: a neighbour or a car seat half cut; docs/evaluation.md)
+GATED_OUT_LIMIT = 0.05
+
+#: a ``region-restored`` warning when the whole regions :func:`missed_regions` restored are at least this share of the
+#: final subject (humanseg_removebg290, ``portrait`` preset: 33 photos had such a fill, 0.20-1.00 of the subject; 29 of
+#: them scored below IoU 0.90, none 0.95 or more; pfcn_portrait_test: none; docs/evaluation.md)
+REGION_RESTORED_LIMIT = 0.05
+
 #: a dropped part smaller than this fraction of the kept subject is not looked at (a limb or a person is larger)
 PART_MIN_RELATIVE = 0.1
 #: a part is restored when the photo's colour gradient along its seam with the kept subject is at most this
@@ -346,9 +356,24 @@ def finish_matte(
     if mask is not None:
         m = np.ascontiguousarray(checked_mask(mask, shape=image.shape[:2]))
         if margin is not None:
+            seen = alpha > 0.5
             alpha *= mask_gate(m, margin)
+            gated = float(np.count_nonzero(seen & (alpha <= 0.5))) / max(1, int(np.count_nonzero(seen)))
+            if gated >= GATED_OUT_LIMIT:
+                # the matter saw a subject where the segmenter saw none (an arm or a person the segmenter missed, or scenery
+                # the matter took in: either way the models disagree, and the gate sided with the segmenter)
+                notes.append(
+                    QualityWarning(
+                        "gated-out",
+                        f"{gated:.0%} of what the matter took for the subject lies away from the segmenter's mask and was cut"
+                        " away (a part of the person the segmenter missed, or scenery the matter took in): look at it",
+                        gated,
+                    )
+                )
         if fill_missed:
-            alpha[missed_regions(m, alpha)] = 1.0  # only pixels set to 1: ``band`` is still a superset of the fractional ones
+            missed = missed_regions(m, alpha)
+            dropped = int(np.count_nonzero(missed & (alpha < 0.5)))
+            alpha[missed] = 1.0  # only pixels set to 1: ``band`` is still a superset of the fractional ones
             restored = seamless_parts(image, m, alpha)
             if restored.any():
                 # right on 9 of the 14 photos it fired on outside the sets it was chosen on, wrong on 5 (a dark bench,
@@ -363,6 +388,19 @@ def finish_matte(
                     )
                 )
                 alpha[restored] = 1.0
+            share = dropped / max(1, int(np.count_nonzero(alpha > 0.5)))
+            if share >= REGION_RESTORED_LIMIT:
+                # the matter saw no person in a whole region of the segmenter's mask: either it missed one (a group's
+                # people, 210) or the segmenter took in the scene (a shop window, 240); the region's outline is the
+                # segmenter's coarse one (the top of a head cut on 200): never a plain success (docs/evaluation.md)
+                notes.append(
+                    QualityWarning(
+                        "region-restored",
+                        f"the matter saw no subject in {share:.0%} of the cut-out, which the segmenter's coarser mask restored (a person the matter"
+                        " missed, or scenery the segmenter took for one; the outline there is the segmenter's): look at it",
+                        share,
+                    )
+                )
     if foreground is not None and foreground.shape == image.shape:
         rows, cols = band
         a = alpha[rows, cols]
