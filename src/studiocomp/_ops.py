@@ -360,6 +360,54 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray, radius: int = 45, 
     return cast("np.ndarray", out)
 
 
+def feather_into(alpha: np.ndarray, region: np.ndarray, image: np.ndarray, work_side: int = 512, radius: int = 2) -> None:
+    """Set ``alpha`` to 1 over a bool ``region``, its outline made soft along the photo's edges (in place).
+
+    For a region taken whole from a segmenter's mask (a part of the subject a matter dropped, restored):
+    its outline is the mask's, cut at 0.5 from a coarse probability map: hard (aliased, stepped when the
+    subject is enlarged) and only as accurate as the model's grid (wherever the map was a little too wide,
+    a rim of the old background comes along). The region, together with what ``alpha`` already holds
+    (≥ 0.5, so no seam opens where they meet), is shrunk to the matter's scale (long side ``work_side``,
+    area averaging: fractional along the outline) and brought back to full size with
+    :func:`guided_upsample` (He et al. 2013; He & Sun 2015), whose edges follow the photo's, as the
+    matter's own alpha is. Only pixels within the filter's reach of ``region`` change, and outside
+    ``region`` only upwards: ``alpha`` keeps its own soft edges (hair) away from it. Photos no larger
+    than ``work_side`` are shrunk to half their size.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        H×W float32 alpha in [0, 1], changed in place.
+    region : numpy.ndarray
+        H×W bool: the pixels to restore.
+    image : numpy.ndarray
+        H×W×3 float32 sRGB photo in [0, 1], the guide.
+    work_side, radius : int
+        The scale (long side, pixels) and the guided filter's radius there.
+    """
+    h, w = region.shape
+    side = work_side if max(h, w) > work_side else max(8, max(h, w) // 2)
+    sh, sw = working_size(h, w, side)
+    small = shrink_area(region.view(np.uint8) * np.uint8(255), (sh, sw))
+    reach_small = cv2.dilate((small > 0).view(np.uint8), disk(2 * radius + 2))
+    win_small = bounding_window(reach_small > 0, pad=2 * radius + 2)
+    if win_small is None:
+        return
+    ys, xs = win_small
+    # the same window at full size (whole small pixels, so the two grids stay aligned)
+    fy, fx = h / sh, w / sw
+    y0, y1 = int(ys.start * fy), min(h, int(np.ceil(ys.stop * fy)))
+    x0, x1 = int(xs.start * fx), min(w, int(np.ceil(xs.stop * fx)))
+    a_win, r_win = alpha[y0:y1, x0:x1], region[y0:y1, x0:x1]
+    sub = (ys.stop - ys.start, xs.stop - xs.start)
+    held = shrink_area((r_win | (a_win >= 0.5)).view(np.uint8) * np.uint8(255), sub).astype(np.float32) / 255.0
+    soft = guided_upsample(held, np.ascontiguousarray(image[y0:y1, x0:x1]), radius=radius)[0]
+    near = cv2.resize(reach_small[ys, xs], (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST) > 0
+    soft[~near] = 0.0
+    a_win[r_win] = 0.0  # the region takes the feathered value, everything else only rises to it
+    np.maximum(a_win, soft, out=a_win)
+
+
 def mask_gate(mask: np.ndarray, margin: float, work_side: int = 512) -> np.ndarray:
     """A soft H×W float32 gate: 1 on and near ``mask``, falling to 0 at ``margin`` × the long side away.
 

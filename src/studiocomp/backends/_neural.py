@@ -347,7 +347,7 @@ def finish_matte(
     (``foreground``, H×W×3 float32, taken only where 0 < α < 1, the photo
     elsewhere) when it predicts one at full size, else blur-fusion estimation.
     """
-    from .._ops import estimate_foreground, guided_upsample, mask_gate
+    from .._ops import estimate_foreground, feather_into, guided_upsample, mask_gate
     from ..image import checked_mask
     from ..types import Matte, QualityWarning
 
@@ -373,12 +373,15 @@ def finish_matte(
         if fill_missed:
             missed = missed_regions(m, alpha)
             dropped = int(np.count_nonzero(missed & (alpha < 0.5)))
-            alpha[missed] = 1.0  # only pixels set to 1: ``band`` is still a superset of the fractional ones
-            restored = seamless_parts(image, m, alpha)
+            filled = alpha  # the alpha with the missed regions at 1, for seamless_parts and the shares
+            if dropped:
+                filled = alpha.copy()
+                filled[missed] = 1.0
+            restored = seamless_parts(image, m, filled)
             if restored.any():
                 # right on 9 of the 14 photos it fired on outside the sets it was chosen on, wrong on 5 (a dark bench,
                 # chair, rock or pushchair against dark clothes): a person should look
-                share = float(np.count_nonzero(restored & (alpha < 0.5))) / max(1, int(np.count_nonzero((alpha > 0.5) | restored)))
+                share = float(np.count_nonzero(restored & (filled < 0.5))) / max(1, int(np.count_nonzero((filled > 0.5) | restored)))
                 notes.append(
                     QualityWarning(
                         "part-restored",
@@ -387,12 +390,13 @@ def finish_matte(
                         share,
                     )
                 )
-                alpha[restored] = 1.0
-            share = dropped / max(1, int(np.count_nonzero(alpha > 0.5)))
+                missed |= restored
+            share = dropped / max(1, int(np.count_nonzero((filled > 0.5) | missed)))
             if share >= REGION_RESTORED_LIMIT:
                 # the matter saw no person in a whole region of the segmenter's mask: either it missed one (a group's
                 # people, 210) or the segmenter took in the scene (a shop window, 240); the region's outline is the
-                # segmenter's coarse one (the top of a head cut on 200): never a plain success (docs/evaluation.md)
+                # segmenter's (the top of a head cut on 200), only softened along the photo's edges: never a plain success
+                # (docs/evaluation.md)
                 notes.append(
                     QualityWarning(
                         "region-restored",
@@ -401,6 +405,10 @@ def finish_matte(
                         share,
                     )
                 )
+            if missed.any():  # restored from the mask: its outline cut from a coarse map, hard and stepped; soft along the photo's edges
+                feather_into(alpha, missed, image)
+                rows, cols = np.nonzero((alpha > 0.0) & (alpha < 1.0))
+                band = (rows, cols)
     if foreground is not None and foreground.shape == image.shape:
         rows, cols = band
         a = alpha[rows, cols]
