@@ -52,7 +52,7 @@ PRESETS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
     # person prior (selfie + U²-Net-p + MODNet, those whose weights are there) + backdrop model; keyer alone offline
     "studio": {"segmenter": ("studio", {}), "matter": ("unmix", {}), **_FINISHING},
     # MODNet's alpha; people of a group that MODNet drops are restored from the selfie mask
-    "portrait": {"segmenter": ("selfie", {}), "matter": ("modnet", {"fill_missed": True}), **_FINISHING},
+    "portrait": {"segmenter": ("selfie", {}), "matter": ("modnet", {"fill_missed": True, "mirror": True}), **_FINISHING},
 }
 """Named ready-made pipelines: stage → (backend name, options)."""
 

@@ -221,6 +221,54 @@ GATED_OUT_LIMIT = 0.05
 #: them scored below IoU 0.90, none 0.95 or more; pfcn_portrait_test: none; docs/evaluation.md)
 REGION_RESTORED_LIMIT = 0.05
 
+#: the mirrored pass refines alpha within this many pixels, at the network's resolution, of the first pass's 0.5 outline
+#: (MODNet at 512 px: about 0.6 % of the long side); farther out the first pass's decision stands (docs/evaluation.md)
+MIRROR_BAND = 3
+
+
+def mirror_edges(first: np.ndarray, mirrored: np.ndarray, band: int = MIRROR_BAND) -> np.ndarray:
+    """A network's alpha with its outline averaged with a pass on the mirrored photo; its regions as the first pass has them.
+
+    Horizontal-flip test-time augmentation (as in segmentation benchmarks and ``ttach``) averages a
+    network's output on the photo and on its mirror: a CNN is not mirror-equivariant, and where it
+    places an edge differs a little between the two, so the mean places it better. But a matter that
+    keeps a person in one pass and drops them in the other (MODNet on a group) puts that person at
+    about 0.5 in the mean, and the 0.5 cut loses them. So the mean is taken only within ``band``
+    pixels of the first pass's 0.5 outline, where the two passes differ in where the edge lies;
+    everywhere else the first pass stands, and whole regions are kept or dropped as it decided.
+
+    Measured with MODNet in the ``portrait`` preset (docs/evaluation.md): ``pfcn_portrait_test``
+    mean IoU 0.9699 → 0.9706 (34 photos up by more than 0.002, 7 down, none by more than 0.008);
+    the plain mean gives 0.9708 there but takes the 33 humanseg groups' minimum from 0.808 to 0.648.
+
+    Parameters
+    ----------
+    first : numpy.ndarray
+        h×w float32 in [0, 1], the network's alpha on the photo.
+    mirrored : numpy.ndarray
+        h×w float32 in [0, 1], its alpha on the mirrored photo, already flipped back.
+    band : int
+        Half-width of the band round the first pass's outline, in pixels of these maps (≥ 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        h×w float32: the mean of the two within the band, ``first`` elsewhere.
+
+    Raises
+    ------
+    InputError
+        The two maps differ in shape, or ``band`` is not an int ≥ 1.
+    """
+    check_positive_int("band", band)
+    if first.shape != mirrored.shape:
+        raise InputError("mirrored", f"an alpha of shape {first.shape}", str(mirrored.shape))
+    fg = (first > 0.5).view(np.uint8)
+    outline = cv2.morphologyEx(fg, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    near = cv2.dilate(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))) > 0
+    return np.where(near, 0.5 * (first + mirrored), first).astype(np.float32)
+
+
 #: a dropped part smaller than this fraction of the kept subject is not looked at (a limb or a person is larger)
 PART_MIN_RELATIVE = 0.1
 #: a part is restored when the photo's colour gradient along its seam with the kept subject is at most this

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...image import checked_image
 from ...types import Image, Mask, Matte
-from .._neural import check_margin, check_positive_int, finish_matte, model_preprocessing, model_size, onnx_session, shrink
+from .._neural import check_margin, check_positive_int, finish_matte, mirror_edges, model_preprocessing, model_size, onnx_session, shrink
 
 __all__ = ["MODNetMatter"]
 
@@ -36,6 +36,12 @@ class MODNetMatter:
     what it kept are restored too
     (:func:`~studiocomp.backends._neural.seamless_parts`). The ``portrait`` preset sets it.
 
+    ``mirror=True`` runs MODNet on the mirrored photo too (one more network call, in the same batch)
+    and averages the two alphas near the first pass's outline only
+    (:func:`~studiocomp.backends._neural.mirror_edges`): the edges are placed better, and a person
+    one pass drops is not half dropped by the mean. The ``portrait`` preset sets it
+    (``pfcn_portrait_test`` mean IoU 0.9699 → 0.9706).
+
     Parameters
     ----------
     resolution : int, optional
@@ -50,6 +56,8 @@ class MODNetMatter:
         Restore the mask's regions, and the parts of a person kept in part, that MODNet dropped (see above).
     mask_margin : float, optional
         Gate alpha to within this fraction of the long side around a segmenter's mask; None ignores masks.
+    mirror : bool
+        Refine the outline with a pass on the mirrored photo (see above).
 
     Raises
     ------
@@ -66,6 +74,7 @@ class MODNetMatter:
         resolution: int | None = None,
         mask_margin: float | None = 0.03,
         fill_missed: bool = False,
+        mirror: bool = False,
         *,
         device: str = "auto",
         threads: int | None = None,
@@ -75,14 +84,15 @@ class MODNetMatter:
         self.resolution = check_positive_int("resolution", self.pre.long_side if resolution is None else resolution, self.pre.multiple_of)
         self.mask_margin = check_margin(mask_margin)
         self.fill_missed = bool(fill_missed)
+        self.mirror = bool(mirror)
         self._session: Any = onnx_session(self.model, weights, device, threads)
         self._input = self._session.get_inputs()[0].name
 
     def __repr__(self) -> str:
-        return f"MODNetMatter(resolution={self.resolution}, mask_margin={self.mask_margin}, fill_missed={self.fill_missed})"
+        return f"MODNetMatter(resolution={self.resolution}, mask_margin={self.mask_margin}, fill_missed={self.fill_missed}, mirror={self.mirror})"
 
     def predict_alpha(self, image: Image) -> np.ndarray:
-        """The network's alpha at the network's resolution (H'×W' float32).
+        """The network's alpha at the network's resolution (H'×W' float32); with ``mirror``, its outline refined by the mirrored pass.
 
         Parameters
         ----------
@@ -97,8 +107,12 @@ class MODNetMatter:
         h, w = image.shape[:2]
         hw = model_size(h, w, self.resolution, self.pre.multiple_of)
         x = self.pre.normalize(shrink(image, hw))
-        out = self._session.run(None, {self._input: self.pre.to_layout(x)})[0]
-        return np.asarray(out[0, 0], np.float32)
+        x = self.pre.to_layout(x)
+        if not self.mirror:
+            out = self._session.run(None, {self._input: x})[0]
+            return np.asarray(out[0, 0], np.float32)
+        out = self._session.run(None, {self._input: np.ascontiguousarray(np.concatenate([x, x[..., ::-1]]))})[0]
+        return mirror_edges(np.asarray(out[0, 0], np.float32), np.asarray(out[1, 0, :, ::-1], np.float32))
 
     def matte(self, image: Image, mask: Mask | None = None) -> Matte:
         """The photo's matte: MODNet's alpha upsampled to full size, gated by ``mask``, with cleaned foreground colours.
