@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 import studiocomp
-from studiocomp.backends._neural import GATED_OUT_LIMIT, REGION_RESTORED_LIMIT, finish_matte
+from studiocomp.backends._neural import GATED_OUT_LIMIT, REGION_RESTORED_LIMIT, SOFT_OUTLINE_LIMIT, finish_matte
 from studiocomp.backends.matte.modnet import MODNetMatter
 
 H, W = 240, 320
@@ -117,3 +117,22 @@ def test_the_portrait_pipeline_reports_the_restored_person_as_uncertain() -> Non
     result = pipe(s["image"])
     assert "region-restored" in [w.code for w in result.warnings]
     assert result.uncertain
+
+
+def _blob(radius: float, ramp: float) -> np.ndarray:
+    """A disk's alpha in the frame's middle: 1 inside ``radius``, falling linearly to 0 over ``ramp`` pixels."""
+    yy, xx = np.mgrid[:H, :W]
+    r = np.hypot(yy - H / 2, xx - W / 2)
+    return np.clip((radius + ramp / 2 - r) / ramp, 0.0, 1.0).astype(np.float32)
+
+
+def test_a_wide_soft_outline_on_a_small_subject_is_reported() -> None:
+    # humanseg 002, 096, 159: a small or blurred subject whose half-transparent band is a large share of it
+    image = np.full((H, W, 3), 0.6, np.float32)
+    small = _blob(12.0, 8.0)
+    matte = finish_matte(image, small, small > 0.5, margin=0.03, fill_missed=True)
+    w = _codes(matte)["soft-outline"]
+    assert w.uncertain and w.value >= SOFT_OUTLINE_LIMIT
+    assert set(_codes(matte)) == {"soft-outline"}
+    large = _blob(80.0, 2.0)  # the same kind of edge, crisper, on a large subject: a thin band
+    assert finish_matte(image, large, large > 0.5, margin=0.03, fill_missed=True).warnings == ()

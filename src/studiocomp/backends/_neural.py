@@ -221,6 +221,11 @@ GATED_OUT_LIMIT = 0.05
 #: them scored below IoU 0.90, none 0.95 or more; pfcn_portrait_test: none; docs/evaluation.md)
 REGION_RESTORED_LIMIT = 0.05
 
+#: a ``soft-outline`` warning when the pixels at 0.25 < alpha < 0.75 are at least this share of the subject (alpha > 0.5)
+#: (``portrait`` preset with the mirrored pass: on humanseg_removebg290 the results not flagged otherwise and at IoU
+#: >= 0.95 have less, 6 of the 12 unflagged ones under 0.90 more; pfcn_portrait_test: none; docs/evaluation.md)
+SOFT_OUTLINE_LIMIT = 0.07
+
 #: the mirrored pass refines alpha within this many pixels, at the network's resolution, of the first pass's 0.5 outline
 #: (MODNet at 512 px: about 0.6 % of the long side); farther out the first pass's decision stands (docs/evaluation.md)
 MIRROR_BAND = 3
@@ -457,6 +462,19 @@ def finish_matte(
                 feather_into(alpha, missed, image)
                 rows, cols = np.nonzero((alpha > 0.0) & (alpha < 1.0))
                 band = (rows, cols)
+        subject = int(np.count_nonzero(alpha > 0.5))
+        soft_share = float(np.count_nonzero((alpha > 0.25) & (alpha < 0.75))) / max(1, subject)
+        if subject and soft_share >= SOFT_OUTLINE_LIMIT:
+            # a half-transparent band this wide for the subject's size (a small or blurred subject, hair on a busy ground):
+            # where the outline lies decides much of the cut-out, and the two models placed it differently
+            notes.append(
+                QualityWarning(
+                    "soft-outline",
+                    f"{soft_share:.0%} of the subject is a half-transparent band round it (alpha 0.25-0.75; a small or blurred"
+                    " subject): where its outline lies is uncertain: look at it",
+                    soft_share,
+                )
+            )
     if foreground is not None and foreground.shape == image.shape:
         rows, cols = band
         a = alpha[rows, cols]
