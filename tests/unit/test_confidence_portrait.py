@@ -14,10 +14,10 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tests.portrait_fakes import FixedSegmenter, fake_modnet
 
 import studiocomp
 from studiocomp.backends._neural import GATED_OUT_LIMIT, REGION_RESTORED_LIMIT, SOFT_OUTLINE_LIMIT, finish_matte
-from studiocomp.backends.matte.modnet import MODNetMatter
 
 H, W = 240, 320
 
@@ -39,24 +39,6 @@ def _scene() -> dict[str, np.ndarray]:
 
 def _codes(matte: Any) -> dict[str, Any]:
     return {w.code: w for w in matte.warnings}
-
-
-class _Fixed:
-    def __init__(self, mask: np.ndarray) -> None:
-        self.mask = mask
-
-    def segment(self, image: Any) -> np.ndarray:
-        out: np.ndarray = self.mask.copy()
-        return out
-
-
-def _fake_modnet(alpha: np.ndarray) -> MODNetMatter:
-    """The real MODNet matter's code path (gate, fills, foreground) with the network replaced by a known alpha."""
-    matter = MODNetMatter.__new__(MODNetMatter)
-    matter.mask_margin = 0.03
-    matter.fill_missed = True
-    matter.predict_alpha = lambda image: alpha  # type: ignore[method-assign]
-    return matter
 
 
 def test_models_that_agree_say_nothing() -> None:
@@ -113,7 +95,7 @@ def test_small_strays_are_not_reported() -> None:
 
 def test_the_portrait_pipeline_reports_the_restored_person_as_uncertain() -> None:
     s = _scene()
-    pipe = studiocomp.Pipeline(segmenter=_Fixed(s["a"] | s["b"]), matter=_fake_modnet(s["a"].astype(np.float32)), relighter=None, shadow_caster=None)
+    pipe = studiocomp.Pipeline(segmenter=FixedSegmenter(s["a"] | s["b"]), matter=fake_modnet(s["a"].astype(np.float32)), relighter=None, shadow_caster=None)
     result = pipe(s["image"])
     assert "region-restored" in [w.code for w in result.warnings]
     assert result.uncertain

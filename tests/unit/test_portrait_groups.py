@@ -9,13 +9,11 @@ tests/integration and benchmarks/eval_real.py run the real models on the real ph
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from tests.portrait_fakes import FixedSegmenter, fake_modnet
 
 import studiocomp
 from studiocomp.backends._neural import finish_matte, missed_regions, seamless_parts
-from studiocomp.backends.matte.modnet import MODNetMatter
 
 H, W = 240, 320
 
@@ -72,28 +70,10 @@ class TestHalfDroppedPerson:
         assert not seamless_parts(g["image"], g["mask"], g["alpha"]).any()
 
 
-class _FakeSegmenter:
-    def __init__(self, mask: np.ndarray) -> None:
-        self.mask = mask
-
-    def segment(self, image: Any) -> np.ndarray:
-        out: np.ndarray = self.mask.copy()
-        return out
-
-
-def _fake_modnet(alpha: np.ndarray) -> MODNetMatter:
-    """The real MODNet matter's code path (gate, fills, foreground) with the network replaced by a known alpha."""
-    matter = MODNetMatter.__new__(MODNetMatter)
-    matter.mask_margin = 0.03
-    matter.fill_missed = True
-    matter.predict_alpha = lambda image: alpha  # type: ignore[method-assign]
-    return matter
-
-
 class TestPortraitPipeline:
     def test_no_person_dropped_and_no_chair_added(self) -> None:
         g = _group(seed=3)
-        pipe = studiocomp.Pipeline(segmenter=_FakeSegmenter(g["mask"]), matter=_fake_modnet(g["alpha"]))
+        pipe = studiocomp.Pipeline(segmenter=FixedSegmenter(g["mask"]), matter=fake_modnet(g["alpha"]))
         result = pipe(g["image"])
         kept = result.alpha > 0.5
         assert kept[g["dropped"]].mean() > 0.99, "the first person's body was dropped"
@@ -103,7 +83,7 @@ class TestPortraitPipeline:
         # the rule is wrong on 5 of 14 photos outside the sets it was chosen on (a dark bench or chair taken in):
         # a result it changed must say so
         g = _group(seed=3)
-        result = studiocomp.Pipeline(segmenter=_FakeSegmenter(g["mask"]), matter=_fake_modnet(g["alpha"]))(g["image"])
+        result = studiocomp.Pipeline(segmenter=FixedSegmenter(g["mask"]), matter=fake_modnet(g["alpha"]))(g["image"])
         codes = {w.code: w for w in result.warnings}
         assert "part-restored" in codes and codes["part-restored"].uncertain, [str(w) for w in result.warnings]
         assert 0.1 < codes["part-restored"].value < 0.9
