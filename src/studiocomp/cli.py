@@ -55,14 +55,15 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _sigterm_as_interrupt(command: str | None) -> Iterator[None]:
     """Take SIGTERM as Ctrl-C for the length of a command (only where its handler is the default one).
 
     Every command already stops cleanly on ``KeyboardInterrupt``: threads stopped, temporary files
     removed, the summary printed. Python's default for SIGTERM is to die at once, with none of that.
-    A program that set its own handler, or a call off the main thread, keeps what it has.
+    A program that set its own handler, or a call off the main thread, keeps what it has; so does
+    ``serve``, whose server (uvicorn) shuts down gracefully on SIGTERM itself and logs JSON lines only.
     """
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    if command == "serve" or threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
     _TERMINATED.clear()
@@ -1224,8 +1225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        with _sigterm_as_interrupt():
-            args = parser.parse_args(argv)  # --help into a closed pipe: the BrokenPipeError below
+        args = parser.parse_args(argv)  # --help into a closed pipe: the BrokenPipeError below
+        with _sigterm_as_interrupt(getattr(args, "command", None)):
             _apply_common_options(args)
             status = int(args.func(args))
             if status == EXIT_INTERRUPTED and _TERMINATED.is_set():  # the command stopped cleanly and reported

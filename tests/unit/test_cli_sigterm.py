@@ -73,3 +73,14 @@ def test_sigterm_handler_is_only_ours_while_a_command_runs() -> None:
         assert signal.getsignal(signal.SIGTERM) is own
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_serve_keeps_its_own_sigterm_handling() -> None:
+    """``serve``'s server shuts down on SIGTERM itself and logs JSON lines only: no handler of ours, no extra line."""
+    from studiocomp.cli import _sigterm_as_interrupt
+
+    with _sigterm_as_interrupt("serve"):
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with _sigterm_as_interrupt("composite"):
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
