@@ -254,6 +254,35 @@ def adjugate_sym3(s00: np.ndarray, s01: np.ndarray, s02: np.ndarray, s11: np.nda
     return i00, i01, i02, i11, i12, i22, s00 * i00 + s01 * i01 + s02 * i02
 
 
+def guided_coefficients(guide: np.ndarray, p: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """The colour guided filter's linear model of ``p`` in ``guide`` (He, Sun & Tang, PAMI 2013), box-averaged.
+
+    ``guide`` is h×w×3 float32, ``p`` h×w float32; returns h×w×4 float32 (a, b, c, d): the filtered value
+    at a pixel of colour (r, g, b) is a·r + b·g + c·b + d. Shared by :func:`guided_upsample` and the video
+    tracker's snap of its cut.
+    """
+    ch, cw = p.shape
+    mean_i = _box(guide, radius)
+    mean_p = _box(p, radius)
+    mean_ip = _box(guide * p[..., None], radius)
+    cov_ip = mean_ip - mean_i * mean_p[..., None]
+    # covariance of the guide: 6 distinct entries of a symmetric 3×3
+    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    var = {}
+    for a, b in pairs:
+        var[a, b] = _box(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
+    s00, s01, s02 = var[0, 0] + eps, var[0, 1], var[0, 2]
+    s11, s12, s22 = var[1, 1] + eps, var[1, 2], var[2, 2] + eps
+    i00, i01, i02, i11, i12, i22, det = adjugate_sym3(s00, s01, s02, s11, s12, s22)
+    c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
+    coef = np.empty((ch, cw, 4), np.float32)
+    coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det
+    coef[..., 1] = (i01 * c0 + i11 * c1 + i12 * c2) / det
+    coef[..., 2] = (i02 * c0 + i12 * c1 + i22 * c2) / det
+    coef[..., 3] = mean_p - np.einsum("hwc,hwc->hw", coef[..., :3], mean_i)
+    return _box(coef, radius)
+
+
 def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: float = 1e-4) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Bring a low-resolution alpha to ``image``'s size along the image's edges (fast colour guided filter).
 
@@ -299,26 +328,7 @@ def guided_upsample(alpha: np.ndarray, image: np.ndarray, radius: int = 2, eps: 
         y0, y1, x0, x1 = 0, lh, 0, lw
     guide = guide_full[y0:y1, x0:x1]
     p = alpha[y0:y1, x0:x1].astype(np.float32)
-    ch, cw = p.shape
-    mean_i = _box(guide, radius)
-    mean_p = _box(p, radius)
-    mean_ip = _box(guide * p[..., None], radius)
-    cov_ip = mean_ip - mean_i * mean_p[..., None]
-    # covariance of the guide: 6 distinct entries of a symmetric 3×3
-    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-    var = {}
-    for a, b in pairs:
-        var[a, b] = _box(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
-    s00, s01, s02 = var[0, 0] + eps, var[0, 1], var[0, 2]
-    s11, s12, s22 = var[1, 1] + eps, var[1, 2], var[2, 2] + eps
-    i00, i01, i02, i11, i12, i22, det = adjugate_sym3(s00, s01, s02, s11, s12, s22)
-    c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
-    coef = np.empty((ch, cw, 4), np.float32)
-    coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det
-    coef[..., 1] = (i01 * c0 + i11 * c1 + i12 * c2) / det
-    coef[..., 2] = (i02 * c0 + i12 * c1 + i22 * c2) / det
-    coef[..., 3] = mean_p - np.einsum("hwc,hwc->hw", coef[..., :3], mean_i)
-    coef = _box(coef, radius)
+    coef = guided_coefficients(guide, p, radius, eps)
     # Full-size output: exactly 0 or 1 where the model is sure (nearest lookup, no blending across),
     # the guided-filter model — coefficients interpolated bilinearly — only in between.
     c = sample_bilinear(coef, rows, cols, (lh / h, lw / w), origin=(y0, x0))

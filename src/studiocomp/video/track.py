@@ -124,7 +124,7 @@ def _snapped(keep: np.ndarray, colour: np.ndarray, frame: np.ndarray, radius: in
     """
     import cv2
 
-    from .._ops import adjugate_sym3
+    from .._ops import guided_coefficients
 
     h, w = frame.shape[:2]
     lh, lw = keep.shape
@@ -144,24 +144,7 @@ def _snapped(keep: np.ndarray, colour: np.ndarray, frame: np.ndarray, radius: in
     x0, x1 = max(0, int(xs.min()) - margin), min(lw, int(xs.max()) + margin + 1)
     guide = colour[y0:y1, x0:x1].astype(np.float32) * np.float32(1 / 255)
     p = inside[y0:y1, x0:x1].astype(np.float32)
-    size = (2 * radius + 1, 2 * radius + 1)
-
-    def box(x: np.ndarray) -> np.ndarray:
-        return cast("np.ndarray", cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT))
-
-    mean_i, mean_p = box(guide), box(p)
-    cov_ip = box(guide * p[..., None]) - mean_i * mean_p[..., None]
-    var = {}
-    for a, b in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)):
-        var[a, b] = box(guide[..., a] * guide[..., b]) - mean_i[..., a] * mean_i[..., b]
-    i00, i01, i02, i11, i12, i22, det = adjugate_sym3(var[0, 0] + eps, var[0, 1], var[0, 2], var[1, 1] + eps, var[1, 2], var[2, 2] + eps)
-    c0, c1, c2 = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
-    coef = np.empty((y1 - y0, x1 - x0, 4), np.float32)
-    coef[..., 0] = (i00 * c0 + i01 * c1 + i02 * c2) / det
-    coef[..., 1] = (i01 * c0 + i11 * c1 + i12 * c2) / det
-    coef[..., 2] = (i02 * c0 + i12 * c1 + i22 * c2) / det
-    coef[..., 3] = mean_p - np.einsum("hwc,hwc->hw", coef[..., :3], mean_i)
-    coef = box(coef)
+    coef = guided_coefficients(guide, p, radius, eps)
     if frame.dtype == np.uint8:  # the frame's 0-255 folded into the coefficients (the model is linear in the colour)
         coef[..., :3] *= np.float32(1 / 255)
     # the full-size box of the band (a pixel of the band or a sure one beside it), each pixel's coefficients read
