@@ -125,3 +125,22 @@ def test_guided_upsample_follows_edges() -> None:
     outside = np.ones((h, w), bool)
     outside[rows, cols] = False
     assert set(np.unique(alpha[outside])) <= {0.0, 1.0}  # sure pixels are exactly 0 or 1
+
+
+def test_rvm_full_size_matte_is_finish_matte_byte_for_byte() -> None:
+    """RVM's own finishing of a full-size frame with no mask (cheaper: one merge and a masked copy) gives exactly what
+    ``finish_matte`` gives: the alpha clipped and snapped within half an 8-bit step of 0 and 1, RVM's clipped ``fgr``
+    where it is fractional, the frame elsewhere; edge values (exactly at the snap limits, outside [0, 1]) included."""
+    from studiocomp.backends._neural import finish_matte
+    from studiocomp.backends.matte.rvm import _full_size_matte
+
+    rng = np.random.default_rng(3)
+    img = rng.random((37, 53, 3), dtype=np.float32)
+    pha = rng.uniform(-0.2, 1.2, (37, 53)).astype(np.float32)
+    pha.flat[:8] = [0.0, 1.0, 0.5 / 255, 1.0 - 0.5 / 255, np.nextafter(np.float32(0.5 / 255), 1), -0.0, 0.25, 1.5]
+    fgr = rng.uniform(-0.1, 1.1, (3, 37, 53)).astype(np.float32).transpose(1, 2, 0)  # the network's planes, as _run gives them
+    want = finish_matte(img, pha, None, 0.03, foreground=fgr)
+    got = _full_size_matte(img, pha, fgr)
+    assert got.alpha.dtype == np.float32 and got.foreground.dtype == np.float32 and got.foreground.shape == img.shape
+    assert np.array_equal(got.alpha, want.alpha) and np.array_equal(got.foreground, want.foreground)
+    assert got.warnings == want.warnings == ()
