@@ -15,13 +15,27 @@ import math
 import cv2
 import numpy as np
 import pytest
-from tests.conftest import shared_path
+from tests.conftest import HUB_CACHE, SHARED, SHARED_WEIGHTS, seed_hub_cache, shared_path
 from tests.shadow_scenes import render_scene
 
 import studiocomp
 from studiocomp.backends.shadow.floor import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, find_light
+from studiocomp.estimate.people import person_prior
 
 pytestmark = pytest.mark.data
+
+#: why the person-prior path (known casters, read_light's step 5) is not measured, or "" when it is
+NO_PRIOR = "" if (SHARED / "weights" / SHARED_WEIGHTS["selfie"]).is_file() else f"{SHARED / 'weights'} not found: the person-prior path is not measured"
+
+
+@pytest.fixture(scope="module")
+def prior() -> object | None:
+    """The selfie person prior (weights from ../shared seeded into the offline hub cache), or None without them."""
+    if NO_PRIOR:
+        return None
+    seed_hub_cache(HUB_CACHE, ["selfie"])
+    return person_prior()
+
 
 FLOORS = ["bgmatting_0001.png", "bgmatting_0002.png", "skimage_brick.png", "skimage_grass.png", "skimage_gravel.png"]
 PEOPLE = ["117", "123", "138", "145", "201", "203", "208", "226", "160", "204"]
@@ -45,7 +59,7 @@ def _scene(i: int, opacity: float = 0.5) -> tuple[np.ndarray, float, float]:
     return img, AZIMUTHS[i], ELEVATIONS[i]
 
 
-def test_light_from_rendered_shadows_on_real_floors() -> None:
+def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> None:
     """Azimuth within 15° and shadow length (cot elevation) within 20 %: counted over 25 scenes.
 
     The issue's target is ≥ 80 % of scenes; this version reaches less (see docs/architecture.md,
@@ -54,44 +68,58 @@ def test_light_from_rendered_shadows_on_real_floors() -> None:
     where the caster joins the furniture and walls behind it in one object). 2026-12-01, with the
     body's depth in the shadow (renderer and CastShadow, ``thickness`` 0.1): azimuth 12/25, length 11/25,
     still none of the ten interiors (all twelve are among the fifteen texture scenes).
+    2026-12-01, with the people the selfie model finds as known casters (read_light's step 5):
+    azimuth 18/25, length 15/25; interiors 6/10 and 4/10 (texture floors unchanged, 12/15 and 11/15).
+    Without ../shared/weights the floor model alone is held at its counts and the test says so.
     """
-    az_ok = len_ok = 0
+    az_ok = len_ok = az_in = 0
     for i in range(len(AZIMUTHS)):
         img, az, el = _scene(i)
-        est = find_light(img)
+        est = find_light(img, casters=prior)
         err = abs((est.azimuth - az + 180.0) % 360.0 - 180.0)
         rel = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(el))) - 1
         az_ok += bool(est.found and err <= 15.0)
         len_ok += bool(est.elevation_found and abs(rel) <= 0.20)
+        az_in += bool(est.found and err <= 15.0 and FLOORS[i % 5].startswith("bgmatting"))
         print(f"scene {i:2d} {FLOORS[i % 5]:20s} az {az:3d} el {el} -> found={est.found} az {est.azimuth:6.1f} (err {err:5.1f}) el {est.elevation:5.1f} (length {rel:+.2f})")
-    print(f"azimuth within 15 deg: {az_ok}/25, length within 20 %: {len_ok}/25")
-    assert az_ok >= 12 and len_ok >= 11
+    print(f"azimuth within 15 deg: {az_ok}/25 ({az_in}/10 interiors), length within 20 %: {len_ok}/25")
+    if NO_PRIOR:
+        assert az_ok >= 12 and len_ok >= 11
+        pytest.skip(f"floor model alone held (azimuth {az_ok}/25, length {len_ok}/25); {NO_PRIOR}")
+    assert az_ok >= 18 and len_ok >= 15 and az_in >= 6
 
 
-def test_no_shadow_is_not_read_as_one() -> None:
+def test_no_shadow_is_not_read_as_one(prior: object | None) -> None:
     """The same 25 scenes with the person and no shadow: the estimator must say it found none.
 
     Measured 2026-11-30: 4 of 25 still report a light: three on grass (twice a dark patch of the texture
     beside the feet fitted as a caster's shadow, once two dark blobs), one from two blobs of
     bgmatting_0002's shiny floor. The estimator before the permutation test reported 12.
     2026-12-01 (the body's depth in the rendered shadows; these scenes have none): still 4.
+    2026-12-01, with the people the selfie model finds as known casters: 2 (the two grass scenes
+    fitted by the floor model; the person prior reads none as lit, and its people having no shadow,
+    the blobs of scenes 1 and 3 are not consulted).
     """
     found = []
     for i in range(len(AZIMUTHS)):
         img, _, _ = _scene(i, opacity=0.0)
-        est = find_light(img)
+        est = find_light(img, casters=prior)
         if est.found:
             found.append(i)
             print(f"scene {i:2d} {FLOORS[i % 5]:20s} no shadow, but found az {est.azimuth:6.1f} el {est.elevation:5.1f}: {est.reason}")
     print(f"no-shadow scenes read as lit: {len(found)}/25")
-    assert len(found) <= 4
+    if NO_PRIOR:
+        assert len(found) <= 4
+        pytest.skip(f"floor model alone held ({len(found)}/25 read as lit); {NO_PRIOR}")
+    assert len(found) <= 2
 
 
-def test_stairs_and_wall_base_are_not_shadows() -> None:
-    """bgmatting_0001 (stairs, a wall base, tiled floor, no cast shadow): the estimator says it found none."""
+def test_stairs_and_wall_base_are_not_shadows(prior: object | None) -> None:
+    """bgmatting_0001 (stairs, a wall base, tiled floor, no cast shadow): the estimator says it found none, with or without the person prior."""
     bg = studiocomp.as_image(shared_path("data", "composite_assets", "backgrounds", "bgmatting_0001.png"))
-    est = find_light(bg)
-    assert not est.found and not est.elevation_found and est.casters == ()
-    assert (est.azimuth, est.elevation) == (DEFAULT_AZIMUTH, DEFAULT_ELEVATION) and "no cast shadow" in est.reason
+    for casters in (None, prior) if prior is not None else (None,):
+        est = find_light(bg, casters=casters)
+        assert not est.found and not est.elevation_found and est.casters == ()
+        assert (est.azimuth, est.elevation) == (DEFAULT_AZIMUTH, DEFAULT_ELEVATION) and "no cast shadow" in est.reason
     shadow, notes = studiocomp.create("shadow_caster", "cast").cast_assessed(np.zeros(bg.shape[:2], "float32"), bg)
     assert [n.code for n in notes] == ["light-default"] and not notes[0].uncertain

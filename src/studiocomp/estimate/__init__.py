@@ -16,7 +16,8 @@ use (a measurement and a correction must agree on what they measure):
   RGB) of a scene or a photo; used by the ``illuminant`` relighter.
 - :func:`find_light`, :func:`estimate_light`, :func:`read_light` — the light's
   direction from the cast shadows on a background's floor; used by the ``cast``
-  shadow caster and prepared backgrounds.
+  shadow caster and prepared backgrounds; :func:`person_prior`, :func:`person_casters` — the
+  people standing in a background, known casters for it.
 
 They take checked arrays (H×W×3 float32 sRGB in [0, 1], H×W bool regions; see
 :mod:`studiocomp.types`) and neither validate nor copy them: the metric
@@ -30,6 +31,7 @@ from .casters import CasterShadow, floor_step, read_light
 from .illuminant import neutral_white_patch, shades_of_grey
 from .light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
 from .noise import detail_share, looks_generated, noise_sigma
+from .people import person_casters, person_prior
 
 __all__ = [
     # noise and blur
@@ -49,4 +51,6 @@ __all__ = [
     "read_light",
     "CasterShadow",
     "floor_step",
+    "person_prior",
+    "person_casters",
 ]

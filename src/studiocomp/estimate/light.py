@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
 from .._ops import shrink_area, working_size
+from ..errors import InputError
 from ..image import checked_image
 from .casters import CasterShadow, read_light
+from .people import person_casters, person_prior
 
 __all__ = ["LightEstimate", "find_light", "estimate_light", "DEFAULT_AZIMUTH", "DEFAULT_ELEVATION"]
 
@@ -109,7 +112,7 @@ def _shadow_blobs(luma: np.ndarray, depth: float) -> list[tuple[float, float, in
     return keep
 
 
-def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35) -> LightEstimate:
+def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35, casters: Any = None) -> LightEstimate:
     """The light's direction read off the cast shadows already on a background's floor, saying whether any were found.
 
     Parameters
@@ -121,16 +124,30 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     depth : float
         The floor's foreshortening, as :class:`~studiocomp.backends.shadow.floor.CastShadow`'s: an image direction (dx, dy)
         of a shadow is the floor direction (−sin az, −cos az·depth).
+    casters : None, "auto", Segmenter or numpy.ndarray
+        Known casters for when the floor model finds none (:func:`~studiocomp.estimate.casters.read_light`, step 5):
+        an H×W mask or probability (> 0.5 on them); a segmenter
+        (:class:`studiocomp.types.Segmenter`), run on square tiles of the background
+        (:func:`~studiocomp.estimate.people.person_casters`); or ``"auto"``, the person prior
+        (:func:`~studiocomp.estimate.people.person_prior`) when its weights are already on this
+        machine, else nothing. None (the default): the floor model alone.
 
     Returns
     -------
     LightEstimate
         First, casters standing on the floor with their shadows
         (:func:`~studiocomp.estimate.casters.read_light`): azimuth *and* elevation
-        (``elevation_found=True``) from those agreeing within 20° with the best. Failing that,
-        dark elongated blobs with no caster found (:func:`_shadow_blobs`) give the direction
+        (``elevation_found=True``) from those agreeing within 20° with the best; the floor model's
+        casters first, then the known ``casters``. Failing that,
+        dark elongated blobs with no caster found (:func:`_shadow_blobs`; not consulted when known
+        casters are there and none throws a shadow that passes the test) give the direction
         only, when there are at least two and they agree (resultant length ≥ 0.6). Else ``found=False`` with the
         documented defaults (:data:`DEFAULT_AZIMUTH` 0°, :data:`DEFAULT_ELEVATION` 45°) and the reason.
+
+    Raises
+    ------
+    InputError
+        ``casters`` is a string other than ``"auto"``, or a mask not of the background's size.
 
     Notes
     -----
@@ -140,10 +157,11 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
     outdoor image", ICCV 2009), without its learned shadow detector.
     """
     img = checked_image(background, name="background")
-    casters = read_light(img, depth=depth)
-    if casters:
-        best = casters[0]
-        agree = [c for c in casters if abs((c.azimuth - best.azimuth + 180.0) % 360.0 - 180.0) <= 20.0]
+    people = _caster_mask(img, casters)
+    found = read_light(img, depth=depth, casters=people)
+    if found:
+        best = found[0]
+        agree = [c for c in found if abs((c.azimuth - best.azimuth + 180.0) % 360.0 - 180.0) <= 20.0]
         vx = sum(math.cos(math.radians(c.azimuth)) for c in agree)
         vy = sum(math.sin(math.radians(c.azimuth)) for c in agree)
         azimuth = math.degrees(math.atan2(vy, vx)) % 360.0
@@ -156,8 +174,10 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
             True,
             len(agree),
             f"{len(agree)} caster(s) with a cast shadow on the floor (shadow {length:.2f}x the caster's height)",
-            tuple(casters),
+            tuple(found),
         )
+    if people is not None and bool(people.any()):
+        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, "no cast shadow on the floor: the people standing there throw none that can be told from the floor")
     h, w = img.shape[:2]
     sh, sw = working_size(h, w, work_side)
     small = shrink_area(img, (sh, sw))
@@ -183,6 +203,24 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
         len(blobs),
         f"{len(blobs)} shadow(s) on the floor with no caster found: direction only, elevation not measured (default {DEFAULT_ELEVATION:g}°)",
     )
+
+
+def _caster_mask(img: np.ndarray, casters: Any) -> np.ndarray | None:
+    """``find_light``'s ``casters`` as an H×W float32 mask (or None)."""
+    if casters is None:
+        return None
+    if isinstance(casters, str):
+        if casters != "auto":
+            raise InputError("casters", "None, 'auto', a segmenter or an H×W mask", repr(casters))
+        casters = person_prior()
+        if casters is None:
+            return None
+    if hasattr(casters, "segment"):
+        return person_casters(img, casters).astype(np.float32)
+    mask = np.asarray(casters, np.float32)
+    if mask.shape != img.shape[:2]:
+        raise InputError("casters", f"an H×W mask of the background's size {img.shape[:2]}", f"shape {mask.shape}")
+    return mask
 
 
 def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35, found: LightEstimate | None = None) -> tuple[float, float]:

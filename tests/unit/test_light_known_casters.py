@@ -1,0 +1,77 @@
+"""The light read off known casters (read_light's step 5, find_light's ``casters``), on generated scenes.
+
+The caster is painted in the floor's own grey: the floor model cannot tell it from the floor
+(no object, no caster, nothing found), so only a caster mask given from outside, as a person
+segmenter gives, finds its shadow.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from tests.shadow_scenes import render_scene
+
+from studiocomp.errors import InputError
+from studiocomp.estimate import find_light, read_light
+from studiocomp.estimate.people import person_casters
+
+
+def _scene(azimuth: float, elevation: float, opacity: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """A 480×640 grey floor with a floor-grey figure standing at (320, 330), 170 px tall, and its mask."""
+    rng = np.random.default_rng(3)
+    floor = np.repeat(np.clip(0.55 + 0.03 * rng.standard_normal((480, 640)), 0, 1).astype(np.float32)[..., None], 3, axis=2)
+    yy, xx = np.mgrid[:220, :60]
+    fig = ((((xx - 30) / 12.0) ** 2 + ((yy - 60) / 55.0) ** 2) < 1) | ((np.abs(xx - 30) < 6) & (yy > 90) & (yy < 210))
+    rgb = np.full((220, 60, 3), 0.55, np.float32)
+    img = render_scene(floor, rgb, fig.astype(np.float32), feet=(320.0, 330.0), height=170.0, azimuth=azimuth, elevation=elevation, opacity=opacity)
+    mask = render_scene(np.zeros_like(floor), np.ones_like(rgb), fig.astype(np.float32), feet=(320.0, 330.0), height=170.0, azimuth=azimuth, elevation=elevation, opacity=0.0)
+    return img, mask[..., 0] > 0.5
+
+
+@pytest.mark.parametrize(("azimuth", "elevation"), [(120, 45), (250, 40)])
+def test_known_caster_gives_the_light_the_floor_model_misses(azimuth: float, elevation: float) -> None:
+    img, mask = _scene(azimuth, elevation)
+    assert read_light(img) == []  # the figure is the floor's grey: no caster of its own
+    est = find_light(img, casters=mask)
+    assert est.found and est.elevation_found and est.casters
+    assert abs((est.azimuth - azimuth + 180) % 360 - 180) <= 15
+    ratio = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(elevation)))
+    assert abs(ratio - 1) <= 0.25
+    assert abs(est.casters[0].contact[0] - 320) < 12 and abs(est.casters[0].contact[1] - 330) < 12
+
+
+def test_known_caster_without_a_shadow_is_no_light() -> None:
+    img, mask = _scene(120, 45, opacity=0.0)
+    est = find_light(img, casters=mask)
+    assert not est.found and not est.elevation_found and est.casters == () and "no cast shadow" in est.reason
+
+
+class _DarkSegmenter:
+    """A stand-in segmenter: pixels darker than 0.3, and the shapes it was given."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+
+    def segment(self, image: np.ndarray) -> np.ndarray:
+        self.shapes.append(image.shape)
+        return np.asarray(image.mean(axis=2) < 0.3)
+
+
+@pytest.mark.parametrize("shape", [(120, 400, 3), (400, 120, 3), (100, 100, 3)])
+def test_person_casters_runs_square_tiles_over_the_whole_frame(shape: tuple[int, int, int]) -> None:
+    img = np.full(shape, 0.8, np.float32)
+    img[5:15, 3:9] = img[-15:-5, -9:-3] = 0.1  # one "person" at each end
+    seg = _DarkSegmenter()
+    got = person_casters(img, seg)
+    assert np.array_equal(got, img.mean(axis=2) < 0.3)
+    assert all(s[0] == s[1] == min(shape[:2]) for s in seg.shapes)
+
+
+def test_casters_are_checked() -> None:
+    img, _ = _scene(120, 45)
+    with pytest.raises(InputError):
+        find_light(img, casters=np.zeros((10, 10), np.float32))
+    with pytest.raises(InputError):
+        find_light(img, casters="people")
