@@ -362,7 +362,8 @@ def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subjec
     """A sidecar pre-filled by the estimators, for a person to check and correct.
 
     The light comes from :func:`studiocomp.estimate.find_light` (the cast shadows
-    already in the scene; ``source`` "shadows", or "default" when it found none reliable). The
+    already in the scene, the people standing in it as casters when the person prior's weights
+    are on this machine; ``source`` "shadows", or "default" when it found none reliable). The
     horizon and floor line are not estimated (``None``) — they are for the user to fill in; the
     default placement is centred at 92 % of the height, where ``Placement()`` puts it.
 
@@ -384,7 +385,7 @@ def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subjec
 
     bg = load_background(image)
     h, w = bg.shape[:2]
-    est = find_light(bg)
+    est = find_light(bg, casters="auto")  # the people standing in it as casters, when the person prior's weights are here
     light = Light(round(est.azimuth, 1), round(est.elevation, 1), 0.004, "shadows" if est.found else "default")
     return BackgroundInfo(light=light, camera_height=camera_height, feet=(round(w / 2.0, 1), round(0.92 * h, 1)), subject_height=subject_height)
 

@@ -75,3 +75,28 @@ def test_casters_are_checked() -> None:
         find_light(img, casters=np.zeros((10, 10), np.float32))
     with pytest.raises(InputError):
         find_light(img, casters="people")
+
+
+class _MaskSegmenter:
+    """A stand-in person prior that finds the figure's true mask on each (square) tile of the scene it is given."""
+
+    def __init__(self, scene: np.ndarray, mask: np.ndarray) -> None:
+        self.scene, self.mask = scene, mask
+
+    def segment(self, image: np.ndarray) -> np.ndarray:
+        w = image.shape[1]
+        o = next(o for o in range(self.scene.shape[1] - w + 1) if np.array_equal(self.scene[:, o : o + w], image))
+        return self.mask[:, o : o + w]
+
+
+def test_auto_uses_the_person_prior_only_when_it_is_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    import studiocomp.estimate.light as light_module
+
+    img, mask = _scene(250, 40)
+    monkeypatch.setattr(light_module, "person_prior", lambda: None)
+    assert find_light(img, casters="auto") == find_light(img)  # no weights: as without casters
+    assert not find_light(img, casters="auto").found
+    seg = _MaskSegmenter(img, mask)
+    monkeypatch.setattr(light_module, "person_prior", lambda: seg)
+    est = find_light(img, casters="auto")
+    assert est == find_light(img, casters=seg) == find_light(img, casters=mask) and est.found

@@ -223,7 +223,7 @@ def _caster_mask(img: np.ndarray, casters: Any) -> np.ndarray | None:
     return mask
 
 
-def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35, found: LightEstimate | None = None) -> tuple[float, float]:
+def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35, found: LightEstimate | None = None, casters: Any = None) -> tuple[float, float]:
     """(azimuth, elevation) in degrees, read off a background.
 
     From the cast shadows already on its floor when :func:`find_light` finds
@@ -243,14 +243,21 @@ def estimate_light(background: np.ndarray, work_side: int = 256, depth: float = 
         The floor's foreshortening (as :func:`find_light`'s).
     found : LightEstimate, optional
         :func:`find_light`'s result for this background when the caller already has it (it is not read again).
+    casters : None, "auto", Segmenter or numpy.ndarray
+        Known casters, as :func:`find_light`'s (unused when ``found`` is given).
 
     Returns
     -------
     (float, float)
         Azimuth in [0, 360) and elevation, degrees.
+
+    Raises
+    ------
+    InputError
+        A bad ``casters`` (see :func:`find_light`).
     """
     if found is None:
-        found = find_light(background, work_side, depth)
+        found = find_light(background, work_side, depth, casters)
     if found.found:
         return found.azimuth, found.elevation
     h, w = background.shape[:2]

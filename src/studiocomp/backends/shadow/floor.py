@@ -413,7 +413,7 @@ class CastShadow:
         light = None
         if self.azimuth is None or self.elevation is None:
             bg = checked_image(background, name="background")
-            est = find_light(bg, depth=self.depth)
+            est = find_light(bg, depth=self.depth, casters="auto")  # the people in it as casters, when the person prior is here
             est_az, est_el = estimate_light(bg, depth=self.depth, found=est)  # what light() would read, without reading it twice
             light = (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
             if self.azimuth is None and not est.found:
@@ -435,7 +435,7 @@ class CastShadow:
         (float, float)
             Azimuth and elevation in degrees.
         """
-        est_az, est_el = estimate_light(background, depth=self.depth) if self.azimuth is None or self.elevation is None else (0.0, 45.0)
+        est_az, est_el = estimate_light(background, depth=self.depth, casters="auto") if self.azimuth is None or self.elevation is None else (0.0, 45.0)
         return (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
 
     def cast(self, alpha: Alpha, background: Image) -> Alpha:
