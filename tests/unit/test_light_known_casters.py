@@ -100,3 +100,14 @@ def test_auto_uses_the_person_prior_only_when_it_is_here(monkeypatch: pytest.Mon
     monkeypatch.setattr(light_module, "person_prior", lambda: seg)
     est = find_light(img, casters="auto")
     assert est == find_light(img, casters=seg) == find_light(img, casters=mask) and est.found
+
+
+def test_only_standing_casters_count() -> None:
+    from studiocomp.estimate.casters import standing_casters
+
+    img, mask = _scene(120, 45, opacity=0.0)
+    assert len(standing_casters(mask)) == 1
+    blob = np.zeros_like(mask)
+    blob[200:215, 100:130] = True  # wider than tall: not a caster standing on the floor
+    assert standing_casters(blob) == []
+    assert find_light(img, casters=blob) == find_light(img)

@@ -74,7 +74,7 @@ import numpy as np
 from .._ops import row_extent, shrink_area, wide_blur, working_size
 from ..color import srgb_to_linear
 
-__all__ = ["floor_step", "CasterShadow", "read_light"]
+__all__ = ["floor_step", "CasterShadow", "read_light", "standing_casters"]
 
 _EPS = 0.005  # added to linear luminance before the log (a black floor stays finite)
 _MARGIN = 0.5  # plain floor's evidence, in texture spreads below 0 (so a longer throw over plain floor scores less)
@@ -292,6 +292,28 @@ def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx:
         return float("nan")
     ref = np.asarray(null)
     return (mean_ev - float(ref.mean())) / max(float(ref.std()), 1e-3)
+
+
+def standing_casters(casters: np.ndarray, work_side: int = 512) -> list[np.ndarray]:
+    """The casters of a mask that :func:`read_light`'s step 5 fits: upright, their feet in the frame.
+
+    Parameters
+    ----------
+    casters : np.ndarray
+        H×W mask or probability of known casters (> 0.5 on them), e.g. people.
+    work_side : int
+        Long side of the working copy, px.
+
+    Returns
+    -------
+    list of np.ndarray
+        Up to four silhouettes (bool, on the working copy of ``work_side`` px), each filled row by row,
+        largest first: the connected components at least 5 % of the frame's height, 1.3 times taller than
+        wide, not touching the frame's bottom.
+    """
+    h, w = casters.shape[:2]
+    sh, sw = working_size(h, w, work_side)
+    return _prior_casters(cv2.resize(np.asarray(casters, np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5)
 
 
 def _prior_casters(people: np.ndarray) -> list[np.ndarray]:

@@ -25,7 +25,7 @@ import numpy as np
 from .._ops import shrink_area, working_size
 from ..errors import InputError
 from ..image import checked_image
-from .casters import CasterShadow, read_light
+from .casters import CasterShadow, read_light, standing_casters
 from .people import person_casters, person_prior
 
 __all__ = ["LightEstimate", "find_light", "estimate_light", "DEFAULT_AZIMUTH", "DEFAULT_ELEVATION"]
@@ -140,7 +140,8 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
         (``elevation_found=True``) from those agreeing within 20° with the best; the floor model's
         casters first, then the known ``casters``. Failing that,
         dark elongated blobs with no caster found (:func:`_shadow_blobs`; not consulted when known
-        casters are there and none throws a shadow that passes the test) give the direction
+        casters stand on the floor (:func:`~studiocomp.estimate.casters.standing_casters`) and none throws a
+        shadow that passes the test) give the direction
         only, when there are at least two and they agree (resultant length ≥ 0.6). Else ``found=False`` with the
         documented defaults (:data:`DEFAULT_AZIMUTH` 0°, :data:`DEFAULT_ELEVATION` 45°) and the reason.
 
@@ -176,8 +177,10 @@ def find_light(background: np.ndarray, work_side: int = 256, depth: float = 0.35
             f"{len(agree)} caster(s) with a cast shadow on the floor (shadow {length:.2f}x the caster's height)",
             tuple(found),
         )
-    if people is not None and bool(people.any()):
-        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, "no cast shadow on the floor: the people standing there throw none that can be told from the floor")
+    standing = standing_casters(people) if people is not None else []
+    if standing:
+        reason = f"no cast shadow on the floor: {len(standing)} known caster(s) (people) stand on it and throw none that can be told from the floor"
+        return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, reason)
     h, w = img.shape[:2]
     sh, sw = working_size(h, w, work_side)
     small = shrink_area(img, (sh, sw))
