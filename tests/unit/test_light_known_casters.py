@@ -111,3 +111,13 @@ def test_only_standing_casters_count() -> None:
     blob[200:215, 100:130] = True  # wider than tall: not a caster standing on the floor
     assert standing_casters(blob) == []
     assert find_light(img, casters=blob) == find_light(img)
+
+
+def test_the_same_background_is_read_once() -> None:
+    img, mask = _scene(250, 40)
+    first = find_light(img)
+    assert find_light(img.copy()) is first  # by content, not by array
+    other = img.copy()
+    other[0, 0, 0] += 0.01
+    assert find_light(other) is not first and find_light(other) == first
+    assert find_light(img, casters=mask) is not find_light(img, casters=mask)  # a given mask is read afresh
