@@ -34,6 +34,18 @@ def shrink_area(a: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return cv2.resize(cv2.resize(a, (2 * hw[1], 2 * hw[0]), interpolation=cv2.INTER_NEAREST), (hw[1], hw[0]), interpolation=cv2.INTER_AREA)
 
 
+def clear_hidden(rgba: np.ndarray) -> np.ndarray:
+    """Zero the colour of every pixel whose alpha (the last channel) is 0, in place; returns ``rgba``.
+
+    A cut-out's hidden pixels must keep none of the photo: a reader that drops the
+    alpha channel would otherwise get the old background (and its bystanders)
+    back. rembg and remove.bg write zeros there too. ``rgba`` is H×W×4 of any
+    dtype; 0 in the alpha channel means fully transparent at that dtype's scale.
+    """
+    rgba[..., :3][rgba[..., 3] == 0] = 0
+    return rgba
+
+
 def bounding_window(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
     """(rows, cols) slices of the bounding box of a 2-D mask grown by ``pad`` pixels; None when it is empty."""
     rows = np.flatnonzero(mask.any(axis=1))

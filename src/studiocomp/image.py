@@ -977,7 +977,8 @@ def save_image(
     image : array-like
         Anything :func:`as_image` accepts.
     alpha : array-like, optional
-        H×W alpha stored as a straight (unassociated) alpha channel.
+        H×W alpha stored as a straight (unassociated) alpha channel; the colour of a
+        pixel whose stored alpha is 0 is written as 0 (:func:`encode_image`).
     bit_depth : {8, 16}
         16 is allowed for PNG and TIFF.
     quality : int
@@ -1012,7 +1013,10 @@ def encode_image(image: Any, alpha: Any = None, *, format: str = "png", bit_dept
     image : array-like
         Anything :func:`as_image` accepts; H×W×3 float32 sRGB in [0, 1] after conversion.
     alpha : array-like, optional
-        H×W alpha in [0, 1], stored as a straight (unassociated) alpha channel.
+        H×W alpha in [0, 1], stored as a straight (unassociated) alpha channel. Where
+        the stored alpha is 0 the colour is written as 0: a fully transparent pixel
+        keeps none of the photo, so a reader that drops the alpha does not get the
+        old background back.
     format : str
         ``"png"``, ``"jpg"``/``"jpeg"``, ``"tif"``/``"tiff"``, ``"webp"`` or ``"bmp"`` (a leading dot is allowed).
         Every format but BMP carries an sRGB ICC profile.
@@ -1060,6 +1064,10 @@ def encode_image(image: Any, alpha: Any = None, *, format: str = "png", bit_dept
         data = np.clip(scaled, 0, 65535, out=scaled).astype(np.uint16)
     else:
         data = to_uint8(arr)
+    if alpha is not None:
+        from ._ops import clear_hidden
+
+        clear_hidden(data)  # the stored alpha is 0: keep none of the photo there
     return _encode(data, suffix, int(quality))
 
 

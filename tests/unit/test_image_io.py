@@ -173,3 +173,51 @@ def test_png_exif_orientation_is_applied(tmp_path: Path) -> None:
     img = studiocomp.load_image(tmp_path / "o6.png")
     assert img.shape == (40, 20, 3)
     assert img[:10, :, 0].min() == 1.0 and img[30:, :, 0].max() == 0.0  # the left band is now at the top
+
+
+@pytest.mark.parametrize(("suffix", "depth"), [(".png", 8), (".png", 16), (".tif", 8), (".tif", 16), (".webp", 8)])
+def test_hidden_pixels_keep_none_of_the_photo(tmp_path: Path, suffix: str, depth: int) -> None:
+    """Where the stored alpha is 0 the colour is 0: dropping the alpha must not bring back the old background."""
+    rng = np.random.default_rng(3)
+    photo = rng.random((24, 32, 3), dtype=np.float32) * 0.8 + 0.1
+    alpha = np.zeros((24, 32), np.float32)
+    alpha[6:18, 8:24] = 1.0
+    alpha[6:18, 7] = 0.5
+    alpha[0, 0] = 0.3 / (255.0 if depth == 8 else 65535.0)  # rounds to a stored 0
+    path = studiocomp.save_image(tmp_path / f"cut{suffix}", photo, alpha, bit_depth=depth)  # type: ignore[arg-type]
+    if suffix == ".webp":  # lossy: the subject's colours bleed a little into hidden blocks, the photo does not come back
+        with PILImage.open(path) as im:
+            stored = np.asarray(im.convert("RGBA")).astype(np.float32) / 255.0
+    elif suffix == ".tif":
+        import tifffile
+
+        raw = tifffile.imread(path)
+        stored = raw.astype(np.float32) / float(np.iinfo(raw.dtype).max)
+    else:
+        import cv2
+
+        raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        stored = cv2.cvtColor(raw, cv2.COLOR_BGRA2RGBA).astype(np.float32) / float(np.iinfo(raw.dtype).max)
+    hidden = stored[..., 3] == 0
+    assert hidden.sum() == 24 * 32 - 12 * 16 - 12
+    if suffix == ".webp":
+        assert float(np.abs(stored[..., :3][hidden] - photo[hidden]).mean()) > 0.2
+    else:
+        assert float(stored[..., :3][hidden].max()) == 0.0
+        kept = alpha >= 0.5  # lossless: the subject itself is untouched
+        assert float(np.abs(stored[..., :3][kept] - photo[kept]).max()) <= 0.5 / (255 if depth == 8 else 65535) + 1e-6
+
+
+def test_result_cutout_clears_hidden_pixels() -> None:
+    from studiocomp.pipeline import PipelineResult as Result
+
+    fg = np.full((4, 5, 3), 0.7, np.float32)
+    alpha = np.zeros((4, 5), np.float32)
+    alpha[1:3, 1:4] = 1.0
+    res = Result.__new__(Result)
+    object.__setattr__(res, "foreground", fg)
+    object.__setattr__(res, "alpha", alpha)
+    rgba = res.cutout()
+    assert rgba.shape == (4, 5, 4) and float(rgba[..., :3][alpha == 0].max()) == 0.0
+    assert float(rgba[1:3, 1:4, :3].min()) == pytest.approx(0.7)
+    assert float(fg.min()) == pytest.approx(0.7)  # the result's own foreground is not changed
