@@ -89,10 +89,18 @@ _LAZY = {
     "PipelineResult": "pipeline",
     "Placement": "placement",
 }
-_SUBMODULES = {"backgrounds", "synthetic", "metrics", "estimate", "evaluate", "hub", "refine", "color", "registry", "pipeline", "placement", "image", "types", "errors"}
+# every public submodule is reachable as an attribute after ``import studiocomp`` (imported on first use), as
+# README's ``studiocomp.batch.run_jobs`` is written; ``serve`` needs the ``serve`` extra, ``cluster`` the ``dask`` one
+_SUBMODULES = set(
+    "backgrounds synthetic metrics estimate evaluate hub refine color registry pipeline placement image types errors"
+    " batch video prepared progress runtime backends serve cluster".split()
+)
 
 if TYPE_CHECKING:
     from . import backgrounds, estimate, evaluate, hub, metrics, refine, synthetic
+    from . import batch as batch  # reachable as attributes, not in __all__ (a star import does not pull them in)
+    from . import prepared as prepared
+    from . import video as video
     from .hub import list_models
     from .image import as_alpha, as_image, as_mask, encode_image, from_bgr, load_image, save_image
     from .pipeline import Pipeline, PipelineResult

@@ -189,8 +189,16 @@ def _fit(bg: Image, height: int, width: int, fit: Fit) -> Image:
     if fit == "cover":
         s = max(width / bw, height / bh)
         nw, nh = max(width, round(bw * s)), max(height, round(bh * s))
-        scaled = cv2.resize(bg, (nw, nh), interpolation=interp(s))
         x0, y0 = (nw - width) // 2, (nh - height) // 2
+        if s > 1:
+            # enlarging: sample only the window that is kept, never the whole enlarged image (a square
+            # background covering a 33000×1000 panorama would be 33000×33000: 13 GB). The same
+            # half-pixel-centre mapping as cv2.resize's, so the result matches resize-then-crop.
+            sx, sy = nw / bw, nh / bh
+            inverse = np.array([[1 / sx, 0, (x0 + 0.5) / sx - 0.5], [0, 1 / sy, (y0 + 0.5) / sy - 0.5]], np.float64)
+            warped = cv2.warpAffine(bg, inverse, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+            return np.ascontiguousarray(warped)
+        scaled = cv2.resize(bg, (nw, nh), interpolation=interp(s))
         return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
     if fit == "contain":
         s = min(width / bw, height / bh)

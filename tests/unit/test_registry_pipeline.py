@@ -21,6 +21,20 @@ def test_import_is_light() -> None:
     assert out == "[]"
 
 
+def test_public_submodules_are_attributes_after_import() -> None:
+    """README writes ``studiocomp.batch.run_jobs`` after a plain ``import studiocomp``: each public submodule is an attribute, imported on first use."""
+    code = (
+        "import sys, studiocomp\n"
+        "before = sorted(m for m in ('studiocomp.batch', 'studiocomp.video', 'studiocomp.prepared') if m in sys.modules)\n"
+        "names = [studiocomp.batch.run_jobs.__name__, studiocomp.video.run.__name__, studiocomp.prepared.__name__, studiocomp.progress.__name__]\n"
+        "print(before, names)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[] ['run_jobs', 'run', 'studiocomp.prepared', 'studiocomp.progress']"
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        studiocomp.nothing  # noqa: B018
+
+
 def test_public_api_surface() -> None:
     # fails when a public name disappears
     for name in studiocomp.__all__:
@@ -118,6 +132,31 @@ def test_background_specs_and_fit() -> None:
         fit_background(src, 5, 5, (30, 0, 20, 5))
     with pytest.raises(InputError, match="fit"):
         fit_background(src, 5, 5, "zoom")
+
+
+def test_cover_enlarging_a_background_allocates_only_the_kept_window() -> None:
+    """A small background covering a long panorama is sampled in the window kept, not enlarged whole first.
+
+    The old code scaled a 64×64 background to 4000×4000 (192 MB) to keep 100×4000 of it;
+    a 33000×1000 panorama on a square background took 13 GB that way.
+    """
+    import tracemalloc
+
+    yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
+    bg = np.dstack([xx / 63, yy / 63, np.full_like(xx, 0.5)])
+    expected_small = fit_background(bg, 10, 400, "cover")  # the same mapping, small enough for resize-then-crop
+    tracemalloc.start()
+    try:
+        out = fit_background(bg, 100, 4000, "cover")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out.shape == (100, 4000, 3) and out.dtype == np.float32
+    assert peak < 3 * out.nbytes, f"peak {peak / 1e6:.0f} MB for a {out.nbytes / 1e6:.1f} MB result"
+    # the kept window is the centre band of the enlarged background: rows around the middle, every column
+    assert abs(float(out[:, 0, 0].mean())) < 0.01 and abs(float(out[:, -1, 0].mean()) - 1.0) < 0.01
+    assert abs(float(out[50, :, 1].mean()) - 0.5) < 0.01
+    assert expected_small.shape == (10, 400, 3) and abs(float(expected_small[5, :, 1].mean()) - 0.5) < 0.01
 
 
 def test_alpha_over_is_linear_light() -> None:
