@@ -248,12 +248,17 @@ class PipelineResult:
     def cutout(self) -> np.ndarray:
         """H×W×4 float32 RGBA in the photo's coordinates: cleaned foreground with alpha (straight).
 
+        Where alpha is 0 the colour is 0, as in the files :func:`~studiocomp.save_image`
+        writes: a hidden pixel keeps none of the photo.
+
         Returns
         -------
         numpy.ndarray
             H×W×4 float32 in [0, 1].
         """
-        return np.concatenate([self.foreground, self.alpha[..., None]], axis=2)
+        from ._ops import clear_hidden
+
+        return clear_hidden(np.concatenate([self.foreground, self.alpha[..., None]], axis=2))
 
     def layers(self) -> dict[str, np.ndarray]:
         """The layers a retoucher stacks, in the composite's coordinates, bottom to top.
@@ -440,6 +445,20 @@ class DecodedImage:
     def _repr_png_(self) -> bytes | None:
         """IPython's rich display: the decoded photo (over a checkerboard where it is transparent), at most 1024 pixels on a side."""
         return preview_png(self.image, self.alpha)
+
+
+class _SegmentedMatter:
+    """A segmenter and a matter as one frame-by-frame matter: the matter refines the segmenter's mask, as in a photo run."""
+
+    def __init__(self, segmenter: Any, matter: Any) -> None:
+        self.segmenter, self.matter = segmenter, matter
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.segmenter!r}, {self.matter!r})"
+
+    def matte(self, image: Image, mask: Mask | None = None) -> Matte:
+        matte: Matte = self.matter.matte(image, self.segmenter.segment(image) if mask is None else mask)
+        return matte
 
 
 class Pipeline:
@@ -735,8 +754,11 @@ class Pipeline:
     ) -> Any:
         """Run a clip (file or folder of frames) with this pipeline's stages, streaming; see :func:`studiocomp.video.run`.
 
-        The matter (or the segmenter) is made steady over time: a recurrent one (RVM)
-        keeps its state, any other is wrapped in :class:`studiocomp.video.StabilisedMatter`.
+        Each frame is cut out as a photo is: by the segmenter, then the matter refining its
+        mask (the ``studio`` preset's ``unmix`` matter needs that mask), made steady over
+        time by :class:`studiocomp.video.StabilisedMatter`. A recurrent matter (RVM) runs by
+        itself and keeps its state. ``matter=`` in ``options`` replaces both (the command
+        line's ``studiocomp video --preset`` uses RVM so, and the preset's finishing stages).
         Needs PyAV (``pip install "studiocomp[video]"``). Returns a :class:`studiocomp.video.VideoResult`.
 
         Parameters
@@ -761,6 +783,10 @@ class Pipeline:
         """
         from .video.stream import run
 
+        segmenter, matter = self._stages.get("segmenter"), self._stages.get("matter")
+        recurrent = hasattr(matter, "sequence") and hasattr(matter, "reset")
+        if "matter" not in options and segmenter is not None and matter is not None and not recurrent:
+            options["matter"] = _SegmentedMatter(segmenter, matter)
         return run(src, dst, background=background, pipeline=self, alpha_out=alpha_out, cutout_out=cutout_out, progress=progress, **options)
 
     def _run(self, image: Any, background: Any, fit: Fit, place: Placement | None, input_alpha: InputAlpha, info: BackgroundInfo | None) -> PipelineResult:
