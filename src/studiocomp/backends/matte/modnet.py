@@ -7,11 +7,14 @@ from typing import Any, cast
 
 import numpy as np
 
+from ...errors import InputError
 from ...image import checked_image
 from ...types import Image, Mask, Matte
 from .._neural import check_margin, check_positive_int, finish_matte, mirror_edges, model_preprocessing, model_size, onnx_session, shrink
 
 __all__ = ["MODNetMatter"]
+
+_MAX_FACTOR = 4  # the largest resolution allowed, in multiples of the model's own input side
 
 
 class MODNetMatter:
@@ -45,7 +48,8 @@ class MODNetMatter:
     Parameters
     ----------
     resolution : int, optional
-        Long side of the network input (default: the spec's, 512, the model's reference).
+        Long side of the network input, 32 to 2048 pixels (default: the spec's, 512, the model's reference;
+        at most 4 × that: memory and time grow with its square, whatever the photo's size).
     device : "auto" | "cpu" | "cuda"
         Where ONNX Runtime runs; "cuda" without a CUDA provider is an error.
     threads : int, optional
@@ -62,7 +66,7 @@ class MODNetMatter:
     Raises
     ------
     InputError
-        A bad ``resolution`` (below 32) or ``mask_margin``.
+        A bad ``resolution`` (not an int in 32 to 4 × the model's 512) or ``mask_margin``.
     WeightsUnavailableError
         The weights cannot be had.
     """
@@ -82,6 +86,8 @@ class MODNetMatter:
     ) -> None:
         self.pre = model_preprocessing(self.model)
         self.resolution = check_positive_int("resolution", self.pre.long_side if resolution is None else resolution, self.pre.multiple_of)
+        if self.resolution > _MAX_FACTOR * self.pre.long_side:  # far outside what the model was trained at, before any allocation
+            raise InputError("resolution", f"an int in {self.pre.multiple_of}–{_MAX_FACTOR * self.pre.long_side} (the model was trained at {self.pre.long_side})", repr(resolution))
         self.mask_margin = check_margin(mask_margin)
         self.fill_missed = bool(fill_missed)
         self.mirror = bool(mirror)
