@@ -18,18 +18,21 @@ class Progress:
 
     Parameters
     ----------
-    total : int
-        How many items there are.
+    total : int or None
+        How many items there are; None when unknown (the count is shown alone, with no bar or time left).
     label : str
         Shown before the bar.
     stream : file-like, optional
         Where to draw (default ``sys.stderr``).
     enabled : bool, optional
         Draw or not (default: when ``stream`` is a terminal).
+    estimated : bool, optional
+        ``total`` is an estimate (a video's duration × frame rate): shown as ``~total``.
     """
 
-    def __init__(self, total: int, label: str = "", *, stream: TextIO | None = None, enabled: bool | None = None) -> None:
-        self.total = max(0, int(total))
+    def __init__(self, total: int | None, label: str = "", *, stream: TextIO | None = None, enabled: bool | None = None, estimated: bool = False) -> None:
+        self.total = max(0, int(total)) if total is not None else None
+        self.estimated = estimated
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
@@ -76,10 +79,16 @@ class Progress:
         if not self.enabled:
             return
         elapsed = time.perf_counter() - self._start
-        frac = self.done / self.total if self.total else 1.0
+        if self.total is None:  # unknown: the count and the time so far
+            line = f"\r{self.label} {self.done}/?  {elapsed:5.1f}s  {item[:40]:<40}"
+            self.stream.write(line)
+            self.stream.flush()
+            return
+        frac = min(1.0, self.done / self.total) if self.total else 1.0
         width = 24
         filled = round(width * frac)
-        eta = (elapsed / self.done) * (self.total - self.done) if self.done else 0.0
-        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {elapsed:5.1f}s  eta {eta:5.1f}s  {item[:40]:<40}"
+        eta = (elapsed / self.done) * max(0, self.total - self.done) if self.done else 0.0
+        shown = f"~{self.total}" if self.estimated else str(self.total)
+        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{shown}  {elapsed:5.1f}s  eta {eta:5.1f}s  {item[:40]:<40}"
         self.stream.write(line)
         self.stream.flush()

@@ -2,15 +2,23 @@
 
 Reading: a video file (mp4, mov, webm, mkv … whatever FFmpeg demuxes) or a folder of frames
 (PNG/JPEG/TIFF/WebP, sorted by name). Frames come out as H×W×3 uint8 RGB, upright (the
-stream's rotation metadata is applied, as players do), each with its presentation time in
-seconds. A single still image (a ``.jpg``/``.png``/… file, or one FFmpeg reads as an image
+stream's rotation metadata, a display matrix or the older ``rotate`` tag, is applied to the
+pixels as players do), each with its presentation time in seconds, uneven ones included. A single still image (a ``.jpg``/``.png``/… file, or one FFmpeg reads as an image
 whatever its name) is a clip of one frame, read like a folder holding only that file: by
 :func:`studiocomp.image.load_image`, so a truncated or corrupt image is refused as
 ``composite`` refuses it, never half-decoded.
 
 Writing: every output goes to a temporary ``.studiocomp-PID-*.part`` file (or folder) next to
 its target and is renamed over it only when the whole clip was written, so a failed or
-interrupted run never leaves a file that looks complete.
+interrupted run never leaves a file that looks complete. What is carried from the source: each
+frame's presentation time (the encoder and the stream take the source's time base, so a
+variable frame rate stays as it was), the average frame rate as the stream's rate, the audio
+(copied, or re-encoded where the container does not take it well: AAC in MP4/MOV, Opus in WebM).
+The rotation is not carried as metadata: the frames were turned upright on reading, and the
+output stores them upright, with no rotation of its own. Colour: H.264/VP9/ProRes outputs are
+BT.601 video range (16–235), and say so in their stream (range, matrix); a luma matte read back
+by FFmpeg is within 1/255 of the alpha written. PNG frames carry the sRGB ICC profile of every
+studiocomp image (:func:`studiocomp.image.encode_image`); a grey matte's PNG carries none.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 _PREFIX = ".studiocomp-"
 #: audio codecs each output container takes as they are (copied packet by packet); others are re-encoded
 _AUDIO_COPY = {
-    ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
+    # MP4 can hold Opus and FLAC, but QuickTime, Safari and many phones play neither there: they become AAC
+    ".mp4": {"aac", "mp3", "alac", "ac3", "eac3"},
     ".m4v": {"aac", "mp3", "alac", "ac3"},
     ".mov": {"aac", "mp3", "alac", "ac3", "pcm_s16le", "pcm_s24le"},
     ".webm": {"opus", "vorbis"},
@@ -46,6 +55,9 @@ _AUDIO_COPY = {
 #: 2026-12-01): 10.8-11.2 against 15.2-17.8 ms of CPU a frame at 854×480 (DAVIS breakdance composited on white),
 #: 11 % more bytes, PSNR to the frames given 35.87 against 35.71 dB (docs/performance.md, issue 15's overhead)
 _H264_PRESET = "superfast"
+#: FFmpeg's AVColorRange MPEG (video range, 16–235) and AVColorSpace SMPTE170M (BT.601), as the stream states them
+_VIDEO_RANGE = 1
+_BT601 = 6
 _FORMAT = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
 
 
@@ -74,11 +86,14 @@ class VideoInfo:
     fps : Fraction
         Average frame rate (frames per second).
     frames : int
-        Frame count from the container (0 when the container does not say).
+        Frame count from the container (0 when the container does not say: WebM, MKV); see
+        :attr:`expected_frames` for a count that falls back on the duration.
     duration : float
         Seconds (0.0 when unknown).
     rotation : int
-        Degrees of the display rotation in the file (0, 90, 180, 270); frames are returned upright.
+        Degrees clockwise a player turns the stored picture to show it (0, 90, 180, 270: a portrait
+        phone clip is usually 90), read from the stream's display matrix (or its older ``rotate``
+        tag); frames are returned upright, turned by it, and ``width``/``height`` are the upright size.
     audio_codec : str or None
         The first audio stream's codec, or None without audio.
     codec : str
@@ -95,6 +110,31 @@ class VideoInfo:
     audio_codec: str | None
     codec: str
 
+    @property
+    def frames_estimated(self) -> bool:
+        """Whether :attr:`expected_frames` is an estimate (duration × rate): the container gives no count.
+
+        Returns
+        -------
+        bool
+        """
+        return not self.frames and self.duration > 0 and self.fps > 0
+
+    @property
+    def expected_frames(self) -> int | None:
+        """The frame count to expect: the container's, else ``round(duration × fps)`` (an estimate, see
+        :attr:`frames_estimated`), else None (unknown; never 0).
+
+        Returns
+        -------
+        int or None
+        """
+        if self.frames:
+            return self.frames
+        if self.frames_estimated:
+            return max(1, round(self.duration * float(self.fps)))
+        return None
+
 
 def _frame_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
@@ -104,9 +144,10 @@ def _frame_files(folder: Path) -> list[Path]:
 
 
 def _rotate(arr: np.ndarray, rotation: int) -> np.ndarray:
-    # rotation is the counter-clockwise angle a player turns the picture by (FFmpeg's display matrix)
+    # rotation: the clockwise angle a player turns the stored picture by (the old ``rotate`` tag's sense; FFmpeg's
+    # display matrix, ``frame.rotation``, gives the counter-clockwise angle, its negative); np.rot90 turns counter-clockwise
     k = (rotation // 90) % 4
-    return np.ascontiguousarray(np.rot90(arr, k)) if k else arr
+    return np.ascontiguousarray(np.rot90(arr, -k)) if k else arr
 
 
 class VideoReader:
@@ -194,6 +235,11 @@ class VideoReader:
             c.close()
             raise InputError(str(self.path), "a video stream with a frame size", f"{w}×{h} (unknown codec or damaged header)")
         rotation = self._rotation(vs)
+        if rotation is None:  # no rotate tag: FFmpeg now keeps it as a display matrix, which PyAV shows on frames only
+            rotation = self._first_frame_rotation()
+            c, vs = self._container, self._container.streams.video[0]
+            vs.thread_type = "AUTO"
+            ctx = vs.codec_context
         if rotation in (90, 270):
             w, h = h, w
         duration = float(vs.duration * vs.time_base) if vs.duration else (c.duration / 1e6 if c.duration else 0.0)
@@ -214,7 +260,8 @@ class VideoReader:
         self.info = VideoInfo(self.path, w, h, rate, 1, 1 / float(rate), 0, None, "image")
 
     @staticmethod
-    def _rotation(vs: Any) -> int:
+    def _rotation(vs: Any) -> int | None:
+        """Clockwise degrees from the stream's ``rotate`` tag (older FFmpeg), or None when there is none."""
         getters: tuple[Callable[[], Any], ...] = (lambda: vs.metadata.get("rotate"), lambda: getattr(vs.codec_context, "rotation", None))
         for getter in getters:
             try:
@@ -222,8 +269,27 @@ class VideoReader:
             except Exception:
                 v = None
             if v not in (None, ""):
-                return int(round(float(v))) % 360
-        return 0
+                return _quarter(float(v))
+        return None
+
+    def _first_frame_rotation(self) -> int:
+        """Clockwise degrees of the display matrix, read from the first decoded frame; the file is then opened afresh.
+
+        PyAV (18) has no reader for a stream's side data; the decoder puts the display matrix on every frame
+        (``frame.rotation``, counter-clockwise degrees). A file whose first frame does not decode reads as 0 here
+        (its iteration reports the damage).
+        """
+        av = _av()
+        rotation = 0
+        try:
+            frame = next(iter(self._container.decode(self._container.streams.video[0])), None)
+            if frame is not None:
+                rotation = _quarter(-float(getattr(frame, "rotation", 0) or 0))
+        except (av.error.FFmpegError, ValueError):
+            pass
+        self._container.close()
+        self._container = av.open(str(self.path), "r")
+        return rotation
 
     def __enter__(self) -> VideoReader:
         return self
@@ -249,12 +315,10 @@ class VideoReader:
         n = 0
         t0: float | None = None
         last = 0.0
-        rotation_known = self.info.rotation
+        rotation = self.info.rotation
         try:
             for frame in self._container.decode(vs):
-                rgb = frame.to_ndarray(format="rgb24")
-                rot = rotation_known or int(getattr(frame, "rotation", 0) or 0) % 360
-                rgb = _rotate(rgb, rot)
+                rgb = _rotate(frame.to_ndarray(format="rgb24"), rotation)
                 if rgb.shape[:2] != (self.info.height, self.info.width):
                     raise InputError(str(self.path), f"frames of {self.info.width}×{self.info.height}", f"frame {n} of {rgb.shape[1]}×{rgb.shape[0]}")
                 t = float(frame.pts * vs.time_base) if frame.pts is not None else n / float(self.info.fps)
@@ -285,6 +349,11 @@ class VideoReader:
             if rgb.shape[:2] != (self.info.height, self.info.width):
                 raise InputError(str(f), f"a frame of {self.info.width}×{self.info.height} like the others", f"{rgb.shape[1]}×{rgb.shape[0]}")
             yield rgb, i * dt
+
+
+def _quarter(degrees: float) -> int:
+    """An angle in degrees as the nearest of 0, 90, 180, 270."""
+    return (int(round(degrees / 90.0)) * 90) % 360
 
 
 def _frame_uint8(path: Path) -> np.ndarray:
@@ -491,8 +560,16 @@ class VideoWriter(_Committing):
         vs.width = width + (width % 2 if self._even else 0)
         vs.height = height + (height % 2 if self._even else 0)
         vs.time_base = time_base or Fraction(1, 1) / self.fps
+        # the encoder counts in the same time base: left to PyAV it is 1/fps, and every pts was rounded to it (a mildly
+        # variable clip came out evenly spaced, one with a gap failed in the muxer: EINVAL at close, issue 15)
+        vs.codec_context.time_base = vs.time_base
+        # what the pixels are, said in the stream (x264's VUI, VP9's and ProRes's headers): BT.601 video range, as
+        # the frames are converted in :meth:`write`
+        vs.codec_context.color_range = _VIDEO_RANGE
+        vs.codec_context.colorspace = _BT601
         vs.thread_type = "AUTO"
         self._vs = vs
+        self._last_pts: int | None = None
         self._audio: _AudioCarrier | None = None
         if audio_from is not None:
             self._audio = _AudioCarrier(av, audio_from, self._out, suffix)
@@ -520,8 +597,13 @@ class VideoWriter(_Committing):
         if (self._vs.height, self._vs.width) != rgb.shape[:2]:
             rgb = np.pad(rgb, ((0, self._vs.height - rgb.shape[0]), (0, self._vs.width - rgb.shape[1]), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgba" if self.alpha else "rgb24")
+        # converted here, not left to the encoder, so that the matrix and range are the ones the stream declares
+        frame = frame.reformat(format=self._vs.pix_fmt, dst_colorspace="ITU601", dst_color_range="MPEG")
         tb = self._vs.time_base
         pts = round((t if t is not None else self.frames / float(self.fps)) / float(tb))
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1  # times closer than one tick of the time base: the muxer refuses a repeated pts
+        self._last_pts = pts
         frame.pts = pts
         frame.time_base = tb
         for packet in self._vs.encode(frame):
@@ -657,7 +739,9 @@ class FrameFolderWriter(_Committing):
     at :meth:`close` (an existing folder of that name is removed then, not before).
     An existing folder is taken only when it is empty or is an earlier run's output (its
     ``.studiocomp-frames`` marker and numbered frames): any other file in it is refused, never deleted.
-    Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8.
+    Frames are H×W (grey, e.g. alpha), H×W×3 or H×W×4 uint8. Colour frames are encoded as every studiocomp
+    image is (:func:`studiocomp.image.encode_image`, with the sRGB ICC profile);
+    grey ones as a matte (:func:`studiocomp.image.encode_alpha`, 8 bits, no profile: an alpha is not a colour).
 
     Parameters
     ----------
@@ -686,12 +770,23 @@ class FrameFolderWriter(_Committing):
             H×W (grey), H×W×3 (RGB) or H×W×4 (RGBA) uint8.
         t : float, optional
             Its time in seconds (not stored: frames are numbered).
-        """
-        from PIL import Image as PILImage
 
+        Raises
+        ------
+        InputError
+            Not uint8, or another shape.
+        """
+        from ..image import encode_alpha, encode_image
+
+        if arr.dtype != np.uint8 or not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
+            raise InputError("frame", "H×W, H×W×3 or H×W×4 uint8", f"{arr.shape} {arr.dtype}")
         if self.frames == 0:
             (self._tmp / _MARKER).write_text("frames written by studiocomp video; the folder is replaced by the next run\n")
-        PILImage.fromarray(arr).save(self._tmp / f"{self.frames:05d}.png", compress_level=1)
+        if arr.ndim == 2:
+            data = encode_alpha(arr, bit_depth=8)
+        else:
+            data = encode_image(arr[..., :3], arr[..., 3] if arr.shape[2] == 4 else None, format="png")
+        (self._tmp / f"{self.frames:05d}.png").write_bytes(data)
         self.frames += 1
 
     def close(self) -> Path:

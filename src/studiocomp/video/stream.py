@@ -375,7 +375,7 @@ def run(
     warmup: int = WARMUP_FRAMES,
     fps: float | None = None,
     audio: bool = True,
-    progress: bool | Callable[[int, int], None] | None = None,
+    progress: bool | Callable[[int, int | None], None] | None = None,
     queue_size: int = 4,
 ) -> VideoResult:
     """Cut the main person out of a clip and lay them on a new background, frame by frame, streaming.
@@ -440,7 +440,8 @@ def run(
         True draws :class:`~studiocomp.progress.Progress` on stderr (frames, fps, time left), whether
         or not stderr is a terminal (the CLI's ``--progress auto`` passes ``sys.stderr.isatty()``); it
         reads ``video warm-up`` while a recurrent state is primed, then ``video matting``. A callable
-        is called after each frame; None or False: no bar.
+        is called after each frame with the frames done and :attr:`~studiocomp.video.io.VideoInfo.expected_frames`
+        (the container's count, else duration × rate, an estimate, else None: unknown); None or False: no bar.
     queue_size : int
         Frames each queue between the decoding, matting, finishing and encoding threads holds
         (three queues: at most about ``3 · queue_size + 4`` frames are in flight, plus ``warmup``
@@ -573,8 +574,8 @@ def run(
             # the label names the phase: while a recurrent state is primed (seconds with RVM) no frame is done yet;
             # the two labels are the same width, so the first frame's redraw leaves nothing of the first behind
             priming = warmup > 0 and recurrent_core(m) is not None
-            total = info.frames or round(info.duration * float(info.fps))  # mkv/webm declare a duration, not a count
-            bar = Progress(total, "video warm-up" if priming else "video", enabled=True).__enter__()
+            # mkv/webm declare a duration, not a count: duration × rate, shown as an estimate (~N); neither: unknown (N/?)
+            bar = Progress(info.expected_frames, "video warm-up" if priming else "video", enabled=True, estimated=info.frames_estimated).__enter__()
         for target, name in ((decode, "decode"), (matte_frames, "matte"), (encode, "encode")):
             threads.append(threading.Thread(target=target, name=f"studiocomp-{name}", daemon=True))
             threads[-1].start()
@@ -640,7 +641,7 @@ def run(
                     bar.phase("video matting", since=began)
                 bar.advance(f"{n / max(time.perf_counter() - began, 1e-6):.1f} fps")
             elif callable(progress):
-                progress(n, info.frames)
+                progress(n, info.expected_frames)
         put(q_out, _STOP)
         t_enc.join()
         _stop_threads(stop, threads)
