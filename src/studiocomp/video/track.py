@@ -153,14 +153,45 @@ def _snapped(keep: np.ndarray, colour: np.ndarray, frame: np.ndarray, radius: in
     by0, by1 = max(0, int(ys.min() / sy) - 1), min(h, int((ys.max() + 1) / sy) + 2)
     bx0, bx1 = max(0, int(xs.min() / sx) - 1), min(w, int((xs.max() + 1) / sx) + 2)
     m = np.array([[sx, 0.0, sx * (bx0 + 0.5) - 0.5 - x0], [0.0, sy, sy * (by0 + 0.5) - 0.5 - y0]])
-    c = cv2.warpAffine(coef, m, (bx1 - bx0, by1 - by0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-    cp, ip = cv2.split(c), cv2.split(np.ascontiguousarray(frame[by0:by1, bx0:bx1]))
+    # plane by plane: OpenCV's bilinear warp of a 4-channel float image is about 3× slower than of its 4 planes (the
+    # same values to within a float's last bit, in another order of rounding)
+    box = (bx1 - bx0, by1 - by0)
+    cp = [cv2.warpAffine(c, m, box, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE) for c in cv2.split(coef)]
+    ip = cv2.split(np.ascontiguousarray(frame[by0:by1, bx0:bx1]))
     val = cp[3]
     for i in range(3):
         val = cv2.add(val, cv2.multiply(cp[i], ip[i], dtype=cv2.CV_32F))
     band = sure[by0:by1, bx0:bx1] == 0
     q[by0:by1, bx0:bx1][band] = np.clip(val[band], 0.0, 1.0)
     return q
+
+
+def _within(mask: np.ndarray, r: float) -> np.ndarray:
+    """The pixels at most ``r`` (Euclidean) from a pixel of the bool ``mask``, as bool.
+
+    OpenCV's exact distance transform (``DIST_MASK_PRECISE``) run only on the box of ``mask`` grown by ``r`` + 1: the
+    same distances there (every pixel of ``mask`` is inside it), and farther than ``r`` outside it.
+    """
+    import cv2
+
+    ys, xs = np.nonzero(mask)
+    if not ys.size:  # nothing to be near (as the transform over the whole frame says)
+        return cast("np.ndarray", cv2.distanceTransform((~mask).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r)
+    g = int(np.ceil(r)) + 1
+    h, w = mask.shape
+    y0, y1, x0, x1 = max(0, int(ys.min()) - g), min(h, int(ys.max()) + g + 1), max(0, int(xs.min()) - g), min(w, int(xs.max()) + g + 1)
+    out = np.zeros(mask.shape, bool)
+    crop = np.ascontiguousarray(~mask[y0:y1, x0:x1]).view(np.uint8)
+    out[y0:y1, x0:x1] = cv2.distanceTransform(crop, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r
+    return out
+
+
+def _members(labels: np.ndarray, ids: Any, n: int) -> np.ndarray:
+    """``np.isin(labels, ids)`` for the labels 0 … n−1 of a connected-components map, by a lookup table (one gather)."""
+    lut = np.zeros(n, bool)
+    lut[list(ids)] = True
+    out: np.ndarray = lut[labels]
+    return out
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -308,6 +339,7 @@ class SubjectTracker:
         self._cur_frame: np.ndarray | None = None  # the frame being tracked (for its colour)
         self.record = SubjectRecord()  # the subject's area and box per frame (see warnings())
         self.flow_pixels = 0  # work-size pixels the dense flows covered since the reset (their cost's measure)
+        self._grid: tuple[np.ndarray, np.ndarray] | None = None  # the work size's pixel rows and columns (float32)
 
     def check_frame(self, width: int, height: int) -> None:
         """Refuse a ``point`` or ``box`` that is not on a ``width``×``height`` frame (the clip's first).
@@ -438,7 +470,7 @@ class SubjectTracker:
             prev = prev_shifted = np.roll(self._prev, (shift[1], shift[0]), axis=(0, 1))
             # within r of the previous subject: a distance transform costs the same for any r (a disc-shaped dilation
             # of a large subject's r took 7 ms a frame)
-            near = (cv2.distanceTransform((~prev).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r).view(np.uint8)
+            near = _within(prev, r).view(np.uint8)
             overlap = np.bincount(labels.ravel(), weights=near.ravel().astype(np.float64), minlength=n)
             held = np.bincount(labels.ravel(), weights=prev.ravel().astype(np.float64), minlength=n)
             ious = [box_iou(boxes[i], pred) for i in range(n)]
@@ -455,7 +487,7 @@ class SubjectTracker:
                 self.record.add(0.0, None)
                 self._box = pred
                 return np.zeros_like(alpha)
-        keep_small = np.isin(labels, chosen)
+        keep_small = _members(labels, chosen, n)
         was_crowd = self._crowd
         self._carried = None  # the previous subject carried along the flow, when a flow is computed
         if cur is not None and self._prev_frame is not None and self._prev is not None and self._prev_shape == small.shape:
@@ -469,7 +501,7 @@ class SubjectTracker:
             self._looked_ahead = True
         self._prev_frame, self._prev_shape = cur, small.shape
         if not keep_small.any():
-            keep_small = np.isin(labels, chosen)
+            keep_small = _members(labels, chosen, n)
         ys, xs = np.nonzero(keep_small)
         box = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float64)
         if self._crowd != was_crowd:
@@ -495,15 +527,13 @@ class SubjectTracker:
         """The part of this frame's subject ``keep`` beyond reach of the previous subject (carried along the flow when a
         flow was computed, else moved by the box's velocity), as a fraction of the previous subject's area; 0.0 on the
         first frame. The reach is :data:`_JOIN_REACH` of the previous box's long side (at least ``_REACH_MIN``)."""
-        import cv2
-
         if self._prev is None or self._box is None:
             return 0.0
         support = self._carried if self._carried is not None and self._carried.shape == keep.shape else prev_shifted
         if support is None or support.shape != keep.shape or not support.any():
             return 0.0
         r = max(_REACH_MIN, round(_JOIN_REACH * float(max(self._box[2] - self._box[0], self._box[3] - self._box[1]))))
-        far = cv2.distanceTransform((~support).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > r
+        far = ~_within(support, r)
         return float((keep & far).sum()) / max(1, int(self._prev.sum()))
 
     def _refined(self, alpha: np.ndarray, frame: np.ndarray, keep_small: np.ndarray) -> np.ndarray:
@@ -517,8 +547,11 @@ class SubjectTracker:
             if self._evidence is not None:
                 self._evidence = back
         # 0 at q ≤ 0.25, 1 at q ≥ 0.75: inside a crowd's blob RVM's alpha is 1, so this ramp is the edge between them
-        gate = np.clip(2.0 * q - 0.5, 0.0, 1.0)
-        return (alpha * gate).astype(np.float32)
+        gate: np.ndarray = np.multiply(q, np.float32(2.0), out=q)  # q is not used again: the ramp and the gated alpha are made in it
+        gate -= np.float32(0.5)
+        np.clip(gate, 0.0, 1.0, out=gate)
+        np.multiply(alpha, gate, out=gate)
+        return gate
 
     def _colour_at(self, frame: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
         """``frame``'s colour (uint8) at the work size ``hw``, made once per frame."""
@@ -619,8 +652,11 @@ class SubjectTracker:
             self._dis.setVariationalRefinementIterations(_DIS_REFINE)
         flow = self._back_flow(grey, prev_grey)  # current → previous (backward)
         h, w = grey.shape
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        carried = cv2.remap(prev.astype(np.float32), xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR) > 0.5
+        if self._grid is None or self._grid[0].shape != (h, w):
+            self._grid = cast("tuple[np.ndarray, np.ndarray]", tuple(np.mgrid[0:h, 0:w].astype(np.float32)))
+        yy, xx = self._grid
+        map_x, map_y = xx + flow[..., 0], yy + flow[..., 1]  # where each pixel came from in the previous frame
+        carried = cv2.remap(prev.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR) > 0.5
         self._carried = carried
         carried_size = max(1, int(carried.sum()))
         grown = size > 1.5 * carried_size
@@ -639,8 +675,9 @@ class SubjectTracker:
             fit_ahead = _independent_motion(self._ahead_flow(grey, next_grey), xx, yy, ~fg)
             ahead = None if fit_ahead is None else fit_ahead[0]
             back_scale = max(1e-3, float(np.percentile(residual[keep], pct)))
-            if ahead is not None and float(np.percentile(ahead[keep], pct)) >= self.min_motion * s:
-                residual = np.minimum(residual / back_scale, ahead / float(np.percentile(ahead[keep], pct))) * back_scale
+            ahead_scale = None if ahead is None else float(np.percentile(ahead[keep], pct))
+            if ahead is not None and ahead_scale is not None and ahead_scale >= self.min_motion * s:
+                residual = np.minimum(residual / back_scale, ahead / ahead_scale) * back_scale
         if residual is not None and keep.any():
             residual /= s  # full-size pixels per frame
             scale = float(np.percentile(residual[keep], pct))
@@ -656,18 +693,18 @@ class SubjectTracker:
                     self._crowd = True
                     part = keep & carried & ~moving.astype(bool)
                     return part if part.any() else keep
-                part = np.isin(labels, ours or [1 + int(np.argmax(overlap[1:]))])
+                part = _members(labels, ours or [1 + int(np.argmax(overlap[1:]))], n)
                 if self.carry > 0 and not first and self._crowd:
                     # this frame's evidence (0.5 at the threshold) averaged with the previous frames' carried along the flow
                     now = np.clip(residual / (2.0 * max(1.0, self.motion_fraction * scale)), 0.0, 1.0) * keep
                     before = prev.astype(np.float32) if evidence is None or evidence.shape != now.shape else evidence
-                    carried_ev = cv2.remap(before, xx + flow[..., 0], yy + flow[..., 1], cv2.INTER_LINEAR)
+                    carried_ev = cv2.remap(before, map_x, map_y, cv2.INTER_LINEAR)
                     self._evidence = (self.carry * carried_ev + (1.0 - self.carry) * now).astype(np.float32)
                     n2, labels2 = cv2.connectedComponents((self._evidence > 0.5).astype(np.uint8), connectivity=8)
                     hit = np.bincount(labels2.ravel(), weights=part.ravel().astype(np.float64), minlength=n2)
                     ids = [i for i in range(1, n2) if hit[i] > 0]
                     if ids:
-                        part = np.isin(labels2, ids)
+                        part = _members(labels2, ids, n2)
                 if not first and self._crowd:
                     reach = max(_REACH_MIN, int(round(_REACH_MOTION * scale * s)))
                     near = cv2.dilate(carried.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))).view(bool)
@@ -687,7 +724,7 @@ class SubjectTracker:
                 if first and self.point is not None:  # the person at the point given, moving or not
                     return self._at_point(keep, labels, s)
                 if first:  # the first choice among the moving parts: the largest
-                    part = np.isin(labels, [1 + int(np.argmax(stats[1:, 4]))])
+                    part = _members(labels, [1 + int(np.argmax(stats[1:, 4]))], n)
                 self._crowd = True
                 return cast("np.ndarray", part)
         if grown or self._crowd:  # the subject is still: cut the blob to the subject carried along the flow
