@@ -428,8 +428,8 @@ def run(
         then the clip is matted from frame 0 with it (:func:`~studiocomp.video.warmup.warm_up`): a zero
         state otherwise mattes the first frames without temporal context (a bystander's ghost that
         fades over about seven frames on DAVIS ``dance-twirl``). Every
-        :data:`~studiocomp.video.warmup.WARMUP_STRIDE`-th of them is run, then frame 0: about
-        ``warmup / 2 + 1`` extra network runs (9 for the default 16), and ``warmup`` decoded frames
+        :data:`~studiocomp.video.warmup.WARMUP_STRIDE`-th of them is run, from the last back:
+        about ``warmup / 2`` extra network runs (8 for the default 16), and ``warmup`` decoded frames
         held; 0 turns it off; no effect on frame-by-frame backends.
     fps : float, optional
         Frame rate of a folder of frames (default 25; at most :data:`MAX_FPS`). Refused for a

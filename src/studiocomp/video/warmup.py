@@ -5,10 +5,11 @@ Matting with Temporal Guidance", WACV 2022) starts a clip from a zero state, so 
 matted without temporal context: on DAVIS ``dance-twirl`` a seated spectator beside the dancer shows
 as a semi-transparent ghost that fades out over about seven frames. The RVM authors let the state
 converge before trusting it; here the matter is run once over every second of the clip's first frames,
-from the last of them back, and on frame 0 last (their alphas are thrown away), and the clip is then matted from frame 0 with that
-primed state. Backwards, so that the state's last frame is frame 0 itself: primed forwards, it would
+from the last of them back (their alphas are thrown away), and the clip is then matted from frame 0 with that
+primed state. Backwards, so that the state's last frame is frame 0 or its neighbour, frame 1: primed forwards, it would
 last have seen frame N−1, whose subject may stand elsewhere (measured in docs/evaluation.md: backwards
-is better on both DAVIS clips). Frame-by-frame backends have no state and are not warmed (no cost).
+is better on both DAVIS clips). Ending on frame 1 and matting frame 0 from there clears the ghost as well as running
+frame 0 once more first did, one network run fewer (docs/evaluation.md). Frame-by-frame backends have no state and are not warmed (no cost).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ T = TypeVar("T")
 
 #: Frames the recurrent state is primed on before frame 0 is matted (:func:`warm_up`'s default): the span held.
 WARMUP_FRAMES = 16
-#: Of the held frames every this-th is run (and frame 0 last): 9 network runs for 16 frames. On DAVIS dance-twirl
-#: this clears the spectator's ghost as all 16 do (alpha outside the dancer on frames 0-3: 0.00/0.00/0.02/0.00 %
-#: against 0.00 % with 16 runs, 4.9/2.7/2.3/2.3 % cold); every 4th frame (5 runs) leaves 0.1-1.1 %, 8 frames in a
-#: row (8 runs) 1.0-1.7 %: the span matters more than the count
+#: Of the held frames every this-th is run, from the last back: 8 network runs for 16 frames (frames 15, 13, … 1). On
+#: DAVIS dance-twirl this clears the spectator's ghost as all 16 do (alpha outside the dancer on frames 0-3:
+#: 0.00/0.00/0.00/0.00 %, and 0.00/0.00/0.02/0.00 % when frame 0 was run last too, against 0.00 % with 16 runs,
+#: 4.9/2.7/2.3/2.3 % cold); every 4th frame (5 runs) leaves 0.1-1.1 %, 8 frames in a row (8 runs) 1.0-1.7 %, every
+#: 2nd of 15 (frames 14, 12, … 0) 0.01/0.00/0.16/0.25 %: the span matters more than the count
 WARMUP_STRIDE = 2
 
 
@@ -70,13 +72,13 @@ def warm_up(
     """Prime ``matter``'s recurrent state on the first ``frames`` items, then yield every item from the first.
 
     The first ``frames`` items are read and held (a shorter clip: all of it), the recurrent core
-    (:func:`recurrent_core`) is run over every :data:`WARMUP_STRIDE`-th of them from the last back, and on the
-    first last — through
+    (:func:`recurrent_core`) is run over every :data:`WARMUP_STRIDE`-th of them from the last back (16 held: the
+    16th, 14th, … 2nd; the first item itself only when the count lands on it) — through
     ``predict_alpha`` when it has one (the network alone: no upsampling, no foreground), else
     ``matte`` — and its outputs are dropped; then the held items and the rest are yielded unchanged, for the caller to matte from frame
     0 on with the primed state. With no recurrent core, or ``frames`` 0, the items pass straight through.
 
-    Cost: about ``min(frames, clip length) / WARMUP_STRIDE + 1`` extra network runs at the start and
+    Cost: ``ceil(min(frames, clip length) / WARMUP_STRIDE)`` extra network runs at the start and
     ``frames`` items held in memory at once; both are bounded, whatever the clip's length.
 
     Parameters
@@ -112,9 +114,7 @@ def warm_up(
         return
     prime = getattr(core, "predict_alpha", None) or core.matte
     t0 = time.perf_counter()
-    order = list(range(len(held) - 1, -1, -WARMUP_STRIDE))  # from the last held frame back, every WARMUP_STRIDE-th …
-    if order[-1] != 0:
-        order.append(0)  # … ending on frame 0 itself (see the module docstring)
+    order = range(len(held) - 1, -1, -WARMUP_STRIDE)  # from the last held frame back, every WARMUP_STRIDE-th, to frame 1 or 0
     for item in (held[i] for i in order):
         if cancelled is not None and cancelled():
             return
