@@ -51,10 +51,10 @@ _AUDIO_COPY = {
     ".webm": {"opus", "vorbis"},
     ".mkv": None,  # anything
 }
-#: x264's speed preset for H.264 output (at the same ``crf``). ``superfast`` against ``veryfast`` (the preset until
-#: 2026-12-01): 10.8-11.2 against 15.2-17.8 ms of CPU a frame at 854×480 (DAVIS breakdance composited on white),
-#: 11 % more bytes, PSNR to the frames given 35.87 against 35.71 dB (docs/performance.md, issue 15's overhead)
-_H264_PRESET = "superfast"
+#: x264's speed preset for H.264 output (at the given ``crf``). ``superfast`` was tried for issue 15's overhead and not
+#: kept: 3-5 ms less CPU a frame at 854×480, but 41 % more bytes on what ``studiocomp video`` writes (DAVIS breakdance's
+#: dancer on white: 568 031 → 802 765 bytes at crf 18; 11 % on the whole frame's crowd); docs/performance.md
+_H264_PRESET = "veryfast"
 #: FFmpeg's AVColorRange MPEG (video range, 16–235) and AVColorSpace SMPTE170M (BT.601), as the stream states them
 _VIDEO_RANGE = 1
 _BT601 = 6
@@ -510,7 +510,7 @@ class VideoWriter(_Committing):
         (Opus in WebM). Audio is interleaved with the video as it is written.
     crf : int
         Quality of H.264/VP9 (lower is better; 18 is visually lossless for H.264). H.264 is encoded with x264's
-        ``superfast`` preset: about 11 % more bytes than ``veryfast`` at the same ``crf`` and a third less CPU.
+        ``veryfast`` preset.
     time_base : Fraction, optional
         The stream's time base (default 1/fps), e.g. the source clip's to keep its timestamps.
 
