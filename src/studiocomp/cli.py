@@ -1038,6 +1038,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         request_timeout=args.timeout,
         api_key=ServeSettings.api_key_from_env(args.api_key_env),
         backgrounds_dir=Path(args.backgrounds) if args.backgrounds else None,
+        max_work_side=args.max_work_side,
     )
     serve(settings, log_level=args.log_level)
     return EXIT_OK
@@ -1065,6 +1066,7 @@ def _add_serve_parser(sub: Any) -> None:
     p.add_argument("--max-upload-mb", type=float, default=25.0, metavar="MB", help="largest request body, MiB (default: %(default)s)")
     p.add_argument("--max-megapixels", type=float, default=40.0, metavar="MP", help="largest image, megapixels (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds a request may take, queue included; beyond them 504 (default: %(default)s)")
+    p.add_argument("--max-work-side", type=int, default=1024, metavar="PX", help="largest pixel side a client's stage option may ask for (modnet:resolution=...); beyond it 400 (default: %(default)s)")
     p.add_argument(
         "--api-key-env",
         default="STUDIOCOMP_API_KEY",

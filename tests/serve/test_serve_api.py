@@ -52,7 +52,7 @@ def test_healthz(server: Any) -> None:
     body = r.json()
     assert body["status"] == "ok" and body["api_key_required"] is False
     assert body["queue"]["workers"] == 2 and body["queue"]["queue_size"] == 8
-    assert body["limits"] == {"max_upload_bytes": 3_000_000, "max_pixels": 1_000_000, "request_timeout": 120.0}
+    assert body["limits"] == {"max_upload_bytes": 3_000_000, "max_pixels": 1_000_000, "max_work_side": 1024, "request_timeout": 120.0}
     assert body["missing_models"] == []  # the keyer asks for no model; the studio preset without weights lists them
     assert r.headers["x-request-id"]
 

@@ -197,6 +197,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     from ..pipeline import PRESETS as PIPELINES
     from .catalog import catalog, thumbnail
     from .jobs import WorkerSet, prepared_path
+    from .openapi import ANSWER_HEADERS, error_responses, image_response, option_operation, removebg_operation
     from .options import parse_options
     from .queue import JobTimeout, QueueFull, WorkerPool
     from .removebg import FIELDS, parse_removebg, run_removebg
@@ -214,6 +215,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
             "queue_size": settings.queue_size,
             "max_upload_bytes": settings.max_upload_bytes,
             "max_pixels": settings.max_pixels,
+            "max_work_side": settings.max_work_side,
             "request_timeout": settings.request_timeout,
             "api_key": settings.api_key is not None,
             "backgrounds_dir": str(settings.backgrounds_dir) if settings.backgrounds_dir else None,
@@ -349,6 +351,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
 
     async def process(request: Request, kind: str) -> Response:
         authorise(request)
+        received = time.perf_counter()  # X-Timings: 'receive' runs from here until the job is queued
         deadline = time.monotonic() + settings.request_timeout
         fields, files, raw = await read_request(request)
         data = files.pop("image", None) or files.pop("image_file", None) or raw
@@ -357,7 +360,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
             raise ApiError(400, "invalid_parameter", f"Unknown file field '{sorted(files)[0]}'", "send the photo as 'image' and a background as 'background_file'")
         if not data:
             raise ApiError(400, "empty_file", "No image given", "send the photo as the request body, or as the multipart field 'image'")
-        options = parse_options(kind, fields, presets=PIPELINES)
+        options = parse_options(kind, fields, presets=PIPELINES, max_work_side=settings.max_work_side)
         background: Any = options.background
         if bg_file is not None:
             if kind == "cutout":
@@ -384,18 +387,28 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                 int(background[1:], 16)
             except ValueError:
                 raise ApiError(400, "invalid_parameter", "Invalid value for parameter 'background'", f"expected '#rrggbb', got {background!r}") from None
-        out = await queued(lambda: workers.current().run(options, data, background), deadline=deadline)
+        submitted = time.perf_counter()
+        out = await queued(lambda: workers.current().run(options, data, background, submitted=submitted, received=received), deadline=deadline)
         return response(out)
 
-    @app.post("/v1/cutout", summary="Cut out the subject: RGBA PNG (or WebP/TIFF)")
+    v1_errors = error_responses(400, 403, 413, 500, 503, 504)
+    cutout_doc: dict[str, Any] = {"openapi_extra": option_operation("cutout", PIPELINES, settings.max_work_side), "response_class": Response}
+    cutout_doc["responses"] = {**image_response(("png", "webp", "tif"), "the cut-out: RGBA (only_mask: a 16-bit grey PNG)", ANSWER_HEADERS), **v1_errors}
+    composite_doc: dict[str, Any] = {"openapi_extra": option_operation("composite", PIPELINES, settings.max_work_side), "response_class": Response}
+    composite_doc["responses"] = {**image_response(("png", "jpg", "webp", "tif"), "the composite (only_mask: the alpha as a 16-bit grey PNG)", ANSWER_HEADERS), **v1_errors}
+    removebg_200 = image_response(("png", "jpg", "webp", "application/zip"), "the result, or with Accept: application/json {\"data\": {\"result_b64\", \"foreground_top\", ...}}")
+    removebg_200[200]["content"]["application/json"] = {"schema": {"type": "object", "properties": {"data": {"type": "object"}}}}
+    removebg_doc: dict[str, Any] = {"openapi_extra": removebg_operation(), "response_class": Response, "responses": {**removebg_200, **v1_errors}}
+
+    @app.post("/v1/cutout", summary="Cut out the subject: RGBA PNG (or WebP/TIFF)", **cutout_doc)
     async def cutout(request: Request) -> Response:
         return await process(request, "cutout")
 
-    @app.post("/v1/composite", summary="Cut out the subject and composite it on a background")
+    @app.post("/v1/composite", summary="Cut out the subject and composite it on a background", **composite_doc)
     async def composite(request: Request) -> Response:
         return await process(request, "composite")
 
-    @app.post("/v1.0/removebg", summary="remove.bg-compatible background removal")
+    @app.post("/v1.0/removebg", summary="remove.bg-compatible background removal", **removebg_doc)
     async def removebg(request: Request) -> Response:
         authorise(request)
         deadline = time.monotonic() + settings.request_timeout
@@ -408,21 +421,34 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         out = await queued(lambda: run_removebg(workers.current(), req, want_json), deadline=deadline)
         return response(out)
 
-    @app.get("/v1/backgrounds", summary="The backgrounds this server offers (presets and prepared)")
+    listing = {"type": "object", "properties": {"backgrounds": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "thumbnail"]}}}}
+    backgrounds_doc: dict[str, Any] = {"response_class": Response, "responses": {200: {"description": "the backgrounds", "content": {"application/json": {"schema": listing}}}, **error_responses(403)}}
+
+    @app.get("/v1/backgrounds", summary="The backgrounds this server offers (presets and prepared)", **backgrounds_doc)
     async def backgrounds(request: Request) -> Response:
         authorise(request)
         return JSONResponse({"backgrounds": catalog(settings.backgrounds_dir)})
 
-    @app.get("/v1/backgrounds/{name}/thumbnail", summary="A small JPEG of one background")
-    async def background_thumbnail(name: str) -> Response:
+    name_param = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "description": "a name from GET /v1/backgrounds"}
+    thumbnail_doc: dict[str, Any] = {
+        "openapi_extra": {"parameters": [name_param]},
+        "response_class": Response,
+        "responses": {**image_response(("jpg",), "a JPEG of at most 160 px"), **error_responses(404)},
+    }
+
+    @app.get("/v1/backgrounds/{name}/thumbnail", summary="A small JPEG of one background", **thumbnail_doc)
+    async def background_thumbnail(request: Request) -> Response:  # (the name read here: no FastAPI validation, so no 422 in the schema)
         import asyncio
 
+        name = str(request.path_params["name"])
         data = await asyncio.to_thread(thumbnail, name, settings.backgrounds_dir)
         if data is None:
             raise ApiError(404, "unknown_background", f"Unknown background '{name}'")
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
 
-    @app.get("/healthz", summary="Liveness, version and the queue's state")
+    health_200: dict[int | str, dict[str, Any]] = {200: {"description": "the server's state (docs/serve.md)", "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+    @app.get("/healthz", summary="Liveness, version and the queue's state", response_class=JSONResponse, responses=health_200)
     async def healthz() -> Response:
         return JSONResponse(
             {
@@ -430,13 +456,13 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                 "version": __version__,
                 "preset": settings.preset,
                 "api_key_required": settings.api_key is not None,
-                "limits": {"max_upload_bytes": settings.max_upload_bytes, "max_pixels": settings.max_pixels, "request_timeout": settings.request_timeout},
+                "limits": {"max_upload_bytes": settings.max_upload_bytes, "max_pixels": settings.max_pixels, "max_work_side": settings.max_work_side, "request_timeout": settings.request_timeout},
                 "queue": pool.stats(),
                 "missing_models": workers.missing_models,
             }
         )
 
-    @app.get("/", summary="The upload page")
+    @app.get("/", summary="The upload page", response_class=Response, responses={200: {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}})
     async def index() -> Response:
         return Response((static / "index.html").read_bytes(), media_type="text/html; charset=utf-8")
 

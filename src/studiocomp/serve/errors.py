@@ -10,7 +10,69 @@ from typing import Any
 
 from ..errors import InputError, StudiocompError, UnknownBackendError
 
-__all__ = ["ApiError", "from_library_error"]
+__all__ = ["ApiError", "from_library_error", "ERROR_CODES", "ERROR_SCHEMA"]
+
+
+ERROR_CODES: dict[str, tuple[tuple[int, ...], str]] = {
+    "empty_file": ((400,), "no image, or an empty one"),
+    "not_an_image": ((400,), "bytes no decoder recognises"),
+    "damaged_image": ((400,), "truncated or corrupt data"),
+    "multi_frame": ((400,), "an animated or multi-page image"),
+    "too_many_pixels": ((400,), "more pixels than the server's max_pixels (read from the header, before decoding)"),
+    "image_too_small": ((400,), "a photo under 16×16 pixels"),
+    "invalid_image": ((400,), "anything else the loader refuses (a broken colour profile …)"),
+    "invalid_parameter": ((400,), "an unknown option, a bad value, or a stage option out of its range (the detail names it and the range)"),
+    "invalid_request": ((400,), "a body that cannot be read as the content type says (form, JSON)"),
+    "bad_request": ((400,), "another malformed request"),
+    "unknown_background": (
+        (400, 404),
+        "400: POST /v1/composite with a background that is neither a preset, a colour, nor one of the server's; 404: the thumbnail of a background the server does not have",
+    ),
+    "multiple_bg_sources": ((400,), "two backgrounds given (background and background_file; bg_color and bg_image_file)"),
+    "missing_source": ((400,), "remove.bg: no image_file nor image_file_b64"),
+    "multiple_sources": ((400,), "remove.bg: both image_file and image_file_b64"),
+    "invalid_image_file_b64": ((400,), "remove.bg: image_file_b64 is not base64"),
+    "url_not_supported": ((400,), "remove.bg: image_url or bg_image_url (the server never fetches a URL)"),
+    "invalid_size": ((400,), "remove.bg: an unknown size"),
+    "invalid_format": ((400,), "remove.bg: an unknown format"),
+    "invalid_channels": ((400,), "remove.bg: channels other than rgba or alpha"),
+    "invalid_roi": ((400,), "remove.bg: a roi that does not read"),
+    "roi_exceeds_bounds": ((400,), "remove.bg: a roi outside the image"),
+    "roi_region_empty": ((400,), "remove.bg: an empty roi"),
+    "invalid_scale": ((400,), "remove.bg: scale other than original"),
+    "invalid_position": ((400,), "remove.bg: position other than original"),
+    "unknown_foreground": ((400,), "remove.bg: no subject found"),
+    "auth_failed": ((403,), "a missing or wrong X-Api-Key"),
+    "not_found": ((404,), "no such route or file"),
+    "method_not_allowed": ((405,), "a route that does not take this method"),
+    "file_too_large": ((413,), "a body over the server's max_upload_bytes"),
+    "queue_full": ((503,), "every worker busy and the queue full (with Retry-After)"),
+    "timeout": ((504,), "the request took longer than the server's request_timeout, queue included"),
+    "internal_error": ((500,), "a bug: the server log has the traceback"),
+}
+"""Every error code the service answers: ``code -> (HTTP statuses, when)``, what docs/serve.md's table and the
+OpenAPI schema (``/openapi.json``) say (only ``unknown_background`` has two: a bad option value, a missing resource)."""
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["title", "code"],
+                "properties": {
+                    "title": {"type": "string", "description": "one line for people"},
+                    "code": {"type": "string", "enum": sorted(ERROR_CODES), "description": "machine-readable (docs/serve.md, Errors)"},
+                    "detail": {"type": "string", "description": "what exactly was wrong and how to fix it"},
+                },
+            },
+        }
+    },
+}
+"""The JSON body of every error answer (remove.bg's shape), as a JSON schema."""
 
 
 class ApiError(Exception):

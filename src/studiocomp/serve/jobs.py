@@ -236,7 +236,7 @@ class Worker:
             self._pipelines.move_to_end(key)
         return pipe
 
-    def run(self, options: JobOptions, data: bytes, background: Any) -> Output:
+    def run(self, options: JobOptions, data: bytes, background: Any, *, submitted: float | None = None, received: float | None = None) -> Output:
         """Process one upload: load (the library's loader), run, encode. Raises :class:`ApiError` for a bad input.
 
         ``background`` is a preset name or colour string, a prepared background's path, or the bytes of an
@@ -250,13 +250,22 @@ class Worker:
             The uploaded image file's bytes.
         background : str, Path, bytes or bytearray
             What to composite onto (ignored by a cut-out); bytes are decoded here with the server's ``max_pixels``.
+        submitted : float, optional
+            When the job was handed to the queue, on the :func:`time.perf_counter` clock: ``X-Timings`` then has ``queue``.
+        received : float, optional
+            When the request was taken up (before its body was read), same clock: ``X-Timings`` then has ``receive``
+            (reading the body and checking the options, until ``submitted``).
 
         Returns
         -------
         Output
             The encoded image (the alpha as a 16-bit grey PNG with ``only_mask``) and its headers: ``X-Width`` and
             ``X-Height`` in pixels, ``X-Uncertain``, ``X-Warnings`` (the codes), ``X-Warning-Messages`` (a JSON list of
-            ``{"code", "message", "uncertain"}``, ASCII with ``\\u`` escapes) and ``X-Timings`` (seconds per stage).
+            ``{"code", "message", "uncertain"}``, ASCII with ``\\u`` escapes) and ``X-Timings``: seconds, as
+            ``name=seconds`` joined by ``;``: ``receive`` and ``queue`` (when given), ``decode_background`` (an uploaded
+            background), the pipeline's (``load`` is decoding the photo, then each stage), ``encode``, ``other`` (the
+            rest: checks, building a pipeline) and ``total`` (from ``received``, else from the start of the job), which
+            the others add up to (to rounding).
 
         Raises
         ------
@@ -264,12 +273,22 @@ class Worker:
             400 for an image or background with too many pixels or one the loader refuses, a pipeline that
             cannot be built, or any other error the library raises on this input.
         """
+        import time
+
         from ..placement import Placement
 
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        if received is not None and submitted is not None:
+            timings["receive"] = submitted - received
+        if submitted is not None:
+            timings["queue"] = started - submitted
         check_pixels(data, self.settings.max_pixels)
         pipe = self.pipeline(options)
         if isinstance(background, (bytes, bytearray)):
+            t0 = time.perf_counter()
             background = decode_background(bytes(background), self.settings.max_pixels)
+            timings["decode_background"] = time.perf_counter() - t0
         try:
             place = None
             if options.place is not None:
@@ -279,16 +298,25 @@ class Worker:
                     _check_place(place, background, options.fit)
                 except StudiocompError as exc:  # an unreadable sidecar
                     raise from_library_error(exc, "background") from None
-            return self._encoded(pipe, data, background, options, place)
+            out = self._encoded(pipe, data, background, options, place, timings)
         except ApiError as exc:  # a prepared background is named by its name, never by the server's folder
             raise _without_folder(exc, background) from None
+        total = time.perf_counter() - (received if received is not None and submitted is not None else submitted if submitted is not None else started)
+        timings["other"] = max(0.0, total - sum(timings.values()))
+        timings["total"] = total
+        out.headers["X-Timings"] = ";".join(f"{k}={v:.3f}" for k, v in timings.items())
+        return out
 
-    def _encoded(self, pipe: Any, data: bytes, background: Any, options: JobOptions, place: Any) -> Output:
-        """The pipeline run on ``data`` and its output encoded (the body of :meth:`run` after its checks)."""
+    def _encoded(self, pipe: Any, data: bytes, background: Any, options: JobOptions, place: Any, timings: dict[str, float]) -> Output:
+        """The pipeline run on ``data`` and its output encoded (the body of :meth:`run` after its checks); adds to ``timings``."""
+        import time
+
         from ..image import encode_alpha, encode_image
 
         try:
             result = pipe(data, background=background, fit=options.fit, place=place, input_alpha=options.input_alpha)
+            timings.update(result.timings)
+            t0 = time.perf_counter()
             if options.only_mask:
                 body = encode_alpha(result.alpha, bit_depth=16)
                 fmt, (h, w) = "png", result.alpha.shape
@@ -298,6 +326,7 @@ class Worker:
             else:
                 body = encode_image(result.composite, format=options.format, quality=options.quality, bit_depth=options.depth)  # type: ignore[arg-type]
                 fmt, (h, w) = options.format, result.composite.shape[:2]
+            timings["encode"] = time.perf_counter() - t0
         except InputError as exc:
             if exc.argument == "feet":  # the feet are the request's 'place'
                 raise ApiError(400, "invalid_parameter", "Invalid value for place", str(InputError("place", exc.expected, exc.got))) from None
@@ -308,7 +337,6 @@ class Worker:
             "X-Width": str(w),
             "X-Height": str(h),
             **warning_headers(result.warnings, result.uncertain),
-            "X-Timings": ";".join(f"{k}={v:.3f}" for k, v in result.timings.items()),
         }
         return Output(body, _MEDIA[fmt], headers)
 

@@ -33,7 +33,7 @@ from .errors import ApiError, from_library_error
 from .jobs import Output, Worker, check_pixels, decode_background, warning_headers
 from .options import parse_bool
 
-__all__ = ["RemoveBgRequest", "parse_removebg", "run_removebg", "FIELDS"]
+__all__ = ["RemoveBgRequest", "parse_removebg", "run_removebg", "FIELDS", "FIELD_SCHEMAS"]
 
 #: output size caps in megapixels (remove.bg: preview 0.25 MP; medium 1.5; hd 4; full/4k/auto/50MP the original)
 _SIZES: dict[str, float | None] = {"preview": 0.25, "small": 0.25, "regular": 0.25, "medium": 1.5, "hd": 4.0, "full": None, "4k": None, "auto": None, "50mp": None}
@@ -42,30 +42,33 @@ _FORMATS = ("auto", "png", "jpg", "jpeg", "zip", "webp")
 _MARGIN = re.compile(r"^\d{1,5}(%|px)?([ ,]\d{1,5}(%|px)?){0,3}$")
 _ROI = re.compile(r"^(\d{1,5})(%|px)?[ ,](\d{1,5})(%|px)?[ ,](\d{1,5})(%|px)?[ ,](\d{1,5})(%|px)?$")
 
-FIELDS = frozenset(
-    {
-        "image_file",
-        "image_file_b64",
-        "image_url",
-        "size",
-        "type",
-        "type_level",
-        "format",
-        "roi",
-        "crop",
-        "crop_margin",
-        "scale",
-        "position",
-        "channels",
-        "add_shadow",
-        "semitransparency",
-        "bg_color",
-        "bg_image_url",
-        "bg_image_file",
-        "shadow_type",
-        "shadow_opacity",
-    }
-)
+_BOOL = {"type": "boolean"}
+FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "image_file": {"type": "string", "format": "binary", "description": "the photo (multipart only)"},
+    "image_file_b64": {"type": "string", "format": "byte", "description": "the photo file, base64 (a data: URL prefix is allowed)"},
+    "image_url": {"type": "string", "description": "refused (400 url_not_supported): this server never fetches a URL"},
+    "size": {"type": "string", "enum": list(_SIZES), "default": "preview", "description": "output size cap (any case): preview/small/regular 0.25 MP, medium 1.5, hd 4, else the original"},
+    "type": {"type": "string", "enum": list(_TYPES), "default": "auto", "description": "echoed in X-Type; not used to choose a model"},
+    "type_level": {"type": "string", "enum": ["none", "1", "2", "latest"], "default": "1", "description": "none leaves X-Type out"},
+    "format": {"type": "string", "enum": list(_FORMATS), "default": "auto", "description": "auto: PNG when transparent, else JPEG; zip holds color.jpg and alpha.png"},
+    "roi": {"type": "string", "pattern": _ROI.pattern, "description": "'x1 y1 x2 y2' in px or %: nothing outside is foreground"},
+    "crop": {**_BOOL, "default": False, "description": "crop to the subject"},
+    "crop_margin": {"type": "string", "pattern": _MARGIN.pattern, "description": "1, 2 or 4 values in px (≤ 500) or % (≤ 50)"},
+    "scale": {"type": "string", "enum": ["original"], "default": "original", "description": "only original (else 400 invalid_scale)"},
+    "position": {"type": "string", "enum": ["original"], "default": "original", "description": "only original (else 400 invalid_position)"},
+    "channels": {"type": "string", "enum": ["rgba", "alpha"], "default": "rgba", "description": "the cut-out, or the matte alone"},
+    "add_shadow": {**_BOOL, "default": False, "description": "accepted and ignored"},
+    "semitransparency": {**_BOOL, "default": True, "description": "accepted and ignored (alpha is always fractional)"},
+    "bg_color": {"type": "string", "description": "hex (81d4fa, fff, 81d4fa77, with or without #) or a colour name"},
+    "bg_image_url": {"type": "string", "description": "refused (400 url_not_supported)"},
+    "bg_image_file": {"type": "string", "format": "binary", "description": "a background image (multipart only), fitted with cover"},
+    "shadow_type": {"type": "string", "description": "accepted and ignored"},
+    "shadow_opacity": {"type": "integer", "description": "accepted and ignored"},
+}
+"""remove.bg's request fields, each with its JSON schema (what the OpenAPI schema shows; the values are the ones
+:func:`parse_removebg` checks)."""
+
+FIELDS = frozenset(FIELD_SCHEMAS)
 """The request fields remove.bg documents (unknown fields are ignored, as remove.bg does)."""
 
 

@@ -78,6 +78,11 @@ class ServeSettings:
         that clients may pick by name.
     retry_after : int
         Seconds a 503 asks the client to wait.
+    max_work_side : int
+        The largest pixel side (a network input such as MODNet's ``resolution``, a working size) a client may
+        ask a stage for in a stage option (16–4096; default 1024, twice what the models were trained at): the
+        memory and time of a request grow with its square, whatever the photo's size, so ``max_pixels`` does
+        not bound it (:data:`studiocomp.serve.options.STAGE_OPTIONS` lists the options and their own ranges).
 
     Raises
     ------
@@ -97,6 +102,7 @@ class ServeSettings:
     api_key: str | None = None
     backgrounds_dir: Path | None = None
     retry_after: int = 2
+    max_work_side: int = 1024
 
     def __post_init__(self) -> None:
         def positive(name: str, value: float, low: float = 1) -> None:
@@ -109,6 +115,8 @@ class ServeSettings:
         positive("max_pixels", self.max_pixels)
         positive("request_timeout", self.request_timeout, 0.001)
         positive("retry_after", self.retry_after)
+        if isinstance(self.max_work_side, bool) or not isinstance(self.max_work_side, int) or not 16 <= self.max_work_side <= 4096:
+            raise InputError("max_work_side", "a whole number of pixels in 16–4096", repr(self.max_work_side))
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise InputError("port", "a whole number in 0–65535", repr(self.port))
         unknown = set(self.stages) - set(_STAGES)
