@@ -461,3 +461,16 @@ def test_the_shadow_follows_a_moving_subject_with_the_clips_one_light(tmp_path: 
         assert np.abs(got - want).max() <= 2 / 255, k
         assert got[78:82, :].min() < 0.7  # a visible shadow at the feet' row, beside the figure
 
+
+def test_h264_is_written_with_x264s_superfast_preset(tmp_path: Path) -> None:
+    """H.264 output uses x264's ``superfast`` preset at the crf asked (less CPU a frame than ``veryfast``: issue 15's
+    overhead). x264 records its settings in the stream: ``superfast`` is the diamond motion search with subpixel
+    refinement 1 (``veryfast``: hexagon, 2)."""
+    from studiocomp.video.io import VideoWriter
+
+    rgb = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    with VideoWriter(tmp_path / "c.mp4", Fraction(25), 64, 48) as w:
+        for i in range(3):
+            w.write(np.roll(rgb, i, axis=1), i / 25)
+    data = (tmp_path / "c.mp4").read_bytes()
+    assert b" me=dia " in data and b" subme=1 " in data and b" crf=18.0 " in data
