@@ -462,6 +462,7 @@ def test_the_shadow_follows_a_moving_subject_with_the_clips_one_light(tmp_path: 
         assert got[78:82, :].min() < 0.7  # a visible shadow at the feet' row, beside the figure
 
 
+
 def test_h264_is_written_with_x264s_superfast_preset(tmp_path: Path) -> None:
     """H.264 output uses x264's ``superfast`` preset at the crf asked (less CPU a frame than ``veryfast``: issue 15's
     overhead). x264 records its settings in the stream: ``superfast`` is the diamond motion search with subpixel
@@ -474,3 +475,36 @@ def test_h264_is_written_with_x264s_superfast_preset(tmp_path: Path) -> None:
             w.write(np.roll(rgb, i, axis=1), i / 25)
     data = (tmp_path / "c.mp4").read_bytes()
     assert b" me=dia " in data and b" subme=1 " in data and b" crf=18.0 " in data
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_matter_keeps_the_priority_and_the_rest_yields_to_it(tmp_path: Path) -> None:
+    """Issue 15's overhead: the tracking and compositing run on a thread of their own, 5 nicer than the caller, as do
+    decoding and encoding; the matter's thread keeps the caller's priority, and ``progress`` is called on the caller's
+    thread (as before, when the finishing ran there)."""
+    import threading
+
+    from studiocomp.video import SubjectTracker, run
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: dict[str, set[tuple[int, int]]] = {"matter": set(), "tracker": set(), "progress": set()}
+
+    class Matter(DarkMatter):
+        def matte(self, image: np.ndarray, mask: np.ndarray | None = None) -> Matte:
+            seen["matter"].add((threading.get_ident(), niceness()))
+            return super().matte(image, mask)
+
+    class Tracker(SubjectTracker):
+        def __call__(self, alpha: np.ndarray, frame: np.ndarray | None = None, next_frame: np.ndarray | None = None) -> np.ndarray:
+            seen["tracker"].add((threading.get_ident(), niceness()))
+            return super().__call__(alpha, frame, next_frame)
+
+    clip = make_clip(tmp_path / "clip.mp4", n=4, audio=False)
+    caller = (threading.get_ident(), niceness())
+    run(clip, tmp_path / "c.mp4", matter=Matter(), track=Tracker(), progress=lambda done, total: seen["progress"].add((threading.get_ident(), niceness())))
+    assert seen["progress"] == {caller}
+    ((matter_thread, matter_nice),) = seen["matter"]
+    ((tracker_thread, tracker_nice),) = seen["tracker"]
+    assert matter_nice == caller[1] and tracker_thread not in (caller[0], matter_thread)
+    assert tracker_nice == min(19, caller[1] + 5)

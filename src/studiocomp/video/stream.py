@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -245,6 +246,28 @@ def _why_unwritable(place: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOENT and place.is_dir():
         return "the folder exists but takes no new files: a virtual filesystem such as /proc or /sys"
     return exc.strerror or str(exc)
+
+
+#: niceness the decoding, finishing (tracking, compositing) and encoding threads of :func:`run` add to their own, so that
+#: the matter's network keeps the cores it can use and the rest fills the time it leaves (issue 15's overhead: on 2 cores
+#: RVM's own loop keeps about 1.7 busy, and whatever competes with it slows each of its multi-threaded steps; docs/performance.md)
+_SIDE_NICENESS = 5
+
+
+def _yield_to_the_matter() -> None:
+    """Lower the calling thread's scheduling priority by :data:`_SIDE_NICENESS` (Linux, where niceness is per thread).
+
+    Threads it starts later (an encoder's own) inherit it. Elsewhere, or when the system refuses, nothing changes: a
+    priority is a hint for the scheduler, never a reason to fail. Raising niceness needs no privilege; it cannot be
+    undone without one, which is why only :func:`run`'s own threads take it, never the caller's.
+    """
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere PRIO_PROCESS with a thread's id would name a process
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + _SIDE_NICENESS))
+    except OSError:
+        pass
 
 
 def _stop_threads(stop: threading.Event, threads: list[threading.Thread]) -> None:
@@ -489,6 +512,7 @@ def run(
     q_in: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     q_mid: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     q_out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+    done: queue.Queue[Any] = queue.Queue()  # frames finished so far, for the progress drawn on the calling thread
     failure: list[BaseException] = []
     stop = threading.Event()
 
@@ -512,6 +536,7 @@ def run(
                     return _STOP
 
     def decode() -> None:
+        _yield_to_the_matter()
         try:
             for item in reader:
                 if not put(q_in, item):
@@ -546,6 +571,7 @@ def run(
             put(q_mid, _STOP)
 
     def encode() -> None:
+        _yield_to_the_matter()  # before the first frame opens the encoder: x264's own threads take this priority too
         try:
             while True:
                 item = get(q_out)
@@ -591,57 +617,74 @@ def run(
                 notes += [n for n in read if n.code == "light-default"]
             caster = caster.with_light(*caster.light(bg))
         bg_u8 = _u8(bg)
-        # the next frame, read one ahead for the tracker: its first choice needs motion (two frames), and its cut of
-        # the subject from others checks the motion against both neighbours (one frame of latency, one frame held)
-        ahead: Any = None
-        while True:
-            item, ahead = (ahead, None) if ahead is not None else (get(q_mid), None)
-            if item is _STOP or failure:
-                break
-            rgb, t, matte = item
-            if tracker is not None:
-                ahead = get(q_mid)
-            t1 = time.perf_counter()
-            after = ahead[0] if ahead is not None and ahead is not _STOP else None
-            alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
-            t2 = time.perf_counter()
-            fg = matte.foreground
-            subject = fg
-            if relighter is not None:
-                relit = relighter.relight(fg, alpha, bg)
-                w = alpha[..., None]
-                den = (fg * w).sum((0, 1)) + 1e-6
-                gain = gain_s(((relit * w).sum((0, 1)) / den).astype(np.float32))
-                subject = np.clip(fg * gain, 0.0, 1.0)
-            shadow = caster.cast(alpha, bg) if caster is not None else None
-            if compositor is not None:
-                shadow = np.zeros(alpha.shape, np.float32) if shadow is None else shadow
-                layers = {"composite": _u8(compositor.composite(subject, alpha, bg, shadow))}
-            else:
-                layers = {"composite": _over_u8(subject, alpha, bg, bg_u8)}
-            if "alpha" in writers:
-                a8 = _u8(alpha)
-                aw = writers["alpha"]
-                layers["alpha"] = (np.dstack([a8] * (4 if aw.alpha else 3)) if isinstance(aw, VideoWriter) else a8)  # a luma matte in mp4/mkv
-            if "cutout" in writers:
-                cw = writers["cutout"]
-                if isinstance(cw, VideoWriter) and not cw.alpha:
-                    a = alpha[..., None]
-                    layers["cutout"] = _u8(subject * a + _GREEN * (1.0 - a))
-                else:
-                    layers["cutout"] = np.dstack([_u8(subject), _u8(alpha)])
-            timings["track"] += t2 - t1
-            timings["composite"] += time.perf_counter() - t2
-            if not put(q_out, (t, layers)):
-                break
-            n += 1
+
+        def finish_frames() -> None:
+            # tracking, light, shadow and compositing, frame by frame, on a thread of its own at a lower priority
+            nonlocal n
+            _yield_to_the_matter()
+            # the next frame, read one ahead for the tracker: its first choice needs motion (two frames), and its cut of
+            # the subject from others checks the motion against both neighbours (one frame of latency, one frame held)
+            ahead: Any = None
+            try:
+                while True:
+                    item, ahead = (ahead, None) if ahead is not None else (get(q_mid), None)
+                    if item is _STOP or failure:
+                        break
+                    rgb, t, matte = item
+                    if tracker is not None:
+                        ahead = get(q_mid)
+                    t1 = time.perf_counter()
+                    after = ahead[0] if ahead is not None and ahead is not _STOP else None
+                    alpha = tracker(matte.alpha, rgb, after) if tracker is not None else matte.alpha
+                    t2 = time.perf_counter()
+                    fg = matte.foreground
+                    subject = fg
+                    if relighter is not None:
+                        relit = relighter.relight(fg, alpha, bg)
+                        w = alpha[..., None]
+                        den = (fg * w).sum((0, 1)) + 1e-6
+                        gain = gain_s(((relit * w).sum((0, 1)) / den).astype(np.float32))
+                        subject = np.clip(fg * gain, 0.0, 1.0)
+                    shadow = caster.cast(alpha, bg) if caster is not None else None
+                    if compositor is not None:
+                        shadow = np.zeros(alpha.shape, np.float32) if shadow is None else shadow
+                        layers = {"composite": _u8(compositor.composite(subject, alpha, bg, shadow))}
+                    else:
+                        layers = {"composite": _over_u8(subject, alpha, bg, bg_u8)}
+                    if "alpha" in writers:
+                        a8 = _u8(alpha)
+                        aw = writers["alpha"]
+                        layers["alpha"] = (np.dstack([a8] * (4 if aw.alpha else 3)) if isinstance(aw, VideoWriter) else a8)  # a luma matte in mp4/mkv
+                    if "cutout" in writers:
+                        cw = writers["cutout"]
+                        if isinstance(cw, VideoWriter) and not cw.alpha:
+                            a = alpha[..., None]
+                            layers["cutout"] = _u8(subject * a + _GREEN * (1.0 - a))
+                        else:
+                            layers["cutout"] = np.dstack([_u8(subject), _u8(alpha)])
+                    timings["track"] += t2 - t1
+                    timings["composite"] += time.perf_counter() - t2
+                    if not put(q_out, (t, layers)):
+                        break
+                    n += 1
+                    done.put(n)
+            except BaseException as exc:  # handed to the calling thread
+                failure.append(exc)
+                stop.set()
+            finally:
+                done.put(_STOP)
+
+        threads.append(threading.Thread(target=finish_frames, name="studiocomp-finish", daemon=True))
+        threads[-1].start()
+        # the calling thread draws the progress (and calls ``progress``) as the frames are done
+        while (count := get(done)) is not _STOP:
             if bar is not None:
                 began = t_start + timings.get("warmup", 0.0)  # the frames' rate and time left leave the warm-up out
                 if bar.label == "video warm-up":
                     bar.phase("video matting", since=began)
-                bar.advance(f"{n / max(time.perf_counter() - began, 1e-6):.1f} fps")
+                bar.advance(f"{count / max(time.perf_counter() - began, 1e-6):.1f} fps")
             elif callable(progress):
-                progress(n, info.expected_frames)
+                progress(count, info.expected_frames)
         put(q_out, _STOP)
         t_enc.join()
         _stop_threads(stop, threads)
