@@ -100,7 +100,9 @@ def main() -> int:
     if not photo.is_file():
         print(f"needs {photo}", file=sys.stderr)
         return 2
-    cache = seeded_hub()
+    import shutil
+
+    cache = seeded_hub()  # links only, removed at the end
     rows = []
     with tempfile.TemporaryDirectory(prefix="studiocomp-serve-memory-") as tmp:
         work = Path(tmp)
@@ -122,6 +124,7 @@ def main() -> int:
             row = run_row(label, make(), n, params, cache, work)
             print(json.dumps(row), flush=True)
             rows.append(row)
+    shutil.rmtree(cache, ignore_errors=True)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1) + "\n")
     return 0
