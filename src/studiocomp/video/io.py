@@ -17,7 +17,7 @@ variable frame rate stays as it was), the average frame rate as the stream's rat
 The rotation is not carried as metadata: the frames were turned upright on reading, and the
 output stores them upright, with no rotation of its own. Colour: H.264/VP9/ProRes outputs are
 BT.601 video range (16–235), and say so in their stream (range, matrix); a luma matte read back
-by FFmpeg is within 1/255 of the alpha written. PNG frames carry the sRGB ICC profile of every
+by FFmpeg is within 2/255 of the alpha written. PNG frames carry the sRGB ICC profile of every
 studiocomp image (:func:`studiocomp.image.encode_image`); a grey matte's PNG carries none.
 """
 
