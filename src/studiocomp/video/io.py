@@ -283,8 +283,10 @@ class VideoReader:
         """
         av = _av()
         rotation = 0
+        vs = self._container.streams.video[0]
+        vs.thread_type = "NONE"  # one frame: a frame-threaded decoder would first take a frame for each of its threads
         try:
-            frame = next(iter(self._container.decode(self._container.streams.video[0])), None)
+            frame = next(iter(self._container.decode(vs)), None)
             if frame is not None:
                 rotation = _quarter(-float(getattr(frame, "rotation", 0) or 0))
         except (av.error.FFmpegError, ValueError):
