@@ -133,6 +133,22 @@ def test_uneven_frame_times_are_kept(tmp_path: Path, times: list[int]) -> None:
     assert codec == "aac" and abs(seconds - audio_seconds(clip)[1]) <= AAC_SLACK_S
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv", ".webm", ".mov"])
+@pytest.mark.parametrize("time_base", [None, Fraction(1, 90000)])
+def test_the_writer_keeps_times_whatever_time_base_the_muxer_picks(tmp_path: Path, suffix: str, time_base: Fraction | None) -> None:
+    """MP4 and MOV move the stream to a timescale of their own when the header is written, Matroska and WebM to 1/1000:
+    frames counted in the stream's new time base but encoded in the old one failed (EINVAL) or came out at 36 s."""
+    from studiocomp.video.io import VideoWriter
+
+    times = [0.0, 0.021, 0.05, 0.4, 0.417, 0.5, 1.0]  # off the 1/30 s grid
+    alpha = suffix == ".mov"  # ProRes 4444 too
+    with VideoWriter(tmp_path / ("out" + suffix), Fraction(30), 32, 32, alpha=alpha, time_base=time_base) as w:
+        for t in times:
+            w.write(np.zeros((32, 32, 4 if alpha else 3), np.uint8), t)
+    tick_ms = 1000 / 30 if time_base is None else 1.0  # the default time base is 1/fps: times are rounded to it
+    assert frame_times_ms(tmp_path / ("out" + suffix)) == pytest.approx([t * 1000 for t in times], abs=tick_ms / 2 + 1)
+
+
 @pytest.mark.parametrize("suffix", [".mp4", ".mov"])
 def test_opus_audio_becomes_aac_in_mp4_and_mov(tmp_path: Path, suffix: str) -> None:
     """MP4 can hold Opus, but QuickTime, Safari and many phones do not play it there: it is re-encoded as AAC."""

@@ -567,6 +567,9 @@ class VideoWriter(_Committing):
         # the encoder counts in the same time base: left to PyAV it is 1/fps, and every pts was rounded to it (a mildly
         # variable clip came out evenly spaced, one with a gap failed in the muxer: EINVAL at close, issue 15)
         vs.codec_context.time_base = vs.time_base
+        # kept: the muxer may change the stream's own time base when it writes the header (MP4 to a timescale of its
+        # choosing, Matroska/WebM to 1/1000); frames are counted in this one, the encoder's, and packets rescaled on muxing
+        self._tb: Fraction = vs.time_base
         # what the pixels are, said in the stream (x264's VUI, VP9's and ProRes's headers): BT.601 video range, as
         # the frames are converted in :meth:`write`
         vs.codec_context.color_range = _VIDEO_RANGE
@@ -603,7 +606,7 @@ class VideoWriter(_Committing):
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgba" if self.alpha else "rgb24")
         # converted here, not left to the encoder, so that the matrix and range are the ones the stream declares
         frame = frame.reformat(format=self._vs.pix_fmt, dst_colorspace="ITU601", dst_color_range="MPEG")
-        tb = self._vs.time_base
+        tb = self._tb
         pts = round((t if t is not None else self.frames / float(self.fps)) / float(tb))
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # times closer than one tick of the time base: the muxer refuses a repeated pts
