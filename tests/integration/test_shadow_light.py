@@ -70,6 +70,8 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     still none of the ten interiors (all twelve are among the fifteen texture scenes).
     2026-12-01, with the people the selfie model finds as known casters (read_light's step 5):
     azimuth 18/25, length 15/25; interiors 6/10 and 4/10 (texture floors unchanged, 12/15 and 11/15).
+    2026-12-01, the permutation test run with placements that leave the frame when too few lie in it
+    (a long throw): azimuth 19/25, length 16/25 (gravel scene 9, its fit right but untested before).
     Without ../shared/weights the floor model alone is held at its counts and the test says so.
     """
     az_ok = len_ok = az_in = 0
@@ -86,7 +88,7 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     if NO_PRIOR:
         assert az_ok >= 12 and len_ok >= 11
         pytest.skip(f"floor model alone held (azimuth {az_ok}/25, length {len_ok}/25); {NO_PRIOR}")
-    assert az_ok >= 18 and len_ok >= 15 and az_in >= 6
+    assert az_ok >= 19 and len_ok >= 16 and az_in >= 6
 
 
 def test_no_shadow_is_not_read_as_one(prior: object | None) -> None:

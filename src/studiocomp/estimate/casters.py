@@ -34,7 +34,8 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    side light makes, see :func:`floor_step`).
 4. **Acceptance**, a permutation test: the same silhouette is thrown the same way
    from other contact points on a grid over the floor (up to 63, where at least
-   60 % of the throw is visible), which measures how dark such a shape
+   60 % of the throw is visible; with fewer than 8 wholly in the frame, a long throw's,
+   those leaving it count too, the outside as hidden), which measures how dark such a shape
    reads on this floor by chance. The fitted shadow's mean evidence must stand
    ``min_significance`` standard deviations (default 3.5) above those, and at least
    60 % of it must be visible. A dark edge (stairs, a wall's base, a rug's border)
@@ -266,12 +267,14 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
     return az, length, mean_ev, visible, (xc, float(yc)), _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
 
 
-def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx: float, cdy: float, pad: np.ndarray, shown: np.ndarray) -> float:
+def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx: float, cdy: float, pad: np.ndarray, shown: np.ndarray, off_frame: bool = False) -> float:
     """z-score of a throw's mean evidence against the same throw from other contact points (NaN with fewer than 8).
 
     The contact moves over a 9×7 grid of offsets (±½ the width, ±0.3 the height),
     skipping offsets where the moved throw would overlap the original, leaves the frame,
-    or is less than 60 % visible.
+    or is less than 60 % visible. When fewer than 8 placements lie wholly in the frame
+    (a long throw), the test is run again with the placements that leave it, their
+    points outside the frame counted as hidden (``off_frame``; still ≥ 60 % visible).
     """
     h, w = pad.shape[0] - 2, pad.shape[1] - 2
     reach_x = float(x0.max() - x0.min()) + abs(cdx) * float(t.max())
@@ -283,12 +286,17 @@ def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx:
                 continue
             qx = np.rint(x0 + sx + t * cdx).astype(np.int32) + 1
             qy = np.rint(yc + sy + t * cdy).astype(np.int32) + 1
-            if qx.min() < 1 or qy.min() < 1 or qx.max() > w or qy.max() > h:
-                continue
+            inside = not (qx.min() < 1 or qy.min() < 1 or qx.max() > w or qy.max() > h)
+            if not inside:
+                if not off_frame:
+                    continue
+                qx, qy = np.clip(qx, 0, w + 1), np.clip(qy, 0, h + 1)  # the padding's border: hidden
             v = shown[qy, qx]
             if v.mean() >= 0.6:
                 null.append(float(pad[qy, qx].sum() / v.sum()))
     if len(null) < 8:
+        if not off_frame:  # a long throw: too few placements wholly in the frame; the frame's outside counts as hidden
+            return _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown, off_frame=True)
         return float("nan")
     ref = np.asarray(null)
     return (mean_ev - float(ref.mean())) / max(float(ref.std()), 1e-3)
