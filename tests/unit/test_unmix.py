@@ -128,3 +128,43 @@ def test_a_dark_subjects_soft_edge_on_coloured_paper_has_no_pinholes() -> None:
     alpha = studiocomp.create("matter", "unmix").matte(image, truth > 0.5).alpha
     ramp = (truth > 0.1) & (truth < 0.5)  # the soft edge outside the mask
     assert int((alpha[ramp] < 0.05).sum()) == 0, int((alpha[ramp] < 0.05).sum())
+
+
+def _shaded_edge(mono: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lit subject on light paper whose lower edge turns away into its own shade (humanseg 102's raised arm).
+
+    In greyscale the skin F (0.86) and the paper B (0.78) are one lightness apart; the shaded edge (0.55, 3 px) is
+    darker than both. Returns the image, the true mask and the shaded edge's pixels.
+    """
+    h, w = 160, 200
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    arm = (np.abs(yy - 80) < 22) & (xx > 20) & (xx < 180)
+    shade = arm & (yy > 80 + 22 - 4)  # the underside: its last 3 px
+    lum = np.where(arm, 0.86, 0.78 - 0.0004 * np.abs(xx - 100))
+    lum = np.where(shade, 0.55, lum)
+    rng = np.random.default_rng(0)
+    lum = (lum + rng.normal(0, 0.003, (h, w))).astype(np.float32)
+    image = np.repeat(lum[..., None], 3, axis=2)
+    if not mono:  # the same lightness, with colour: pink skin on cyan paper
+        tint = np.where(arm[..., None], np.array([1.1, 0.95, 0.9], np.float32), np.array([0.85, 1.05, 1.15], np.float32))
+        image = image * tint
+    return np.clip(image, 0, 1).astype(np.float32), arm, shade
+
+
+def test_a_subjects_edge_in_its_own_shade_stays_in_a_monochrome_photo() -> None:
+    """Greyscale humanseg 102: the shaded underside of a raised arm, darker than both the lit skin and the paper, read
+    as beyond the backdrop on the one-dimensional F–B line, so alpha 0 (a missing rim, IoU 0.9398). Far off the F–B
+    segment inside the mask, the mask decides (0.9505)."""
+    image, arm, shade = _shaded_edge(mono=True)
+    alpha = studiocomp.create("matter", "unmix").matte(image, arm).alpha
+    assert alpha[shade].mean() > 0.9, alpha[shade].mean()  # before: 0.05
+    assert alpha[80 + 22 + 2 :, 40:160].mean() < 0.01  # the paper below it stays backdrop (its noise: alpha < 0.1)
+
+
+def test_the_shade_rule_is_for_monochrome_photos_only() -> None:
+    """With colour the F–B line has chroma too: the shaded edge of the same photo in colour is unmixed, not given to the
+    mask (it is a mix of neither, and the projection says so: no opaque rim is forced)."""
+    image, arm, shade = _shaded_edge(mono=False)
+    mono, _, _ = _shaded_edge(mono=True)
+    matter = studiocomp.create("matter", "unmix")
+    assert matter.matte(image, arm).alpha[shade].mean() < matter.matte(mono, arm).alpha[shade].mean() - 0.2

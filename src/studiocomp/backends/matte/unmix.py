@@ -15,7 +15,11 @@ local backdrop pixels) they are left out of B and its scatter, so strands do not
 plain backdrop look busy. Outside the mask, where most of the neighbourhood is the backdrop
 darkened (I ≈ k·B, k ≥ 0.5: the subject's own soft shadow on the paper, darker than the local mean B read a
 little farther out) and the subject has a colour of its own, a faint mix reading is taken for that shadow and
-fades to backdrop (a smooth share at working size: single pixels of a dark subject's soft edge fit k·B by chance). The band is
+fades to backdrop (a smooth share at working size: single pixels of a dark subject's soft edge fit k·B by chance). In a
+monochrome photo (:data:`~studiocomp.color.MONOCHROME_SPREAD`) the F–B line is lightness alone, and a subject's edge in
+its own shade (the underside of a raised arm, darker than both the lit skin F and the backdrop B) projects beyond B to
+alpha 0: inside the mask, where the pixel lies far off the F–B segment (its distortion
+``|I − (B + alpha (F − B))| / |F − B|``, Wang & Cohen 2007, smoothed at working size, above 0.15–0.3) the mask decides. The band is
 taken at full size where a bilinear upsampling of it reaches, its border feathered into
 the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges.
@@ -31,6 +35,7 @@ import cv2
 import numpy as np
 
 from ..._ops import block_pixels, disk, fill_from, resize, sample_bilinear, wide_blur, working_size
+from ...color import MONOCHROME_SPREAD, chroma_spread
 from ...errors import InputError
 from ...image import as_mask, checked_image
 from ...types import Image, Mask, Matte
@@ -49,11 +54,25 @@ _SHADOW_DEPTH = 0.5
 _SHADOW_CHROMA = 0.03
 #: ... and only where the subject colour F is at least this far (RGB) from the line k·B (it has a colour of its own)
 _SUBJECT_CHROMA = 0.08
+#: in a monochrome photo, inside the mask, the unmixing is trusted fully up to this distortion (the pixel's distance from
+#: the F–B segment over |F − B|) and not at all from _MONO_OFF_LINE_NONE: humanseg 102 in greyscale, the shaded underside
+#: of a raised arm (IoU 0.9398 → 0.9505); all 22 studio photos in greyscale 0.9433 → 0.9455, none down
+_MONO_OFF_LINE = 0.15
+_MONO_OFF_LINE_NONE = 0.3
 
 
 def _mix_alpha(pixel: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Alpha of ``pixel`` on the line from B towards F (``d = F − B``), along the last axis, clipped to [0, 1]."""
     out: np.ndarray = np.clip(((pixel - b) * d).sum(axis=-1) / np.maximum((d * d).sum(axis=-1), 1e-6), 0.0, 1.0)
+    return out
+
+
+def _off_line(small: np.ndarray, b_small: np.ndarray, f_small: np.ndarray) -> np.ndarray:
+    """h×w float32: each pixel's distance from the F–B segment over |F − B| (Wang & Cohen 2007's distortion), σ 1 smoothed."""
+    d = f_small - b_small
+    a = _mix_alpha(small, b_small, d)
+    r = np.sqrt(((small - b_small - a[..., None] * d) ** 2).sum(axis=2)) / np.maximum(np.sqrt((d * d).sum(axis=2)), 1e-6)
+    out: np.ndarray = cv2.GaussianBlur(np.minimum(r, 2.0).astype(np.float32), (0, 0), 1.0)
     return out
 
 
@@ -201,6 +220,12 @@ class UnmixMatter:
         trust = np.clip((sep - self.min_separation) / self.min_separation, 0.0, 1.0)
         trust *= np.clip((0.35 - b_rms / np.maximum(sep, 1e-6)) / 0.2, 0.0, 1.0)
         trust *= np.clip(band_w * 2.0, 0.0, 1.0)
+        if chroma_spread(small[::2, ::2]) < MONOCHROME_SPREAD:  # every other pixel: a quarter of the cost, the same verdict
+            # lightness alone: inside the mask, a pixel far off the F–B segment (a subject's edge in its own shade,
+            # darker than both) is not a mix of the two, and its projection (alpha 0) is not trusted; the mask decides
+            off = sample_bilinear(_off_line(small, b_small, f_small)[..., None], ys, xs, scale)[:, 0]
+            fit = np.clip((_MONO_OFF_LINE_NONE - off) / (_MONO_OFF_LINE_NONE - _MONO_OFF_LINE), 0.0, 1.0)
+            trust *= np.where(alpha[ys, xs] >= 0.5, fit, 1.0)
         a = trust * a + (1.0 - trust) * alpha[ys, xs]
         # outside the mask, where most of the neighbourhood is the backdrop darkened by a shadow (I ≈ k·B), a faint
         # mix reading is that shadow, not subject: B is a local mean that lags behind a shadow deepening towards the
