@@ -48,6 +48,21 @@ def test_known_caster_without_a_shadow_is_no_light() -> None:
     assert not est.found and not est.elevation_found and est.casters == () and "no cast shadow" in est.reason
 
 
+@pytest.mark.parametrize(("azimuth", "elevation"), [(250, 25), (260, 28)])
+def test_a_long_shadow_near_the_frame_edge_is_still_tested(azimuth: float, elevation: float) -> None:
+    """A caster 40 px from the frame's left edge throwing its shadow across a 352-px frame: fewer than 8 throws from
+    other contact points fit wholly in the frame, so the permutation test also counts those leaving it (the outside hidden);
+    before, the test could not run and the right fit was dropped."""
+    img, mask = _scene(azimuth, elevation)
+    flat, _ = _scene(azimuth, elevation, opacity=0.0)
+    img, mask, flat = img[:, 280:632], mask[:, 280:632], flat[:, 280:632]  # the feet at x = 40
+    est = find_light(np.ascontiguousarray(img), casters=np.ascontiguousarray(mask))
+    assert est.found and est.elevation_found and abs((est.azimuth - azimuth + 180) % 360 - 180) <= 15
+    ratio = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(elevation)))
+    assert abs(ratio - 1) <= 0.2
+    assert not find_light(np.ascontiguousarray(flat), casters=np.ascontiguousarray(mask)).found
+
+
 class _DarkSegmenter:
     """A stand-in segmenter: pixels darker than 0.3, and the shapes it was given."""
 
