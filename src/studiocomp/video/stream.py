@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._display import short_repr
+from .._ops import clear_hidden
 from ..errors import InputError
 from ..types import QualityWarning
 from .io import FrameFolderWriter, VideoWriter, open_video
@@ -661,7 +662,7 @@ def run(
                             a = alpha[..., None]
                             layers["cutout"] = _u8(subject * a + _GREEN * (1.0 - a))
                         else:
-                            layers["cutout"] = np.dstack([_u8(subject), _u8(alpha)])
+                            layers["cutout"] = clear_hidden(np.dstack([_u8(subject), _u8(alpha)]))  # hidden pixels keep none of the frame
                     timings["track"] += t2 - t1
                     timings["composite"] += time.perf_counter() - t2
                     if not put(q_out, (t, layers)):
