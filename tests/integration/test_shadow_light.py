@@ -72,6 +72,8 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     azimuth 18/25, length 15/25; interiors 6/10 and 4/10 (texture floors unchanged, 12/15 and 11/15).
     2026-12-01, the permutation test run with placements that leave the frame when too few lie in it
     (a long throw): azimuth 19/25, length 16/25 (gravel scene 9, its fit right but untested before).
+    2026-12-01, a fitted shadow accepted when half of it is visible (was 60 %): azimuth 20/25, length 16/25,
+    interiors 7/10 (scene 0: its shadow falls mostly on the stairs, 0.56 visible, z 12).
     Without ../shared/weights the floor model alone is held at its counts and the test says so.
     """
     az_ok = len_ok = az_in = 0
@@ -88,7 +90,7 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     if NO_PRIOR:
         assert az_ok >= 12 and len_ok >= 11
         pytest.skip(f"floor model alone held (azimuth {az_ok}/25, length {len_ok}/25); {NO_PRIOR}")
-    assert az_ok >= 19 and len_ok >= 16 and az_in >= 6
+    assert az_ok >= 20 and len_ok >= 16 and az_in >= 7
 
 
 def test_no_shadow_is_not_read_as_one(prior: object | None) -> None:

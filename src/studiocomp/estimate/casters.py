@@ -38,7 +38,7 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    those leaving it count too, the outside as hidden), which measures how dark such a shape
    reads on this floor by chance. The fitted shadow's mean evidence must stand
    ``min_significance`` standard deviations (default 3.5) above those, and at least
-   60 % of it must be visible. A dark edge (stairs, a wall's base, a rug's border)
+   half of it must be visible. A dark edge (stairs, a wall's base, a rug's border)
    has no upright caster at one end; a caster with no shadow is fitted to the
    floor's texture, which the test rejects (see tests/integration/test_shadow_light.py
    for the rendered scenes with and without shadows).
@@ -390,7 +390,7 @@ def _fits(sils: list[np.ndarray], evidence: np.ndarray, hidden: np.ndarray, dept
         if fit is None:
             continue
         az, length, mean_ev, visible, (xc, yc), significance = fit
-        if not (mean_ev > 0.0 and visible >= 0.6 and significance >= min_significance):
+        if not (mean_ev > 0.0 and visible >= 0.5 and significance >= min_significance):  # half of it seen (0.6 dropped a shadow on stairs at z 12)
             continue
         top = float((row_extent(sil) or (0, 0))[0])  # a caster's silhouette is never empty
         cdx, cdy = _step(math.radians(az), length, depth)
