@@ -51,7 +51,7 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    (a disk of radius 10 px on the working copy), on the floor's own spread less a
    margin of four spreads. The fit and the permutation test are steps 3 and 4.
    Measured on the 25 rendered scenes of tests/integration/test_shadow_light.py with
-   the selfie model on square tiles: the interiors go from 0/10 to 6/10 (azimuth within 15°),
+   the selfie model on square tiles: the interiors go from 0/10 to 7/10 (azimuth within 15°),
    and none of the 25 scenes without a shadow reads as lit by this step
    (docs/architecture.md, "Light from the background").
 
