@@ -15,8 +15,9 @@ Run (needs ../shared)::
   runs it — decode, RVM with its state, full-size alpha and foreground, subject tracking, composite on
   white, H.264 encode — with the same RVM session (so neither side pays for loading the model).
   Its frame rate is frames / wall time of the call. Since 2026-12-01 that run first primes RVM's state on the
-  clip's first ``WARMUP_FRAMES`` (16) frames, every ``WARMUP_STRIDE``-th (2nd) of them and then frame 0
-  (:func:`studiocomp.video.warmup.warm_up`): 9 network runs more than the loop's. ``ratio_net_of_warmup`` leaves
+  clip's first ``WARMUP_FRAMES`` (16) frames, every ``WARMUP_STRIDE``-th (2nd) of them from the last back
+  (:func:`studiocomp.video.warmup.warm_up`): 8 network runs more than the loop's (9 until the tenth session of
+  2026-12-01, which ran frame 0 once more at the end). ``ratio_net_of_warmup`` leaves
   the priming's seconds out of the run's wall time, to show what the rest of the run costs. Since the sixth
   session of 2026-12-01 the tracker reads one frame ahead and, where the subject is joined to others
   (breakdance's crowd), computes two dense flows a frame and a guided filter (``track`` in the stage timings).
