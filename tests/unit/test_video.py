@@ -7,6 +7,7 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,19 +39,23 @@ def make_clip(path: Path, n: int = 8, size: tuple[int, int] = (64, 96), fps: int
         for p in vs.encode(None):
             c.mux(p)
         if a is not None:
-            total = int(48000 * n / fps)
-            s = (0.3 * np.sin(2 * np.pi * 440 * np.arange(total) / 48000)).astype(np.float32)
-            fmt = a.codec_context.codec.audio_formats[0].name
-            for k in range(0, total, 960):
-                f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + 960][None]).astype(np.float32), format="fltp", layout="mono")
-                f.sample_rate, f.pts = 48000, k
-                if fmt != "fltp":
-                    f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
-                for p in a.encode(f):
-                    c.mux(p)
-            for p in a.encode(None):
-                c.mux(p)
+            write_sine(c, a, int(48000 * n / fps))
     return path
+
+
+def write_sine(container: Any, stream: Any, samples: int) -> None:
+    """Encode ``samples`` of a 440 Hz sine at 48 kHz, mono, into the audio ``stream`` of an open ``container`` and flush it."""
+    s = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000)).astype(np.float32)
+    fmt = stream.codec_context.codec.audio_formats[0].name
+    for k in range(0, samples, 960):
+        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + 960][None]), format="fltp", layout="mono")
+        f.sample_rate, f.pts = 48000, k
+        if fmt != "fltp":
+            f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
+        for p in stream.encode(f):
+            container.mux(p)
+    for p in stream.encode(None):
+        container.mux(p)
 
 
 class DarkMatter:

@@ -12,6 +12,8 @@ import pytest
 
 av = pytest.importorskip("av")
 
+from tests.unit.test_video import write_sine  # noqa: E402
+
 from studiocomp.types import Matte  # noqa: E402
 
 
@@ -60,18 +62,7 @@ def make_clip(
         for p in vs.encode(None):
             c.mux(p)
         if a is not None:
-            total = int(48 * (times_ms[-1] + 1000 / rate))
-            s = (0.3 * np.sin(2 * np.pi * 440 * np.arange(total) / 48000)).astype(np.float32)
-            fmt = a.codec_context.codec.audio_formats[0].name
-            for k in range(0, total, 960):
-                f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + 960][None]), format="fltp", layout="mono")
-                f.sample_rate, f.pts = 48000, k
-                if fmt != "fltp":
-                    f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
-                for p in a.encode(f):
-                    c.mux(p)
-            for p in a.encode(None):
-                c.mux(p)
+            write_sine(c, a, int(48 * (times_ms[-1] + 1000 / rate)))
     return path
 
 

@@ -67,6 +67,7 @@ Academic Press 1982; Meyer's top-hat transform), on the floor pixels only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -195,24 +196,31 @@ def _maps(img: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 def _casters(obj: np.ndarray) -> list[np.ndarray]:
     """Upright object components, each filled row by row (a silhouette), largest first."""
-    h, w = obj.shape
-    n, lab, st, _ = cv2.connectedComponentsWithStats(obj.view(np.uint8), connectivity=8)
-    out = []
+    h = obj.shape[0]
+
+    def standing(x: int, y: int, bw: int, bh: int, area: int) -> bool:  # upright, whole (not cut by the frame's top or bottom), below the upper third
+        return not (bh < 0.05 * h or y <= 1 or y + bh >= h - 2 or y + bh < 0.4 * h or bh < 1.3 * bw or area < 0.25 * bw * bh)
+
+    return _silhouettes(obj, standing, 6)
+
+
+def _silhouettes(mask: np.ndarray, keep: Callable[[int, int, int, int, int], bool], most: int) -> list[np.ndarray]:
+    """The 8-connected components of ``mask`` whose box passes ``keep(x, y, w, h, area)``, each filled row by row, largest first, at most ``most``."""
+    h, w = mask.shape
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    out: list[np.ndarray] = []
     for k in np.argsort(-st[1:, cv2.CC_STAT_AREA]) + 1:
         x, y, bw, bh, area = (int(v) for v in st[k])
-        # upright, whole (not cut by the frame's top or bottom), standing below the frame's upper third
-        if bh < 0.05 * h or y <= 1 or y + bh >= h - 2 or y + bh < 0.4 * h or bh < 1.3 * bw or area < 0.25 * bw * bh:
+        if not keep(x, y, bw, bh, area):
             continue
         comp = lab[y : y + bh, x : x + bw] == k
-        filled = np.zeros_like(comp)
+        full = np.zeros((h, w), bool)
         for r in range(bh):
             cols = np.flatnonzero(comp[r])
             if cols.size:
-                filled[r, cols[0] : cols[-1] + 1] = True
-        full = np.zeros((h, w), bool)
-        full[y : y + bh, x : x + bw] = filled
+                full[y + r, x + cols[0] : x + cols[-1] + 1] = True
         out.append(full)
-        if len(out) == 6:
+        if len(out) == most:
             break
     return out
 
@@ -326,23 +334,12 @@ def standing_casters(casters: np.ndarray, work_side: int = 512) -> list[np.ndarr
 
 def _prior_casters(people: np.ndarray) -> list[np.ndarray]:
     """Upright components of a caster mask on the working copy (people), each filled row by row, largest first."""
-    h, w = people.shape
-    n, lab, st, _ = cv2.connectedComponentsWithStats(people.view(np.uint8), connectivity=8)
-    out = []
-    for k in np.argsort(-st[1:, cv2.CC_STAT_AREA]) + 1:
-        x, y, bw, bh, _area = (int(v) for v in st[k])
-        if bh < 0.05 * h or y + bh >= h - 2 or bh < 1.3 * bw:  # standing, its feet in the frame
-            continue
-        comp = lab[y : y + bh, x : x + bw] == k
-        full = np.zeros((h, w), bool)
-        for r in range(bh):
-            cols = np.flatnonzero(comp[r])
-            if cols.size:
-                full[y + r, x + cols[0] : x + cols[-1] + 1] = True
-        out.append(full)
-        if len(out) == 4:
-            break
-    return out
+    h = people.shape[0]
+
+    def standing(x: int, y: int, bw: int, bh: int, area: int) -> bool:  # standing, its feet in the frame
+        return not (bh < 0.05 * h or y + bh >= h - 2 or bh < 1.3 * bw)
+
+    return _silhouettes(people, standing, 4)
 
 
 def _local_evidence(img: np.ndarray, people: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray]:
