@@ -227,7 +227,7 @@ def _find_light(img: np.ndarray, work_side: int, depth: float, casters: Any) -> 
         )
     standing = standing_casters(people) if people is not None else []
     if standing:
-        reason = f"no cast shadow on the floor: {len(standing)} known caster(s) (people) stand on it and throw none that can be told from the floor"
+        reason = f"no cast shadow on the floor: {len(standing)} standing shape(s) the person model takes for people throw none that can be told from the floor"
         return LightEstimate(DEFAULT_AZIMUTH, DEFAULT_ELEVATION, False, False, 0, reason)
     h, w = img.shape[:2]
     sh, sw = working_size(h, w, work_side)
