@@ -205,3 +205,56 @@ def test_png_frames_carry_the_srgb_profile_and_a_matte_none(tmp_path: Path) -> N
         assert np.asarray(im)[..., 3].min() == 0
     with Image.open(res.outputs["alpha"] / "00000.png") as im:
         assert im.mode == "L" and "icc_profile" not in im.info
+
+
+def _clip_with_a_click(path: Path, codec: str) -> Path:
+    """One second of a still picture at 25 fps with a mono track silent but for a click at 0.5 s."""
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        a = c.add_stream(codec, rate=48000)
+        a.layout = "mono"
+        for i in range(25):
+            fr = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 200, np.uint8), format="rgb24")
+            fr.pts = i
+            for p in vs.encode(fr):
+                c.mux(p)
+        for p in vs.encode(None):
+            c.mux(p)
+        s = np.zeros(48000, np.float32)
+        s[24000:24048] = 0.9
+        fmt = a.codec_context.codec.audio_formats[0].name
+        step = a.codec_context.frame_size or 960
+        for k in range(0, s.size, step):
+            f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + step][None]), format="fltp", layout="mono")
+            f.sample_rate, f.pts = 48000, k
+            if fmt != "fltp":
+                f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
+            for p in a.encode(f):
+                c.mux(p)
+        for p in a.encode(None):
+            c.mux(p)
+    return path
+
+
+def _click_seconds(path: Path) -> float:
+    """When the loudest sample plays, by the decoded frames' own times (what a player keeps in sync with the video)."""
+    best, when = 0.0, -1.0
+    with av.open(str(path)) as c:
+        for f in c.decode(audio=0):
+            x = f.to_ndarray()
+            x = x[0] if f.format.is_planar else x[0][:: len(f.layout.channels)]
+            i = int(np.argmax(np.abs(x)))
+            if abs(float(x[i])) > best:
+                best, when = abs(float(x[i])), float(f.pts * f.time_base) + i / f.sample_rate
+    return when
+
+
+@pytest.mark.parametrize(("codec", "src", "out"), [("libopus", "in.mkv", "o.mp4"), ("libopus", "in.mkv", "o.mov"), ("aac", "in.mp4", "o.webm"), ("aac", "in.mp4", "o.mp4")])
+def test_reencoded_audio_stays_in_sync(tmp_path: Path, codec: str, src: str, out: str) -> None:
+    """Re-encoded audio plays when it did: Opus into .mp4 became AAC 1024 samples (21 ms) late, its priming played at 0."""
+    from studiocomp.video import run
+
+    clip = _clip_with_a_click(tmp_path / src, codec)
+    run(clip, tmp_path / out, matter=DarkMatter(), track=False, warmup=0)
+    assert abs(_click_seconds(tmp_path / out) - _click_seconds(clip)) < 0.002

@@ -702,6 +702,8 @@ class _AudioCarrier:
             fmt = self._oas.codec_context.codec.audio_formats[0].name
             self._resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
             self._iter = self._in.decode(ias)
+            self._rate = rate
+            self._next_sample: int | None = None  # the re-encoded track's clock, in samples, from the source's first audio time
         self._pending: Any = None
 
     def _time(self, item: Any) -> float:
@@ -728,8 +730,13 @@ class _AudioCarrier:
                 item.stream = self._oas
                 out.mux(item)
             else:
+                if self._next_sample is None:
+                    self._next_sample = round(self._time(item) * self._rate)
                 for f in self._resampler.resample(item):
-                    f.pts = None
+                    # timed frames: the encoder then stamps its first packet before 0 by its priming (AAC's 1024
+                    # samples) and the muxer trims it; untimed (pts None), that priming played at 0: 21 ms late
+                    f.pts, f.time_base = self._next_sample, Fraction(1, self._rate)
+                    self._next_sample += f.samples
                     for p in self._oas.encode(f):
                         out.mux(p)
 
