@@ -205,3 +205,21 @@ def test_the_doubts_come_in_words_as_on_the_native_route(server: Any) -> None:
         native = c.post("/v1/cutout", files={"image": ("noise.png", noise, "image/png")})
     assert native.status_code == 200, native.text
     assert messages == json.loads(native.headers["X-Warning-Messages"])
+
+
+def test_zip_colour_image_keeps_none_of_the_scene(server: Any, shot: Any, shot_jpeg: bytes) -> None:
+    """The ZIP's color.jpg has no alpha of its own: where the matte is 0 it must not carry the photo's scene back."""
+    import cv2
+
+    photo = np.asarray(decode(shot_jpeg).convert("RGB")).astype(np.float32) / 255
+    zipped = post(server, {"size": "full", "format": "zip"}, {"image_file": ("s.jpg", shot_jpeg)})
+    assert zipped.status_code == 200, zipped.text
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as z:
+        colour = np.asarray(decode(z.read("color.jpg")).convert("RGB")).astype(np.float32) / 255
+        matte = np.asarray(decode(z.read("alpha.png")).convert("L"))
+    hidden = cv2.erode((matte == 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0  # clear of the outline's JPEG blocks
+    assert hidden.mean() > 0.3
+    # the backdrop is not there: the hidden pixels hold the subject's own colours spread smoothly
+    assert float(np.abs(colour[hidden] - photo[hidden]).mean()) > 0.1
+    subject = np.median(photo[matte == 255], axis=0)
+    assert float(np.abs(np.median(colour[hidden], axis=0) - subject).max()) < 0.2

@@ -385,7 +385,7 @@ def run_removebg(worker: Worker, req: RemoveBgRequest, want_json: bool) -> Outpu
     elif fmt == "zip":  # remove.bg's ZIP: color.jpg (the colours) and alpha.png (the matte)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("color.jpg", encode_image(colour, format="jpg", quality=95))
+            z.writestr("color.jpg", encode_image(_hidden_filled(colour, out_alpha), format="jpg", quality=95))
             z.writestr("alpha.png", encode_alpha(out_alpha, bit_depth=8))
         body, body_fmt = buf.getvalue(), "zip"
     else:
@@ -424,4 +424,30 @@ def _over(colour: np.ndarray, alpha: np.ndarray, bg: np.ndarray, w: int, h: int)
 
     fitted = fit_background(bg, h, w, "cover")
     out: np.ndarray = create("compositor", "alpha-over").composite(colour, alpha, fitted, np.zeros((h, w), np.float32))
+    return out
+
+
+def _hidden_filled(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``colour`` where the stored ``alpha`` is above 0; elsewhere a smooth spread of the subject's own colours.
+
+    The ZIP's colour image has no alpha of its own: left as it was, the photo's scene
+    (bystanders included) came back in it. A smooth fill (normalized convolution of the
+    visible colours; their mean far from the subject) keeps none of the scene and gives
+    JPEG no hard edge to ring at the outline.
+    """
+    from .._ops import fill_from
+
+    visible = np.rint(alpha * 255.0) > 0
+    if visible.all():
+        return colour
+    out: np.ndarray = np.array(colour, np.float32, copy=True)
+    if not visible.any():
+        out[...] = 0.0
+        return out
+    h, w = alpha.shape
+    filled, density = fill_from(colour, visible.astype(np.float32), max(2.0, max(h, w) / 64.0))
+    mean = colour[visible].mean(axis=0)
+    far = density < 1e-3
+    filled[far] = mean
+    out[~visible] = filled[~visible]
     return out
