@@ -121,6 +121,11 @@ def test_openapi_describes_the_options_body_and_answers_of_the_image_routes(serv
         for name in params:  # and nothing in the schema is an unknown parameter
             r = c.post(f"/v1/{kind}", params={name: "\x01"}, content=shot_jpeg)
             assert "Unknown parameter" not in r.text, (name, r.text)
+        # an unknown one is answered with this endpoint's own options, the schema's (a cut-out's 400 listed the composite's too)
+        r = c.post(f"/v1/{kind}", params={"no_such_option": "1"}, content=shot_jpeg)
+        assert r.status_code == 400 and "Unknown parameter 'no_such_option'" in _error(r)["title"]
+        listed = _error(r)["detail"].split("this endpoint takes: ", 1)[1].split(", ")
+        assert sorted(listed) == sorted(params), (kind, listed)
 
 
 def test_openapi_of_removebg_and_the_thumbnail(server: Any) -> None:

@@ -417,7 +417,8 @@ def parse_options(kind: str, fields: Mapping[str, str], *, presets: Any = None, 
     """
     unknown = sorted(set(fields) - OPTION_NAMES)
     if unknown:
-        raise ApiError(400, "invalid_parameter", f"Unknown parameter '{unknown[0]}'", f"this endpoint takes: {', '.join(sorted(OPTION_NAMES))}")
+        takes = sorted(spec.name for spec in OPTIONS if kind in spec.kinds)
+        raise ApiError(400, "invalid_parameter", f"Unknown parameter '{unknown[0]}'", f"this endpoint takes: {', '.join(takes)}")
     for spec in OPTIONS:
         if kind not in spec.kinds and fields.get(spec.name):
             reasons = {"background": "a cut-out is transparent (use /v1/composite)", "place": "a cut-out stays in the photo's frame"}
