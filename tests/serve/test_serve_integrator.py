@@ -207,3 +207,12 @@ def test_x_timings_has_receive_queue_decode_and_encode_and_adds_up(server: Any, 
     assert all(v >= 0 for v in parts.values()), parts
     assert abs(sum(v for k, v in parts.items() if k != "total") - parts["total"]) <= 0.0005 * len(parts) + 1e-6, parts
     assert parts["total"] <= wall, (parts, wall)
+
+
+def test_an_option_in_both_the_query_and_the_form_is_refused_unless_equal(server: Any, shot_jpeg: bytes) -> None:
+    """A fresh user's form ``matter=modnet`` with ``?matter=modnet:resolution=99999999`` got a 200: the query's value was dropped."""
+    with server.client() as c:
+        r = c.post("/v1/cutout", params={"format": "webp"}, files={"image": ("s.jpg", shot_jpeg, "image/jpeg")}, data={"format": "png"})
+        assert r.status_code == 400 and "given twice" in _error(r)["title"] and "'webp'" in _error(r)["detail"], r.text
+        same = c.post("/v1/cutout", params={"format": "png"}, files={"image": ("s.jpg", shot_jpeg, "image/jpeg")}, data={"format": "png"})
+        assert same.status_code == 200, same.text

@@ -315,7 +315,8 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     async def read_request(request: Request) -> tuple[dict[str, str], dict[str, bytes], bytes]:
         """(text fields, files, raw body): multipart and url-encoded forms are parsed; any other body is raw."""
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        fields: dict[str, str] = dict(request.query_params)
+        query: dict[str, str] = dict(request.query_params)
+        fields: dict[str, str] = dict(query)
         files: dict[str, bytes] = {}
         if ctype == "application/x-www-form-urlencoded" and (_is_image_bytes(await request.body()) or not _is_form(await request.body())):
             # curl --data-binary @photo.jpg labels a raw file as a url-encoded form: an image's own bytes decide, and a
@@ -328,6 +329,8 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                 raise ApiError(400, "invalid_request", "The form could not be read", str(exc.detail)) from None
             for key, value in form.multi_items():
                 if isinstance(value, str):
+                    if key in query and query[key] != value:  # one value an option: the query's was dropped silently
+                        raise ApiError(400, "invalid_parameter", f"Parameter '{key}' given twice", f"{key}: {query[key]!r} in the query string and {value!r} in the form; send it once")
                     fields[key] = value
                 else:
                     files[key] = await value.read()
