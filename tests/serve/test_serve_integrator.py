@@ -216,3 +216,12 @@ def test_an_option_in_both_the_query_and_the_form_is_refused_unless_equal(server
         assert r.status_code == 400 and "given twice" in _error(r)["title"] and "'webp'" in _error(r)["detail"], r.text
         same = c.post("/v1/cutout", params={"format": "png"}, files={"image": ("s.jpg", shot_jpeg, "image/jpeg")}, data={"format": "png"})
         assert same.status_code == 200, same.text
+
+
+def test_a_backend_without_weights_on_the_server_is_said_so_to_the_client(server: Any, shot_jpeg: bytes) -> None:
+    """The library's advice (``studiocomp models fetch``) is for the operator; the client is told to choose another backend."""
+    with server.client() as c:
+        r = c.post("/v1/cutout", params={"segmenter": "sam"}, content=shot_jpeg)
+    assert r.status_code == 400, r.text
+    err = _error(r)
+    assert err["code"] == "invalid_parameter" and "no weights" in err["title"] and "choose another backend" in err["detail"], err

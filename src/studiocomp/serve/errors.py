@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError, StudiocompError, UnknownBackendError
+from ..errors import InputError, StudiocompError, UnknownBackendError, WeightsUnavailableError
 
 __all__ = ["ApiError", "from_library_error", "ERROR_CODES", "ERROR_SCHEMA"]
 
@@ -135,6 +135,8 @@ def from_library_error(exc: StudiocompError, what: str = "image") -> ApiError:
     text = str(exc)
     if isinstance(exc, UnknownBackendError):
         return ApiError(400, "invalid_parameter", "Unknown backend", text)
+    if isinstance(exc, WeightsUnavailableError):  # the library's advice (fetch the weights) is for the server's operator
+        return ApiError(400, "invalid_parameter", "This server has no weights for the backend asked for", f"choose another backend, or ask the server's operator to install them ({text})")
     if not isinstance(exc, InputError):
         return ApiError(400, "invalid_parameter", "The request could not be processed", text)
     got = exc.got
