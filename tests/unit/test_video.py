@@ -45,10 +45,15 @@ def make_clip(path: Path, n: int = 8, size: tuple[int, int] = (64, 96), fps: int
 
 def write_sine(container: Any, stream: Any, samples: int) -> None:
     """Encode ``samples`` of a 440 Hz sine at 48 kHz, mono, into the audio ``stream`` of an open ``container`` and flush it."""
-    s = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000)).astype(np.float32)
+    write_audio(container, stream, (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000)).astype(np.float32))
+
+
+def write_audio(container: Any, stream: Any, s: np.ndarray) -> None:
+    """Encode the mono float32 samples ``s`` at 48 kHz into the audio ``stream`` of an open ``container`` (timed from 0) and flush it."""
     fmt = stream.codec_context.codec.audio_formats[0].name
-    for k in range(0, samples, 960):
-        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + 960][None]), format="fltp", layout="mono")
+    step = stream.codec_context.frame_size or 960
+    for k in range(0, s.size, step):
+        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + step][None]), format="fltp", layout="mono")
         f.sample_rate, f.pts = 48000, k
         if fmt != "fltp":
             f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]

@@ -12,7 +12,7 @@ import pytest
 
 av = pytest.importorskip("av")
 
-from tests.unit.test_video import write_sine  # noqa: E402
+from tests.unit.test_video import write_audio, write_sine  # noqa: E402
 
 from studiocomp.types import Matte  # noqa: E402
 
@@ -223,17 +223,7 @@ def _clip_with_a_click(path: Path, codec: str) -> Path:
             c.mux(p)
         s = np.zeros(48000, np.float32)
         s[24000:24048] = 0.9
-        fmt = a.codec_context.codec.audio_formats[0].name
-        step = a.codec_context.frame_size or 960
-        for k in range(0, s.size, step):
-            f = av.AudioFrame.from_ndarray(np.ascontiguousarray(s[k : k + step][None]), format="fltp", layout="mono")
-            f.sample_rate, f.pts = 48000, k
-            if fmt != "fltp":
-                f = av.AudioResampler(format=fmt, layout="mono", rate=48000).resample(f)[0]
-            for p in a.encode(f):
-                c.mux(p)
-        for p in a.encode(None):
-            c.mux(p)
+        write_audio(c, a, s)
     return path
 
 
