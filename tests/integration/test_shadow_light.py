@@ -74,6 +74,8 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     (a long throw): azimuth 19/25, length 16/25 (gravel scene 9, its fit right but untested before).
     2026-12-01, a fitted shadow accepted when half of it is visible (was 60 %): azimuth 20/25, length 16/25,
     interiors 7/10 (scene 0: its shadow falls mostly on the stairs, 0.56 visible, z 12).
+    2026-12-01, step 5's length read again out to the faint tip and on over what hides it (casters._relength):
+    length 19/25 (scenes 0, 5, 6: −0.32 → −0.14, −0.25 → −0.06, −0.33 → +0.20), all seven found interiors.
     Without ../shared/weights the floor model alone is held at its counts and the test says so.
     """
     az_ok = len_ok = az_in = 0
@@ -90,7 +92,7 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     if NO_PRIOR:
         assert az_ok >= 12 and len_ok >= 11
         pytest.skip(f"floor model alone held (azimuth {az_ok}/25, length {len_ok}/25); {NO_PRIOR}")
-    assert az_ok >= 20 and len_ok >= 16 and az_in >= 7
+    assert az_ok >= 20 and len_ok >= 19 and az_in >= 7
 
 
 def test_no_shadow_is_not_read_as_one(prior: object | None) -> None:

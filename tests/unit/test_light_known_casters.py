@@ -18,10 +18,12 @@ from studiocomp.estimate import find_light, read_light
 from studiocomp.estimate.people import person_casters
 
 
-def _scene(azimuth: float, elevation: float, opacity: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """A 480×640 grey floor with a floor-grey figure standing at (320, 330), 170 px tall, and its mask."""
+def _scene(azimuth: float, elevation: float, opacity: float = 0.5, box: tuple[int, int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A 480×640 grey floor with a floor-grey figure standing at (320, 330), 170 px tall, and its mask; ``box`` (x0, x1, y0, y1): a brick-red block on the floor."""
     rng = np.random.default_rng(3)
     floor = np.repeat(np.clip(0.55 + 0.03 * rng.standard_normal((480, 640)), 0, 1).astype(np.float32)[..., None], 3, axis=2)
+    if box is not None:
+        floor[box[2] : box[3], box[0] : box[1]] = (0.6, 0.35, 0.3)  # not the floor's colour: outside the floor fill
     yy, xx = np.mgrid[:220, :60]
     fig = ((((xx - 30) / 12.0) ** 2 + ((yy - 60) / 55.0) ** 2) < 1) | ((np.abs(xx - 30) < 6) & (yy > 90) & (yy < 210))
     rgb = np.full((220, 60, 3), 0.55, np.float32)
@@ -40,6 +42,20 @@ def test_known_caster_gives_the_light_the_floor_model_misses(azimuth: float, ele
     ratio = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(elevation)))
     assert abs(ratio - 1) <= 0.25
     assert abs(est.casters[0].contact[0] - 320) < 12 and abs(est.casters[0].contact[1] - 330) < 12
+
+
+@pytest.mark.parametrize(("azimuth", "box"), [(250, (440, 600, 300, 360)), (110, (40, 200, 300, 360))])
+def test_a_shadow_going_on_over_an_object_keeps_its_length(azimuth: float, box: tuple[int, int, int, int]) -> None:
+    """The outer half of the shadow falls on a block that is not floor (as a shadow on stairs or chairs): its length is
+    read on, not cut at the block (before: 35 % short); without a shadow, still no light."""
+    img, mask = _scene(azimuth, 40, box=box)
+    assert read_light(img) == []
+    est = find_light(img, casters=mask)
+    assert est.found and est.elevation_found and abs((est.azimuth - azimuth + 180) % 360 - 180) <= 15
+    ratio = (1 / math.tan(math.radians(est.elevation))) / (1 / math.tan(math.radians(40)))
+    assert abs(ratio - 1) <= 0.15
+    flat, _ = _scene(azimuth, 40, opacity=0.0, box=box)
+    assert not find_light(flat, casters=mask).found
 
 
 def test_known_caster_without_a_shadow_is_no_light() -> None:

@@ -49,7 +49,12 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    is pulled about by tiles, reflections and walls: the floor is a floating-range flood
    fill from the bottom row, the reference the grey closing of log-luminance over it
    (a disk of radius 10 px on the working copy), on the floor's own spread less a
-   margin of four spreads. The fit and the permutation test are steps 3 and 4.
+   margin of four spreads. The fit and the permutation test are steps 3 and 4. The
+   length of a shadow that passes is then read again at its azimuth (:func:`_relength`):
+   with a margin of three spreads (the penumbra widens away from the feet, so the tip
+   reads fainter), and with a hidden point of the throw inside the frame taking the
+   evidence last seen on its ray from the feet (a shadow that reaches furniture or
+   stairs goes on over them; one that ended on the floor stays ended).
    Measured on the 25 rendered scenes of tests/integration/test_shadow_light.py with
    the selfie model on square tiles: the interiors go from 0/10 to 7/10 (azimuth within 15°),
    and none of the 25 scenes without a shadow reads as lit by this step
@@ -80,6 +85,7 @@ __all__ = ["floor_step", "CasterShadow", "read_light", "standing_casters"]
 
 _EPS = 0.005  # added to linear luminance before the log (a black floor stays finite)
 _MARGIN = 0.5  # plain floor's evidence, in texture spreads below 0 (so a longer throw over plain floor scores less)
+_TIP_SHIFT = 1.0  # step 5's length is read again with its margin of 4 spreads lowered by this (_relength)
 
 
 def floor_step(azimuth: float, elevation: float, depth: float) -> tuple[float, float]:
@@ -229,8 +235,12 @@ _AZ = np.radians(np.arange(0.0, 360.0, 3.0))
 _L = np.geomspace(0.3, 3.2, 48)
 
 
-def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float) -> tuple[float, float, float, float, tuple[float, float], float] | None:
-    """(azimuth°, L, mean evidence, visible fraction, contact (x, y), significance) for one caster silhouette."""
+def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float, relength: float | None = None) -> tuple[float, float, float, float, tuple[float, float], float] | None:
+    """(azimuth°, L, mean evidence, visible fraction, contact (x, y), significance) for one caster silhouette.
+
+    With ``relength`` (spreads), the length is read again at the fitted azimuth by :func:`_relength`
+    (the evidence, visible fraction and significance stay those of the fit).
+    """
     h, w = sil.shape
     ys, xs = np.nonzero(sil)
     top, yc = int(ys.min()), int(ys.max())
@@ -272,7 +282,47 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
     vis = shown[py, px]
     visible = float(vis.mean())
     mean_ev = float(pad[py, px].sum() / max(vis.sum(), 1.0))
-    return az, length, mean_ev, visible, (xc, float(yc)), _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
+    significance = _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
+    if relength is not None:
+        length = _relength(az, x0, t, yc, pad, shown, depth, relength) or length
+    return az, length, mean_ev, visible, (xc, float(yc)), significance
+
+
+def _relength(az: float, x0: np.ndarray, t: np.ndarray, yc: float, pad: np.ndarray, shown: np.ndarray, depth: float, shift: float) -> float | None:
+    """The shadow's length read again at a fitted azimuth, out to its faint tip and under what hides it (step 5).
+
+    The same area-weighted sum as the fit's, over the length grid alone, with two changes.
+    The evidence is raised by ``shift`` spreads (a margin of 3 spreads, not 4: the penumbra
+    widens away from the feet and the tip reads fainter than the shadow by the feet). A point
+    of the throw hidden inside the frame (not floor: furniture, stairs, a wall's base) takes
+    the evidence last seen on its ray (the thrown column of the silhouette, from the feet out):
+    a shadow that reaches an object's foot goes on over it, and one that ended on the floor
+    before it stays ended. Hidden points with nothing seen before them on their ray, and points
+    off the frame, count 0. None when no length leaves 40 % of the throw seen (as the fit's).
+    """
+    h, w = shown.shape[0] - 2, shown.shape[1] - 2
+    order = np.lexsort((t, x0))  # rays: each column of the silhouette, from the feet up
+    xo, to = x0[order], t[order]
+    n = np.arange(xo.size)
+    ray_start = np.maximum.accumulate(np.where(np.r_[True, xo[1:] != xo[:-1]], n, 0))
+    raised = np.where(shown > 0, pad + np.float32(shift), np.float32(0.0))
+    sx, sy = _step(math.radians(az), 1.0, depth)
+    scores = np.full(_L.size, -np.inf)
+    for j, length in enumerate(_L):
+        qx = np.clip(np.rint(xo + to * sx * length).astype(np.int32) + 1, 0, w + 1)
+        qy = np.clip(np.rint(yc + to * sy * length).astype(np.int32) + 1, 0, h + 1)
+        seen = shown[qy, qx] > 0
+        if seen.mean() < 0.4:
+            continue
+        ev = raised[qy, qx]
+        last = np.maximum.accumulate(np.where(seen, n, -1))
+        carried = ~seen & (last >= ray_start) & (qx > 0) & (qx <= w) & (qy > 0) & (qy <= h)
+        scores[j] = (float(ev.sum()) + float(ev[np.maximum(last, 0)][carried].sum())) * abs(sy * length)
+    best = float(scores.max())
+    if not math.isfinite(best):
+        return None
+    near = np.flatnonzero(scores >= best - 0.02 * abs(best))
+    return float(np.exp(np.log(_L[near]).mean()))
 
 
 def _significance(mean_ev: float, x0: np.ndarray, t: np.ndarray, yc: float, cdx: float, cdy: float, pad: np.ndarray, shown: np.ndarray, off_frame: bool = False) -> float:
@@ -379,11 +429,11 @@ def _local_evidence(img: np.ndarray, people: np.ndarray, work_side: int) -> tupl
     return np.clip((dark - med) / spread - 4.0, -4.0, 8.0).astype(np.float32), inner
 
 
-def _fits(sils: list[np.ndarray], evidence: np.ndarray, hidden: np.ndarray, depth: float, scale: float, min_significance: float) -> list[CasterShadow]:
+def _fits(sils: list[np.ndarray], evidence: np.ndarray, hidden: np.ndarray, depth: float, scale: float, min_significance: float, relength: float | None = None) -> list[CasterShadow]:
     """The casters whose fitted shadow passes the test (step 4), as :class:`CasterShadow` in the input's pixels, best first."""
     out: list[CasterShadow] = []
     for sil in sils:
-        fit = _fit(sil, evidence, hidden | sil, depth)
+        fit = _fit(sil, evidence, hidden | sil, depth, relength)
         if fit is None:
             continue
         az, length, mean_ev, visible, (xc, yc), significance = fit
@@ -447,4 +497,4 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
     if not sils:
         return []
     local, floor = _local_evidence(background, people, work_side)
-    return _fits(sils, local, ~floor, depth, scale, min_significance)
+    return _fits(sils, local, ~floor, depth, scale, min_significance, relength=_TIP_SHIFT)
