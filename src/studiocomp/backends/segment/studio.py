@@ -50,7 +50,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..._ops import disk, resize, shrink_area, working_size
+from ..._ops import disk, resize, shrink_centred, working_size
 from ...color import MONOCHROME_SPREAD
 from ...errors import InputError, WeightsUnavailableError
 from ...image import checked_image
@@ -430,8 +430,9 @@ class StudioSegmenter:
         img = checked_image(image)
         h, w = img.shape[:2]
         # one pass over the full-size photo; the keyer and every person model work from this copy
-        # (at 24 MP each of them shrinking the photo itself cost about 0.1 s)
-        img = shrink_area(img, working_size(h, w, 2 * self.keyer.working_size))
+        # (at 24 MP each of them shrinking the photo itself cost about 0.1 s); centre-aligned, or the mask made on it
+        # comes back shifted by up to 1.5 px (docs/evaluation.md, "Where the studio preset's last points go")
+        img = shrink_centred(img, working_size(h, w, 2 * self.keyer.working_size))
         analysis = self.keyer.analyse(img)
         if self.prior is None:
             missing = f" ({', '.join(self.prior_missing)} not available)" if self.prior_missing else ""
