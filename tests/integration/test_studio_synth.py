@@ -20,25 +20,29 @@ import studiocomp
 pytestmark = [pytest.mark.data]
 
 
-def _half() -> list[str]:
-    """Every second sample by name: 30 portraits and 10 objects, half the time of the whole set."""
+def _quarter() -> list[str]:
+    """Every fourth sample by name: 15 portraits and 5 objects, a quarter of the time of the whole set.
+
+    Measured 2026-12-01 (hybrid preset, person models seeded): mean IoU 0.9904, median 0.9942, mean SAD (÷1000)
+    portrait 2.15, object 8.45; every second sample (the default run before): 0.9903, 0.9933, 2.72, 7.00.
+    """
     from studiocomp.evaluate import load_dataset
 
-    return [s.name for s in load_dataset(shared_path("data", "studio_synth"))][::2]
+    return [s.name for s in load_dataset(shared_path("data", "studio_synth"))][::4]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory, hub_cache: Any) -> Any:
-    """One run of the evaluation harness (``studiocomp eval``) over half the set (the whole set: the slow test)."""
+    """One run of the evaluation harness (``studiocomp eval``) over a quarter of the set (the whole set: the slow test)."""
     from studiocomp.evaluate import evaluate
 
     root = shared_path("data", "studio_synth")
-    return evaluate(root, "studio", output=tmp_path_factory.mktemp("eval"), gallery=6, names=_half())
+    return evaluate(root, "studio", output=tmp_path_factory.mktemp("eval"), gallery=6, names=_quarter())
 
 
 def test_iou_bounds(report: Any) -> None:
     ious = np.array([r["iou"] for r in report.rows])
-    assert len(ious) == 40 and not report.failures
+    assert len(ious) == 20 and not report.failures
     assert ious.mean() >= 0.975, ious.mean()
     assert np.median(ious) >= 0.988, np.median(ious)
     assert report.summary["iou"]["mean"] == pytest.approx(ious.mean())
@@ -67,9 +71,9 @@ def test_harness_writes_its_report(report: Any) -> None:
     folder = report.files[0].parent
     with open(folder / "per_image.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 40 and {"subject", "backdrop", "iou", "boundary_f1", "hausdorff95_px", "sad_thousands", "t_segmenter"} <= set(rows[0])
+    assert len(rows) == 20 and {"subject", "backdrop", "iou", "boundary_f1", "hausdorff95_px", "sad_thousands", "t_segmenter"} <= set(rows[0])
     assert set(report.by_attribute) >= {"subject", "backdrop"}
-    assert sum(int(g["n"]) for g in report.by_attribute["backdrop"].values()) == 40
+    assert sum(int(g["n"]) for g in report.by_attribute["backdrop"].values()) == 20
     gallery = studiocomp.load_image(folder / "gallery.png")
     assert gallery.shape[0] > 6 * 200  # six rows of tiles
     assert "By backdrop" in (folder / "summary.md").read_text()
