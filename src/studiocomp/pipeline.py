@@ -889,6 +889,8 @@ class Pipeline:
                 shadow, notes = timed("shadow_caster", caster.cast_assessed, subject_alpha, bg)
                 if is_rendered(background):  # a rendered preset or colour has no cast shadows to read: its default light is no news
                     notes = [n for n in notes if n.code != "light-default"]
+                if not shadow.max() > 0.0:  # no shadow drawn (a bust: no feet in the frame): its light is used for nothing
+                    notes, sidecar_guess = [n for n in notes if n.code != "light-default"], []
                 warnings += notes if any(n.code == "light-default" for n in notes) else [*notes, *sidecar_guess]
             else:
                 shadow = timed("shadow_caster", caster.cast, subject_alpha, bg)

@@ -47,7 +47,8 @@ def test_a_prepared_backgrounds_default_light_is_noted_as_an_uploaded_ones_is(ma
     write_info(tmp_path / "lobby.png", BackgroundInfo(light=Light(0.0, 45.0, 0.004, "default"), camera_height=1.5, feet=(200.0, 276.0), subject_height=1.7))
     srv = make_server(backgrounds_dir=tmp_path)
     with srv.client() as c:
-        prepared = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "lobby"})
+        # stood at the spot as the upload is: a subject laid on the bottom edge casts no shadow, and then no light note
+        prepared = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg)}, data={"background": "lobby", "place": "200,276"})
         uploaded = c.post("/v1/composite", files={"image": ("s.jpg", shot_jpeg), "background_file": ("b.png", encode_image(lobby, format="png"))}, data={"place": "200,276"})
         favicon = c.get("/favicon.ico")
     assert prepared.status_code == uploaded.status_code == 200, (prepared.text, uploaded.text)

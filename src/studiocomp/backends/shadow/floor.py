@@ -396,6 +396,9 @@ class CastShadow:
         The note (``uncertain=False``) says the light was neither given nor found in the
         scene's cast shadows (:func:`find_light`), so the shadow falls by the brightness
         gradient or the default light; or that the elevation (the shadow's length) is the default.
+        The photo pipeline drops the note for a subject that casts no shadow (no feet in the frame: a
+        bust), whose light is used for nothing. The note's words depend on the background alone, not on which part of it a photo's
+        fit shows (the finder's reason, which did, is left out), so one background gives one note.
 
         Parameters
         ----------
@@ -417,7 +420,7 @@ class CastShadow:
             est_az, est_el = estimate_light(bg, depth=self.depth, found=est)  # what light() would read, without reading it twice
             light = (self.azimuth if self.azimuth is not None else est_az, self.elevation if self.elevation is not None else est_el)
             if self.azimuth is None and not est.found:
-                notes.append(QualityWarning("light-default", f"no reliable cast shadow in the background ({est.reason}): the shadow's direction is a guess", float(est.shadows), uncertain=False))
+                notes.append(QualityWarning("light-default", "no reliable cast shadow in the background: the shadow's direction is a guess (give --light AZ,EL)", float(est.shadows), uncertain=False))
             elif self.elevation is None and not est.elevation_found:
                 notes.append(QualityWarning("light-default", f"the shadow's length uses the default elevation {DEFAULT_ELEVATION:g}° (not measured in the scene)", DEFAULT_ELEVATION, uncertain=False))
         return self._cast(alpha, background, light), notes
