@@ -159,12 +159,14 @@ def _batch_spec(args: argparse.Namespace, kind: str) -> tuple[Any, Any]:
             stages["compositor"] = args.compositor or "matched"
             if off:
                 extra["compositor"] = off
-        if args.place is not None or args.horizon is not None:
+        if args.place is not None or args.horizon is not None or args.visible_height is not None:
             from .placement import Placement
 
             try:
                 base = Placement.parse(args.place or "auto")
-                place = Placement(feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height)
+                place = Placement(
+                    feet=base.feet, height=base.height, horizon=args.horizon, subject_height=args.subject_height, camera_height=args.camera_height, visible_height=args.visible_height
+                )
             except StudiocompError as exc:
                 raise _Usage(str(exc)) from None
         if args.fit == "none" and place is None:
@@ -582,7 +584,7 @@ def _describe_info(info: Any) -> str:
 
 
 def _cmd_backgrounds(args: argparse.Namespace) -> int:
-    """List, show or create prepared-background sidecars (``NAME.studiocomp.json``)."""
+    """List, show, create or refresh prepared-background sidecars (``NAME.studiocomp.json``)."""
     import json
 
     from .prepared import SIDECAR_SUFFIX, prepare, read_info, sidecar_path, write_info
@@ -616,16 +618,31 @@ def _cmd_backgrounds(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         print(json.dumps(info.to_json(), indent=2))
         return EXIT_OK
+    if args.action == "refresh":  # the values kept, the stamp (the image's size and SHA-256) renewed
+        try:
+            info = read_info(path)
+        except StudiocompError as exc:
+            print(f"studiocomp: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if info is None:
+            print(f"studiocomp: error: {path.name} has no sidecar ({sidecar_path(path).name}); make one with: studiocomp backgrounds create {path}", file=sys.stderr)
+            return EXIT_USAGE
+        out = write_info(path, info)
+        try:
+            read_info(path, check=True)
+        except StudiocompError as exc:  # stamped now, but a value still does not fit the image
+            print(f"studiocomp: warning: {out} still cannot work with this image: {exc}", file=sys.stderr)
+        print(f"wrote {out}: its values kept, stamped for {path.name} as it is now", file=sys.stderr)
+        return EXIT_OK
     if sidecar_path(path).exists() and not args.force:
         print(f"studiocomp: error: {sidecar_path(path)} exists (--force replaces it)", file=sys.stderr)
         return EXIT_USAGE
     info = prepare(path, camera_height=args.camera_height)
     out = write_info(path, info)
-    print(json.dumps(info.to_json(), indent=2))
+    print(json.dumps((read_info(path) or info).to_json(), indent=2))
     found = "measured on the scene's cast shadows" if info.light.source == "shadows" else "NOT found in the scene: the default light"
     print(
-        f"wrote {out}: light {found}; horizon and floor line are not estimated — fill them in "
-        "(without a horizon a placed subject's size is a guess, flagged size-guessed)",
+        f"wrote {out}: light {found}; horizon and floor line are not estimated — fill them in (without a horizon a placed subject's size is a guess, flagged size-guessed)",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -842,7 +859,8 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
         p.add_argument(
             "--place",
             metavar="auto|X,Y[,H]",
-            help="lay the subject into the background's frame: 'auto' (centred, on the floor line), or its feet at X,Y and H pixels tall; default: where it is in the photo",
+            help="lay the subject into the background's frame: 'auto' (centred, feet 92%% down the frame, with or without a horizon, as a new sidecar's place), "
+            "or its feet at X,Y and H pixels tall; default: where it is in the photo",
         )
         p.add_argument(
             "--horizon",
@@ -850,7 +868,13 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             metavar="ROW",
             help="the background's horizon row: the placed subject's height follows perspective (without --place it is placed as with --place auto, as --light brings the cast shadow)",
         )
-        p.add_argument("--subject-height", type=float, default=1.7, metavar="M", help="the subject's real height for --horizon (default: %(default)s)")
+        p.add_argument("--subject-height", type=float, default=1.7, metavar="M", help="the real height of a whole standing subject for --horizon, every file of the run (default: %(default)s)")
+        p.add_argument(
+            "--visible-height",
+            type=float,
+            metavar="M",
+            help="for subjects cut by their photo's bottom or top edge only (busts): the real height of what is visible, e.g. 0.6; whole subjects ignore it",
+        )
         p.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="the camera's height above the floor for --horizon (default: %(default)s)")
         p.add_argument("--layers", choices=["png", "tiff"], help="also write background, shadow, subject and composite as 16-bit layers in NAME_layers/")
         p.add_argument("--format", default="png", choices=["png", "jpg", "tif", "webp"], help="output file format (default: %(default)s)")
@@ -862,7 +886,9 @@ def _add_batch_options(p: argparse.ArgumentParser, *, composite: bool) -> None:
             help="how an image background is fitted: cover crops, contain pads, none keeps its size (default: cover; none with --place)",
         )
     else:
-        p.set_defaults(depth="auto", fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, no_grain=False, no_sharpen=False, no_light_wrap=False)
+        p.set_defaults(
+            depth="auto", fit=None, relighter=None, shadow=None, compositor=None, light=None, place=None, horizon=None, visible_height=None, no_grain=False, no_sharpen=False, no_light_wrap=False
+        )
     p.add_argument("-r", "--recursive", action="store_true", help="also take images in subfolders")
     p.add_argument("--skip-existing", action="store_true", help="leave outputs that already exist untouched: resumes an interrupted run (it does not check that they were made with the same options)")
     p.add_argument("--fail-uncertain", action="store_true", help="exit with status 1 when any image was flagged uncertain (it is still written)")
@@ -1182,7 +1208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_models)
     p = sub.add_parser(
         "backgrounds",
-        help="list, show or create prepared backgrounds (sidecar NAME.studiocomp.json)",
+        help="list, show, create or refresh prepared backgrounds (sidecar NAME.studiocomp.json)",
         description="A prepared background has a sidecar next to it with its horizon, floor line, light, camera height, floor scale and default placement; composite uses them.",
     )
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -1200,6 +1226,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("path", metavar="IMAGE", help="a background image")
     a.add_argument("--camera-height", type=float, default=1.5, metavar="M", help="camera height above the floor (default: %(default)s)")
     a.add_argument("--force", action="store_true", help="replace an existing sidecar")
+    a = actions.add_parser(
+        "refresh",
+        help="renew a sidecar's stamp of its image, keeping its values",
+        description="A sidecar records the size and SHA-256 of the image it was written for, and a replaced image makes it refused as stale. "
+        "When its values (horizon, light, place) still fit the new image, this renews the stamp; else remake it with create --force.",
+    )
+    a.add_argument("path", metavar="IMAGE", help="a background image")
     p.set_defaults(func=_cmd_backgrounds)
     p = sub.add_parser("backends", help="list registered backends and presets")
     p.set_defaults(func=_cmd_backends)

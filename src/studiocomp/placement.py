@@ -9,12 +9,27 @@ the floor a person of real height ``subject_height`` whose feet are at row
 (lower) means taller, and the horizon crosses every standing person at the same
 real height.
 
+``auto`` (no feet given) puts the feet centred, 92 % down the frame, with or
+without a horizon: the horizon sizes the subject, it does not move it. A
+prepared background's sidecar (:mod:`studiocomp.prepared`) is filled in with
+the same spot, so a horizon given on the command line and the same horizon in
+the sidecar place alike.
+
 A subject cut by the bottom edge of its photo (a head-and-shoulders portrait)
 has no feet: by default it is placed with that cut on the background's bottom
-edge, keeping its share of the frame's height. Given ``feet``, its lowest row
-stands there like any subject (a bust on a plinth), and ``height`` or the
-horizon rule (with ``subject_height`` = the real height of what is visible)
-size it.
+edge — a person standing near the camera, legs out of the frame. With a horizon
+and ``visible_height`` (the real height of what is visible, top of the head to
+the cut), its size follows from the same rule: its head is ``subject_height``
+above the floor and the cut ``subject_height − visible_height``, and the cut
+lies on the bottom edge, so ``height = visible · (H − horizon) / (visible −
+subject_height + camera_height)`` for a frame H pixels tall. Without a horizon
+it keeps its share of the frame's height. Given ``feet``, its lowest row stands
+there like any subject (a bust on a plinth), and ``height`` or the horizon rule
+(with ``visible_height``) size it.
+
+A subject cut by its photo's left or right edge is kept against that edge of
+the background when its x is not given; given one that lays the cut inside the
+frame, a straight vertical slice shows, flagged ``cut-subject-side``.
 
 Examples
 --------
@@ -41,12 +56,12 @@ from .types import Alpha, Image, QualityWarning
 
 __all__ = ["Placement", "Placed", "subject_extent", "WARNING_CODES"]
 
-WARNING_CODES: frozenset[str] = frozenset({"cut-subject-standing", "cut-subject-full-height", "size-guessed", "implausible-scale", "subject-upscaled", "subject-outside-frame"})
+WARNING_CODES: frozenset[str] = frozenset({"cut-subject-standing", "cut-subject-full-height", "cut-subject-side", "size-guessed", "implausible-scale", "subject-upscaled", "subject-outside-frame"})
 """The codes of the warnings a placement gives (:meth:`Placement.check`, :meth:`Placement.apply`): doubts about where
 and how large the subject is laid into the background, not about the cut-out. A folder run's summary counts the
 files with only these doubts apart."""
 
-_AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height
+_AUTO_FLOOR = 0.92  # default feet row, as a fraction of the background's height (with or without a horizon)
 _AUTO_TOP = 0.12  # default top of a standing subject (no horizon): this fraction of the feet row from the top
 _SNAP = 1e-3  # resampled alpha this close to 0 or 1 is set to it
 #: Enlarging: the outline is smoothed with a Gaussian of this σ in the photo's pixels (× the scale in the output's).
@@ -59,6 +74,10 @@ _MIN_HEIGHT_FRAMES = 0.03
 _MAX_UPSCALE = 2.0
 #: less than this share of the subject's solid area inside the frame: it is mostly outside
 _MIN_VISIBLE = 0.5
+#: real heights (metres) of a whole standing person; a whole subject sized by the horizon rule outside them is implausible
+_PERSON_HEIGHTS = (0.9, 2.3)
+#: a photo's side column holding the solid subject over at least this share of its height cuts it
+_SIDE_CUT = 0.05
 
 
 @dataclass(frozen=True)
@@ -129,9 +148,10 @@ class Placement:
     ----------
     feet : (x, y) or None
         The point between the feet, in background pixels. ``None``: centred,
-        on the floor line — ``horizon`` + 1/3 of the space below it when a
-        horizon is given, else 92 % down the frame; a cut subject (no feet)
-        stands on the bottom edge.
+        92 % down the frame (with or without a horizon; a horizon at or below
+        that row: a third of the way from it to the bottom edge); a cut subject
+        (no feet) stands on the bottom edge; a subject cut by its photo's left or
+        right edge is moved against that edge of the frame.
     height : float or None
         The subject's height in pixels (top of the head to the feet).
         ``None``: from ``horizon`` and the real heights when a horizon is
@@ -141,8 +161,11 @@ class Placement:
         The horizon's row in the background (its vanishing line: where the
         floor would meet the sky). Makes the height follow perspective.
     subject_height, camera_height : float
-        Real heights (any unit, e.g. metres) of the subject and of the
-        camera above the floor, for the horizon rule. 1.7 and 1.5 by default.
+        Real heights (any unit, e.g. metres) of the subject standing whole and
+        of the camera above the floor, for the horizon rule. 1.7 and 1.5 by
+        default. A whole subject sized by the horizon rule with a
+        ``subject_height`` outside 0.9–2.3 (metres: no standing person) is
+        flagged ``implausible-scale``.
     for_standing : bool
         ``feet`` and ``height`` are a prepared background's spot for a person
         seen whole (:meth:`studiocomp.prepared.BackgroundInfo.placement` sets
@@ -151,6 +174,11 @@ class Placement:
         as with no feet given: by the horizon rule when there is a horizon
         above the bottom edge (with the ``cut-subject-full-height`` warning),
         else keeping its share of its photo's height.
+    visible_height : float or None
+        For a subject cut by its photo's bottom or top edge only: the real height (same unit) of what is
+        visible, e.g. 0.6 for head and shoulders. With a horizon it sizes the cut subject (see the module
+        notes) and clears ``cut-subject-full-height``; a whole subject ignores it, so one value serves a
+        folder of busts and full-length shots alike. ``None``: the cut subject is sized as if whole (warned).
     """
 
     feet: tuple[float, float] | None = None
@@ -159,6 +187,7 @@ class Placement:
     subject_height: float = 1.7
     camera_height: float = 1.5
     for_standing: bool = False
+    visible_height: float | None = None
 
     def __post_init__(self) -> None:
         if self.feet is not None:
@@ -170,6 +199,7 @@ class Placement:
             raise InputError("horizon", "a row of the background (pixels)", repr(self.horizon))
         _number("subject_height", self.subject_height)
         _number("camera_height", self.camera_height)
+        _number("visible_height", self.visible_height)
 
     @classmethod
     def parse(cls, text: str) -> Placement:
@@ -199,7 +229,7 @@ class Placement:
             raise InputError("place", "'auto', 'X,Y' or 'X,Y,HEIGHT' (background pixels)", repr(text))
         return cls(feet=(values[0], values[1]), height=values[2] if len(values) == 3 else None)
 
-    def target(self, extent: tuple[int, int, float, bool], photo_height: int, size: tuple[int, int]) -> tuple[float, float, float]:
+    def target(self, extent: tuple[int, int, float, bool], photo_height: int, size: tuple[int, int], top_cut: bool = False) -> tuple[float, float, float]:
         """(feet x, feet y, height) in background pixels for a subject of this ``extent``.
 
         Parameters
@@ -210,6 +240,8 @@ class Placement:
             The photo's height in pixels.
         size : (int, int)
             The background's (H, W).
+        top_cut : bool
+            The subject touches its photo's top edge (``visible_height`` then sizes it by the horizon rule).
 
         Returns
         -------
@@ -223,20 +255,21 @@ class Placement:
         """
         h, w = size
         top, bottom, _, cut = extent
+        share = (bottom - top + 1) / photo_height * h  # a cut subject's size when nothing gives the scale
         if cut and self.for_standing:  # a background's spot for whole people: the cut goes on the bottom edge below it
             x, y = (self.feet[0] if self.feet is not None else w / 2.0), float(h)
             if self.horizon is None or self.horizon >= y:  # the spot's own height is for a whole person: not used
-                return x, y, (bottom - top + 1) / photo_height * h
-            return x, y, (y - self.horizon) * self.subject_height / self.camera_height  # as with no feet (check() warns)
+                return x, y, share
+            return x, y, self._cut_on_edge(y, share)
         self.validate(size)
         if cut and self.feet is None:  # no feet: the cut stands on the frame's bottom edge
             x, y = w / 2.0, float(h)
-            if self.height is None and (self.horizon is None or self.horizon >= y):
-                return x, y, (bottom - top + 1) / photo_height * h
+            if self.height is None:
+                return x, y, share if self.horizon is None or self.horizon >= y else self._cut_on_edge(y, share)
         elif self.feet is not None:
             x, y = self.feet
-        elif self.horizon is not None and self.horizon < h:
-            x, y = w / 2.0, self.horizon + (h - self.horizon) / 3.0
+        elif self.horizon is not None and self.horizon >= _AUTO_FLOOR * h:
+            x, y = w / 2.0, self.horizon + (h - self.horizon) / 3.0  # a horizon that low: the floor is below it
         else:
             x, y = w / 2.0, _AUTO_FLOOR * h
         if self.height is not None:
@@ -244,8 +277,25 @@ class Placement:
         if self.horizon is not None:
             if y <= self.horizon:
                 raise InputError("feet", f"a row below the horizon ({self.horizon:g}) for a standing subject", f"row {y:g}")
-            return x, y, (y - self.horizon) * self.subject_height / self.camera_height
+            return x, y, (y - self.horizon) * self._real_height(extent[3] or top_cut) / self.camera_height
         return x, y, (1.0 - _AUTO_TOP) * y
+
+    def _real_height(self, cut: bool) -> float:
+        """The real height the horizon rule sizes a subject by: ``visible_height`` for a ``cut`` one (when given), else ``subject_height``."""
+        return self.visible_height if self.visible_height is not None and cut else self.subject_height
+
+    def _cut_on_edge(self, y: float, share: float) -> float:
+        """Height in pixels of a subject cut by its photo's bottom edge, that cut on row ``y`` (the frame's bottom), by the horizon rule.
+
+        Its head is ``subject_height`` above the floor and the cut ``subject_height − visible`` (``visible`` =
+        ``visible_height``, or all of it); at a distance of ``p`` pixels per metre the cut's row is
+        ``horizon + (camera_height − cut) · p`` = ``y``, so the visible part is ``visible · p`` pixels. A cut
+        at or above the camera's height cannot lie below the horizon: ``share`` (``check`` flags it).
+        """
+        assert self.horizon is not None
+        visible = self.visible_height if self.visible_height is not None else self.subject_height
+        below = self.camera_height - (self.subject_height - visible)  # the cut's height below the camera
+        return visible * (y - self.horizon) / below if below > 0.0 else share
 
     def validate(self, size: tuple[int, int], name: str = "feet") -> None:
         """Check that the given feet can stand on a background of ``size`` = (H, W), before any subject is placed.
@@ -314,12 +364,15 @@ class Placement:
         - ``cut-subject-standing``: the subject is cut by its photo's bottom edge (no feet: a
           head-and-shoulders shot) but stands on the floor at ``feet`` — it will look cut off in mid-air.
         - ``cut-subject-full-height``: a cut subject (bottom or top edge of its photo) is sized by the
-          horizon rule with ``subject_height`` as if all of it were visible: it comes out too large.
+          horizon rule with ``subject_height`` as if all of it were visible (no ``visible_height``).
         - ``size-guessed``: nothing sizes the subject (no height, no horizon above the feet, no floor scale):
           its height is a rule of thumb (the head 12 % of the feet row below the top; a cut subject on the
           bottom edge, its share of its photo's height), which makes a giant on a scene shot wide; the message
           names the fixes (a horizon, a height).
-        - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one.
+        - ``implausible-scale``: the subject would be taller than 1.25 frame heights or shorter than 3 % of one;
+          or a whole subject is sized by the horizon rule with a ``subject_height`` no standing person has
+          (outside 0.9–2.3 m: e.g. a run-wide height meant for busts); or a cut subject's ``visible_height``
+          leaves its cut at or above the camera's height (it cannot lie on the bottom edge below the horizon).
         - ``subject-upscaled``: enlarged more than 2× from its photo: softer than the background (a note).
 
         Parameters
@@ -356,14 +409,34 @@ class Placement:
         if cut and self.feet is not None and self.height is None and not standing:
             out.append(QualityWarning("cut-subject-standing", f"the subject is cut by its photo's bottom edge (no feet) but is stood on the floor at row {y:g}", y))
         horizon_sized = self.horizon is not None and (self.horizon < h if standing else (self.height is None and (self.feet is not None or self.horizon < h)))
-        if (cut or top_cut) and horizon_sized:
+        if (cut or top_cut) and horizon_sized and self.visible_height is None:
             part = "bottom" if cut else "top"
             out.append(
                 QualityWarning(
                     "cut-subject-full-height",
                     f"the subject is cut by its photo's {part} edge but is sized by the horizon rule as if {self.subject_height:g} m tall in full: "
-                    "give the real height of what is visible in metres (--subject-height) or its height in pixels (--place X,Y,H)",
+                    "give the real height of what is visible in metres (--visible-height, e.g. 0.6 for head and shoulders; "
+                    "whole subjects ignore it) or its height in pixels (--place X,Y,H)",
                     height,
+                )
+            )
+        lo, hi = _PERSON_HEIGHTS
+        if horizon_sized and not (cut or top_cut) and not lo <= self.subject_height <= hi:
+            out.append(
+                QualityWarning(
+                    "implausible-scale",
+                    f"a whole standing subject sized as {self.subject_height:g} m tall (--subject-height): no standing person is outside {lo:g}–{hi:g} m; "
+                    "for the visible part of subjects cut by their photo's edge give --visible-height instead",
+                    self.subject_height,
+                )
+            )
+        if cut and horizon_sized and self.visible_height is not None and self.camera_height - (self.subject_height - self.visible_height) <= 0.0 and (self.feet is None or standing):
+            out.append(
+                QualityWarning(
+                    "implausible-scale",
+                    f"a visible height of {self.visible_height:g} m of a {self.subject_height:g} m person puts the cut at or above the camera's height "
+                    f"({self.camera_height:g} m): it cannot lie on the bottom edge, below the horizon; sized by its share of its photo instead",
+                    self.visible_height,
                 )
             )
         if self._guessed(extent, size):
@@ -391,6 +464,11 @@ class Placement:
         into its edge. The placement checks itself (:meth:`check`); its warnings,
         plus ``subject-outside-frame`` when less than half of the subject's solid
         area lands inside the frame, are in :attr:`Placed.warnings`.
+
+        A subject cut by its photo's left or right edge (the solid subject in at least 5 % of the rows of that
+        column) is moved against that edge of the frame when the x was not given (``feet`` None, or a prepared
+        background's spot); otherwise a cut that lands inside the frame is ``cut-subject-side`` (uncertain),
+        naming the ``--place`` that puts it on the edge, or, cut by both sides, the height that spans the frame.
 
         Parameters
         ----------
@@ -420,10 +498,39 @@ class Placement:
         extent = subject_extent(a)
         if extent is None:
             return Placed(out_fg, out_a, (0, 0, 0, 0), 1.0)
-        top, bottom, feet_x, _ = extent
-        x, y, height = self.target(extent, a.shape[0], (h, w))
+        top, bottom, feet_x, cut = extent
+        x, y, height = self.target(extent, a.shape[0], (h, w), top_cut=top <= 1)
         warnings = self.check(extent, a.shape, (h, w), (x, y, height), top_cut=top <= 1)
         scale = height / (bottom - top + 1)
+        # a subject cut by its photo's left or right edge: that cut kept on the frame's edge when no x was given, else flagged
+        rows = bottom - top + 1
+        left_cut = float(np.count_nonzero(a[top : bottom + 1, 0] >= 0.5)) / rows >= _SIDE_CUT
+        right_cut = float(np.count_nonzero(a[top : bottom + 1, -1] >= 0.5)) / rows >= _SIDE_CUT
+        edge_l, edge_r = x - (feet_x + 0.5) * scale, x + (a.shape[1] - feet_x - 0.5) * scale  # where the photo's side edges land
+        if left_cut != right_cut and (self.feet is None or self.for_standing):
+            x -= edge_l if left_cut else edge_r - w
+            edge_l, edge_r = x - (feet_x + 0.5) * scale, x + (a.shape[1] - feet_x - 0.5) * scale
+        if left_cut and right_cut and (edge_l > 0.5 or edge_r < w - 0.5):  # as wide as its photo: only a size that spans the frame hides both cuts
+            fill = w / a.shape[1]  # the scale at which the photo's width is the frame's
+            warnings.append(
+                QualityWarning(
+                    "cut-subject-side",
+                    f"the subject is cut by both side edges of its photo but spans {edge_r - edge_l:.0f} of the frame's {w} px: it shows with straight "
+                    f"vertical slices; give the height that spans the frame (--place {(feet_x + 0.5) * fill:.0f},{y:.0f},{fill * (bottom - top + 1):.0f}) or a photo that shows all of it",
+                    max(edge_l, w - edge_r),
+                )
+            )
+        for side, is_cut, inside, put in (("left", left_cut and not right_cut, edge_l > 0.5, x - edge_l), ("right", right_cut and not left_cut, edge_r < w - 0.5, x + w - edge_r)):
+            if is_cut and inside:
+                out_by = edge_l if side == "left" else w - edge_r
+                warnings.append(
+                    QualityWarning(
+                        "cut-subject-side",
+                        f"the subject is cut by its photo's {side} edge but that cut lies {out_by:.0f} px inside the frame: it shows as a straight "
+                        f"vertical slice; place it against the {side} edge (--place {put:.0f},{y:.0f}) or give a photo that shows all of it",
+                        out_by,
+                    )
+                )
         # the source window: everything with alpha > 0 (wisps above the solid part included)
         win = bounding_window(a > 0) or (slice(top, bottom + 1), slice(0, a.shape[1]))  # never None: the solid subject is in it
         r0, r1, c0, c1 = int(win[0].start), int(win[0].stop), int(win[1].start), int(win[1].stop)

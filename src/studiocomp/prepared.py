@@ -8,7 +8,8 @@ knows about the scene lives next to the image, in ``NAME.studiocomp.json``
      "horizon": 900, "floor_line": 1180,
      "light": {"azimuth": 120, "elevation": 35, "softness": 0.004, "source": "user"},
      "camera_height": 1.5, "floor_scale": 410.0,
-     "place": {"feet": [1200, 1650], "subject_height": 1.7}}
+     "place": {"feet": [1200, 1650], "subject_height": 1.7},
+     "image": {"width": 2400, "height": 1800, "sha256": "9f86d08…"}}
 
 Rows and columns are the background image's pixels (``y`` down). ``horizon`` is
 the row of the vanishing line of the floor (at the camera's height); ``floor_line``
@@ -18,7 +19,14 @@ and is used when there is no horizon). The light is as in
 :mod:`studiocomp.backends.shadow.floor` (degrees, azimuth 0 = from the camera, 90 =
 from the right); ``source`` says where it came from (``"user"``, ``"shadows"``:
 measured on the scene's own cast shadows, ``"default"``: nothing reliable was
-found). Any field may be ``null``.
+found). Any field may be ``null``. A key or a ``source`` this format does not have is an error naming it (a
+misspelt ``"hrizon"`` would otherwise leave the horizon unset without a word).
+
+``image`` is the image the sidecar was written for: its size in pixels and the SHA-256 of its file
+(:func:`write_info` stamps it). A sidecar whose image has since been replaced (same name, other content) is
+refused as possibly stale, naming the command that refreshes it (``studiocomp backgrounds refresh IMAGE``: the
+values kept, the stamp renewed). Sidecars written before this field existed have no ``image`` and load as
+before (unchecked); the format's ``version`` stays 1.
 
 :class:`~studiocomp.Pipeline` reads the sidecar of a background given as a path:
 its placement fills what a :class:`~studiocomp.Placement` leaves open (feet,
@@ -32,13 +40,15 @@ size, so an edited file is decoded again.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import math
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +58,33 @@ from ._atomic import atomic_write_bytes
 from .errors import InputError
 from .types import Image, QualityWarning
 
-__all__ = ["SIDECAR_SUFFIX", "SIDECAR_VERSION", "Light", "BackgroundInfo", "sidecar_path", "read_info", "write_info", "prepare", "load_background", "BackgroundCache", "CACHE"]
+__all__ = [
+    "SIDECAR_SUFFIX",
+    "SIDECAR_VERSION",
+    "LIGHT_SOURCES",
+    "Light",
+    "file_sha256",
+    "BackgroundInfo",
+    "sidecar_path",
+    "read_info",
+    "write_info",
+    "prepare",
+    "load_background",
+    "BackgroundCache",
+    "CACHE",
+]
 
 SIDECAR_SUFFIX = ".studiocomp.json"
 SIDECAR_VERSION = 1
+#: where the light in a sidecar came from
+LIGHT_SOURCES = ("user", "shadows", "default")
+#: the keys a sidecar's JSON object (and its ``light``, ``place`` and ``image`` objects) may hold
+_KEYS = {
+    "": ("version", "horizon", "floor_line", "light", "camera_height", "floor_scale", "place", "image"),
+    "light.": ("azimuth", "elevation", "softness", "source"),
+    "place.": ("feet", "subject_height"),
+    "image.": ("width", "height", "sha256"),
+}
 #: default bound of the background cache, in bytes (a 20 MP background is 240 MB as float32)
 DEFAULT_CACHE_BYTES = 1 << 30
 
@@ -96,6 +129,10 @@ class BackgroundInfo:
         Default height of a subject, metres.
     version : int
         The sidecar format (1).
+    image_size : (int, int) or None
+        (H, W) in pixels of the image the sidecar was written for (``None``: not recorded, an older sidecar).
+    image_sha256 : str or None
+        Hex SHA-256 of that image's file (``None``: not recorded).
     """
 
     horizon: float | None = None
@@ -106,6 +143,8 @@ class BackgroundInfo:
     feet: tuple[float, float] | None = None
     subject_height: float | None = None
     version: int = SIDECAR_VERSION
+    image_size: tuple[int, int] | None = None
+    image_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The sidecar's JSON object.
@@ -124,7 +163,7 @@ class BackgroundInfo:
             "camera_height": d["camera_height"],
             "floor_scale": d["floor_scale"],
             "place": {"feet": list(self.feet) if self.feet is not None else None, "subject_height": self.subject_height},
-        }
+        } | ({"image": {"width": size[1], "height": size[0], "sha256": self.image_sha256}} if (size := self.image_size) is not None else {})
 
     @classmethod
     def from_json(cls, data: Any, *, where: str = "sidecar") -> BackgroundInfo:
@@ -144,13 +183,22 @@ class BackgroundInfo:
         Raises
         ------
         InputError
-            Not an object, an unknown ``version`` (newer than this studiocomp reads), or a field of the wrong kind.
+            Not an object, an unknown ``version`` (newer than this studiocomp reads), a key the format does not
+            have (named, with the nearest known key), a light ``source`` other than ``"user"``, ``"shadows"`` or
+            ``"default"``, or a field of the wrong kind.
         """
         if not isinstance(data, dict):
             raise InputError(where, "a JSON object", type(data).__name__)
         version = data.get("version")
         if version != SIDECAR_VERSION:
             raise InputError(f"{where}: version", f"{SIDECAR_VERSION}", repr(version))
+        for prefix, known in _KEYS.items():
+            obj = data if not prefix else data.get(prefix[:-1])
+            for key in obj if isinstance(obj, dict) else ():
+                if key not in known:
+                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                    hint = f" (did you mean {prefix + near[0]!r}?)" if near else ""
+                    raise InputError(f"{where}: {prefix}{key}", f"a key the sidecar format has ({', '.join(prefix + k for k in known)})", f"an unknown key {prefix + str(key)!r}{hint}")
 
         def num(value: Any, name: str, positive: bool = False) -> float | None:
             if value is None:
@@ -175,14 +223,25 @@ class BackgroundInfo:
         softness = num(light.get("softness"), "light.softness", True)
         if softness is not None and softness > 1.0:
             raise InputError(f"{where}: light.softness", "a blur ÷ subject height in (0, 1]", repr(softness))
+        source = light.get("source", "user")
+        if source not in LIGHT_SOURCES:
+            raise InputError(f"{where}: light.source", f"one of {', '.join(repr(v) for v in LIGHT_SOURCES)}", repr(source))
+        stamp = data.get("image")
+        if stamp is not None:
+            ok = isinstance(stamp, dict) and all(isinstance(stamp.get(k), int) and not isinstance(stamp.get(k), bool) and stamp[k] > 0 for k in ("width", "height"))
+            digest = stamp.get("sha256") if isinstance(stamp, dict) else None
+            if not ok or not (digest is None or (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest))):
+                raise InputError(f"{where}: image", '{"width": W, "height": H, "sha256": 64 hex digits or null} or null', repr(stamp))
         return cls(
             horizon=num(data.get("horizon"), "horizon"),
             floor_line=num(data.get("floor_line"), "floor_line"),
-            light=Light(azimuth, elevation, softness, str(light.get("source", "user"))),
+            light=Light(azimuth, elevation, softness, str(source)),
             camera_height=num(data.get("camera_height"), "camera_height", True),
             floor_scale=num(data.get("floor_scale"), "floor_scale", True),
             feet=None if feet is None else (num(feet[0], "place.feet") or 0.0, num(feet[1], "place.feet") or 0.0),
             subject_height=num(place.get("subject_height"), "place.subject_height", True),
+            image_size=(int(stamp["height"]), int(stamp["width"])) if stamp is not None else None,
+            image_sha256=stamp.get("sha256") if stamp is not None else None,
         )
 
     def check(self, size: tuple[int, int], *, where: str = "sidecar") -> None:
@@ -281,7 +340,7 @@ class BackgroundInfo:
             height = self.floor_scale * subject_height
         # the sidecar's spot is for a person seen whole: a cut subject goes on the bottom edge below it (Placement.for_standing)
         for_standing = base.feet is None and base.height is None and self.feet is not None
-        return Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height, for_standing=for_standing)
+        return Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height, for_standing=for_standing, visible_height=base.visible_height)
 
 
 def sidecar_path(image: str | os.PathLike[str]) -> Path:
@@ -319,8 +378,9 @@ def read_info(image: str | os.PathLike[str], *, check: bool = False) -> Backgrou
     ------
     InputError
         The sidecar exists but is not valid JSON or not a valid sidecar, or (``check``) holds a value that cannot
-        work with its image; the sidecar's path and the field are named in the message. With ``check``, also
-        the image's own errors (:func:`load_background`).
+        work with its image, or (``check``) records a size or SHA-256 other than the image's (it may be stale:
+        the message names the command that refreshes it); the sidecar's path and the field are named in the
+        message. With ``check``, also the image's own errors (:func:`load_background`).
     """
     path = sidecar_path(image)
     if not path.is_file():
@@ -331,12 +391,64 @@ def read_info(image: str | os.PathLike[str], *, check: bool = False) -> Backgrou
         raise InputError(str(path), "a readable JSON sidecar", str(exc)) from None
     info = BackgroundInfo.from_json(data, where=str(path))
     if check:
-        info.check(load_background(image).shape[:2], where=str(path))
+        size = tuple(int(v) for v in load_background(image).shape[:2])
+        advice = f"if its values still fit the image, renew its stamp with: studiocomp backgrounds refresh {image}; else remake it: studiocomp backgrounds create {image} --force"
+        if info.image_size is not None and info.image_size != size:
+            got = f"{Path(image).name} is {size[1]}×{size[0]}: the sidecar may be stale (written for another image); {advice}"
+            raise InputError(f"{path}: image", f"the image it was written for ({info.image_size[1]}×{info.image_size[0]})", got)
+        if info.image_sha256 is not None and info.image_sha256 != (now := file_sha256(image)):
+            got = f"{Path(image).name} with sha256 {now[:12]}…: the sidecar may be stale (the image was replaced); {advice}"
+            raise InputError(f"{path}: image", f"the image it was written for (sha256 {info.image_sha256[:12]}…)", got)
+        info.check(size, where=str(path))  # type: ignore[arg-type]
     return info
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}
+_HASHES_LOCK = threading.Lock()
+
+
+def file_sha256(image: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file's bytes, cached per process by (real path, modification time, size).
+
+    Parameters
+    ----------
+    image : str or os.PathLike
+        A file (the background image a sidecar belongs to).
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read.
+    """
+    real = os.path.realpath(image)
+    try:
+        st = os.stat(real)
+        key = (real, st.st_mtime_ns, st.st_size)
+        with _HASHES_LOCK:
+            hit = _HASHES.get(key)
+        if hit is not None:
+            return hit
+        digest = hashlib.sha256()
+        with open(real, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError("background", "a readable image file", f"{image!s} ({exc.strerror})") from None
+    with _HASHES_LOCK:
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
 def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
-    """Write ``info`` as the sidecar of ``image`` (atomically); returns its path.
+    """Write ``info`` as the sidecar of ``image`` (atomically), stamped with the image's size and SHA-256; returns its path.
+
+    The stamp (the sidecar's ``image``) lets a later run see that the image was replaced (:func:`read_info`);
+    an ``image`` that is not a file (yet) is written unstamped.
 
     Parameters
     ----------
@@ -354,7 +466,11 @@ def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
     ------
     OSError
         It cannot be written (nothing half-written is left).
+    InputError
+        ``image`` is a file but not an image :func:`load_background` decodes.
     """
+    if os.path.isfile(image):
+        info = replace(info, image_size=tuple(int(v) for v in load_background(image).shape[:2]), image_sha256=file_sha256(image))  # type: ignore[arg-type]
     return atomic_write_bytes(sidecar_path(image), (json.dumps(info.to_json(), indent=2) + "\n").encode("utf-8"))
 
 

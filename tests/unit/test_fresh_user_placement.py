@@ -84,7 +84,7 @@ def test_validate_names_the_option_and_the_actual_problem() -> None:
 def test_cut_subject_full_height_says_the_unit_and_the_options() -> None:
     found = {w.code: w.message for w in Placement(horizon=100).apply(FG, bust_alpha(), (400, 600)).warnings}
     message = found["cut-subject-full-height"]
-    assert "1.7 m tall" in message and "in metres (--subject-height)" in message and "(--place X,Y,H)" in message, message
+    assert "1.7 m tall" in message and "in metres (--visible-height" in message and "(--place X,Y,H)" in message, message
 
 
 def test_a_prepared_backgrounds_default_light_is_noted_as_a_plain_backgrounds_is(tmp_path: Path) -> None:
