@@ -611,7 +611,7 @@ class Pipeline:
         place : Placement, "auto", (x, y), (x, y, height) or None
             Lay the subject into the background's frame: where its feet stand and
             how tall it is (see :class:`studiocomp.Placement`; ``"auto"`` =
-            ``Placement()``: centred, on the floor line). A tuple is the command
+            ``Placement()``: the feet centred, 92 % down the frame). A tuple is the command
             line's ``X,Y`` / ``X,Y,H``: ``Placement(feet=(x, y), height=height)``,
             background pixels (a ``"X,Y"`` string is taken too). ``None`` keeps the
             subject where it is in the photo — except on a prepared background

@@ -55,3 +55,20 @@ def test_a_prepared_backgrounds_default_light_is_noted_as_an_uploaded_ones_is(ma
     assert "light-default" in uploaded.headers["x-warnings"].split(",")
     assert "light-default" in prepared.headers["x-warnings"].split(","), prepared.headers["x-warnings"]
     assert favicon.status_code == 204 and not favicon.content  # asked for by every browser: no icon, and not an error
+
+
+def test_visible_height_sizes_a_bust_as_on_the_command_line(server: Any) -> None:
+    """``visible_height`` (the CLI's ``--visible-height``) reaches the service: a bust laid by the horizon is sized by it, unwarned."""
+    from tests.silhouettes import FG, bust_alpha
+
+    from studiocomp.image import encode_image
+
+    bust = encode_image(FG, bust_alpha(), format="png")  # an RGBA cut-out: its alpha is the subject
+    with server.client() as c:  # the hall: 400×300, horizon at row 120
+        guessed = c.post("/v1/composite", files={"image": ("b.png", bust)}, data={"background": "hall", "place": "auto"})
+        sized = c.post("/v1/composite", files={"image": ("b.png", bust)}, data={"background": "hall", "place": "auto", "visible_height": "0.6"})
+        bad = c.post("/v1/composite", files={"image": ("b.png", bust)}, data={"background": "hall", "place": "auto", "visible_height": "0"})
+    assert guessed.status_code == sized.status_code == 200, (guessed.text, sized.text)
+    assert "cut-subject-full-height" in guessed.headers["x-warnings"].split(","), guessed.headers["x-warnings"]
+    assert "cut-subject-full-height" not in sized.headers["x-warnings"].split(","), sized.headers["x-warnings"]
+    assert bad.status_code == 400 and "visible_height" in bad.json()["errors"][0]["title"], bad.text

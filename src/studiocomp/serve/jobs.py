@@ -292,8 +292,10 @@ class Worker:
         try:
             place = None
             if options.place is not None:
-                feet, height, horizon, subject_height, camera_height = options.place
-                place = Placement(feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height)
+                feet, height, horizon, subject_height, camera_height, visible_height = options.place
+                place = Placement(
+                    feet=feet, height=height, horizon=horizon, subject_height=subject_height, camera_height=camera_height, visible_height=visible_height
+                )
                 try:
                     _check_place(place, background, options.fit)
                 except StudiocompError as exc:  # an unreadable sidecar

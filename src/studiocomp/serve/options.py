@@ -70,6 +70,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("place", "string", None, "auto, or X,Y[,H] in background pixels: where the subject's feet stand (and its height)", _COMPOSITE, pattern=r"^(auto|-?[0-9.]+,-?[0-9.]+(,[0-9.]+)?)$"),
     OptionSpec("horizon", "number", None, "the background's horizon row in pixels (with place)", _COMPOSITE),
     OptionSpec("subject_height", "number", 1.7, "the subject's height in metres (with place)", _COMPOSITE, minimum=0.1, maximum=5),
+    OptionSpec(
+        "visible_height",
+        "number",
+        None,
+        "for a subject cut by its photo's edge (a bust): the real height in metres of what is visible (with place)",
+        _COMPOSITE,
+        minimum=0.05,
+        maximum=5,
+    ),
     OptionSpec("camera_height", "number", 1.5, "the camera's height in metres (with place)", _COMPOSITE, minimum=0.05, maximum=50),
     OptionSpec("light", "string", None, "AZIMUTH,ELEVATION in degrees: a cast shadow from this light (azimuth in [-360, 360], elevation in [5, 89])", _COMPOSITE, pattern=r"^-?[0-9.]+,[0-9.]+$"),
     OptionSpec("no_grain", "boolean", False, "no film grain matched to the background", _COMPOSITE),
@@ -229,7 +238,7 @@ class JobOptions:
     fit : str or None
         ``cover``, ``contain``, ``stretch``, ``none`` or ``None`` (the pipeline's default).
     place : tuple or None
-        ``(feet, height, horizon, subject_height, camera_height)`` for :class:`~studiocomp.Placement`, or ``None``.
+        ``(feet, height, horizon, subject_height, camera_height, visible_height)`` for :class:`~studiocomp.Placement`, or ``None``.
     light : (azimuth, elevation) in degrees, or None
     compositor_off : tuple of (option, value)
         Finishing steps turned off (``grain``, ``sharpness``, ``light_wrap``).
@@ -464,7 +473,7 @@ def parse_options(kind: str, fields: Mapping[str, str], *, presets: Any = None, 
         if parse_bool(flag, get(flag) or "false"):
             off.append((step, value))
     place: tuple[Any, ...] | None = None
-    if kind == "composite" and (get("place") or get("horizon")):
+    if kind == "composite" and (get("place") or get("horizon") or get("visible_height")):
         from ..errors import StudiocompError
         from ..placement import Placement
 
@@ -479,6 +488,7 @@ def parse_options(kind: str, fields: Mapping[str, str], *, presets: Any = None, 
             horizon,
             _number("subject_height", get("subject_height") or "1.7", 0.1, 5),
             _number("camera_height", get("camera_height") or "1.5", 0.05, 50),
+            _number("visible_height", get("visible_height") or "nan", 0.05, 5) if get("visible_height") else None,
         )
     if kind == "composite" and fit == "none" and place is None:  # as the CLI's --fit none without --place
         raise _invalid(
