@@ -45,6 +45,12 @@ def person_prior() -> Any | None:
         return None
 
 
+#: most tiles :func:`person_casters` runs the prior on (a 16:9 frame takes 3, a 7:1 panorama 13)
+_MAX_TILES = 13
+#: shortest frame side, in pixels, on which :func:`person_casters` looks for people (the selfie model reads 256×256)
+_MIN_SIDE = 32
+
+
 def person_casters(background: np.ndarray, segmenter: Any) -> np.ndarray:
     """The people in ``background`` by ``segmenter``, run on square tiles of the frame.
 
@@ -53,6 +59,11 @@ def person_casters(background: np.ndarray, segmenter: Any) -> np.ndarray:
     scenes of tests/integration/test_shadow_light.py, bgmatting_0002, IoU with the
     true person 0.00 on the whole frame, 0.79–0.89 on tiles). So the frame is cut into
     squares of its short side, overlapping by at least half, and the masks are joined.
+    A panorama would need a tile for every half short side (a 24×33000 frame: 2749
+    model runs, 36 s); at most ``_MAX_TILES`` (13) are run, each then wider than tall
+    (a person in it is squeezed, but on a frame that wide people are a few pixels
+    tall anyway). A frame whose short side is under ``_MIN_SIDE`` (32) pixels has no
+    person the prior can see: no model runs, and no casters.
 
     Parameters
     ----------
@@ -69,12 +80,18 @@ def person_casters(background: np.ndarray, segmenter: Any) -> np.ndarray:
     h, w = background.shape[:2]
     s = min(h, w)
     long = max(h, w)
-    n = 1 if long == s else int(np.ceil((long - s) / (s / 2.0))) + 1
     out = np.zeros((h, w), bool)
+    if s < _MIN_SIDE:
+        return out
+    n = 1 if long == s else int(np.ceil((long - s) / (s / 2.0))) + 1
+    t = s  # the tile's length along the long side
+    if n > _MAX_TILES:  # wider tiles, still overlapping by half: (long - t) / (n - 1) <= t / 2
+        n = _MAX_TILES
+        t = min(long, int(np.ceil(2.0 * long / (n + 1))))
     for k in range(n):
-        o = int(round(k * (long - s) / max(n - 1, 1)))
+        o = int(round(k * (long - t) / max(n - 1, 1)))
         if w >= h:
-            out[:, o : o + s] |= np.asarray(segmenter.segment(background[:, o : o + s]), bool)
+            out[:, o : o + t] |= np.asarray(segmenter.segment(background[:, o : o + t]), bool)
         else:
-            out[o : o + s] |= np.asarray(segmenter.segment(background[o : o + s]), bool)
+            out[o : o + t] |= np.asarray(segmenter.segment(background[o : o + t]), bool)
     return out
