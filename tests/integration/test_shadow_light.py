@@ -76,6 +76,9 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     interiors 7/10 (scene 0: its shadow falls mostly on the stairs, 0.56 visible, z 12).
     2026-12-01, step 5's length read again out to the faint tip and on over what hides it (casters._relength):
     length 19/25 (scenes 0, 5, 6: −0.32 → −0.14, −0.25 → −0.06, −0.33 → +0.20), all seven found interiors.
+    2026-12-01, step 5 tries the score's other modes when its best throw fails the test (casters._modes):
+    azimuth 21/25, length 20/25, interiors 8/10 (scene 21: 291°, length −0.19; its best throw, 231° L 2.6, is
+    fitted without the shadow too and cannot be tested).
     Without ../shared/weights the floor model alone is held at its counts and the test says so.
     """
     az_ok = len_ok = az_in = 0
@@ -92,7 +95,7 @@ def test_light_from_rendered_shadows_on_real_floors(prior: object | None) -> Non
     if NO_PRIOR:
         assert az_ok >= 12 and len_ok >= 11
         pytest.skip(f"floor model alone held (azimuth {az_ok}/25, length {len_ok}/25); {NO_PRIOR}")
-    assert az_ok >= 20 and len_ok >= 19 and az_in >= 7
+    assert az_ok >= 21 and len_ok >= 20 and az_in >= 8
 
 
 def test_no_shadow_is_not_read_as_one(prior: object | None) -> None:

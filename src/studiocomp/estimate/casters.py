@@ -54,9 +54,13 @@ Algorithm (:func:`read_light`), on a copy of about ``work_side`` px:
    with a margin of three spreads (the penumbra widens away from the feet, so the tip
    reads fainter), and with a hidden point of the throw inside the frame taking the
    evidence last seen on its ray from the feet (a shadow that reaches furniture or
-   stairs goes on over them; one that ended on the floor stays ended).
+   stairs goes on over them; one that ended on the floor stays ended). When the best
+   throw fails the test (a dark seam or some feature of the photo, fitted a long
+   throw too large to test, or one mostly hidden), the score's other local modes are
+   tried, best first (:func:`_modes`); one counts only if it passes the test and reads
+   dark on average (mean evidence ≥ 2 spreads beyond the margin: a shadow, not texture).
    Measured on the 25 rendered scenes of tests/integration/test_shadow_light.py with
-   the selfie model on square tiles: the interiors go from 0/10 to 7/10 (azimuth within 15°),
+   the selfie model on square tiles: the interiors go from 0/10 to 8/10 (azimuth within 15°),
    and none of the 25 scenes without a shadow reads as lit by this step
    (docs/architecture.md, "Light from the background").
 
@@ -85,6 +89,7 @@ __all__ = ["floor_step", "CasterShadow", "read_light", "standing_casters"]
 
 _EPS = 0.005  # added to linear luminance before the log (a black floor stays finite)
 _MARGIN = 0.5  # plain floor's evidence, in texture spreads below 0 (so a longer throw over plain floor scores less)
+_SECOND = 2.0  # step 5: a failed fit's other modes count with at least this mean evidence (spreads beyond its margin of 4)
 _TIP_SHIFT = 1.0  # step 5's length is read again with its margin of 4 spreads lowered by this (_relength)
 
 
@@ -235,11 +240,17 @@ _AZ = np.radians(np.arange(0.0, 360.0, 3.0))
 _L = np.geomspace(0.3, 3.2, 48)
 
 
-def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float, relength: float | None = None) -> tuple[float, float, float, float, tuple[float, float], float] | None:
+def _fit(
+    sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float, relength: float | None = None, second: tuple[float, float] | None = None
+) -> tuple[float, float, float, float, tuple[float, float], float] | None:
     """(azimuth°, L, mean evidence, visible fraction, contact (x, y), significance) for one caster silhouette.
 
-    With ``relength`` (spreads), the length is read again at the fitted azimuth by :func:`_relength`
-    (the evidence, visible fraction and significance stay those of the fit).
+    With ``second`` (least significance, least mean evidence), a fit that fails the test
+    (step 4) gives way to the score's other local modes (:func:`_modes`), best first: the
+    first that is half visible, reads at least the given mean evidence and passes the
+    test is taken. With ``relength`` (spreads), the length is read again at the fitted
+    azimuth by :func:`_relength` (the evidence, visible fraction and significance stay
+    those of the fit).
     """
     h, w = sil.shape
     ys, xs = np.nonzero(sil)
@@ -283,9 +294,37 @@ def _fit(sil: np.ndarray, evidence: np.ndarray, hidden: np.ndarray, depth: float
     visible = float(vis.mean())
     mean_ev = float(pad[py, px].sum() / max(vis.sum(), 1.0))
     significance = _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
+    if second is not None and not (mean_ev > 0.0 and visible >= 0.5 and significance >= second[0]):
+        for a, j in _modes(scores):
+            az_m, length_m = math.degrees(float(_AZ[a])), float(_L[j])
+            cdx, cdy = _step(float(_AZ[a]), length_m, depth)
+            px = np.clip(np.rint(x0 + t * cdx).astype(np.int32) + 1, 0, w + 1)
+            py = np.clip(np.rint(yc + t * cdy).astype(np.int32) + 1, 0, h + 1)
+            vis = shown[py, px]
+            ev_m = float(pad[py, px].sum() / max(vis.sum(), 1.0))
+            if ev_m < second[1] or vis.mean() < 0.5:
+                continue
+            z = _significance(ev_m, x0, t, yc, cdx, cdy, pad, shown)
+            if z >= second[0]:
+                az, length, mean_ev, visible, significance = az_m, length_m, ev_m, float(vis.mean()), z
+                break
     if relength is not None:
         length = _relength(az, x0, t, yc, pad, shown, depth, relength) or length
     return az, length, mean_ev, visible, (xc, float(yc)), significance
+
+
+def _modes(scores: np.ndarray, most: int = 6) -> list[tuple[int, int]]:
+    """The ``most`` best local maxima (azimuth index, length index) of a fit's score, best first.
+
+    A maximum of its 7×7 neighbourhood (±9° of azimuth, wrapping; ±3 steps of length),
+    with a positive score.
+    """
+    finite = np.where(np.isfinite(scores), scores, np.float32(-1e30)).astype(np.float32)
+    wrap = np.concatenate([finite[-3:], finite, finite[:3]], axis=0)
+    top = cv2.dilate(wrap, np.ones((7, 7), np.uint8), borderType=cv2.BORDER_REPLICATE)[3:-3]
+    ai, lj = np.nonzero((finite >= top) & (finite > 0))
+    order = np.argsort(-finite[ai, lj], kind="stable")[:most]
+    return [(int(ai[k]), int(lj[k])) for k in order]
 
 
 def _relength(az: float, x0: np.ndarray, t: np.ndarray, yc: float, pad: np.ndarray, shown: np.ndarray, depth: float, shift: float) -> float | None:
@@ -429,11 +468,17 @@ def _local_evidence(img: np.ndarray, people: np.ndarray, work_side: int) -> tupl
     return np.clip((dark - med) / spread - 4.0, -4.0, 8.0).astype(np.float32), inner
 
 
-def _fits(sils: list[np.ndarray], evidence: np.ndarray, hidden: np.ndarray, depth: float, scale: float, min_significance: float, relength: float | None = None) -> list[CasterShadow]:
-    """The casters whose fitted shadow passes the test (step 4), as :class:`CasterShadow` in the input's pixels, best first."""
+def _fits(
+    sils: list[np.ndarray], evidence: np.ndarray, hidden: np.ndarray, depth: float, scale: float, min_significance: float, relength: float | None = None, second: float | None = None
+) -> list[CasterShadow]:
+    """The casters whose fitted shadow passes the test (step 4), as :class:`CasterShadow` in the input's pixels, best first.
+
+    With ``second`` (a least mean evidence), a failed fit gives way to its score's other modes (:func:`_fit`).
+    """
     out: list[CasterShadow] = []
+    second_pair = None if second is None else (min_significance, second)
     for sil in sils:
-        fit = _fit(sil, evidence, hidden | sil, depth, relength)
+        fit = _fit(sil, evidence, hidden | sil, depth, relength, second_pair)
         if fit is None:
             continue
         az, length, mean_ev, visible, (xc, yc), significance = fit
@@ -497,4 +542,4 @@ def read_light(background: np.ndarray, *, work_side: int = 512, depth: float = 0
     if not sils:
         return []
     local, floor = _local_evidence(background, people, work_side)
-    return _fits(sils, local, ~floor, depth, scale, min_significance, relength=_TIP_SHIFT)
+    return _fits(sils, local, ~floor, depth, scale, min_significance, relength=_TIP_SHIFT, second=_SECOND)
