@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -74,6 +74,20 @@ _HOLE_PRIOR = 0.7
 #: ... holes of the mask smaller than this share of the working image do not grow (humanseg 056: a 0.12 % hole in a dark
 #: suit on the dark backdrop would take 0.7 % of the suit; the real gaps of 102 are 1.2 % and 2.6 %)
 _HOLE_MIN = 0.005
+#: a pocket of backdrop between strands (:func:`_strand_pockets`, at the photo's finer size) matches the backdrop model
+#: within this × the open backdrop's 90th-percentile difference from it ...
+_STRAND_NOISE = 2.0
+#: ... has between these areas, in working pixels of the keyer (wider pockets the keyer's own rules see) ...
+_STRAND_MIN, _STRAND_MAX = 2.0, 50.0
+#: ... is at most this thick ...
+_STRAND_THICK = 2.0
+#: ... reaches deeper than this from the mask's outline (the matter's 3-px band at its 400-px working size reaches
+#: 3.8 keyer px; at 2.5 the pockets taken between the scalp's dark roots put them in that band and they went translucent
+#: on generated shots) and not beyond this ...
+_STRAND_DEPTH_MIN, _STRAND_DEPTH_MAX = 3.5, 8.0
+#: ... and the subject round it stands clear of the backdrop (90th-percentile largest channel difference; strands on
+#: blue/green paper 0.30–0.42, dark hair on black paper 0.08–0.09)
+_STRAND_CONTRAST = 0.2
 #: below this fraction of the frame band being backdrop, there is no seamless backdrop to rely on
 BORDER_BACKDROP_MIN = 0.5
 #: below this fraction of the frame band being backdrop the photo is not a studio shot at all (a street, a
@@ -264,6 +278,68 @@ def _hole_rims(mask: Mask, prob: np.ndarray, analysis: BackdropAnalysis) -> Mask
     _, grown = cv2.connectedComponents((smooth | hole).view(np.uint8), connectivity=4)
     ids = np.unique(grown[hole])
     return np.isin(grown, ids[ids > 0]) & mask
+
+
+def _strand_pockets(mask: Mask, image: Image, analysis: BackdropAnalysis) -> Mask:
+    """Small pockets of backdrop between clear strands inside ``mask``, found at ``image``'s finer size.
+
+    The keyer works at its working size, where the gaps between dense hair strands near the scalp are 2–4 px wide,
+    blurred with the strands around them: its score reads them as subject, its mask closes over them, and the
+    ``unmix`` matter's band (3 of its working px) does not reach their middle, so they stay opaque blocks of backdrop
+    colour. At the finer size of ``image`` they match the backdrop model within the backdrop's own noise. Here the
+    mask's pixels whose largest channel difference from the (upsampled) model is below :data:`_STRAND_NOISE` × the
+    90th percentile of that difference over the open backdrop (away from the mask, keyer score below its close-match
+    limit) form 4-connected components. A component is a pocket when, in working pixels of the keyer, it has between
+    :data:`_STRAND_MIN` and :data:`_STRAND_MAX` pixels' worth of area, is at most :data:`_STRAND_THICK` thick (the
+    largest distance inside it to its own border), reaches deeper than :data:`_STRAND_DEPTH_MIN` from the mask's
+    outline (shallower ones lie in the matter's band already) but not beyond :data:`_STRAND_DEPTH_MAX`, and the
+    subject pixels round it stand clear of the backdrop (90th percentile of their difference at least
+    :data:`_STRAND_CONTRAST`: strands the matter can unmix; dark hair on black paper is not, and there removing the
+    pockets only brings the matter's band onto the scalp). Clothing of the backdrop's colour is wider than that,
+    deeper inside the mask, or does not match within the noise over all of it (folds, texture). Our own rule
+    (issue 12, the quickstart's picture; docs/evaluation.md "Backdrop left between dense strands").
+
+    Parameters
+    ----------
+    mask : Mask
+        H×W bool, the subject at ``image``'s size.
+    image : Image
+        H×W×3 float32 RGB in [0, 1], the photo at that size (at least the keyer's working size).
+    analysis : BackdropAnalysis
+        What :meth:`BackdropKeyer.analyse` measured on it (at its working size h×w).
+
+    Returns
+    -------
+    Mask
+        H×W bool, the pixels of ``mask`` to give to the backdrop (all False when none qualifies, or when under 100
+        pixels of open backdrop are left to measure the noise on).
+    """
+    hw = mask.shape
+    scale = hw[0] / analysis.mask.shape[0]
+    diff = np.abs(image - resize(analysis.model, hw, cv2.INTER_LINEAR)).max(2)
+    away = cv2.dilate(mask.view(np.uint8), np.ones((9, 9), np.uint8)) == 0
+    open_backdrop = away & (resize(analysis.score, hw, cv2.INTER_NEAREST) < _BACKDROP_CLOSE)
+    if np.count_nonzero(open_backdrop) < 100:
+        return np.zeros(hw, bool)
+    cand = mask & (diff < _STRAND_NOISE * float(np.percentile(diff[open_backdrop], 90)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cand.view(np.uint8), connectivity=4)
+    depth = cv2.distanceTransform(mask.view(np.uint8), cv2.DIST_L2, 3)
+    thick = cv2.distanceTransform(np.pad(cand, 1).view(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    deepest = np.zeros(n, np.float32)
+    thickest = np.zeros(n, np.float32)
+    np.maximum.at(deepest, labels.ravel(), depth.ravel())
+    np.maximum.at(thickest, labels.ravel(), thick.ravel())
+    area = stats[:, cv2.CC_STAT_AREA] / (scale * scale)
+    keep = (area >= _STRAND_MIN) & (area <= _STRAND_MAX) & (thickest <= _STRAND_THICK * scale)
+    keep &= (deepest > _STRAND_DEPTH_MIN * scale) & (deepest <= _STRAND_DEPTH_MAX * scale)
+    keep[0] = False  # label 0: not a candidate
+    for i in np.flatnonzero(keep):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        win = (slice(max(0, y - 1), y + bh + 1), slice(max(0, x - 1), x + bw + 1))
+        own = labels[win] == i
+        ring = (cv2.dilate(own.view(np.uint8), np.ones((3, 3), np.uint8)) > 0) & mask[win] & ~cand[win]
+        keep[i] = bool(ring.any()) and float(np.percentile(diff[win][ring], 90)) >= _STRAND_CONTRAST
+    return cast("np.ndarray", keep[labels])
 
 
 def faint_fringe(image: Image, mask: Mask) -> tuple[float, float]:
@@ -472,7 +548,12 @@ class StudioSegmenter:
             # barrier; pixels in it that match the backdrop closely, where the prior leans to background, are backdrop
             # (the strands themselves do not match it and stay; the matter's band then unmixes their edges)
             pockets = analysis.mask & (analysis.score < _BACKDROP_CLOSE) & (prob < _POCKET_PRIOR)
-            return self._upsample((analysis.mask & ~pockets) | (prob > _PRIOR_SURE), (h, w)), notes
+            keyed = (analysis.mask & ~pockets) | (prob > _PRIOR_SURE)
+            # at the working size the gaps between dense strands near the scalp are 2–4 px, mixed with the strands,
+            # and score as subject; at the finer copy's size they are backdrop within its noise (issue 12)
+            fine = self._upsample(keyed, img.shape[:2])
+            between = _strand_pockets(fine, img, analysis)
+            return self._upsample(fine & ~between if between.any() else keyed, (h, w)), notes
         fused = self._fuse(prob, analysis)
         # the keyer's doubts are notes here: the prior decides the shape. But with next to no backdrop along the
         # frame this is not a studio shot: the edges are still matted against a backdrop that is not there
