@@ -24,9 +24,7 @@ taken at full size where a bilinear upsampling of it reaches, its border feather
 the mask. The foreground colour of mixed pixels is unmixed,
 ``F = B + (I − B) / alpha``, so no backdrop colour remains on hair and edges; on a coloured backdrop it is kept from
 overshooting into the backdrop's complementary hue (no more of it than the local subject colour or the pixel has: a
-shaded skin edge on cyan paper turned red). Outside the mask a faint reading within three times its expected error
-(the backdrop's scatter over |F − B|, above a floor) of 0 is 0, a keyer's clip black: a grainy backdrop (paving,
-gravel) no longer leaves a speckled fringe.
+shaded skin edge on cyan paper turned red).
 
 Everything outside the band is decided by the mask, and the per-pixel work at
 full resolution touches only band pixels, so the cost grows with the outline's
@@ -63,14 +61,6 @@ _SUBJECT_CHROMA = 0.08
 #: of a raised arm (IoU 0.9398 → 0.9505); all 22 studio photos in greyscale 0.9433 → 0.9455, none down
 _MONO_OFF_LINE = 0.15
 _MONO_OFF_LINE_NONE = 0.3
-#: outside the mask, alpha readings within this many times their expected error beyond _NOISE_FLOOR (the error: the
-#: backdrop's scatter over |F − B|) of 0 are 0 (see _clip_noise); the clip is at most _NOISE_CLIP_MAX. Stray faint alpha more
-#: than 3 px outside the alpha > 0.5 core, per 1000 subject pixels: a street's paving (humanseg 143) 28.0 → 5.2,
-#: humanseg 145 26.4 → 6.3. Without the floor (2× the error) 3.8 / 3.4, but clean paper's sensor noise then ate a
-#: soft edge's faint alpha (pinholes in the ramp, tests/unit/test_unmix.py)
-_NOISE_CLIP = 3.0
-_NOISE_FLOOR = 0.05
-_NOISE_CLIP_MAX = 0.3
 #: the foreground may have this much more of the backdrop's complementary hue than the subject or the pixel (see _no_complement)
 _COMPLEMENT_MARGIN = 0.03
 
@@ -78,18 +68,6 @@ _COMPLEMENT_MARGIN = 0.03
 def _mix_alpha(pixel: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Alpha of ``pixel`` on the line from B towards F (``d = F − B``), along the last axis, clipped to [0, 1]."""
     out: np.ndarray = np.clip(((pixel - b) * d).sum(axis=-1) / np.maximum((d * d).sum(axis=-1), 1e-6), 0.0, 1.0)
-    return out
-
-
-def _clip_noise(a: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """Alpha readings near 0 against their expected error ``noise`` (b_rms / |F − B|) taken as 0; none raised.
-
-    A keyer's clip black, per pixel: ``min(a, (a − c) / (1 − 2c))`` clipped to [0, 1] with
-    ``c = min(_NOISE_CLIP · max(noise − _NOISE_FLOOR, 0), _NOISE_CLIP_MAX)``. Readings under 0.5 are lowered
-    (those under c to 0), a reading of 0.5 or more stays: no pixel crosses 0.5 either way.
-    """
-    c = np.minimum(_NOISE_CLIP * np.maximum(noise - _NOISE_FLOOR, 0.0), _NOISE_CLIP_MAX)
-    out: np.ndarray = np.minimum(a, np.clip((a - c) / (1.0 - 2.0 * c), 0.0, 1.0))
     return out
 
 
@@ -274,11 +252,6 @@ class UnmixMatter:
         d = f_col - b_col
         sep = np.sqrt((d * d).sum(1))
         a = _mix_alpha(pix, b_col, d)
-        # outside the mask the backdrop's scatter moves the reading by about b_rms / sep: a reading that near 0 is
-        # taken for 0 (a keyer's clip black; nothing crosses 0.5), or a grainy backdrop beside the subject reads as a
-        # speckled fringe of faint alpha (a street's paving, gravel). Inside the mask, where the trust below blends the
-        # reading with the mask's 1, a clip moved the 0.5 contour inwards (studio22 −0.0003)
-        a = np.where(alpha[ys, xs] < 0.5, _clip_noise(a, b_rms / np.maximum(sep, 1e-6)), a)
         # trusted where F and B are apart, and the backdrop's own scatter is small against that distance
         # (its alpha error is about b_rms / sep): full trust at ≤ 0.15, none at ≥ 0.35
         trust = np.clip((sep - self.min_separation) / self.min_separation, 0.0, 1.0)
