@@ -132,15 +132,22 @@ def achromatic_pixels(
     if n < 64:
         return None
     q = ACHROMATIC_QUANTILE if q is None else q
-    logs = np.log2(np.maximum(linear, 1e-6))
+    # each channel's log2 as a contiguous float32 column: the spread below is three subtractions and two maxima
+    logs = [np.ascontiguousarray(np.log2(np.maximum(linear[:, c], 1e-6)), dtype=np.float32) for c in range(3)]
+    mean = (logs[0] + logs[1] + logs[2]) / np.float32(3.0)
+    dev = [logs[c] - mean for c in range(3)]
 
     def settle(e: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        found = None
+        found: tuple[np.ndarray, np.ndarray] | None = None
         for _ in range(rounds):
-            rel = logs - np.log2(np.maximum(e, 1e-6))
-            chosen = np.abs(rel - rel.mean(axis=1, keepdims=True)).max(axis=1) < ACHROMATIC_STOPS
+            le = np.log2(np.maximum(e, 1e-6))
+            shift = le - le.mean()  # the light's own deviation from grey, per channel
+            spread = np.maximum(np.maximum(np.abs(dev[0] - np.float32(shift[0])), np.abs(dev[1] - np.float32(shift[1]))), np.abs(dev[2] - np.float32(shift[2])))
+            chosen = spread < ACHROMATIC_STOPS
             if chosen.sum() < max(64, ACHROMATIC_MIN_SHARE * n):
                 break
+            if found is not None and np.array_equal(chosen, found[0]):
+                break  # settled: the same pixels give the same light
             e = np.quantile(linear[chosen], q, axis=0)
             found = (chosen, e)
         return found
