@@ -57,9 +57,11 @@ __all__ = [
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".apng"})
 """File suffixes (lower case) a folder run takes as images; other files are listed as skipped."""
 
-NOTED_WARNINGS: frozenset[str] = frozenset({"background-upscaled", "subject-upscaled", "light-default"})
+NOTED_WARNINGS: frozenset[str] = frozenset({"background-upscaled", "subject-upscaled", "light-default", "relight-bounded"})
 """Codes of the notes (warnings that do not put a result in doubt) a folder run lists per file: the output is fine but softer than it
-could be, or its cast shadow falls by a guessed light (``light-default``: no shadow read in the scene, or a prepared background's default light)."""
+could be, its cast shadow falls by a guessed light (``light-default``: no shadow read in the scene, or a prepared background's default
+light), or the subject follows the scene's light only part way (``relight-bounded``). ``relight-unreliable`` (the photo's own light
+could not be read; most high-key shots, whose backdrop is clipped) stays in the result's warnings only."""
 
 Status = Literal["written", "uncertain", "skipped", "failed"]
 

@@ -877,6 +877,8 @@ class Pipeline:
             if generated is not None and "generated" in inspect.signature(relighter.relight_reported).parameters:
                 extra["generated"] = generated
             subject, finishing["relight"] = timed("relighter", lambda *a: relighter.relight_reported(*a, photo=img, photo_alpha=alpha, **extra), subject, subject_alpha, scene)
+            if hasattr(relighter, "notes"):  # what the relighting could not do: cut back by its bounds, or the photo's light unread
+                warnings += relighter.notes(finishing["relight"])
         elif relighter is not None:
             subject = timed("relighter", relighter.relight, subject, subject_alpha, scene)
         _trust_own(relighter, subject)

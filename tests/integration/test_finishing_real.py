@@ -10,17 +10,21 @@ Reads ``../shared`` in place (skips when absent); nothing from it is copied.
   gains and clipped to [0, 1], as a camera would. The subject's interior must
   change by a gain within 30 % (log terms) of the applied one. Interior pixels
   clipped in either composite are left out of the measure (a clipped pixel
-  cannot show a gain). Measured 2026-11-30 (120 cases), three ways:
+  cannot show a gain). Measured 2026-11-30 (120 cases), three ways; again
+  2026-12-01 (eleventh session) after the scene's light colour was read from its
+  grey and white pixels only (``achromatic_pixels``: the lit video wall of
+  bgmatting_0001 is no longer light), figures in brackets:
 
   - the relighter with its bounds lifted (``max_stops=20, max_tint=100``):
-    116 follow. The 4 that do not are bgmatting_0001 under the cool light, for
+    116 follow [now all 120]. The 4 that did not were bgmatting_0001 under the cool light, for
     every subject: 4.1 % of the blue channel around the subject is clipped
     (the lit video wall) and 17.3 % after the ×1.2 blue gain, so the estimate's
     95th percentile of blue is censored at the clip level in both and cannot
     rise (it would have to be a quantile below 0.83 of the scene's blue).
-  - its defaults (4 stops, 3×): 113 follow; the 3 more are
+  - its defaults (4 stops, 3×): 113 follow [117]; the 3 left are
     hubble_deep_field dimmed, held by the 4-stop bound (report ``bounded``).
-  - the presets' bounds (1 stop, 15 % tint): 54 follow (35 before the white
+  - the presets' bounds (1 stop, 15 % tint): 54 follow [52: the bounds hold two
+    more, each still ``bounded``] (35 before the white
     balance was bounded on its blue–amber and green–magenta axes instead of per
     channel, third session of 2026-11-30); every other case is
     ``bounded`` (the scene's own estimate is already past a bound, so a
@@ -104,7 +108,7 @@ def test_the_subject_follows_a_change_of_light_on_real_backgrounds() -> None:
     cases, n = _following(studiocomp.create("relighter", "illuminant"), studiocomp.create("compositor", "matched"))
     assert n == 120
     failed = [c for c in cases if c[3] > 0.3]
-    assert len(failed) <= 7, failed  # 113 of 120 follow
+    assert len(failed) <= 3, failed  # 117 of 120 follow (113 before the grey-pixel light colour)
     # every failure is a known one: a blue channel clipped beyond the estimate's reach, or a bound that holds the subject
     assert all((c[1] == "bgmatting_0001" and c[2] == "cool") or c[4] for c in failed), failed
     # the clipped bright scenes the plain estimate failed on now follow, the cool light on bgmatting_0001 excepted
@@ -118,13 +122,13 @@ def test_following_unbounded_and_with_the_presets_bounds() -> None:
     compositor = studiocomp.create("compositor", "matched")
     cases, n = _following(studiocomp.create("relighter", "illuminant", max_stops=20.0, max_tint=100.0), compositor)
     failed = [c for c in cases if c[3] > 0.3]
-    assert n == 120 and len(failed) <= 4, failed  # 116 of 120
+    assert n == 120 and len(failed) == 0, failed  # all 120 (116 before the grey-pixel light colour)
     assert all(c[1] == "bgmatting_0001" and c[2] == "cool" for c in failed), failed
     options = dict(PIPELINE_PRESETS["studio"]["relighter"][1])
     assert options == {"max_stops": 1.0, "max_tint": 1.15}  # the counts below are for these bounds
     cases, n = _following(studiocomp.create("relighter", "illuminant", **options), compositor)
     followed = [c for c in cases if c[3] <= 0.3]
-    assert len(followed) >= 54, len(followed)  # 54 of 120: the bounds hold the rest
+    assert len(followed) >= 52, len(followed)  # 52 of 120 (54 before the grey-pixel light colour): the bounds hold the rest
     assert all(c[4] for c in cases if c[3] > 0.3)  # every case that does not follow is one the bounds held
 
 

@@ -116,3 +116,21 @@ def test_a_bound_that_cuts_the_light_is_a_note() -> None:
     free = studiocomp.create("relighter", "illuminant")
     _, report = free.relight_reported(image, alpha, warm, photo=image, photo_alpha=alpha)
     assert report["bounded"] == 0.0 and relight_warnings(report) == []
+
+
+def test_a_pipeline_notes_a_relighting_cut_back_by_its_bounds() -> None:
+    """The relighter's report said ``bounded``; the result's warnings did not (a fresh user: nothing said the relight hit its bound)."""
+    from studiocomp.backends.relight.illuminant import IlluminantRelighter
+
+    rng = np.random.default_rng(0)
+    photo = np.clip(0.6 + 0.02 * rng.standard_normal((240, 320, 3)), 0, 1).astype(np.float32)
+    photo[60:220, 120:200] = (0.7, 0.5, 0.4)
+    dark_room = np.clip(0.08 + 0.05 * rng.standard_normal((240, 320, 3)), 0, 1).astype(np.float32)  # a real (not rendered) dim scene
+    pipe = studiocomp.Pipeline(segmenter="backdrop", matter=None, relighter=IlluminantRelighter(max_stops=1.0, max_tint=1.15), compositor="alpha-over")
+    result = pipe(photo, background=dark_room)
+    notes = [w for w in result.warnings if w.code == "relight-bounded"]
+    assert len(notes) == 1 and not notes[0].uncertain and notes[0].value < -1.0, result.warnings
+    assert not result.uncertain
+    assert "relight-bounded" in studiocomp.batch.NOTED_WARNINGS  # listed per file by a folder run
+    # a rendered preset has no light to follow: no note
+    assert not [w for w in pipe(photo, background="grey").warnings if w.code.startswith("relight-")]

@@ -439,6 +439,24 @@ class IlluminantRelighter:
         report.update(gain_r=float(gain[0]), gain_g=float(gain[1]), gain_b=float(gain[2]), bounded=float(bounded))
         return gain, report
 
+    @staticmethod
+    def notes(report: dict[str, float]) -> list[QualityWarning]:
+        """The notes for a result that :meth:`relight_reported`'s ``report`` calls for: :func:`relight_warnings`.
+
+        A pipeline adds them to its result's warnings (any relighter with a ``notes(report)`` method).
+
+        Parameters
+        ----------
+        report : dict of str to float
+            The second value :meth:`relight_reported` returned.
+
+        Returns
+        -------
+        list of QualityWarning
+            ``relight-bounded`` and/or ``relight-unreliable`` notes (``uncertain=False``), or none.
+        """
+        return relight_warnings(report)
+
     def relight_reported(
         self, foreground: Image, alpha: Alpha, background: Image, *, photo: Any = None, photo_alpha: Any = None, generated: bool | None = None
     ) -> tuple[Image, dict[str, float]]:
