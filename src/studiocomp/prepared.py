@@ -41,7 +41,6 @@ size, so an edited file is decoded again.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import math
 import os
@@ -56,6 +55,7 @@ import numpy as np
 
 from ._atomic import atomic_write_bytes
 from .errors import InputError
+from .hub import sha256_of
 from .types import Image, QualityWarning
 
 __all__ = [
@@ -433,15 +433,12 @@ def file_sha256(image: str | os.PathLike[str]) -> str:
             hit = _HASHES.get(key)
         if hit is not None:
             return hit
-        digest = hashlib.sha256()
-        with open(real, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        digest = sha256_of(real)
     except OSError as exc:
         raise InputError("background", "a readable image file", f"{image!s} ({exc.strerror})") from None
     with _HASHES_LOCK:
-        _HASHES[key] = digest.hexdigest()
-    return _HASHES[key]
+        _HASHES[key] = digest
+    return digest
 
 
 def write_info(image: str | os.PathLike[str], info: BackgroundInfo) -> Path:
