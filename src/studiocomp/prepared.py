@@ -476,7 +476,9 @@ def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subjec
 
     The light comes from :func:`studiocomp.estimate.find_light` (the cast shadows
     already in the scene, the people standing in it as casters when the person prior's weights
-    are on this machine; ``source`` "shadows", or "default" when it found none reliable). The
+    are on this machine; ``source`` "shadows", or "default" when it found none reliable; the
+    default is :func:`studiocomp.estimate.estimate_light`'s, the side the scene's brightness
+    falls from, as the cast shadow takes without a sidecar, so a sidecar does not move the shadow). The
     horizon and floor line are not estimated (``None``) — they are for the user to fill in; the
     default placement is centred at 92 % of the height, where ``Placement()`` puts it.
 
@@ -494,12 +496,13 @@ def prepare(image: str | os.PathLike[str], *, camera_height: float = 1.5, subjec
     BackgroundInfo
         Not written: see :func:`write_info`.
     """
-    from .estimate.light import find_light
+    from .estimate.light import estimate_light, find_light
 
     bg = load_background(image)
     h, w = bg.shape[:2]
     est = find_light(bg, casters="auto")  # the people standing in it as casters, when the person prior's weights are here
-    light = Light(round(est.azimuth, 1), round(est.elevation, 1), 0.004, "shadows" if est.found else "default")
+    azimuth, elevation = estimate_light(bg, found=est)  # with none found, the cast shadow's own default without a sidecar
+    light = Light(round(azimuth, 1), round(elevation, 1), 0.004, "shadows" if est.found else "default")
     return BackgroundInfo(light=light, camera_height=camera_height, feet=(round(w / 2.0, 1), round(0.92 * h, 1)), subject_height=subject_height)
 
 

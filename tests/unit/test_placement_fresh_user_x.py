@@ -175,3 +175,20 @@ def test_the_light_note_is_the_same_for_every_crop_of_one_background() -> None:
         _, notes = CastShadow().cast_assessed(alpha, np.ascontiguousarray(scene[top : top + 300, left : left + 400]))
         messages |= {n.message for n in notes if n.code == "light-default"}
     assert len(messages) == 1, messages
+
+
+def test_a_fresh_sidecars_default_light_casts_the_shadow_a_run_without_it_casts(tmp_path: Path) -> None:
+    """``backgrounds create`` wrote azimuth 0 when no shadow was found; without a sidecar the caster takes the side the
+    scene's brightness falls from. The same background then cast two shadows (a fresh user: x 1075 against x 1303)."""
+    from studiocomp.prepared import prepare
+
+    ramp = np.linspace(0.3, 0.8, 480, dtype=np.float32)  # lit from the right: brighter towards it
+    bg = np.repeat(np.repeat(ramp[None, :, None], 360, axis=0), 3, axis=2)
+    Image.fromarray((bg * 255).round().astype(np.uint8)).save(tmp_path / "room.png")
+    from studiocomp.image import load_image
+
+    loaded = load_image(tmp_path / "room.png")
+    info = prepare(tmp_path / "room.png")
+    assert info.light.source == "default"
+    az, el = CastShadow(azimuth=None, elevation=None).light(loaded)
+    assert (info.light.azimuth, info.light.elevation) == (round(az, 1), round(el, 1)) and abs(az) > 10
