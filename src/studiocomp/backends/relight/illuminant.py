@@ -191,11 +191,15 @@ def relight_warnings(report: dict[str, float]) -> list[QualityWarning]:
         why = "its white reference is clipped (a blown-out backdrop)" if clipped else "it has too few grey or white pixels"
         out.append(QualityWarning("relight-unreliable", f"the photo's light could not be read ({why}): the subject keeps its exposure", 2.0 if clipped else 1.0, uncertain=False))
     if report.get("bounded", 0.0):
+        stops, tint = report.get("stops_asked", 0.0), report.get("tint_asked", 1.0)
+        asked = [f"{abs(stops):.2f} stops {'brighter' if stops > 0 else 'darker'}"] if abs(stops) >= 0.05 else []
+        if abs(tint - 1.0) >= 0.01:
+            asked.append(f"{'warmer' if tint > 1.0 else 'cooler'} (red/blue ×{tint:.2f})")
         out.append(
             QualityWarning(
                 "relight-bounded",
-                f"the scene's light asked for {report.get('stops_asked', 0.0):+.2f} stops and a tint of {report.get('tint_asked', 1.0):.2f} (red/blue); the relighter's bounds cut it back",
-                report.get("stops_asked", 0.0),
+                f"the scene's light would make the subject {' and '.join(asked) or 'change'}; the relighter's bounds (max_stops, max_tint) let it move only part way",
+                stops,
                 uncertain=False,
             )
         )
