@@ -286,27 +286,26 @@ def _fit(
     ai, lj = np.nonzero(near)
     az = math.degrees(math.atan2(np.sin(_AZ[ai]).mean(), np.cos(_AZ[ai]).mean())) % 360.0
     length = float(np.exp(np.log(_L[lj]).mean()))
-    # how the winning throw looks: its mean evidence over the visible part, and the visible fraction
-    cdx, cdy = _step(math.radians(az), length, depth)
-    px = np.clip(np.rint(x0 + t * cdx).astype(np.int32) + 1, 0, w + 1)
-    py = np.clip(np.rint(yc + t * cdy).astype(np.int32) + 1, 0, h + 1)
-    vis = shown[py, px]
-    visible = float(vis.mean())
-    mean_ev = float(pad[py, px].sum() / max(vis.sum(), 1.0))
+
+    def look(azimuth: float, throw: float) -> tuple[float, float, float, float]:
+        """How a throw looks: (mean evidence over its visible part, visible fraction, its step's dx, dy)."""
+        cdx, cdy = _step(math.radians(azimuth), throw, depth)
+        px = np.clip(np.rint(x0 + t * cdx).astype(np.int32) + 1, 0, w + 1)
+        py = np.clip(np.rint(yc + t * cdy).astype(np.int32) + 1, 0, h + 1)
+        vis = shown[py, px]
+        return float(pad[py, px].sum() / max(vis.sum(), 1.0)), float(vis.mean()), cdx, cdy
+
+    mean_ev, visible, cdx, cdy = look(az, length)
     significance = _significance(mean_ev, x0, t, yc, cdx, cdy, pad, shown)
     if second is not None and not (mean_ev > 0.0 and visible >= 0.5 and significance >= second[0]):
         for a, j in _modes(scores):
             az_m, length_m = math.degrees(float(_AZ[a])), float(_L[j])
-            cdx, cdy = _step(float(_AZ[a]), length_m, depth)
-            px = np.clip(np.rint(x0 + t * cdx).astype(np.int32) + 1, 0, w + 1)
-            py = np.clip(np.rint(yc + t * cdy).astype(np.int32) + 1, 0, h + 1)
-            vis = shown[py, px]
-            ev_m = float(pad[py, px].sum() / max(vis.sum(), 1.0))
-            if ev_m < second[1] or vis.mean() < 0.5:
+            ev_m, vis_m, cdx, cdy = look(az_m, length_m)
+            if ev_m < second[1] or vis_m < 0.5:
                 continue
             z = _significance(ev_m, x0, t, yc, cdx, cdy, pad, shown)
             if z >= second[0]:
-                az, length, mean_ev, visible, significance = az_m, length_m, ev_m, float(vis.mean()), z
+                az, length, mean_ev, visible, significance = az_m, length_m, ev_m, vis_m, z
                 break
     if relength is not None:
         length = _relength(az, x0, t, yc, pad, shown, depth, relength) or length
