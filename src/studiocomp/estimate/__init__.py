@@ -12,8 +12,9 @@ use (a measurement and a correction must agree on what they measure):
 - :func:`blur_sigma` — the blur σ of the strongest edges; used by
   :func:`studiocomp.metrics.blur_level` and the ``matched`` compositor's
   sharpness matching.
-- :func:`shades_of_grey`, :func:`neutral_white_patch` — the illuminant (linear
-  RGB) of a scene or a photo; used by the ``illuminant`` relighter.
+- :func:`shades_of_grey`, :func:`neutral_white_patch`, :func:`achromatic_pixels` — the
+  illuminant (linear RGB) of a scene or a photo, the last from its grey and white pixels
+  only; used by the ``illuminant`` relighter.
 - :func:`find_light`, :func:`estimate_light`, :func:`read_light` — the light's
   direction from the cast shadows on a background's floor; used by the ``cast``
   shadow caster and prepared backgrounds; :func:`person_prior`, :func:`person_casters` — the
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from .blur import blur_sigma
 from .casters import CasterShadow, floor_step, read_light
-from .illuminant import neutral_white_patch, shades_of_grey
+from .illuminant import achromatic_pixels, neutral_white_patch, shades_of_grey
 from .light import DEFAULT_AZIMUTH, DEFAULT_ELEVATION, LightEstimate, estimate_light, find_light
 from .noise import detail_share, looks_generated, noise_sigma
 from .people import person_casters, person_prior
@@ -42,6 +43,7 @@ __all__ = [
     # the colour of the light
     "shades_of_grey",
     "neutral_white_patch",
+    "achromatic_pixels",
     # the direction of the light
     "find_light",
     "estimate_light",
